@@ -1,0 +1,72 @@
+/*
+ * internal.h - what the core's files share and plugins never see: the
+ * stream structure, the option store, and the registry's entries.
+ */
+#ifndef TC_INTERNAL_H
+#define TC_INTERNAL_H
+
+#include <threadconv/convert.h>
+
+#include <stdio.h>
+
+/* Bytes the core lets a probe look at. */
+#define TC_PEEK_SIZE 65536
+/* Default cap on one line or one post body (a limit, reported by name). */
+#define TC_DEFAULT_MAX_POST ((size_t)64 * 1024 * 1024)
+
+typedef enum tc_stream_kind {
+    TC_STREAM_INPUT_FD,
+    TC_STREAM_INPUT_MEMORY,
+    TC_STREAM_OUTPUT_FD,
+    TC_STREAM_OUTPUT_BUFFER
+} tc_stream_kind;
+
+/* A resolved option: declared key and the value in force. */
+typedef struct tc_option_slot {
+    const char *key;
+    const char *value; /* borrowed from the declaration or the caller */
+} tc_option_slot;
+
+struct tc_stream {
+    tc_stream_kind kind;
+    char *name;             /* for messages; "<stdin>" for "-" */
+    int fd;                 /* input or output fd, -1 for memory */
+    bool owns_fd;
+
+    /* Input: buf[pos..end) is unread; memory inputs point buf at the data. */
+    unsigned char *buf;
+    size_t cap, pos, end;
+    bool eof;
+    uint64_t line;
+    size_t max_line;
+
+    /* Output */
+    tc_buf *out_buf;        /* TC_STREAM_OUTPUT_BUFFER target */
+    unsigned char *wbuf;    /* TC_STREAM_OUTPUT_FD write-behind buffer */
+    size_t wlen;
+    uint64_t bytes_written;
+
+    tc_error error;
+    tc_warning_fn warn;
+    void *warn_user;
+
+    const tc_plugin *plugin;
+    tc_option_slot *options;
+    size_t n_options;
+};
+
+/* Fill the read buffer so at least want bytes are unread (or EOF). */
+int tc__stream_fill(tc_stream *s, size_t want);
+/* Copy of the first bytes for probing without consuming them. */
+int tc__stream_peek(tc_stream *s, const unsigned char **head, size_t *len);
+
+/* Set err (any of the fields may be 0/NULL); returns code. */
+int tc__error_set(tc_error *err, int code, const char *source, uint64_t line,
+                  uint64_t column, const char *fmt, ...) TC_PRINTF(6, 7);
+int tc__error_vset(tc_error *err, int code, const char *source, uint64_t line,
+                   uint64_t column, const char *fmt, va_list ap) TC_PRINTF(6, 0);
+
+/* The stream's file name as given to it. */
+const char *tc__display_name(const char *path);
+
+#endif

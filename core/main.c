@@ -1,0 +1,235 @@
+/* main.c - the threadconv command: parse the command line, set up the
+ * plugin search path, run one conversion, map its status to an exit code. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <threadconv/convert.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_DATA 1
+#define EXIT_USAGE 2
+#define EXIT_PLUGIN 3
+#define EXIT_OUTPUT 4
+
+static const char *program = "threadconv";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"Usage: threadconv [-f FORMAT] -t FORMAT [-o OUTPUT] [OPTION...] [INPUT...]\n"
+"       threadconv --list | --version | --help\n"
+"\n"
+"Convert forum-thread and mail archives between formats.  Reads each INPUT\n"
+"(standard input when there is none, or for \"-\") and writes one archive\n"
+"holding all their threads, in order, to OUTPUT (standard output by default).\n"
+"\n"
+"Options:\n"
+"  -f, --from FORMAT       input format; without it each input's first bytes\n"
+"                          decide (if no reader is sure, the choices are listed)\n"
+"  -t, --to FORMAT         output format (required)\n"
+"  -o, --output FILE       write FILE (\"-\" for standard output).  The file is\n"
+"                          written under a temporary name beside it and renamed\n"
+"                          into place only when the whole conversion succeeded,\n"
+"                          so a failure never leaves a partial file or clobbers\n"
+"                          an existing one\n"
+"  -O, --option FORMAT.KEY=VALUE\n"
+"                          pass an option to a plugin (e.g. -O json.pretty=true);\n"
+"                          unknown keys and bad values are refused with the list\n"
+"                          of valid ones\n"
+"      --pretty            indented output (the writer's pretty option)\n"
+"      --plugin-dir DIR    look for plugins in DIR first (repeatable)\n"
+"  -q, --quiet             do not print warnings\n"
+"      --list              list the formats: r = can read, w = can write\n"
+"      --version           print the version and exit\n"
+"  -h, --help              print this help and exit\n"
+"\n"
+"Plugins are searched, first match winning, in: each --plugin-dir, then each\n"
+"directory of THREADCONV_PLUGIN_PATH (colon-separated), then\n"
+"%s.  The current directory is never searched unless named.\n"
+"\n"
+"Exit status:\n"
+"  0  success\n"
+"  1  bad input data (not valid for its format, unreadable, or empty)\n"
+"  2  usage error (bad option, unknown format, ambiguous input format)\n"
+"  3  plugin or loading error (plugin refused, missing, or misbehaving)\n"
+"  4  output error (write failed, disk full, cannot create the file)\n"
+"\n"
+"Examples:\n"
+"  threadconv -t json thread.txt                 mumsnet text to JSON\n"
+"  threadconv -f mumsnet -t jsonl -o out.jsonl a.txt b.txt\n"
+"  cat thread.txt | threadconv -t json --pretty\n",
+            tc_registry_default_dir());
+}
+
+static int exit_code(int rc)
+{
+    switch (rc) {
+    case TC_OK: return 0;
+    case TC_ERR_USAGE: return EXIT_USAGE;
+    case TC_ERR_PLUGIN: return EXIT_PLUGIN;
+    case TC_ERR_OUTPUT: return EXIT_OUTPUT;
+    default: return EXIT_DATA;
+    }
+}
+
+static void report(const char *prefix, const tc_error *e)
+{
+    char line[sizeof e->text + sizeof e->source + 64];
+    tc_error_format(e, line, sizeof line);
+    fprintf(stderr, "%s: %s%s\n", program, prefix, line);
+}
+
+static void print_warning(void *user, const tc_error *w)
+{
+    (void)user;
+    report("warning: ", w);
+}
+
+static int cmp_plugins(const void *a, const void *b)
+{
+    return strcmp((*(const tc_plugin *const *)a)->name, (*(const tc_plugin *const *)b)->name);
+}
+
+static int list_formats(tc_registry *reg)
+{
+    tc_registry_load_all(reg, print_warning, NULL);
+    size_t n = tc_registry_count(reg);
+    const tc_plugin **sorted = calloc(n ? n : 1, sizeof *sorted);
+    if (sorted == NULL)
+        return EXIT_DATA;
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = tc_registry_plugin(reg, i);
+    qsort(sorted, n, sizeof *sorted, cmp_plugins);
+    for (size_t i = 0; i < n; i++) {
+        const tc_plugin *p = sorted[i];
+        const char *mode = p->read_open && p->write_open ? "rw" : p->read_open ? "r" : "w";
+        printf("%-12s %-3s %s\n", p->name, mode, p->description);
+    }
+    if (n == 0)
+        fprintf(stderr, "%s: no plugins found; set THREADCONV_PLUGIN_PATH or use --plugin-dir\n",
+                program);
+    free(sorted);
+    return n ? 0 : EXIT_PLUGIN;
+}
+
+/* Split FORMAT.KEY=VALUE in place (arg is argv's own string). */
+static bool parse_option(char *arg, tc_option_value *out)
+{
+    char *eq = strchr(arg, '=');
+    char *dot = strchr(arg, '.');
+    if (eq == NULL || dot == NULL || dot > eq || dot == arg || dot + 1 == eq)
+        return false;
+    *dot = '\0';
+    *eq = '\0';
+    out->format = arg;
+    out->key = dot + 1;
+    out->value = eq + 1;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_LIST = 256, OPT_VERSION, OPT_PLUGIN_DIR, OPT_PRETTY };
+    static const struct option longopts[] = {
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"output", required_argument, NULL, 'o'},
+        {"option", required_argument, NULL, 'O'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"list", no_argument, NULL, OPT_LIST},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+        {"pretty", no_argument, NULL, OPT_PRETTY},
+        {NULL, 0, NULL, 0},
+    };
+    tc_convert_spec spec = {0};
+    const char **dirs = calloc((size_t)argc, sizeof *dirs);
+    tc_option_value *options = calloc((size_t)argc + 1, sizeof *options);
+    size_t n_dirs = 0, n_options = 0;
+    bool list = false, quiet = false, pretty = false;
+    int status = 0;
+    if (dirs == NULL || options == NULL) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        return EXIT_DATA;
+    }
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:t:o:O:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': spec.reader = optarg; break;
+        case 't': spec.writer = optarg; break;
+        case 'o': spec.output = optarg; break;
+        case 'O':
+            if (!parse_option(optarg, &options[n_options])) {
+                fprintf(stderr, "%s: -O expects FORMAT.KEY=VALUE (e.g. -O json.pretty=true), "
+                                "not '%s'\n", program, optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            n_options++;
+            break;
+        case 'q': quiet = true; break;
+        case 'h': usage(stdout); goto done;
+        case OPT_LIST: list = true; break;
+        case OPT_VERSION:
+            printf("threadconv %s (plugin ABI %d.%d)\n", tc_version(), TC_ABI_MAJOR,
+                   TC_ABI_MINOR);
+            goto done;
+        case OPT_PLUGIN_DIR: dirs[n_dirs++] = optarg; break;
+        case OPT_PRETTY: pretty = true; break;
+        case ':':
+            fprintf(stderr, "%s: option %s needs a value (see --help)\n", program,
+                    argv[optind - 1]);
+            status = EXIT_USAGE;
+            goto done;
+        default:
+            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", program,
+                    argv[optind - 1]);
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+
+    tc_registry *reg = tc_registry_new();
+    if (reg == NULL || tc_registry_add_search_dirs(reg, dirs, n_dirs, true) != TC_OK) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        tc_registry_free(reg);
+        status = EXIT_DATA;
+        goto done;
+    }
+    if (list) {
+        status = list_formats(reg);
+    } else if (spec.writer == NULL) {
+        fprintf(stderr, "%s: no output format given; choose one with -t "
+                        "(threadconv --list shows them)\n", program);
+        status = EXIT_USAGE;
+    } else {
+        if (pretty) {
+            options[n_options].format = spec.writer;
+            options[n_options].key = "pretty";
+            options[n_options].value = "true";
+            n_options++;
+        }
+        spec.inputs = (const char *const *)(argv + optind);
+        spec.n_inputs = (size_t)(argc - optind);
+        spec.options = options;
+        spec.n_options = n_options;
+        spec.warn = quiet ? NULL : print_warning;
+        tc_error err;
+        int rc = tc_convert(reg, &spec, &err);
+        if (rc != TC_OK)
+            report("", &err);
+        status = exit_code(rc);
+    }
+    tc_registry_free(reg);
+done:
+    free(dirs);
+    free(options);
+    return status;
+}

@@ -1,0 +1,188 @@
+/*
+ * convert.h - loading plugins and running conversions (the host side).
+ *
+ * The threadconv command is a thin layer over these functions; a program
+ * that embeds libthreadconv uses them the same way:
+ *
+ *   tc_registry *reg = tc_registry_new();
+ *   tc_registry_add_search_dirs(reg, NULL, 0, true);   // env + installed dir
+ *   tc_convert_spec spec = { .writer = "json", .inputs = files, .n_inputs = n };
+ *   tc_error err;
+ *   int rc = tc_convert(reg, &spec, &err);            // err.text on failure
+ *   tc_registry_free(reg);
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifndef THREADCONV_CONVERT_H
+#define THREADCONV_CONVERT_H
+
+#include <threadconv/plugin.h>
+#include <threadconv/threadconv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the library, "MAJOR.MINOR.PATCH".  Borrowed, static. */
+const char *tc_version(void);
+
+/*
+ * An error or warning as the core reports it.  source is the file it is
+ * about ("" when none), line and column are 1-based (0 when unknown), text
+ * says what was expected and what was found.  Plain data: copy it freely.
+ */
+typedef struct tc_error {
+    int code;           /* TC_ERR_* (TC_OK in an unused struct) */
+    char source[512];
+    uint64_t line;
+    uint64_t column;
+    char text[1024];
+} tc_error;
+
+/* Format err as "FILE:LINE:COLUMN: TEXT" (parts that are unknown left out)
+ * into out of size out_size; returns out. */
+char *tc_error_format(const tc_error *err, char *out, size_t out_size);
+
+/* Receives warnings (weekday mismatches, skipped junk).  user is passed back. */
+typedef void (*tc_warning_fn)(void *user, const tc_error *warning);
+
+/* ------------------------------------------------------------------ */
+/* The plugin registry                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct tc_registry tc_registry;
+
+/* A new, empty registry (new; free with tc_registry_free), NULL on ENOMEM. */
+tc_registry *tc_registry_new(void);
+
+/* Unload every plugin and free the registry.  NULL is allowed. */
+void tc_registry_free(tc_registry *reg);
+
+/*
+ * Set the directories searched for plugins, in order, first match wins:
+ * dirs[0..n_dirs) (the --plugin-dir options), then, when use_defaults is
+ * true, each directory of THREADCONV_PLUGIN_PATH (colon-separated) and the
+ * installed plugin directory.  The current directory is never searched
+ * unless named.  Strings are copied.  Returns TC_OK or TC_ERR_NOMEM.
+ */
+int tc_registry_add_search_dirs(tc_registry *reg, const char *const *dirs,
+                                size_t n_dirs, bool use_defaults);
+
+/* The installed plugin directory compiled into the library.  Borrowed. */
+const char *tc_registry_default_dir(void);
+
+/*
+ * Load one plugin file and check its descriptor (magic, ABI, size, required
+ * fields, callbacks, unique name).  Returns TC_OK or TC_ERR_PLUGIN with err
+ * naming the file, what was expected and what was found.
+ */
+int tc_registry_load_file(tc_registry *reg, const char *path, tc_error *err);
+
+/*
+ * Find the plugin for format name: already loaded, else NAME.so in the
+ * search directories (first match wins), else every plugin in them is
+ * loaded and searched.  Returns the descriptor (borrowed until
+ * tc_registry_free) or NULL with err set (TC_ERR_USAGE: no such format;
+ * TC_ERR_PLUGIN: a plugin file was refused).
+ */
+const tc_plugin *tc_registry_find(tc_registry *reg, const char *name,
+                                  tc_error *err);
+
+/*
+ * Load every plugin in the search directories.  A plugin that is refused
+ * does not stop the others: each refusal is passed to warn (may be NULL).
+ * A plugin whose name an earlier directory already provides is shadowed
+ * silently; two in one directory with the same name are a refusal.
+ * Returns the number of plugins refused.
+ */
+size_t tc_registry_load_all(tc_registry *reg, tc_warning_fn warn, void *user);
+
+/* Plugins loaded so far, in load order.  Borrowed until tc_registry_free. */
+size_t tc_registry_count(const tc_registry *reg);
+const tc_plugin *tc_registry_plugin(const tc_registry *reg, size_t index);
+/* The file a loaded plugin came from.  Borrowed. */
+const char *tc_registry_plugin_path(const tc_registry *reg, size_t index);
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+/* ------------------------------------------------------------------ */
+
+/* One -O FORMAT.KEY=VALUE as given by the user.  Borrowed by tc_convert. */
+typedef struct tc_option_value {
+    const char *format;
+    const char *key;
+    const char *value;
+} tc_option_value;
+
+/*
+ * Check value against the declarations of plugin (NULL-name terminated
+ * array).  Returns TC_OK, or TC_ERR_USAGE with err listing the valid keys
+ * (unknown key) or values (bad value).
+ */
+int tc_option_check(const tc_plugin *plugin, const char *key,
+                    const char *value, tc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Streams outside a conversion (tests, embedding)                     */
+/* ------------------------------------------------------------------ */
+
+/* Open a file ("-" = standard input) for reading.  New; NULL with err set. */
+tc_stream *tc_stream_open_input(const char *path, tc_error *err);
+/* Read from memory (borrowed for the stream's life); name is for messages. */
+tc_stream *tc_stream_open_memory(const void *data, size_t len, const char *name);
+/* Write to fd (not closed by tc_stream_close). */
+tc_stream *tc_stream_open_output_fd(int fd, const char *name);
+/* Append to buf (borrowed). */
+tc_stream *tc_stream_open_output_buffer(tc_buf *buf, const char *name);
+/* Apply options to a stream for plugin (values borrowed; must be checked). */
+int tc_stream_set_options(tc_stream *s, const tc_plugin *plugin,
+                          const tc_option_value *values, size_t n_values,
+                          tc_error *err);
+/* Where warnings go (default: dropped). */
+void tc_stream_set_warning_fn(tc_stream *s, tc_warning_fn fn, void *user);
+/* Flush buffered output.  TC_OK or TC_ERR_OUTPUT with the error set. */
+int tc_stream_flush(tc_stream *s);
+/* The error set on the stream (code TC_OK when none).  Borrowed. */
+const tc_error *tc_stream_get_error(const tc_stream *s);
+/* Close and free (does not flush).  NULL is allowed. */
+void tc_stream_close(tc_stream *s);
+
+/* ------------------------------------------------------------------ */
+/* Conversions                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct tc_convert_spec {
+    const char *reader;          /* format to read, NULL: probe each input */
+    const char *writer;          /* format to write (required) */
+    const char *const *inputs;   /* files, "-" for stdin; none: stdin */
+    size_t n_inputs;
+    const char *output;          /* file; NULL or "-": standard output */
+    const tc_option_value *options; /* -O values, any format */
+    size_t n_options;
+    tc_warning_fn warn;          /* warnings; NULL drops them */
+    void *warn_user;
+} tc_convert_spec;
+
+/*
+ * Convert spec->inputs into one output.  With an output file, writes a
+ * temporary file in the same directory and renames it into place only when
+ * the whole conversion succeeded, so a failure never leaves a partial file
+ * or clobbers an existing one.  Returns TC_OK or a TC_ERR_* code with err
+ * set.
+ */
+int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err);
+
+/*
+ * Choose a reader for the first bytes of an input by asking every loaded
+ * reader's probe (load them first with tc_registry_load_all).  The highest
+ * score of at least TC_PROBE_LIKELY wins; a tie at the top is ambiguous.
+ * Returns the plugin or NULL with err listing the candidates.
+ */
+const tc_plugin *tc_probe(tc_registry *reg, const unsigned char *head,
+                          size_t len, const char *name, tc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* THREADCONV_CONVERT_H */

@@ -1,0 +1,293 @@
+/*
+ * threadconv.h - the public interface of libthreadconv.
+ *
+ * libthreadconv converts forum-thread and mail archives between formats.
+ * It defines one interchange model (a thread header followed by its posts),
+ * loads reader and writer plugins, and drives a streaming conversion.
+ *
+ * Conventions, stated once for the whole header:
+ *   - Every public name starts with `tc_` (types, functions) or `TC_`
+ *     (macros, constants).  Anything else is private.
+ *   - Strings are NUL-terminated UTF-8 unless a length is also given.
+ *   - Each function says who owns what it returns: "new" means the caller
+ *     frees it with the named function, "borrowed" means the library keeps
+ *     ownership and the pointer stays valid only as long as stated.
+ *   - Functions that can fail return an int status: TC_OK (0), TC_EOF (1)
+ *     where an end is meaningful, or a negative TC_ERR_* code.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifndef THREADCONV_H
+#define THREADCONV_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define TC_PRINTF(fmt, args)
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Status codes                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A negative code is the negated process exit status the CLI uses for it,
+ * so a failure maps to an exit code without a table.
+ */
+enum {
+    TC_OK = 0,             /* success */
+    TC_EOF = 1,            /* end of the stream (or of a thread's posts) */
+    TC_ERR_DATA = -1,      /* the input is not valid for the format (exit 1) */
+    TC_ERR_USAGE = -2,     /* bad option or argument (exit 2) */
+    TC_ERR_PLUGIN = -3,    /* plugin refused, missing or misbehaving (exit 3) */
+    TC_ERR_OUTPUT = -4,    /* writing the output failed (exit 4) */
+    TC_ERR_NOMEM = -5      /* out of memory (reported as exit 1) */
+};
+
+/* ------------------------------------------------------------------ */
+/* The interchange model                                               */
+/* ------------------------------------------------------------------ */
+
+/* One extra field: a key/value pair of UTF-8 strings. */
+typedef struct tc_field {
+    const char *key;
+    const char *value;
+} tc_field;
+
+/*
+ * Extra fields: an ordered list with unique keys.  Whatever a reader knows
+ * that the model lacks (a mail header, a post number, a reply count) is
+ * carried here so writers can keep it.  Keys are unique within one list and
+ * never one of the names the model itself uses (see tc_fields_set).
+ */
+typedef struct tc_fields {
+    tc_field *items; /* borrowed from whoever owns the list */
+    size_t count;
+    size_t capacity; /* private to the tc_fields_* functions */
+} tc_fields;
+
+/*
+ * A point in time as the source wrote it: the instant in UTC seconds and the
+ * UTC offset in minutes that was in force where it was written, so
+ * 2021-06-04T21:33:59+01:00 comes back out as +01:00, not as 20:33:59Z.
+ */
+typedef struct tc_date {
+    int64_t utc;           /* seconds since 1970-01-01T00:00:00Z */
+    int32_t offset_min;    /* minutes east of UTC, -1439..1439 */
+    bool present;          /* false: the post has no date; other fields 0 */
+} tc_date;
+
+/*
+ * A thread header.  Posts are not part of it: they stream after it, one at a
+ * time (see plugin.h).  All pointers are borrowed from the producer.
+ */
+typedef struct tc_thread {
+    const char *title;     /* never NULL; may be "" */
+    const char *source;    /* name of the format it was read from, never NULL */
+    const char *id;        /* optional (NULL) */
+    const char *url;       /* optional (NULL) */
+    tc_fields extras;
+    void *reserved[4];     /* zero; room to grow without an ABI break */
+} tc_thread;
+
+/* One post.  All pointers are borrowed from the producer. */
+typedef struct tc_post {
+    const char *id;        /* never NULL: the source's id or its position "1", "2", ... */
+    const char *author;    /* never NULL; may be "" */
+    tc_date date;          /* date.present is false when the source has none */
+    const char *body;      /* UTF-8, kept byte for byte; NUL-terminated too */
+    size_t body_len;       /* length of body in bytes, without the NUL */
+    const char *parent_id; /* optional (NULL) */
+    tc_fields extras;
+    void *reserved[4];     /* zero; room to grow without an ABI break */
+} tc_post;
+
+/*
+ * Names the model itself uses in every format.  An extra field may not take
+ * one of these as its key, so a writer can store extras beside the model's
+ * fields (as further JSON keys, for example) without a clash.
+ */
+bool tc_is_reserved_key(const char *key);
+
+/*
+ * Set key to value in fields: replaces the value when key is already present
+ * (keeping its place), else appends.  Both strings are copied; the copies
+ * are owned by the list and freed by tc_fields_clear.
+ * Returns TC_OK, TC_ERR_USAGE when key is empty or reserved, or TC_ERR_NOMEM.
+ */
+int tc_fields_set(tc_fields *fields, const char *key, const char *value);
+
+/* Same as tc_fields_set for a value of value_len bytes (no NUL needed). */
+int tc_fields_setn(tc_fields *fields, const char *key, const char *value,
+                   size_t value_len);
+
+/* Value of key, or NULL.  Borrowed: valid until the list is next changed. */
+const char *tc_fields_get(const tc_fields *fields, const char *key);
+
+/* Remove every field and free the copies; the list's memory is kept for
+ * reuse (a reader that clears per post does not allocate per post). */
+void tc_fields_clear(tc_fields *fields);
+
+/* Free everything the list holds; it is then empty and may be reused. */
+void tc_fields_free(tc_fields *fields);
+
+/* ------------------------------------------------------------------ */
+/* Helpers for plugins: UTF-8, dates, growable buffer                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Check that s[0..len) is valid UTF-8 with no NUL byte (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF).  Returns true when
+ * valid.  Otherwise returns false and, when the pointers are not NULL, sets
+ * *bad_offset to the byte offset of the first bad byte and *bad_column to the
+ * 1-based column of that byte counted in characters.
+ */
+bool tc_utf8_valid(const char *s, size_t len, size_t *bad_offset,
+                   size_t *bad_column);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int64_t tc_days_from_civil(int64_t year, int month, int day);
+
+/* Number of days in month (1..12) of year, or 0 for a bad month. */
+int tc_days_in_month(int64_t year, int month);
+
+/* Day of the week of a date: 0 = Sunday .. 6 = Saturday. */
+int tc_weekday(int64_t year, int month, int day);
+
+/*
+ * UK civil time (Europe/London since 1996): GMT (+00:00) in winter, BST
+ * (+01:00) from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+ * last Sunday of October.  Converts a wall-clock reading to a tc_date.
+ * The range fields must already be valid (see tc_days_in_month).
+ * A reading the October change makes ambiguous (01:00-01:59 local) is taken
+ * as BST, the first time the clock shows it.  A reading that never occurs
+ * (01:00-01:59 local on the March change) is taken as GMT.  *note, when not
+ * NULL, is set to 0 for an ordinary reading, 1 for an ambiguous one and 2 for
+ * one that does not exist, so callers can warn.
+ */
+tc_date tc_date_from_uk_civil(int64_t year, int month, int day, int hour,
+                              int minute, int second, int *note);
+
+/* Seconds east of UTC UK civil time uses at the instant utc (0 or 3600). */
+int tc_uk_offset_at(int64_t utc);
+
+/* A tc_date from wall-clock fields and a fixed offset in minutes. */
+tc_date tc_date_from_fields(int64_t year, int month, int day, int hour,
+                            int minute, int second, int offset_min);
+
+/* Wall-clock fields of a date in its own offset (inverse of the above). */
+void tc_date_to_fields(tc_date date, int64_t *year, int *month, int *day,
+                       int *hour, int *minute, int *second);
+
+/*
+ * Write date as ISO 8601 with its offset, "2021-02-04T21:33:59+00:00", into
+ * out (at least TC_ISO_DATE_SIZE bytes).  Returns the length written.
+ * Years outside 0000..9999 are written with a sign and more digits.
+ */
+#define TC_ISO_DATE_SIZE 40
+size_t tc_date_format_iso(tc_date date, char *out);
+
+/*
+ * Parse ISO 8601 / RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)";
+ * a space may stand for T and fractions are dropped.  Returns TC_OK or
+ * TC_ERR_DATA for anything else, including impossible dates.
+ */
+int tc_date_parse_iso(const char *s, size_t len, tc_date *out);
+
+/*
+ * A growable byte buffer.  Zero-initialise it (tc_buf b = {0};) before use.
+ * data is always NUL-terminated after a successful append, so it may be used
+ * as a string.  Memory is owned by the buffer and freed by tc_buf_free.
+ */
+typedef struct tc_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} tc_buf;
+
+int tc_buf_append(tc_buf *buf, const void *data, size_t len); /* TC_OK or TC_ERR_NOMEM */
+int tc_buf_putc(tc_buf *buf, char c);
+int tc_buf_printf(tc_buf *buf, const char *fmt, ...) TC_PRINTF(2, 3);
+int tc_buf_reserve(tc_buf *buf, size_t extra); /* room for extra more bytes */
+void tc_buf_reset(tc_buf *buf);                /* len = 0, memory kept */
+void tc_buf_free(tc_buf *buf);
+
+/* ------------------------------------------------------------------ */
+/* Streams: what a plugin reads from and writes to                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A tc_stream is the core's handle for one side of a conversion: the input a
+ * reader reads, or the output a writer writes.  It carries the file name, a
+ * line counter, the options given for the plugin, and the error set by the
+ * plugin.  Plugins never print: they set the error (or a warning) here and
+ * the core reports it with the file name.
+ */
+typedef struct tc_stream tc_stream;
+
+/* The file name for messages ("-" reads as "<stdin>").  Borrowed. */
+const char *tc_stream_name(const tc_stream *s);
+
+/*
+ * Read the next line.  *line points at its bytes without the "\n" (a "\r"
+ * before it is kept: formats decide what CR means); *len is their count.
+ * The pointer is borrowed until the next read on the stream.  The core
+ * counts lines, so tc_stream_line() is the 1-based number of the line just
+ * returned.  The last line of a file without a final newline is returned
+ * like any other.  Returns TC_OK, TC_EOF at the end of input, or a negative
+ * code with the error already set (an I/O error, or a line longer than the
+ * max-line limit).
+ */
+int tc_stream_read_line(tc_stream *s, const char **line, size_t *len);
+
+/* Read up to len raw bytes; returns the count (0 at end) or a negative code. */
+long tc_stream_read(tc_stream *s, void *buf, size_t len);
+
+/* 1-based number of the last line read with tc_stream_read_line (0: none). */
+uint64_t tc_stream_line(const tc_stream *s);
+
+/* Write len bytes to the output; returns TC_OK or TC_ERR_OUTPUT (error set). */
+int tc_stream_write(tc_stream *s, const void *data, size_t len);
+
+/* Write a NUL-terminated string. */
+int tc_stream_puts(tc_stream *s, const char *str);
+
+/*
+ * Set the stream's error.  code is a TC_ERR_* code; line and column are
+ * 1-based, 0 when unknown.  Returns code, so a plugin can write
+ *     return tc_stream_error(s, TC_ERR_DATA, n, 0, "expected ...");
+ * Only the first error is kept: later calls do not overwrite it.
+ */
+int tc_stream_error(tc_stream *s, int code, uint64_t line, uint64_t column,
+                    const char *fmt, ...) TC_PRINTF(5, 6);
+
+/* Report a warning at line/column (0 when unknown); processing goes on. */
+void tc_stream_warn(tc_stream *s, uint64_t line, uint64_t column,
+                    const char *fmt, ...) TC_PRINTF(4, 5);
+
+/*
+ * Options given to this stream's plugin with -O FORMAT.KEY=VALUE, already
+ * checked against the plugin's declarations.  A key that was not given
+ * yields the declared default.  Strings are borrowed for the stream's life.
+ */
+const char *tc_stream_option(const tc_stream *s, const char *key);
+bool tc_stream_option_bool(const tc_stream *s, const char *key);
+long tc_stream_option_int(const tc_stream *s, const char *key);
+
+/* The largest line or post body the core accepts, in bytes (a limit). */
+size_t tc_stream_max_post(const tc_stream *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* THREADCONV_H */

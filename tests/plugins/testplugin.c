@@ -1,0 +1,159 @@
+/*
+ * testplugin.c - plugins the loader tests load through dlopen.  One source,
+ * built several times with a VARIANT_* macro: a good plugin, and plugins
+ * with one thing wrong each, which the loader must refuse with a message
+ * naming the file, what it expected and what it found.
+ *
+ * The good plugin ("testfmt") reads any input as one thread with one post per
+ * line and writes "author: body" lines, so the CLI can be driven end to end
+ * without depending on the real formats.
+ */
+#include <threadconv/plugin.h>
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct state {
+    tc_thread thread;
+    tc_post post;
+    char id[32];
+    unsigned long n;
+    int thread_done;
+} state;
+
+static state the_state; /* test plugins convert one stream at a time */
+
+static int t_open(tc_stream *in, void **st)
+{
+    (void)in;
+    memset(&the_state, 0, sizeof the_state);
+    *st = &the_state;
+    return TC_OK;
+}
+
+static int t_next_thread(tc_stream *in, void *st, const tc_thread **t)
+{
+    (void)in;
+    state *s = st;
+    if (s->thread_done++)
+        return TC_EOF;
+    s->thread.title = "test thread";
+    s->thread.source = "testfmt";
+    *t = &s->thread;
+    return TC_OK;
+}
+
+static int t_next_post(tc_stream *in, void *st, const tc_post **p)
+{
+    state *s = st;
+    const char *line;
+    size_t len;
+    int rc = tc_stream_read_line(in, &line, &len);
+    if (rc != TC_OK)
+        return rc;
+    if (len == 4 && memcmp(line, "FAIL", 4) == 0)
+        return tc_stream_error(in, TC_ERR_DATA, tc_stream_line(in), 1, "expected anything but FAIL");
+    if (len == 5 && memcmp(line, "BOGUS", 5) == 0)
+        return 42; /* a status the ABI does not define */
+    snprintf(s->id, sizeof s->id, "%lu", ++s->n);
+    s->post.id = s->id;
+    s->post.author = "tester";
+    s->post.body = line; /* borrowed until the next read, as the ABI allows */
+    s->post.body_len = len;
+    *p = &s->post;
+    return TC_OK;
+}
+
+static void t_close(tc_stream *in, void *st)
+{
+    (void)in;
+    (void)st;
+}
+
+static int t_probe(const unsigned char *head, size_t len, const char *name)
+{
+    (void)name;
+    return len >= 8 && memcmp(head, "TESTFMT\n", 8) == 0 ? TC_PROBE_SURE : TC_PROBE_NO;
+}
+
+static int w_open(tc_stream *out, void **st)
+{
+    (void)out;
+    *st = NULL;
+    return TC_OK;
+}
+
+static int w_begin(tc_stream *out, void *st, const tc_thread *t)
+{
+    (void)st;
+    return tc_stream_puts(out, "# ") || tc_stream_puts(out, t->title) ||
+           tc_stream_puts(out, "\n") ? TC_ERR_OUTPUT : TC_OK;
+}
+
+static int w_post(tc_stream *out, void *st, const tc_post *p)
+{
+    (void)st;
+    if (tc_stream_puts(out, p->author) || tc_stream_puts(out, ": ") ||
+        tc_stream_write(out, p->body, p->body_len) || tc_stream_puts(out, "\n"))
+        return TC_ERR_OUTPUT;
+    return TC_OK;
+}
+
+static int w_end(tc_stream *out, void *st)
+{
+    (void)out;
+    (void)st;
+    return TC_OK;
+}
+
+static void w_close(tc_stream *out, void *st)
+{
+    (void)out;
+    (void)st;
+}
+
+static const char *const styles[] = {"plain", "fancy", NULL};
+static const tc_option_decl options[] = {
+    {"style", TC_OPT_ENUM, "plain", "how to decorate", styles},
+    {"count", TC_OPT_INT, "0", "a number", NULL},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+#define COMMON_FIELDS                                                         \
+    .description = "loader test plugin", .version = "0.0.1", .license = "MIT", \
+    .read_probe = t_probe, .read_open = t_open, .read_next_thread = t_next_thread, \
+    .read_close = t_close, .write_open = w_open, .write_begin_thread = w_begin, \
+    .write_post = w_post, .write_end_thread = w_end, .write_finish = w_end,    \
+    .write_close = w_close, .options = options
+
+#if defined(VARIANT_GOOD)
+TC_PLUGIN_DEFINE(.name = "testfmt", .read_next_post = t_next_post, COMMON_FIELDS);
+#elif defined(VARIANT_DUP_NAME)
+/* Same format name as the good plugin: the second one loaded is refused. */
+TC_PLUGIN_DEFINE(.name = "testfmt", .read_next_post = t_next_post, COMMON_FIELDS);
+#elif defined(VARIANT_MISSING_CALLBACK)
+TC_PLUGIN_DEFINE(.name = "missingcb", COMMON_FIELDS); /* no read_next_post */
+#elif defined(VARIANT_BAD_MAJOR)
+extern const tc_plugin threadconv_plugin;
+const tc_plugin threadconv_plugin = {
+    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR + 1, .abi_minor = 0,
+    .struct_size = sizeof(tc_plugin), .name = "badmajor", .read_next_post = t_next_post,
+    COMMON_FIELDS};
+#elif defined(VARIANT_BAD_MAGIC)
+extern const tc_plugin threadconv_plugin;
+const tc_plugin threadconv_plugin = {
+    .magic = 0xdeadbeefu, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR,
+    .struct_size = sizeof(tc_plugin), .name = "badmagic", .read_next_post = t_next_post,
+    COMMON_FIELDS};
+#elif defined(VARIANT_BAD_SIZE)
+extern const tc_plugin threadconv_plugin;
+const tc_plugin threadconv_plugin = {
+    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR,
+    .struct_size = 16, .name = "badsize", .read_next_post = t_next_post, COMMON_FIELDS};
+#elif defined(VARIANT_NO_DESCRIPTOR)
+/* Exports a function but no descriptor. */
+int not_a_descriptor(void);
+int not_a_descriptor(void) { return 0; }
+#else
+#error "build with one VARIANT_* macro"
+#endif

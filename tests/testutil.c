@@ -1,0 +1,221 @@
+/* testutil.c - see testutil.h. */
+#include "testutil.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *tu_env_dir(const char *var)
+{
+    const char *dir = getenv(var);
+    struct stat st;
+    if (dir == NULL || *dir == '\0')
+        ck_abort_msg("environment variable %s is not set: the test data it names is required "
+                     "(run the suite through make check, or export %s)", var, var);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        ck_abort_msg("%s=%s is not a directory", var, dir);
+    return dir;
+}
+
+char *tu_path(const char *var, const char *rel)
+{
+    const char *dir = tu_env_dir(var);
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, n, "%s/%s", dir, rel);
+    return p;
+}
+
+char *tu_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        ck_abort_msg("cannot open %s", path);
+    tc_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ck_assert_int_eq(tc_buf_append(&b, chunk, n), TC_OK);
+    fclose(f);
+    if (b.data == NULL)
+        ck_assert_int_eq(tc_buf_append(&b, "", 0), TC_OK);
+    if (len)
+        *len = b.len;
+    return b.data;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void copy_fields(tc_fields *dst, const tc_fields *src)
+{
+    for (size_t i = 0; i < src->count; i++)
+        ck_assert_int_eq(tc_fields_set(dst, src->items[i].key, src->items[i].value), TC_OK);
+}
+
+static void collect_warning(void *user, const tc_error *w)
+{
+    tu_archive *a = user;
+    char line[2048];
+    tc_error_format(w, line, sizeof line);
+    size_t old = a->warnings ? strlen(a->warnings) : 0;
+    a->warnings = realloc(a->warnings, old + strlen(line) + 2);
+    ck_assert_ptr_nonnull(a->warnings);
+    strcpy(a->warnings + old, line);
+    strcat(a->warnings + old, "\n");
+    a->n_warnings++;
+}
+
+static tu_archive *read_stream(const tc_plugin *reader, tc_stream *in)
+{
+    tu_archive *a = calloc(1, sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    a->warnings = strdup("");
+    tc_stream_set_warning_fn(in, collect_warning, a);
+    void *state = NULL;
+    int rc = reader->read_open(in, &state);
+    if (rc == TC_OK) {
+        const tc_thread *t;
+        while ((rc = reader->read_next_thread(in, state, &t)) == TC_OK) {
+            a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
+            ck_assert_ptr_nonnull(a->threads);
+            tu_thread *tt = &a->threads[a->n_threads++];
+            memset(tt, 0, sizeof *tt);
+            tt->title = strdup(t->title);
+            tt->source = strdup(t->source);
+            tt->id = dup_or_null(t->id);
+            tt->url = dup_or_null(t->url);
+            copy_fields(&tt->extras, &t->extras);
+            const tc_post *p;
+            while ((rc = reader->read_next_post(in, state, &p)) == TC_OK) {
+                tt->posts = realloc(tt->posts, (tt->n_posts + 1) * sizeof *tt->posts);
+                ck_assert_ptr_nonnull(tt->posts);
+                tu_post *tp = &tt->posts[tt->n_posts++];
+                memset(tp, 0, sizeof *tp);
+                tp->id = strdup(p->id);
+                tp->author = strdup(p->author);
+                tp->date = p->date;
+                tp->body = malloc(p->body_len + 1);
+                ck_assert_ptr_nonnull(tp->body);
+                memcpy(tp->body, p->body, p->body_len);
+                tp->body[p->body_len] = '\0';
+                tp->body_len = p->body_len;
+                ck_assert_msg(p->body[p->body_len] == '\0', "post body is not NUL-terminated");
+                tp->parent_id = dup_or_null(p->parent_id);
+                copy_fields(&tp->extras, &p->extras);
+            }
+            if (rc != TC_EOF)
+                break;
+            rc = TC_OK;
+        }
+        if (rc == TC_EOF)
+            rc = TC_OK;
+        reader->read_close(in, state);
+    }
+    a->rc = rc;
+    a->err = *tc_stream_get_error(in);
+    if (rc != TC_OK)
+        ck_assert_msg(a->err.code == rc, "reader returned %d but set error code %d (%s)",
+                      rc, a->err.code, a->err.text);
+    tc_stream_close(in);
+    return a;
+}
+
+tu_archive *tu_read_memory(const tc_plugin *reader, const void *data, size_t len,
+                           const char *name)
+{
+    tc_stream *in = tc_stream_open_memory(data, len, name);
+    ck_assert_ptr_nonnull(in);
+    return read_stream(reader, in);
+}
+
+tu_archive *tu_read_file(const tc_plugin *reader, const char *path)
+{
+    tc_error err;
+    tc_stream *in = tc_stream_open_input(path, &err);
+    if (in == NULL)
+        ck_abort_msg("cannot open %s: %s", path, err.text);
+    return read_stream(reader, in);
+}
+
+void tu_archive_free(tu_archive *a)
+{
+    if (a == NULL)
+        return;
+    for (size_t i = 0; i < a->n_threads; i++) {
+        tu_thread *t = &a->threads[i];
+        for (size_t j = 0; j < t->n_posts; j++) {
+            tu_post *p = &t->posts[j];
+            free(p->id);
+            free(p->author);
+            free(p->body);
+            free(p->parent_id);
+            tc_fields_free(&p->extras);
+        }
+        free(t->posts);
+        free(t->title);
+        free(t->source);
+        free(t->id);
+        free(t->url);
+        tc_fields_free(&t->extras);
+    }
+    free(a->threads);
+    free(a->warnings);
+    free(a);
+}
+
+int tu_write(const tc_plugin *writer, const tu_archive *a,
+             const tc_option_value *options, size_t n_options, tc_buf *out,
+             tc_error *err)
+{
+    tc_stream *s = tc_stream_open_output_buffer(out, "<test output>");
+    ck_assert_ptr_nonnull(s);
+    int rc = tc_stream_set_options(s, writer, options, n_options, err);
+    if (rc != TC_OK) {
+        tc_stream_close(s);
+        return rc;
+    }
+    void *state = NULL;
+    rc = writer->write_open(s, &state);
+    if (rc == TC_OK) {
+        for (size_t i = 0; rc == TC_OK && i < a->n_threads; i++) {
+            const tu_thread *tt = &a->threads[i];
+            tc_thread t = {.title = tt->title, .source = tt->source, .id = tt->id,
+                           .url = tt->url, .extras = tt->extras};
+            rc = writer->write_begin_thread(s, state, &t);
+            for (size_t j = 0; rc == TC_OK && j < tt->n_posts; j++) {
+                const tu_post *tp = &tt->posts[j];
+                tc_post p = {.id = tp->id, .author = tp->author, .date = tp->date,
+                             .body = tp->body, .body_len = tp->body_len,
+                             .parent_id = tp->parent_id, .extras = tp->extras};
+                rc = writer->write_post(s, state, &p);
+            }
+            if (rc == TC_OK)
+                rc = writer->write_end_thread(s, state);
+        }
+        if (rc == TC_OK)
+            rc = writer->write_finish(s, state);
+        if (rc == TC_OK)
+            rc = tc_stream_flush(s);
+        writer->write_close(s, state);
+    }
+    if (err)
+        *err = *tc_stream_get_error(s);
+    tc_stream_close(s);
+    return rc;
+}
+
+const char *tu_iso(tc_date date, char out[TC_ISO_DATE_SIZE])
+{
+    if (!date.present) {
+        out[0] = '\0';
+        return out;
+    }
+    tc_date_format_iso(date, out);
+    return out;
+}

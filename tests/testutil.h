@@ -1,0 +1,72 @@
+/*
+ * testutil.h - shared helpers for the Check test programs: where the test
+ * data lives, and running a reader or writer plugin to completion in memory
+ * so tests can compare what came out field by field.
+ */
+#ifndef TC_TESTUTIL_H
+#define TC_TESTUTIL_H
+
+#include <threadconv/convert.h>
+
+/* A post as a test keeps it: owned copies of everything. */
+typedef struct tu_post {
+    char *id;
+    char *author;
+    tc_date date;
+    char *body;
+    size_t body_len;
+    char *parent_id; /* NULL when none */
+    tc_fields extras;
+} tu_post;
+
+typedef struct tu_thread {
+    char *title;
+    char *source;
+    char *id;  /* NULL when none */
+    char *url; /* NULL when none */
+    tc_fields extras;
+    tu_post *posts;
+    size_t n_posts;
+} tu_thread;
+
+/* Everything a reader produced, its final status and its warnings. */
+typedef struct tu_archive {
+    tu_thread *threads;
+    size_t n_threads;
+    int rc;              /* TC_OK when the reader reached TC_EOF cleanly */
+    tc_error err;        /* the stream's error when rc != TC_OK */
+    char *warnings;      /* every warning, formatted, one per line ("" if none) */
+    size_t n_warnings;
+} tu_archive;
+
+/*
+ * Directory named by environment variable var (THREADCONV_SHARED,
+ * THREADCONV_TESTDATA, ...).  A missing variable or directory fails the
+ * running test loudly: data the suite needs is never silently skipped.
+ */
+const char *tu_env_dir(const char *var);
+
+/* "$var/rel" as a new string (free()). Fails the test when var is unset. */
+char *tu_path(const char *var, const char *rel);
+
+/* Whole file in memory (new, NUL-terminated, free()); fails the test if unreadable. */
+char *tu_slurp(const char *path, size_t *len);
+
+/* Run reader over data / a file; never NULL (fails the test on ENOMEM). */
+tu_archive *tu_read_memory(const tc_plugin *reader, const void *data, size_t len,
+                           const char *name);
+tu_archive *tu_read_file(const tc_plugin *reader, const char *path);
+void tu_archive_free(tu_archive *archive);
+
+/*
+ * Feed an archive to writer, appending the output to out.  options may be
+ * NULL.  Returns the writer's status; err is set on failure.
+ */
+int tu_write(const tc_plugin *writer, const tu_archive *archive,
+             const tc_option_value *options, size_t n_options, tc_buf *out,
+             tc_error *err);
+
+/* ISO 8601 form of a date ("" for no date) in a static buffer per call site. */
+const char *tu_iso(tc_date date, char out[TC_ISO_DATE_SIZE]);
+
+#endif
