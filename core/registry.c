@@ -338,6 +338,19 @@ size_t tc_registry_load_all(tc_registry *reg, tc_warning_fn warn, void *user)
     return refused;
 }
 
+/* Collects the refusals of a tc_registry_load_all made on the way to a name. */
+typedef struct refusals {
+    size_t count;
+    tc_error first;
+} refusals;
+
+static void note_refusal(void *user, const tc_error *e)
+{
+    refusals *r = user;
+    if (r->count++ == 0)
+        r->first = *e;
+}
+
 static const tc_plugin *lookup(const tc_registry *reg, const char *name)
 {
     for (size_t i = 0; i < reg->n_plugins; i++)
@@ -367,10 +380,20 @@ const tc_plugin *tc_registry_find(tc_registry *reg, const char *name, tc_error *
                 return p;
         }
     }
+    refusals seen = {0};
     if (!reg->all_loaded) {
-        tc_registry_load_all(reg, NULL, NULL);
+        tc_registry_load_all(reg, note_refusal, &seen);
         if ((p = lookup(reg, name)) != NULL)
             return p;
+    }
+    if (seen.count) {
+        /* The format asked for may be in a file that was refused: say so,
+         * rather than only that the name is unknown. */
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "no plugin provides format '%s'; %zu plugin file%s in the search "
+                             "path %s refused, the first: %s", name, seen.count,
+                             seen.count == 1 ? "" : "s", seen.count == 1 ? "was" : "were",
+                             seen.first.text), NULL;
     }
     tc_buf known = {0};
     for (size_t i = 0; i < reg->n_plugins; i++)

@@ -1,0 +1,215 @@
+#!/bin/sh
+# cli.sh - end-to-end tests of the threadconv command: exit codes, stdin and
+# stdout, several inputs, -o atomicity, write errors, plugin refusals, and
+# the seed converted to JSON checked against an independent oracle.
+#
+# Needs (from make check's AM_TESTS_ENVIRONMENT): THREADCONV_BIN,
+# THREADCONV_PLUGIN_PATH, THREADCONV_TEST_PLUGINS, THREADCONV_TESTDATA; and
+# THREADCONV_SHARED, the absolute path of the shared data folder (../shared).
+# A missing one fails the test: nothing is skipped silently.
+set -u
+
+fail=0
+passed=0
+die() { echo "FATAL: $*" >&2; exit 1; }
+for v in THREADCONV_BIN THREADCONV_PLUGIN_PATH THREADCONV_TEST_PLUGINS THREADCONV_TESTDATA \
+         THREADCONV_SHARED; do
+    eval "val=\${$v:-}"
+    [ -n "$val" ] || die "$v is not set (THREADCONV_SHARED must name the shared data folder)"
+done
+[ -d "$THREADCONV_SHARED/seeds" ] || die "THREADCONV_SHARED=$THREADCONV_SHARED has no seeds/"
+command -v python3 >/dev/null || die "python3 is required for the JSON checks"
+
+tc="$THREADCONV_BIN"
+data="$THREADCONV_TESTDATA/cli"
+here=$(cd "$(dirname "$0")" && pwd)
+seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-cli.XXXXXX") || die "mktemp"
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+
+# run EXPECTED_STATUS ARGS...: runs threadconv, keeps stdout/stderr in files.
+run() {
+    want=$1; shift
+    "$tc" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "threadconv $*: exit $got, expected $want; stderr: $(cat "$tmp/err")"
+        return 1
+    fi
+    ok
+}
+# stderr_is TEXT: the whole of stderr must be exactly TEXT (one line).
+stderr_is() {
+    if [ "$(cat "$tmp/err")" != "$1" ]; then
+        bad "stderr was: $(cat "$tmp/err")
+      expected: $1"
+    else ok; fi
+}
+contains() { # FILE TEXT
+    if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2': $(head -c 600 "$1")"; fi
+}
+pycheck() { # PYTHON-EXPRESSIONS over doc = the JSON in $tmp/out
+    if python3 - "$tmp/out" "$@" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+for expr in sys.argv[2:]:
+    if not eval(expr):
+        sys.exit("false: " + expr)
+PY
+    then ok; else bad "JSON check failed"; fi
+}
+
+# ---------------------------------------------------------------- usage
+run 0 --help && contains "$tmp/out" "Exit status:"
+contains "$tmp/out" "THREADCONV_PLUGIN_PATH"
+contains "$tmp/out" "4  output error"
+run 0 --version && contains "$tmp/out" "threadconv "
+run 2 "$seed" && stderr_is "threadconv: no output format given; choose one with -t (threadconv --list shows them)"
+run 2 --bogus -t json "$seed" && stderr_is "threadconv: unknown option '--bogus' (see --help)"
+run 2 -t && stderr_is "threadconv: option -t needs a value (see --help)"
+run 2 -t nosuch "$seed" && contains "$tmp/err" "threadconv: unknown format 'nosuch'; available: "
+run 2 -t mumsnet "$seed" && contains "$tmp/err" "format 'mumsnet' cannot be written (it has no writer)"
+run 2 -f json -t json "$seed" && contains "$tmp/err" "format 'json' cannot be read"
+run 2 -O json.nonsense=1 -t json "$seed" && stderr_is "threadconv: unknown option json.nonsense; json takes: json.pretty"
+run 2 -O json.pretty=perhaps -t json "$seed" && contains "$tmp/err" "option json.pretty takes true or false"
+run 2 -O nodot -t json "$seed" && contains "$tmp/err" "-O expects FORMAT.KEY=VALUE"
+run 1 -t json "$tmp/does-not-exist.txt" && stderr_is "threadconv: $tmp/does-not-exist.txt: cannot open for reading: No such file or directory"
+
+# ---------------------------------------------------------------- --list
+run 0 --list
+grep -Eq '^json +w +' "$tmp/out" && ok || bad "--list lacks json w: $(cat "$tmp/out")"
+grep -Eq '^jsonl +w +' "$tmp/out" && ok || bad "--list lacks jsonl w"
+grep -Eq '^mumsnet +r +' "$tmp/out" && ok || bad "--list lacks mumsnet r"
+
+# ------------------------------------------------- the seed, no -f given
+run 0 -t json "$seed"
+cp "$tmp/out" "$tmp/seed.json"
+if python3 "$here/oracle_mumsnet.py" "$seed" "$tmp/seed.json" >/dev/null; then ok; else bad "seed JSON differs from the oracle"; fi
+pycheck 'doc["format"] == "threadconv" and doc["version"] == 1' \
+        'len(doc["threads"][0]["posts"]) == 20' \
+        'doc["threads"][0]["source"] == "mumsnet"' \
+        'doc["threads"][0]["posts"][1]["author"] == "OverByYer" and doc["threads"][0]["posts"][1]["body"] == ""' \
+        'doc["threads"][0]["posts"][0]["date"] == "2021-02-04T21:33:59+00:00"' \
+        'doc["threads"][0]["posts"][19]["author"] == "Allington" and doc["threads"][0]["posts"][19]["body"].count("\n\n") == 2'
+# UTF-8 is written as UTF-8, not as \u escapes.
+grep -q 'wouldn’t' "$tmp/seed.json" && ok || bad "JSON output escapes non-ASCII"
+grep -q '\\u2019' "$tmp/seed.json" && bad "JSON output has \\u2019" || ok
+
+# The hand-worked conformance results.
+for name in classic-layout current-layout; do
+    run 0 -t json "$THREADCONV_SHARED/conformance/mumsnet/$name.txt"
+    if python3 - "$tmp/out" "$THREADCONV_SHARED/conformance/mumsnet/$name.expected.json" <<'PY'
+import json, sys
+got = json.load(open(sys.argv[1], encoding="utf-8"))["threads"][0]
+want = json.load(open(sys.argv[2], encoding="utf-8"))
+assert got["title"] == want["title"], (got["title"], want["title"])
+assert len(got["posts"]) == len(want["posts"]), len(got["posts"])
+for g, w in zip(got["posts"], want["posts"]):
+    for k in ("author", "date", "body"):
+        assert g[k] == w[k], (k, g[k], w[k])
+PY
+    then ok; else bad "$name differs from its expected.json"; fi
+done
+
+# A summer thread: BST offsets, a body with an inner blank line.
+run 0 -t json "$data/summer.txt"
+pycheck 'doc["threads"][0]["title"] == "Allotment watering rota"' \
+        '[p["date"] for p in doc["threads"][0]["posts"]] == ["2021-07-12T18:05:00+01:00", "2021-07-12T18:20:41+01:00"]' \
+        'doc["threads"][0]["posts"][1]["body"] == "I do.\n\nBack Friday."'
+
+# ---------------------------------------------------------- stdin, stdout
+"$tc" -t json <"$seed" >"$tmp/stdin.json" 2>"$tmp/err" && ok || bad "stdin conversion failed: $(cat "$tmp/err")"
+cmp -s "$tmp/stdin.json" "$tmp/seed.json" && ok || bad "stdin output differs from file output"
+"$tc" -t json - <"$seed" >"$tmp/dash.json" 2>"$tmp/err" && ok || bad "'-' conversion failed"
+cmp -s "$tmp/dash.json" "$tmp/seed.json" && ok || bad "'-' output differs from file output"
+"$tc" -t json -o - "$seed" >"$tmp/dasho.json" && cmp -s "$tmp/dasho.json" "$tmp/seed.json" && ok || bad "-o - differs"
+
+# Several inputs: one archive, threads in order.
+run 0 -t json "$data/summer.txt" "$seed"
+pycheck 'len(doc["threads"]) == 2' \
+        'doc["threads"][0]["title"] == "Allotment watering rota"' \
+        'len(doc["threads"][1]["posts"]) == 20'
+
+# --pretty: indented, same value.
+run 0 -t json --pretty "$seed"
+[ "$(wc -l <"$tmp/out")" -gt 20 ] && ok || bad "--pretty output is not indented"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(a!=b)' \
+    "$tmp/out" "$tmp/seed.json" && ok || bad "--pretty output differs in value"
+
+# jsonl: one self-contained line per post.
+run 0 -t jsonl "$seed"
+[ "$(wc -l <"$tmp/out")" -eq 20 ] && ok || bad "jsonl: expected 20 lines, got $(wc -l <"$tmp/out")"
+python3 - "$tmp/out" <<'PY' && ok || bad "jsonl lines are not self-contained"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+for n, line in enumerate(lines, 1):
+    o = json.loads(line)
+    assert o["thread"]["title"].startswith("Can police"), o["thread"]
+    assert o["id"] == str(n)
+PY
+
+# ------------------------------------------------------ -o and atomicity
+printf 'KEEP ME\n' >"$tmp/existing.json"
+run 1 -t json -o "$tmp/existing.json" "$seed" "$data/bad-date.txt"
+stderr_is "threadconv: $data/bad-date.txt:7: impossible date or time 31-Feb-21 10:00:00 in a post header"
+[ "$(cat "$tmp/existing.json")" = "KEEP ME" ] && ok || bad "a failed conversion changed the existing output"
+[ "$(ls -A "$tmp" | grep -c '\.tmp$')" -eq 0 ] && ok || bad "a temporary file was left behind: $(ls -A "$tmp")"
+run 1 -t json -o "$tmp/new.json" "$data/bad-date.txt"
+[ ! -e "$tmp/new.json" ] && ok || bad "a failed conversion left a partial output file"
+chmod 640 "$tmp/existing.json"
+run 0 -t json -o "$tmp/existing.json" "$seed"
+cmp -s "$tmp/existing.json" "$tmp/seed.json" && ok || bad "-o FILE output differs from stdout output"
+[ "$(stat -c %a "$tmp/existing.json")" = 640 ] && ok || bad "replacing a file lost its mode"
+[ "$(ls -A "$tmp" | grep -c '\.tmp$')" -eq 0 ] && ok || bad "temporary file left after success"
+cp "$seed" "$tmp/in.txt"
+run 2 -t json -o "$tmp/in.txt" "$tmp/in.txt"
+cmp -s "$tmp/in.txt" "$seed" && ok || bad "-o naming the input damaged it"
+run 4 -t json -o "$tmp/no/such/dir/out.json" "$seed"
+contains "$tmp/err" "cannot create a temporary file beside it"
+
+# ----------------------------------------------------------- write errors
+if [ -w /dev/full ]; then
+    run 4 -t json -o /dev/full "$seed" && stderr_is "threadconv: /dev/full: write failed: No space left on device"
+    "$tc" -t json "$seed" >/dev/full 2>"$tmp/err"; st=$?
+    [ "$st" -eq 4 ] && ok || bad "stdout on /dev/full: exit $st, expected 4"
+    stderr_is "threadconv: <stdout>: write failed: No space left on device"
+else
+    bad "/dev/full is not available: the write-error tests cannot run"
+fi
+
+# ------------------------------------------------------- plugin refusals
+pd="$tmp/plugins"
+mkdir "$pd"
+ln -s "$THREADCONV_TEST_PLUGINS/bad_major.so" "$pd/badmajor.so"
+ln -s "$THREADCONV_TEST_PLUGINS/good.so" "$pd/testfmt.so"
+run 3 --plugin-dir "$pd" -f badmajor -t json "$seed" \
+  && stderr_is "threadconv: plugin $pd/badmajor.so: ABI 2.0, this threadconv supports 1.x — rebuild the plugin"
+# A plugin that fails with a message: file, line and column.
+run 1 --plugin-dir "$pd" -f testfmt -t json "$data/testfmt-fail.txt" \
+  && stderr_is "threadconv: $data/testfmt-fail.txt:3:1: expected anything but FAIL"
+# A plugin returning a status the ABI does not define: a plugin error.
+run 3 --plugin-dir "$pd" -f testfmt -t json "$data/testfmt-bogus.txt" \
+  && stderr_is "threadconv: plugin 'testfmt' returned status 42 from read_next_post, which the plugin ABI does not define there"
+# Probing picks the sure reader; --plugin-dir comes first in the search.
+run 0 --plugin-dir "$pd" -t testfmt "$seed"
+contains "$tmp/out" "tester: "
+# The refusal during probing is a warning, not silence.
+contains "$tmp/err" "warning: plugin $pd/badmajor.so: ABI 2.0"
+run 0 --plugin-dir "$pd" -q -t testfmt "$seed"
+[ ! -s "$tmp/err" ] && ok || bad "-q still printed: $(cat "$tmp/err")"
+# Options are checked against the declaring plugin.
+run 2 --plugin-dir "$pd" -O testfmt.style=loud -t testfmt "$seed" \
+  && stderr_is "threadconv: option testfmt.style takes one of: plain, fancy; not 'loud'"
+
+# ------------------------------------------------------ input detection
+printf 'just some words\nnothing like a thread\n' >"$tmp/unknown.txt"
+run 2 -t json "$tmp/unknown.txt" && contains "$tmp/err" "cannot tell the input format; choose one with -f: "
+: >"$tmp/empty.txt"
+run 1 -t json "$tmp/empty.txt" && contains "$tmp/err" "empty input"
+run 1 -f mumsnet -t json "$tmp/empty.txt"
+
+echo "cli.sh: $passed checks passed, $fail failed"
+[ "$fail" -eq 0 ]

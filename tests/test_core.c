@@ -1,0 +1,279 @@
+/* test_core.c - the library's own pieces: extra fields, UTF-8 validation,
+ * buffers, line reading with a line counter, option checking, messages. */
+#include "testutil.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+START_TEST(fields_keep_order_and_unique_keys)
+{
+    tc_fields f = {0};
+    ck_assert_int_eq(tc_fields_set(&f, "mail.received", "a"), TC_OK);
+    ck_assert_int_eq(tc_fields_set(&f, "x-number", "7"), TC_OK);
+    ck_assert_int_eq(tc_fields_set(&f, "mail.received", "b"), TC_OK); /* replaces in place */
+    ck_assert_uint_eq(f.count, 2);
+    ck_assert_str_eq(f.items[0].key, "mail.received");
+    ck_assert_str_eq(f.items[0].value, "b");
+    ck_assert_str_eq(f.items[1].key, "x-number");
+    ck_assert_str_eq(tc_fields_get(&f, "x-number"), "7");
+    ck_assert_ptr_null(tc_fields_get(&f, "missing"));
+    ck_assert_int_eq(tc_fields_setn(&f, "cut", "abcdef", 3), TC_OK);
+    ck_assert_str_eq(tc_fields_get(&f, "cut"), "abc");
+    tc_fields_clear(&f);
+    ck_assert_uint_eq(f.count, 0);
+    ck_assert_int_eq(tc_fields_set(&f, "again", ""), TC_OK);
+    ck_assert_str_eq(tc_fields_get(&f, "again"), "");
+    tc_fields_free(&f);
+    ck_assert_uint_eq(f.count, 0);
+}
+END_TEST
+
+START_TEST(fields_refuse_reserved_and_empty_keys)
+{
+    static const char *const reserved[] = {"title", "source", "id", "url", "author", "date",
+                                           "body", "parent", "posts", "threads", "format",
+                                           "version", "thread"};
+    tc_fields f = {0};
+    for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++) {
+        ck_assert_msg(tc_is_reserved_key(reserved[i]), "%s should be reserved", reserved[i]);
+        ck_assert_int_eq(tc_fields_set(&f, reserved[i], "v"), TC_ERR_USAGE);
+    }
+    ck_assert_int_eq(tc_fields_set(&f, "", "v"), TC_ERR_USAGE);
+    ck_assert(!tc_is_reserved_key("Title")); /* keys are case-sensitive */
+    ck_assert_uint_eq(f.count, 0);
+    tc_fields_free(&f);
+}
+END_TEST
+
+static void expect_bad(const char *s, size_t len, size_t offset, size_t column)
+{
+    size_t off = 999, col = 999;
+    ck_assert_msg(!tc_utf8_valid(s, len, &off, &col), "accepted bad UTF-8");
+    ck_assert_uint_eq(off, offset);
+    ck_assert_uint_eq(col, column);
+}
+
+START_TEST(utf8_accepts_valid_text)
+{
+    const char *ok[] = {"", "plain ASCII text that is longer than eight bytes",
+                        "caf\xc3\xa9", "\xe2\x80\x99quoted\xe2\x80\x9d",
+                        "\xf0\x9f\x98\x80 emoji", "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d rtl",
+                        "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", "tab\there\r\n"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        ck_assert_msg(tc_utf8_valid(ok[i], strlen(ok[i]), NULL, NULL), "rejected %zu", i);
+}
+END_TEST
+
+START_TEST(utf8_rejects_with_position)
+{
+    expect_bad("ab\xff", 3, 2, 3);
+    expect_bad("caf\xc3\xa9\x80z", 7, 5, 5);        /* stray continuation after é */
+    expect_bad("\xc0\x80", 2, 0, 1);                /* overlong NUL */
+    expect_bad("x\xe0\x80\xaf", 4, 1, 2);           /* overlong 3-byte */
+    expect_bad("\xed\xa0\x80", 3, 0, 1);            /* UTF-16 surrogate */
+    expect_bad("\xf4\x90\x80\x80", 4, 0, 1);        /* above U+10FFFF */
+    expect_bad("ok\xe2\x80", 4, 2, 3);              /* truncated at the end */
+    expect_bad("0123456789\0abc", 14, 10, 11);      /* NUL after the fast path */
+    expect_bad("\xf0\x9f\x98\x80\xf0\x9f\x98", 7, 4, 2);
+}
+END_TEST
+
+START_TEST(buf_appends_and_formats)
+{
+    tc_buf b = {0};
+    ck_assert_int_eq(tc_buf_append(&b, "abc", 3), TC_OK);
+    ck_assert_int_eq(tc_buf_putc(&b, '-'), TC_OK);
+    ck_assert_int_eq(tc_buf_printf(&b, "%d/%s", 42, "x"), TC_OK);
+    ck_assert_str_eq(b.data, "abc-42/x");
+    ck_assert_uint_eq(b.len, 8);
+    for (int i = 0; i < 10000; i++)
+        ck_assert_int_eq(tc_buf_putc(&b, 'z'), TC_OK);
+    ck_assert_uint_eq(b.len, 10008);
+    ck_assert_int_eq(b.data[b.len], '\0');
+    tc_buf_reset(&b);
+    ck_assert_uint_eq(b.len, 0);
+    ck_assert_str_eq(b.data, "");
+    tc_buf_free(&b);
+    ck_assert_ptr_null(b.data);
+}
+END_TEST
+
+START_TEST(stream_lines_from_memory)
+{
+    static const char text[] = "one\r\n\ntwo\nlast without newline";
+    tc_stream *s = tc_stream_open_memory(text, sizeof text - 1, "mem.txt");
+    const char *line;
+    size_t len;
+    ck_assert_str_eq(tc_stream_name(s), "mem.txt");
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert_uint_eq(len, 4); /* the CR is kept for the format to judge */
+    ck_assert(memcmp(line, "one\r", 4) == 0);
+    ck_assert_uint_eq(tc_stream_line(s), 1);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len == 3 && memcmp(line, "two", 3) == 0);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len == 20 && memcmp(line, "last without newline", 20) == 0);
+    ck_assert_uint_eq(tc_stream_line(s), 4);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_EOF);
+    tc_stream_close(s);
+}
+END_TEST
+
+START_TEST(stream_lines_across_buffer_refills)
+{
+    /* Lines longer than the 64 KiB read buffer and a pipe-sized trickle. */
+    char path[] = "/tmp/tc-test-lines-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    size_t lens[] = {0, 1, 65535, 65536, 65537, 200000, 3, 131072};
+    size_t n = sizeof lens / sizeof *lens;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < lens[i]; j++)
+            fputc('a' + (int)((i + j) % 26), f);
+        fputc('\n', f);
+    }
+    fclose(f);
+    tc_error err;
+    tc_stream *s = tc_stream_open_input(path, &err);
+    ck_assert_ptr_nonnull(s);
+    const char *line;
+    size_t len;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+        ck_assert_uint_eq(len, lens[i]);
+        for (size_t j = 0; j < len; j++)
+            if (line[j] != 'a' + (int)((i + j) % 26))
+                ck_abort_msg("line %zu byte %zu wrong", i + 1, j);
+        ck_assert_uint_eq(tc_stream_line(s), i + 1);
+    }
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_EOF);
+    tc_stream_close(s);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(stream_missing_file_is_named)
+{
+    tc_error err;
+    ck_assert_ptr_null(tc_stream_open_input("/nonexistent/dir/x.txt", &err));
+    ck_assert_int_eq(err.code, TC_ERR_DATA);
+    ck_assert_str_eq(err.source, "/nonexistent/dir/x.txt");
+    ck_assert_str_eq(err.text, "cannot open for reading: No such file or directory");
+}
+END_TEST
+
+START_TEST(stream_errors_keep_the_first)
+{
+    static const char text[] = "x\n";
+    tc_stream *s = tc_stream_open_memory(text, 2, "in.txt");
+    ck_assert_int_eq(tc_stream_error(s, TC_ERR_DATA, 3, 7, "expected %s", "a title"),
+                     TC_ERR_DATA);
+    ck_assert_int_eq(tc_stream_error(s, TC_ERR_DATA, 9, 9, "later"), TC_ERR_DATA);
+    const tc_error *e = tc_stream_get_error(s);
+    char out[256];
+    ck_assert_str_eq(tc_error_format(e, out, sizeof out), "in.txt:3:7: expected a title");
+    tc_stream_close(s);
+}
+END_TEST
+
+START_TEST(stream_writes_to_buffer)
+{
+    tc_buf b = {0};
+    tc_stream *s = tc_stream_open_output_buffer(&b, "buf");
+    ck_assert_int_eq(tc_stream_puts(s, "hello "), TC_OK);
+    ck_assert_int_eq(tc_stream_write(s, "world!", 5), TC_OK);
+    ck_assert_int_eq(tc_stream_flush(s), TC_OK);
+    ck_assert_str_eq(b.data, "hello world");
+    tc_stream_close(s);
+    tc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(stream_reports_disk_full)
+{
+    FILE *full = fopen("/dev/full", "w");
+    if (full == NULL)
+        ck_abort_msg("/dev/full is needed for this test");
+    tc_stream *s = tc_stream_open_output_fd(fileno(full), "/dev/full");
+    ck_assert_int_eq(tc_stream_puts(s, "data"), TC_OK); /* buffered */
+    ck_assert_int_eq(tc_stream_flush(s), TC_ERR_OUTPUT);
+    ck_assert_str_eq(tc_stream_get_error(s)->text, "write failed: No space left on device");
+    ck_assert_int_eq(tc_stream_puts(s, "more"), TC_ERR_OUTPUT);
+    tc_stream_close(s);
+    fclose(full);
+}
+END_TEST
+
+static const char *const colours[] = {"red", "green", NULL};
+static const tc_option_decl decls[] = {
+    {"pretty", TC_OPT_BOOL, "false", "indent", NULL},
+    {"width", TC_OPT_INT, "78", "line width", NULL},
+    {"colour", TC_OPT_ENUM, "red", "a colour", colours},
+    {"label", TC_OPT_STRING, NULL, "free text", NULL},
+    {NULL, 0, NULL, NULL, NULL},
+};
+static const tc_plugin opt_plugin = {.name = "demo", .options = decls};
+
+START_TEST(options_are_checked_and_defaulted)
+{
+    tc_error err;
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "pretty", "yes", &err), TC_OK);
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "width", "-12", &err), TC_OK);
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "colour", "green", &err), TC_OK);
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "label", "anything at all", &err), TC_OK);
+
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "nonsense", "1", &err), TC_ERR_USAGE);
+    ck_assert_str_eq(err.text, "unknown option demo.nonsense; demo takes: demo.pretty "
+                               "demo.width demo.colour demo.label");
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "pretty", "maybe", &err), TC_ERR_USAGE);
+    ck_assert_str_eq(err.text, "option demo.pretty takes true or false (yes/no, on/off, 1/0), "
+                               "not 'maybe'");
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "width", "12px", &err), TC_ERR_USAGE);
+    ck_assert_str_eq(err.text, "option demo.width takes an integer, not '12px'");
+    ck_assert_int_eq(tc_option_check(&opt_plugin, "colour", "blue", &err), TC_ERR_USAGE);
+    ck_assert_str_eq(err.text, "option demo.colour takes one of: red, green; not 'blue'");
+
+    tc_buf b = {0};
+    tc_stream *s = tc_stream_open_output_buffer(&b, "x");
+    tc_option_value given[] = {{"other", "width", "1"}, {"demo", "pretty", "on"},
+                               {"demo", "colour", "green"}};
+    ck_assert_int_eq(tc_stream_set_options(s, &opt_plugin, given, 3, &err), TC_OK);
+    ck_assert(tc_stream_option_bool(s, "pretty"));
+    ck_assert_int_eq(tc_stream_option_int(s, "width"), 78); /* "other" is not for demo */
+    ck_assert_str_eq(tc_stream_option(s, "colour"), "green");
+    ck_assert_ptr_null(tc_stream_option(s, "label"));
+    ck_assert_ptr_null(tc_stream_option(s, "undeclared"));
+    tc_stream_close(s);
+    tc_buf_free(&b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, fields_keep_order_and_unique_keys);
+    tcase_add_test(tc, fields_refuse_reserved_and_empty_keys);
+    tcase_add_test(tc, utf8_accepts_valid_text);
+    tcase_add_test(tc, utf8_rejects_with_position);
+    tcase_add_test(tc, buf_appends_and_formats);
+    tcase_add_test(tc, stream_lines_from_memory);
+    tcase_add_test(tc, stream_lines_across_buffer_refills);
+    tcase_add_test(tc, stream_missing_file_is_named);
+    tcase_add_test(tc, stream_errors_keep_the_first);
+    tcase_add_test(tc, stream_writes_to_buffer);
+    tcase_add_test(tc, stream_reports_disk_full);
+    tcase_add_test(tc, options_are_checked_and_defaulted);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,282 @@
+/* test_loader.c - the plugin handshake: what the loader accepts, what it
+ * refuses and with which message, and where it looks (search order). */
+#include "testutil.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *test_plugin(const char *file)
+{
+    return tu_path("THREADCONV_TEST_PLUGINS", file);
+}
+
+/* Load file into a fresh registry; return the status and the message. */
+static int load(const char *file, tc_error *err)
+{
+    tc_registry *reg = tc_registry_new();
+    char *path = test_plugin(file);
+    int rc = tc_registry_load_file(reg, path, err);
+    free(path);
+    tc_registry_free(reg);
+    return rc;
+}
+
+static void expect_refusal(const char *file, const char *message_after_path)
+{
+    tc_error err;
+    ck_assert_int_eq(load(file, &err), TC_ERR_PLUGIN);
+    char *path = test_plugin(file);
+    char expected[2048];
+    snprintf(expected, sizeof expected, "plugin %s: %s", path, message_after_path);
+    ck_assert_str_eq(err.text, expected);
+    free(path);
+}
+
+START_TEST(good_plugin_loads)
+{
+    tc_registry *reg = tc_registry_new();
+    char *path = test_plugin("good.so");
+    tc_error err;
+    ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
+    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    const tc_plugin *p = tc_registry_plugin(reg, 0);
+    ck_assert_str_eq(p->name, "testfmt");
+    ck_assert_str_eq(p->version, "0.0.1");
+    ck_assert_str_eq(p->license, "MIT");
+    ck_assert_ptr_nonnull(p->read_open);
+    ck_assert_ptr_nonnull(p->write_open);
+    ck_assert_str_eq(tc_registry_plugin_path(reg, 0), path);
+    ck_assert_ptr_eq(tc_registry_find(reg, "testfmt", &err), p);
+    /* Loading the same file twice is not a duplicate. */
+    ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
+    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    free(path);
+    tc_registry_free(reg);
+}
+END_TEST
+
+START_TEST(wrong_major_is_refused_with_both_versions)
+{
+    expect_refusal("bad_major.so",
+                   "ABI 2.0, this threadconv supports 1.x \xe2\x80\x94 rebuild the plugin");
+}
+END_TEST
+
+START_TEST(wrong_magic_is_refused)
+{
+    expect_refusal("bad_magic.so", "bad magic 0xdeadbeef, expected 0x4c504354: not a "
+                                   "threadconv plugin descriptor");
+}
+END_TEST
+
+START_TEST(wrong_size_is_refused)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "descriptor is 16 bytes, expected %zu for ABI 1.0 \xe2\x80\x94 rebuild the plugin",
+             sizeof(tc_plugin));
+    expect_refusal("bad_size.so", msg);
+}
+END_TEST
+
+START_TEST(missing_callback_is_refused)
+{
+    expect_refusal("missing_callback.so",
+                   "callback read_next_post is missing; a reader needs read_open, "
+                   "read_next_thread, read_next_post and read_close");
+}
+END_TEST
+
+START_TEST(missing_descriptor_is_refused)
+{
+    expect_refusal("no_descriptor.so",
+                   "not a threadconv plugin: it does not export 'threadconv_plugin'");
+}
+END_TEST
+
+START_TEST(dlopen_failure_shows_dlerror)
+{
+    tc_error err;
+    tc_registry *reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_load_file(reg, "/nonexistent/plugin.so", &err), TC_ERR_PLUGIN);
+    ck_assert_str_eq(err.text, "plugin /nonexistent/plugin.so: cannot load: /nonexistent/"
+                               "plugin.so: cannot open shared object file: No such file or "
+                               "directory");
+    /* A file that is not a shared object at all. */
+    char path[] = "/tmp/tc-notelf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "just text\n", 10), 10);
+    close(fd);
+    ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_ERR_PLUGIN);
+    ck_assert_msg(strstr(err.text, "cannot load: ") && strstr(err.text, path),
+                  "message was: %s", err.text);
+    unlink(path);
+    tc_registry_free(reg);
+}
+END_TEST
+
+START_TEST(duplicate_name_is_refused)
+{
+    tc_registry *reg = tc_registry_new();
+    char *good = test_plugin("good.so"), *dup = test_plugin("dup_name.so");
+    tc_error err;
+    ck_assert_int_eq(tc_registry_load_file(reg, good, &err), TC_OK);
+    ck_assert_int_eq(tc_registry_load_file(reg, dup, &err), TC_ERR_PLUGIN);
+    char expected[2048];
+    snprintf(expected, sizeof expected,
+             "plugin %s: format name 'testfmt' is already provided by %s; remove one of them",
+             dup, good);
+    ck_assert_str_eq(err.text, expected);
+    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    free(good);
+    free(dup);
+    tc_registry_free(reg);
+}
+END_TEST
+
+/* A fresh directory holding NAME.so as a symlink to a test plugin. */
+static char *dir_with(const char *name, const char *target_file)
+{
+    char *dir = strdup("/tmp/tc-plugdir-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *target = test_plugin(target_file);
+    char link[PATH_MAX];
+    snprintf(link, sizeof link, "%s/%s", dir, name);
+    ck_assert_int_eq(symlink(target, link), 0);
+    free(target);
+    return dir;
+}
+
+static void remove_dir(char *dir)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(dir);
+}
+
+START_TEST(search_order_first_match_wins)
+{
+    char *first = dir_with("testfmt.so", "dup_name.so");
+    char *second = dir_with("testfmt.so", "good.so");
+    tc_error err;
+
+    /* --plugin-dir order. */
+    tc_registry *reg = tc_registry_new();
+    const char *dirs[] = {first, second};
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 2, false), TC_OK);
+    ck_assert_ptr_nonnull(tc_registry_find(reg, "testfmt", &err));
+    ck_assert_msg(strncmp(tc_registry_plugin_path(reg, 0), first, strlen(first)) == 0,
+                  "loaded %s", tc_registry_plugin_path(reg, 0));
+    /* Loading everything shadows the later one silently. */
+    ck_assert_uint_eq(tc_registry_load_all(reg, NULL, NULL), 0);
+    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    tc_registry_free(reg);
+
+    /* --plugin-dir comes before THREADCONV_PLUGIN_PATH. */
+    setenv("THREADCONV_PLUGIN_PATH", first, 1);
+    reg = tc_registry_new();
+    const char *cli[] = {second};
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, cli, 1, true), TC_OK);
+    ck_assert_ptr_nonnull(tc_registry_find(reg, "testfmt", &err));
+    ck_assert(strncmp(tc_registry_plugin_path(reg, 0), second, strlen(second)) == 0);
+    tc_registry_free(reg);
+
+    /* THREADCONV_PLUGIN_PATH: colon-separated, in order, empty entries ignored. */
+    char env[2 * PATH_MAX];
+    snprintf(env, sizeof env, "::/nonexistent:%s::%s", second, first);
+    setenv("THREADCONV_PLUGIN_PATH", env, 1);
+    reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, NULL, 0, true), TC_OK);
+    ck_assert_ptr_nonnull(tc_registry_find(reg, "testfmt", &err));
+    ck_assert(strncmp(tc_registry_plugin_path(reg, 0), second, strlen(second)) == 0);
+    tc_registry_free(reg);
+
+    remove_dir(first);
+    remove_dir(second);
+}
+END_TEST
+
+START_TEST(current_directory_is_never_searched)
+{
+    char *dir = dir_with("testfmt.so", "good.so");
+    char old[PATH_MAX];
+    ck_assert_ptr_nonnull(getcwd(old, sizeof old));
+    ck_assert_int_eq(chdir(dir), 0);
+    setenv("THREADCONV_PLUGIN_PATH", "::", 1); /* empty entries do not mean "." */
+    tc_registry *reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, NULL, 0, true), TC_OK);
+    tc_error err;
+    ck_assert_ptr_null(tc_registry_find(reg, "testfmt", &err));
+    ck_assert_int_eq(err.code, TC_ERR_USAGE);
+    ck_assert_msg(strstr(err.text, "unknown format 'testfmt'") != NULL, "%s", err.text);
+    tc_registry_free(reg);
+    ck_assert_int_eq(chdir(old), 0);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(load_all_reports_each_refusal)
+{
+    /* The test plugin folder holds good plugins and broken ones. */
+    tc_registry *reg = tc_registry_new();
+    const char *dirs[] = {tu_env_dir("THREADCONV_TEST_PLUGINS")};
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 1, false), TC_OK);
+    size_t refused = tc_registry_load_all(reg, NULL, NULL);
+    /* bad_magic, bad_major, bad_size, dup_name (vs good, same folder),
+     * missing_callback, no_descriptor */
+    ck_assert_uint_eq(refused, 6);
+    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    ck_assert_str_eq(tc_registry_plugin(reg, 0)->name, "testfmt");
+    tc_registry_free(reg);
+}
+END_TEST
+
+START_TEST(probe_picks_the_sure_reader)
+{
+    tc_registry *reg = tc_registry_new();
+    char *good = test_plugin("good.so");
+    tc_error err;
+    ck_assert_int_eq(tc_registry_load_file(reg, good, &err), TC_OK);
+    static const unsigned char yes[] = "TESTFMT\nline\n";
+    ck_assert_ptr_eq(tc_probe(reg, yes, sizeof yes - 1, "x", &err), tc_registry_plugin(reg, 0));
+    static const unsigned char no[] = "something else\n";
+    ck_assert_ptr_null(tc_probe(reg, no, sizeof no - 1, "in.txt", &err));
+    ck_assert_int_eq(err.code, TC_ERR_USAGE);
+    ck_assert_str_eq(err.text, "cannot tell the input format; choose one with -f: testfmt");
+    ck_assert_ptr_null(tc_probe(reg, no, 0, "empty.txt", &err));
+    ck_assert_int_eq(err.code, TC_ERR_DATA);
+    free(good);
+    tc_registry_free(reg);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("loader");
+    TCase *tc = tcase_create("loader");
+    tcase_add_test(tc, good_plugin_loads);
+    tcase_add_test(tc, wrong_major_is_refused_with_both_versions);
+    tcase_add_test(tc, wrong_magic_is_refused);
+    tcase_add_test(tc, wrong_size_is_refused);
+    tcase_add_test(tc, missing_callback_is_refused);
+    tcase_add_test(tc, missing_descriptor_is_refused);
+    tcase_add_test(tc, dlopen_failure_shows_dlerror);
+    tcase_add_test(tc, duplicate_name_is_refused);
+    tcase_add_test(tc, search_order_first_match_wins);
+    tcase_add_test(tc, current_directory_is_never_searched);
+    tcase_add_test(tc, load_all_reports_each_refusal);
+    tcase_add_test(tc, probe_picks_the_sure_reader);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
