@@ -154,7 +154,7 @@ PY
 # ------------------------------------------------------ -o and atomicity
 printf 'KEEP ME\n' >"$tmp/existing.json"
 run 1 -t json -o "$tmp/existing.json" "$seed" "$data/bad-date.txt"
-stderr_is "threadconv: $data/bad-date.txt:7: impossible date or time 31-Feb-21 10:00:00 in a post header"
+stderr_is "threadconv: $data/bad-date.txt:7:15: impossible date in post header: 31-Feb-21 10:00:00 has day 31, but February 2021 has 28 days"
 [ "$(cat "$tmp/existing.json")" = "KEEP ME" ] && ok || bad "a failed conversion changed the existing output"
 [ "$(ls -A "$tmp" | grep -c '\.tmp$')" -eq 0 ] && ok || bad "a temporary file was left behind: $(ls -A "$tmp")"
 run 1 -t json -o "$tmp/new.json" "$data/bad-date.txt"
@@ -193,9 +193,12 @@ run 1 --plugin-dir "$pd" -f testfmt -t json "$data/testfmt-fail.txt" \
 # A plugin returning a status the ABI does not define: a plugin error.
 run 3 --plugin-dir "$pd" -f testfmt -t json "$data/testfmt-bogus.txt" \
   && stderr_is "threadconv: plugin 'testfmt' returned status 42 from read_next_post, which the plugin ABI does not define there"
-# Probing picks the sure reader; --plugin-dir comes first in the search.
+# --plugin-dir plugins write too: the seed through the test writer.
 run 0 --plugin-dir "$pd" -t testfmt "$seed"
-contains "$tmp/out" "tester: "
+contains "$tmp/out" "Daffodil72: Or not? Just wondered."
+# Probing picks the reader that is sure (testfmt's signature line).
+run 0 --plugin-dir "$pd" -t json "$data/testfmt-ok.txt"
+pycheck 'doc["threads"][0]["source"] == "testfmt"' '[p["body"] for p in doc["threads"][0]["posts"]] == ["TESTFMT", "hello"]'
 # The refusal during probing is a warning, not silence.
 contains "$tmp/err" "warning: plugin $pd/badmajor.so: ABI 2.0"
 run 0 --plugin-dir "$pd" -q -t testfmt "$seed"

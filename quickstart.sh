@@ -1,0 +1,63 @@
+#!/bin/sh
+# quickstart.sh - set up a fresh Debian machine, build threadconv, and either
+# convert the sample thread (no argument) or run the whole test suite
+# ("check": make check, then make distcheck).
+#
+#   ./quickstart.sh          install what is missing, build, convert examples/sample-thread.txt
+#   ./quickstart.sh check    install what is missing, build, run every test
+#
+# Installing packages needs root (or sudo).  Set TC_WERROR=1 to build with -Werror.
+set -eu
+cd "$(dirname "$0")"
+mode=${1:-demo}
+case "$mode" in
+    demo|check) ;;
+    *) echo "usage: $0 [check]" >&2; exit 2 ;;
+esac
+
+# Build tools, the libraries threadconv uses, and what the tests run:
+# python3 + tzdata (independent oracles), valgrind (leak checks).
+packages="build-essential autoconf automake libtool pkg-config libjansson-dev libxml2-dev
+check python3 tzdata valgrind"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "quickstart: installing:$missing"
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends $missing
+fi
+
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure
+jobs=$(nproc 2>/dev/null || echo 2)
+if [ "${TC_WERROR:-0}" = 1 ]; then
+    make -j"$jobs" CFLAGS="-g -O2 -Werror"
+else
+    make -j"$jobs"
+fi
+
+if [ "$mode" = demo ]; then
+    # The plugins live in the build tree until `make install`.
+    THREADCONV_PLUGIN_PATH="$PWD/plugins/mumsnet/.libs:$PWD/plugins/json/.libs:$PWD/plugins/jsonl/.libs" \
+        ./core/threadconv -t json --pretty examples/sample-thread.txt
+    exit $?
+fi
+
+# The tests read real data from the shared folder beside the project.
+if [ -z "${THREADCONV_SHARED:-}" ] && [ -d ../shared ]; then
+    THREADCONV_SHARED=$(cd ../shared && pwd)
+fi
+if [ -z "${THREADCONV_SHARED:-}" ] || [ ! -d "$THREADCONV_SHARED" ]; then
+    echo "quickstart: the shared test data folder (../shared) is missing; set THREADCONV_SHARED" >&2
+    exit 1
+fi
+export THREADCONV_SHARED
+if [ "${TC_WERROR:-0}" = 1 ]; then
+    make -j"$jobs" check CFLAGS="-g -O2 -Werror"
+else
+    make -j"$jobs" check
+fi
+make -j"$jobs" distcheck

@@ -1,0 +1,31 @@
+#!/bin/sh
+# valgrind.sh - the seed conversions under valgrind: no errors, no leaks.
+# valgrind is a test dependency (quickstart.sh installs it); without it this
+# test fails rather than skipping.
+set -u
+die() { echo "FATAL: $*" >&2; exit 1; }
+[ -n "${THREADCONV_SHARED:-}" ] || die "THREADCONV_SHARED is not set"
+[ -n "${THREADCONV_BIN:-}" ] || die "THREADCONV_BIN is not set"
+command -v valgrind >/dev/null || die "valgrind is required (apt-get install valgrind)"
+libtool="${THREADCONV_LIBTOOL:-$(dirname "$THREADCONV_BIN")/../libtool}"
+[ -x "$libtool" ] || die "libtool script not found at $libtool"
+seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
+status=0
+for args in "-t json $seed" "-t jsonl $seed" "-f mumsnet -t json --pretty $seed" \
+            "-t json $THREADCONV_SHARED/conformance/mumsnet/current-layout.txt" \
+            "-t json $THREADCONV_TESTDATA/cli/bad-date.txt" "-t nosuch $seed"; do
+    # shellcheck disable=SC2086
+    "$libtool" --mode=execute valgrind -q --error-exitcode=99 --leak-check=full \
+        --show-leak-kinds=all --errors-for-leak-kinds=all "$THREADCONV_BIN" $args \
+        >/dev/null 2>"${TMPDIR:-/tmp}/tc-vg.$$"
+    rc=$?
+    if [ "$rc" -eq 99 ] || grep -q '^==[0-9]*==' "${TMPDIR:-/tmp}/tc-vg.$$"; then
+        echo "FAIL: valgrind reports for: threadconv $args" >&2
+        cat "${TMPDIR:-/tmp}/tc-vg.$$" >&2
+        status=1
+    else
+        echo "ok: threadconv $args (exit $rc)"
+    fi
+done
+rm -f "${TMPDIR:-/tmp}/tc-vg.$$"
+exit $status
