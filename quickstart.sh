@@ -18,7 +18,7 @@ esac
 # Build tools, the libraries threadconv uses, and what the tests run:
 # python3 + tzdata (independent oracles), valgrind (leak checks).
 packages="build-essential autoconf automake libtool pkg-config libjansson-dev libxml2-dev
-check python3 tzdata valgrind"
+check python3 tzdata valgrind time"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Benchmark threadconv conversions: input MB/s and peak resident memory.
+
+Usage: run.py --bin PATH/TO/threadconv [--size MB] [--runs N] [--workdir DIR]
+
+Generates the inputs with gen_mumsnet.py (deterministic) once per size,
+runs each conversion N times with output to /dev/null after one warm-up run
+(so the input is in the page cache), and prints the median throughput and
+the largest peak RSS, measured per run with wait4() (getrusage of that
+child alone).  A benchmark, not a test: it asserts nothing."""
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TIME = "/usr/bin/time"  # GNU time (Debian package "time")
+
+PATHS = [
+    # (label, reader, writer)
+    ("mumsnet -> json", "mumsnet", "json"),
+    ("mumsnet -> jsonl", "mumsnet", "jsonl"),
+]
+
+
+def run_once(argv):
+    """Wall time and peak RSS (KiB) of one run.  Measured by GNU time, not by
+    wait4() here: a child forked from Python starts with Python's pages, and
+    the kernel keeps that high-water mark across exec."""
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.run([TIME, "-f", "TCBENCH %e %M"] + argv, stdout=null,
+                              stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(argv), proc.stderr))
+    last = proc.stderr.strip().splitlines()[-1].split()
+    return float(last[1]), int(last[2])
+
+
+def real_binary(path):
+    """The binary behind a libtool wrapper script, with its library path set,
+    so the wrapper's shell does not count in the memory figures."""
+    inner = os.path.join(os.path.dirname(path), ".libs", os.path.basename(path))
+    if os.path.exists(inner):
+        libs = os.path.join(os.path.dirname(path), ".libs")
+        os.environ["LD_LIBRARY_PATH"] = libs + ":" + os.environ.get("LD_LIBRARY_PATH", "")
+        return inner
+    return path
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--size", type=float, default=100)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--workdir", default="bench-out")
+    args = ap.parse_args()
+    if not os.access(TIME, os.X_OK):
+        sys.exit("GNU time is needed for memory figures: apt-get install time")
+    binary = real_binary(args.bin)
+    os.makedirs(args.workdir, exist_ok=True)
+    src = os.path.join(args.workdir, "mumsnet-%gMB.txt" % args.size)
+    if not os.path.exists(src):
+        print("generating %s ..." % src, file=sys.stderr)
+        subprocess.check_call([sys.executable, os.path.join(HERE, "gen_mumsnet.py"),
+                               str(args.size), src])
+    mb = os.path.getsize(src) / 1e6
+    print("machine: %s, %d cores; input %.1f MB; median of %d runs, output to /dev/null" %
+          (cpu_model(), os.cpu_count() or 0, mb, args.runs))
+    print("| conversion | MB/s | peak RSS (MB) |")
+    print("|---|---:|---:|")
+    for label, reader, writer in PATHS:
+        argv = [binary, "-q", "-f", reader, "-t", writer, src]
+        run_once(argv)  # warm the page cache
+        times, rss = [], []
+        for _ in range(args.runs):
+            t, r = run_once(argv)
+            times.append(t)
+            rss.append(r)
+        print("| %s | %.0f | %.1f |" % (label, mb / statistics.median(times), max(rss) / 1024))
+
+
+if __name__ == "__main__":
+    main()
