@@ -1,0 +1,358 @@
+/*
+ * date.c - calendar arithmetic, UK civil time and ISO 8601 dates.
+ *
+ * Everything here is pure integer arithmetic on the proleptic Gregorian
+ * calendar: no libc time zone machinery (TZ, localtime, mktime), no static
+ * mutable state, so every function is reentrant and gives the same answer on
+ * every machine whatever its locale or zone.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <threadconv/threadconv.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#define SECS_PER_DAY 86400
+#define DAYS_PER_ERA 146097 /* days in 400 Gregorian years */
+/* Days from 0000-03-01 (the start of the era the algorithms count in,
+ * years beginning on 1 March so the leap day falls at the end) to
+ * 1970-01-01. */
+#define EPOCH_SHIFT 719468
+
+/* Floor division and the matching non-negative remainder, b > 0. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b) < 0)
+        q--;
+    return q;
+}
+
+static int64_t floor_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
+static bool is_leap(int64_t year)
+{
+    return floor_mod(year, 4) == 0 && (floor_mod(year, 100) != 0 || floor_mod(year, 400) == 0);
+}
+
+int tc_days_in_month(int64_t year, int month)
+{
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12)
+        return 0;
+    if (month == 2 && is_leap(year))
+        return 29;
+    return days[month - 1];
+}
+
+/*
+ * Count years from March so February (and its leap day) ends the year; then
+ * the day of such a "March year" is a fixed linear function of the month,
+ * and each 400-year era has exactly DAYS_PER_ERA days.
+ */
+int64_t tc_days_from_civil(int64_t year, int month, int day)
+{
+    /* Months outside 1..12 roll into neighbouring years rather than being
+     * undefined: month 13 of 2020 is January 2021. */
+    if (month < 1 || month > 12) {
+        int64_t m0 = (int64_t)month - 1;
+        year += floor_div(m0, 12);
+        month = (int)floor_mod(m0, 12) + 1;
+    }
+    int64_t y = year - (month <= 2 ? 1 : 0);
+    int64_t era = floor_div(y, 400);
+    int64_t yoe = y - era * 400;                             /* 0..399 */
+    int64_t mp = month > 2 ? month - 3 : month + 9;          /* March = 0 */
+    int64_t doy = (153 * mp + 2) / 5 + (int64_t)day - 1;     /* day of March year */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;     /* day of era */
+    return era * DAYS_PER_ERA + doe - EPOCH_SHIFT;
+}
+
+/* Inverse of tc_days_from_civil. */
+static void civil_from_days(int64_t days, int64_t *year, int *month, int *day)
+{
+    int64_t z = days + EPOCH_SHIFT;
+    int64_t era = floor_div(z, DAYS_PER_ERA);
+    int64_t doe = z - era * DAYS_PER_ERA;                                /* 0..146096 */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* 0..365 */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* 0..11 */
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *year = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    *month = m;
+    *day = d;
+}
+
+int tc_weekday(int64_t year, int month, int day)
+{
+    /* 1970-01-01 was a Thursday (4). */
+    return (int)floor_mod(tc_days_from_civil(year, month, day) + 4, 7);
+}
+
+/* Day number (since 1970) of the last Sunday of month in year. */
+static int64_t last_sunday(int64_t year, int month)
+{
+    int last = tc_days_in_month(year, month);
+    int64_t days = tc_days_from_civil(year, month, last);
+    return days - floor_mod(days + 4, 7);
+}
+
+/* (days, seconds-of-day) pairs compare without multiplying, so nothing
+ * overflows even for instants near the ends of int64_t. */
+static bool at_or_after(int64_t days, int64_t sod, int64_t ref_days, int64_t ref_sod)
+{
+    return days > ref_days || (days == ref_days && sod >= ref_sod);
+}
+
+/*
+ * The rule applied is the one Europe/London has followed since 1996 (the EU
+ * summer-time directive): BST from 01:00 UTC on the last Sunday of March to
+ * 01:00 UTC on the last Sunday of October.  It is applied to every year,
+ * including those before 1996 when the UK changed on other dates; the
+ * sources this library reads are recent.
+ */
+int tc_uk_offset_at(int64_t utc)
+{
+    int64_t days = floor_div(utc, SECS_PER_DAY);
+    int64_t sod = floor_mod(utc, SECS_PER_DAY);
+    int64_t year;
+    int month, day;
+    civil_from_days(days, &year, &month, &day);
+    if (at_or_after(days, sod, last_sunday(year, 3), 3600) &&
+        !at_or_after(days, sod, last_sunday(year, 10), 3600))
+        return 3600;
+    return 0;
+}
+
+tc_date tc_date_from_fields(int64_t year, int month, int day, int hour,
+                            int minute, int second, int offset_min)
+{
+    tc_date d;
+    int64_t days = tc_days_from_civil(year, month, day);
+    d.utc = days * SECS_PER_DAY + (int64_t)hour * 3600 + (int64_t)minute * 60 + second -
+            (int64_t)offset_min * 60;
+    d.offset_min = offset_min;
+    d.present = true;
+    return d;
+}
+
+tc_date tc_date_from_uk_civil(int64_t year, int month, int day, int hour,
+                              int minute, int second, int *note)
+{
+    int64_t days = tc_days_from_civil(year, month, day);
+    int64_t sod = (int64_t)hour * 3600 + (int64_t)minute * 60 + second;
+    int64_t spring = last_sunday(year, 3);
+    int64_t autumn = last_sunday(year, 10);
+    int offset = 0;
+    int n = 0;
+
+    /* Local wall-clock readings on the change days:
+     *   March:   01:00 GMT jumps to 02:00 BST, 01:00-01:59 never occurs;
+     *   October: 02:00 BST falls back to 01:00 GMT, 01:00-01:59 occurs twice. */
+    if (!at_or_after(days, sod, spring, 3600)) {
+        offset = 0;
+    } else if (!at_or_after(days, sod, spring, 7200)) {
+        offset = 0; /* nonexistent: read as GMT */
+        n = 2;
+    } else if (!at_or_after(days, sod, autumn, 3600)) {
+        offset = 60;
+    } else if (!at_or_after(days, sod, autumn, 7200)) {
+        offset = 60; /* ambiguous: the first (BST) occurrence */
+        n = 1;
+    } else {
+        offset = 0;
+    }
+    if (note)
+        *note = n;
+    return tc_date_from_fields(year, month, day, hour, minute, second, offset);
+}
+
+void tc_date_to_fields(tc_date date, int64_t *year, int *month, int *day,
+                       int *hour, int *minute, int *second)
+{
+    int64_t days = floor_div(date.utc, SECS_PER_DAY);
+    int64_t sod = floor_mod(date.utc, SECS_PER_DAY) + (int64_t)date.offset_min * 60;
+    days += floor_div(sod, SECS_PER_DAY);
+    sod = floor_mod(sod, SECS_PER_DAY);
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (year)
+        *year = y;
+    if (month)
+        *month = m;
+    if (day)
+        *day = d;
+    if (hour)
+        *hour = (int)(sod / 3600);
+    if (minute)
+        *minute = (int)(sod / 60 % 60);
+    if (second)
+        *second = (int)(sod % 60);
+}
+
+/* Write v (0..99) as two digits. */
+static char *put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* Write v >= 0 with at least min_digits digits. */
+static char *put_uint(char *p, uint64_t v, int min_digits)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n < min_digits)
+        tmp[n++] = '0';
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/*
+ * Years 0000..9999 take four digits.  Others take a sign and at least six
+ * digits (the expanded form ECMAScript also uses: "+010000", "-000001"),
+ * which tc_date_parse_iso reads back.
+ */
+size_t tc_date_format_iso(tc_date date, char *out)
+{
+    int64_t year;
+    int month, day, hour, minute, second;
+    tc_date_to_fields(date, &year, &month, &day, &hour, &minute, &second);
+    char *p = out;
+    if (year >= 0 && year <= 9999) {
+        p = put_uint(p, (uint64_t)year, 4);
+    } else {
+        *p++ = year < 0 ? '-' : '+';
+        p = put_uint(p, year < 0 ? (uint64_t)0 - (uint64_t)year : (uint64_t)year, 6);
+    }
+    *p++ = '-';
+    p = put2(p, month);
+    *p++ = '-';
+    p = put2(p, day);
+    *p++ = 'T';
+    p = put2(p, hour);
+    *p++ = ':';
+    p = put2(p, minute);
+    *p++ = ':';
+    p = put2(p, second);
+    int off = date.offset_min;
+    *p++ = off < 0 ? '-' : '+';
+    if (off < 0)
+        off = -off;
+    p = put2(p, off / 60 % 100);
+    *p++ = ':';
+    p = put2(p, off % 60);
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
+/* Read exactly n digits at s[*i]; false when they are not all there. */
+static bool take_digits(const char *s, size_t len, size_t *i, int n, int64_t *value)
+{
+    int64_t v = 0;
+    if (len - *i < (size_t)n)
+        return false;
+    for (int k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[*i + (size_t)k];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *i += (size_t)n;
+    *value = v;
+    return true;
+}
+
+static bool take_char(const char *s, size_t len, size_t *i, char c)
+{
+    if (*i < len && s[*i] == c) {
+        (*i)++;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Grammar (RFC 3339 with the expanded years tc_date_format_iso writes):
+ *   [+|-]YYYY..  "-" MM "-" DD  ("T"|"t"|" ")  HH ":" MM ":" SS
+ *   ["." | "," digits]  ("Z"|"z" | ("+"|"-") HH ":" MM)
+ * An unsigned year has exactly four digits; a signed one 4 to 12.  Leap
+ * seconds (:60) are refused: UTC seconds since the epoch cannot hold them.
+ * "-00:00" (offset unknown, RFC 3339) reads as +00:00.
+ */
+int tc_date_parse_iso(const char *s, size_t len, tc_date *out)
+{
+    size_t i = 0;
+    int64_t year = 0, month, day, hour, minute, second, oh = 0, om = 0;
+    int sign = 1;
+
+    if (s == NULL)
+        return TC_ERR_DATA;
+    if (i < len && (s[i] == '+' || s[i] == '-')) {
+        sign = s[i] == '-' ? -1 : 1;
+        i++;
+        size_t start = i;
+        while (i < len && s[i] >= '0' && s[i] <= '9' && i - start < 13)
+            year = year * 10 + (s[i++] - '0');
+        if (i - start < 4 || i - start > 12)
+            return TC_ERR_DATA;
+        year *= sign;
+    } else if (!take_digits(s, len, &i, 4, &year)) {
+        return TC_ERR_DATA;
+    }
+    if (!take_char(s, len, &i, '-') || !take_digits(s, len, &i, 2, &month) ||
+        !take_char(s, len, &i, '-') || !take_digits(s, len, &i, 2, &day))
+        return TC_ERR_DATA;
+    if (i >= len || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+        return TC_ERR_DATA;
+    i++;
+    if (!take_digits(s, len, &i, 2, &hour) || !take_char(s, len, &i, ':') ||
+        !take_digits(s, len, &i, 2, &minute) || !take_char(s, len, &i, ':') ||
+        !take_digits(s, len, &i, 2, &second))
+        return TC_ERR_DATA;
+    if (i < len && (s[i] == '.' || s[i] == ',')) {
+        size_t start = ++i;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == start)
+            return TC_ERR_DATA;
+    }
+    int offset_sign = 0;
+    if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
+        offset_sign = s[i] == '-' ? -1 : 1;
+        i++;
+        if (!take_digits(s, len, &i, 2, &oh) || !take_char(s, len, &i, ':') ||
+            !take_digits(s, len, &i, 2, &om))
+            return TC_ERR_DATA;
+    } else {
+        return TC_ERR_DATA;
+    }
+    if (i != len)
+        return TC_ERR_DATA;
+    if (month < 1 || month > 12 || day < 1 || day > tc_days_in_month(year, (int)month) ||
+        hour > 23 || minute > 59 || second > 59 || oh > 23 || om > 59)
+        return TC_ERR_DATA;
+    if (out)
+        *out = tc_date_from_fields(year, (int)month, (int)day, (int)hour, (int)minute,
+                                   (int)second, offset_sign * (int)(oh * 60 + om));
+    return TC_OK;
+}
