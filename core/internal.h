@@ -36,6 +36,8 @@ struct tc_stream {
     /* Input: buf[pos..end) is unread; memory inputs point buf at the data. */
     unsigned char *buf;
     size_t cap, pos, end;
+    uint64_t base;          /* input offset of buf[0] */
+    uint64_t spool_base;    /* input offset of byte 0 of fd (a spool starts late) */
     bool eof;
     uint64_t line;
     size_t max_line;

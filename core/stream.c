@@ -170,6 +170,7 @@ int tc__stream_fill(tc_stream *s, size_t want)
             /* Slide the unread bytes to the front before growing. */
             memmove(s->buf, s->buf + s->pos, s->end - s->pos);
             s->end -= s->pos;
+            s->base += s->pos;
             s->pos = 0;
         }
         if (s->end == s->cap) {
@@ -258,6 +259,102 @@ long tc_stream_read(tc_stream *s, void *buf, size_t len)
     memcpy(buf, s->buf + s->pos, n);
     s->pos += n;
     return (long)n;
+}
+
+uint64_t tc_stream_tell(const tc_stream *s)
+{
+    return s->base + s->pos;
+}
+
+int tc_stream_make_seekable(tc_stream *s)
+{
+    if (s->kind == TC_STREAM_INPUT_MEMORY)
+        return TC_OK;
+    if (s->kind != TC_STREAM_INPUT_FD)
+        return tc_stream_error(s, TC_ERR_PLUGIN, 0, 0, "seek on an output stream");
+    if (lseek(s->fd, 0, SEEK_CUR) >= 0)
+        return TC_OK;
+    /* A pipe: spool what is left (and what is buffered) to an unlinked
+     * temporary file, then read from that. */
+    const char *dir = getenv("TMPDIR");
+    tc_buf path = {0};
+    tc_buf_printf(&path, "%s/threadconv-spool-XXXXXX", dir && *dir ? dir : "/tmp");
+    if (path.data == NULL)
+        return tc_stream_error(s, TC_ERR_NOMEM, 0, 0, "out of memory");
+    int fd = mkstemp(path.data);
+    if (fd < 0) {
+        int e = errno;
+        tc_buf_free(&path);
+        return tc_stream_error(s, TC_ERR_DATA, 0, 0,
+                               "cannot create a temporary file to spool the input: %s",
+                               strerror(e));
+    }
+    unlink(path.data);
+    tc_buf_free(&path);
+    int rc = TC_OK;
+    uint64_t start = s->base; /* offsets stay those of the original input */
+    const unsigned char *p = s->buf;
+    size_t n = s->end;
+    for (;;) {
+        while (n > 0) {
+            ssize_t w = write(fd, p, n);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                rc = tc_stream_error(s, TC_ERR_DATA, 0, 0, "cannot spool the input: %s",
+                                     strerror(errno));
+                break;
+            }
+            p += w;
+            n -= (size_t)w;
+        }
+        if (rc != TC_OK || s->eof)
+            break;
+        ssize_t r = read(s->fd, s->buf, s->cap);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = tc_stream_error(s, TC_ERR_DATA, 0, 0, "read error: %s", strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break;
+        p = s->buf;
+        n = (size_t)r;
+    }
+    if (rc != TC_OK) {
+        close(fd);
+        return rc;
+    }
+    if (s->owns_fd)
+        close(s->fd);
+    s->fd = fd;
+    s->owns_fd = true;
+    s->spool_base = start;
+    s->eof = false;
+    return tc_stream_seek(s, start + s->pos, s->line);
+}
+
+int tc_stream_seek(tc_stream *s, uint64_t offset, uint64_t line)
+{
+    if (s->kind == TC_STREAM_INPUT_MEMORY) {
+        if (offset > s->end)
+            return tc_stream_error(s, TC_ERR_PLUGIN, 0, 0, "seek past the end of the input");
+        s->pos = (size_t)offset;
+        s->line = line;
+        return TC_OK;
+    }
+    if (s->kind != TC_STREAM_INPUT_FD)
+        return tc_stream_error(s, TC_ERR_PLUGIN, 0, 0, "seek on an output stream");
+    if (offset < s->spool_base ||
+        lseek(s->fd, (off_t)(offset - s->spool_base), SEEK_SET) < 0)
+        return tc_stream_error(s, TC_ERR_PLUGIN, 0, 0,
+                               "the input is not seekable (call tc_stream_make_seekable first)");
+    s->base = offset;
+    s->pos = s->end = 0;
+    s->eof = false;
+    s->line = line;
+    return TC_OK;
 }
 
 /* ----------------------------------------------------------- output */

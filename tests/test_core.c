@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 START_TEST(fields_keep_order_and_unique_keys)
@@ -168,6 +169,70 @@ START_TEST(stream_missing_file_is_named)
 }
 END_TEST
 
+static void check_two_passes(tc_stream *s)
+{
+    const char *line;
+    size_t len;
+    ck_assert_int_eq(tc_stream_make_seekable(s), TC_OK);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK); /* "alpha" */
+    uint64_t second = tc_stream_tell(s);
+    ck_assert_uint_eq(second, 6);
+    for (int i = 0; i < 3000; i++)
+        ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_EOF);
+    ck_assert_uint_eq(tc_stream_line(s), 3001);
+    ck_assert_int_eq(tc_stream_seek(s, second, 1), TC_OK);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len > 8 && memcmp(line, "line0000 ", 9) == 0);
+    ck_assert_uint_eq(tc_stream_line(s), 2);
+    ck_assert_int_eq(tc_stream_seek(s, 0, 0), TC_OK);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len == 5 && memcmp(line, "alpha", 5) == 0);
+}
+
+START_TEST(stream_seeks_files_and_spools_pipes)
+{
+    tc_buf text = {0};
+    tc_buf_append(&text, "alpha\n", 6);
+    for (int i = 0; i < 3000; i++)
+        tc_buf_printf(&text, "line%04d with some padding to pass 64 KiB in all\n", i);
+    /* memory */
+    tc_stream *s = tc_stream_open_memory(text.data, text.len, "mem");
+    check_two_passes(s);
+    tc_stream_close(s);
+    /* a regular file */
+    char path[] = "/tmp/tc-test-seek-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text.data, text.len), (ssize_t)text.len);
+    close(fd);
+    tc_error err;
+    s = tc_stream_open_input(path, &err);
+    check_two_passes(s);
+    tc_stream_close(s);
+    unlink(path);
+    /* a pipe: spooled to a temporary file first, after a read-ahead */
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        ssize_t w = write(p[1], text.data, text.len);
+        _exit(w == (ssize_t)text.len ? 0 : 1);
+    }
+    close(p[1]);
+    int saved = dup(STDIN_FILENO);
+    dup2(p[0], STDIN_FILENO);
+    close(p[0]);
+    s = tc_stream_open_input("-", &err);
+    check_two_passes(s);
+    tc_stream_close(s);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    tc_buf_free(&text);
+}
+END_TEST
+
 START_TEST(stream_errors_keep_the_first)
 {
     static const char text[] = "x\n";
@@ -266,6 +331,7 @@ int main(void)
     tcase_add_test(tc, stream_lines_from_memory);
     tcase_add_test(tc, stream_lines_across_buffer_refills);
     tcase_add_test(tc, stream_missing_file_is_named);
+    tcase_add_test(tc, stream_seeks_files_and_spools_pipes);
     tcase_add_test(tc, stream_errors_keep_the_first);
     tcase_add_test(tc, stream_writes_to_buffer);
     tcase_add_test(tc, stream_reports_disk_full);

@@ -255,6 +255,24 @@ long tc_stream_read(tc_stream *s, void *buf, size_t len);
 /* 1-based number of the last line read with tc_stream_read_line (0: none). */
 uint64_t tc_stream_line(const tc_stream *s);
 
+/* Byte offset in the input of the next unread byte. */
+uint64_t tc_stream_tell(const tc_stream *s);
+
+/*
+ * Make the input seekable, for readers that need two passes (an index, then
+ * the data).  A regular file or memory already is; a pipe or terminal is
+ * copied to an unlinked temporary file first, in bounded memory.  Call it
+ * before reading, from read_open.  Returns TC_OK or an error (set).
+ */
+int tc_stream_make_seekable(tc_stream *s);
+
+/*
+ * Continue reading at byte offset (from tc_stream_tell) and count lines from
+ * line, the number of the line before that offset (0 at the start).  Needs
+ * a seekable input (tc_stream_make_seekable).  Returns TC_OK or an error.
+ */
+int tc_stream_seek(tc_stream *s, uint64_t offset, uint64_t line);
+
 /* Write len bytes to the output; returns TC_OK or TC_ERR_OUTPUT (error set). */
 int tc_stream_write(tc_stream *s, const void *data, size_t len);
 
