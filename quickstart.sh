@@ -41,7 +41,7 @@ fi
 
 if [ "$mode" = demo ]; then
     # The plugins live in the build tree until `make install`.
-    THREADCONV_PLUGIN_PATH="$PWD/plugins/mumsnet/.libs:$PWD/plugins/json/.libs:$PWD/plugins/jsonl/.libs" \
+    THREADCONV_PLUGIN_PATH="$PWD/plugins/mumsnet/.libs:$PWD/plugins/json/.libs:$PWD/plugins/jsonl/.libs:$PWD/plugins/xml/.libs:$PWD/plugins/mbox/.libs" \
         ./core/threadconv -t json --pretty examples/sample-thread.txt
     exit $?
 fi
