@@ -22,7 +22,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: threadconv [-f FORMAT] -t FORMAT [-o OUTPUT] [OPTION...] [INPUT...]\n"
-"       threadconv --list | --version | --help\n"
+"       threadconv --list | --describe FORMAT | --version | --help\n"
 "\n"
 "Convert forum-thread and mail archives between formats.  Reads each INPUT\n"
 "(standard input when there is none, or for \"-\") and writes one archive\n"
@@ -45,6 +45,8 @@ static void usage(FILE *f)
 "      --plugin-dir DIR    look for plugins in DIR first (repeatable)\n"
 "  -q, --quiet             do not print warnings\n"
 "      --list              list the formats: r = can read, w = can write\n"
+"      --describe FORMAT   show a plugin's file, version, license, ABI,\n"
+"                          capabilities and options\n"
 "      --version           print the version and exit\n"
 "  -h, --help              print this help and exit\n"
 "\n"
@@ -117,6 +119,66 @@ static int list_formats(tc_registry *reg)
     return n ? 0 : EXIT_PLUGIN;
 }
 
+static const char *type_name(tc_option_type t)
+{
+    switch (t) {
+    case TC_OPT_BOOL: return "bool";
+    case TC_OPT_INT: return "int";
+    case TC_OPT_STRING: return "string";
+    case TC_OPT_ENUM: return "enum";
+    }
+    return "?";
+}
+
+/* Everything the core knows about one plugin, like gst-inspect. */
+static int describe_format(tc_registry *reg, const char *name)
+{
+    tc_error err;
+    const tc_plugin *p = tc_registry_find(reg, name, &err);
+    if (p == NULL) {
+        report("", &err);
+        return err.code == TC_ERR_USAGE ? EXIT_USAGE : EXIT_PLUGIN;
+    }
+    const char *path = "?";
+    for (size_t i = 0; i < tc_registry_count(reg); i++)
+        if (tc_registry_plugin(reg, i) == p)
+            path = tc_registry_plugin_path(reg, i);
+    printf("Format:        %s\n", p->name);
+    printf("Description:   %s\n", p->description);
+    printf("File:          %s\n", path);
+    printf("Version:       %s\n", p->version);
+    printf("License:       %s\n", p->license);
+    if (p->url)
+        printf("URL:           %s\n", p->url);
+    printf("Plugin ABI:    %u.%u (this threadconv: %d.%d)\n", p->abi_major, p->abi_minor,
+           TC_ABI_MAJOR, TC_ABI_MINOR);
+    printf("Capabilities:  %s%s%s%s\n", p->read_open ? "read" : "",
+           p->read_open && p->read_probe ? " (detects its input)" : "",
+           p->read_open && p->write_open ? ", " : "", p->write_open ? "write" : "");
+    if (p->extension)
+        printf("Extension:     .%s\n", p->extension);
+    if (p->options == NULL || p->options[0].name == NULL) {
+        printf("Options:       none\n");
+        return 0;
+    }
+    printf("Options (-O %s.KEY=VALUE):\n", p->name);
+    for (const tc_option_decl *o = p->options; o->name; o++) {
+        printf("  %s.%s", p->name, o->name);
+        if (o->type == TC_OPT_ENUM) {
+            printf("=");
+            for (const char *const *v = o->enum_values; v && *v; v++)
+                printf("%s%s", v == o->enum_values ? "" : "|", *v);
+        } else {
+            printf("=<%s>", type_name(o->type));
+        }
+        printf("  (default: %s)\n      %s\n",
+               o->default_value && *o->default_value ? o->default_value
+               : o->type == TC_OPT_BOOL ? "false" : o->type == TC_OPT_INT ? "0" : "empty",
+               o->help ? o->help : "");
+    }
+    return 0;
+}
+
 /* Split FORMAT.KEY=VALUE in place (arg is argv's own string). */
 static bool parse_option(char *arg, tc_option_value *out)
 {
@@ -134,7 +196,7 @@ static bool parse_option(char *arg, tc_option_value *out)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_LIST = 256, OPT_VERSION, OPT_PLUGIN_DIR, OPT_PRETTY };
+    enum { OPT_LIST = 256, OPT_VERSION, OPT_PLUGIN_DIR, OPT_PRETTY, OPT_DESCRIBE };
     static const struct option longopts[] = {
         {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},
@@ -146,6 +208,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, OPT_VERSION},
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"pretty", no_argument, NULL, OPT_PRETTY},
+        {"describe", required_argument, NULL, OPT_DESCRIBE},
         {NULL, 0, NULL, 0},
     };
     tc_convert_spec spec = {0};
@@ -153,6 +216,7 @@ int main(int argc, char **argv)
     tc_option_value *options = calloc((size_t)argc + 1, sizeof *options);
     size_t n_dirs = 0, n_options = 0;
     bool list = false, quiet = false, pretty = false;
+    const char *describe = NULL;
     int status = 0;
     if (dirs == NULL || options == NULL) {
         fprintf(stderr, "%s: out of memory\n", program);
@@ -183,6 +247,7 @@ int main(int argc, char **argv)
             goto done;
         case OPT_PLUGIN_DIR: dirs[n_dirs++] = optarg; break;
         case OPT_PRETTY: pretty = true; break;
+        case OPT_DESCRIBE: describe = optarg; break;
         case ':':
             fprintf(stderr, "%s: option %s needs a value (see --help)\n", program,
                     argv[optind - 1]);
@@ -205,6 +270,8 @@ int main(int argc, char **argv)
     }
     if (list) {
         status = list_formats(reg);
+    } else if (describe) {
+        status = describe_format(reg, describe);
     } else if (spec.writer == NULL) {
         fprintf(stderr, "%s: no output format given; choose one with -t "
                         "(threadconv --list shows them)\n", program);

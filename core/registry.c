@@ -246,6 +246,10 @@ static int load_one(tc_registry *reg, const char *path, size_t dir_index, tc_err
         goto fail;
     }
     memcpy(&lp->desc, sym, head.struct_size);
+    /* Fields newer than the plugin's minor are not the plugin's: clear them. */
+    if (head.abi_minor < 1)
+        lp->desc.url = NULL;
+    memset(lp->desc.reserved, 0, sizeof lp->desc.reserved);
     if (check_descriptor(path, &lp->desc, err) != TC_OK) {
         free(lp);
         goto fail;

@@ -84,6 +84,16 @@ grep -Eq '^json +w +' "$tmp/out" && ok || bad "--list lacks json w: $(cat "$tmp/
 grep -Eq '^jsonl +w +' "$tmp/out" && ok || bad "--list lacks jsonl w"
 grep -Eq '^mumsnet +r +' "$tmp/out" && ok || bad "--list lacks mumsnet r"
 
+# ------------------------------------------------------------ --describe
+run 0 --describe json
+contains "$tmp/out" "Format:        json"
+contains "$tmp/out" "File:          "
+contains "$tmp/out" "License:       MIT"
+contains "$tmp/out" "Capabilities:  write"
+contains "$tmp/out" "  json.pretty=<bool>  (default: false)"
+run 0 --describe mumsnet && contains "$tmp/out" "Capabilities:  read (detects its input)"
+run 2 --describe nosuch && contains "$tmp/err" "unknown format 'nosuch'"
+
 # ------------------------------------------------- the seed, no -f given
 run 0 -t json "$seed"
 cp "$tmp/out" "$tmp/seed.json"

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,9 +79,53 @@ START_TEST(wrong_size_is_refused)
 {
     char msg[256];
     snprintf(msg, sizeof msg,
-             "descriptor is 16 bytes, expected %zu for ABI 1.0 \xe2\x80\x94 rebuild the plugin",
-             sizeof(tc_plugin));
+             "descriptor is 16 bytes, expected %zu for ABI 1.%d \xe2\x80\x94 rebuild the plugin",
+             sizeof(tc_plugin), TC_ABI_MINOR);
     expect_refusal("bad_size.so", msg);
+}
+END_TEST
+
+START_TEST(older_minor_loads_without_newer_fields)
+{
+    tc_registry *reg = tc_registry_new();
+    char *path = test_plugin("older_minor.so");
+    tc_error err;
+    ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
+    const tc_plugin *p = tc_registry_plugin(reg, 0);
+    ck_assert_str_eq(p->name, "oldminor");
+    ck_assert_uint_eq(p->abi_minor, 0);
+    ck_assert_ptr_null(p->url); /* 1.1's field is not read from a 1.0 plugin */
+    free(path);
+    tc_registry_free(reg);
+}
+END_TEST
+
+START_TEST(newer_minor_is_refused)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "ABI 1.%d, this threadconv supports 1.0 to 1.%d \xe2\x80\x94 upgrade threadconv "
+             "or rebuild the plugin", TC_ABI_MINOR + 1, TC_ABI_MINOR);
+    expect_refusal("newer_minor.so", msg);
+}
+END_TEST
+
+START_TEST(plugin_symbols_stay_local)
+{
+    tc_registry *reg = tc_registry_new();
+    char *path = test_plugin("leaky.so");
+    tc_error err;
+    ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
+    ck_assert_str_eq(tc_registry_plugin(reg, 0)->url, "https://example.invalid/leaky");
+    /* Loaded RTLD_LOCAL: neither its helper nor its descriptor is visible
+     * in the global namespace other plugins resolve against. */
+    void *global = dlopen(NULL, RTLD_NOW); /* the program and its global objects */
+    ck_assert_ptr_nonnull(global);
+    ck_assert_ptr_null(dlsym(global, "threadconv_test_leaky_helper"));
+    ck_assert_ptr_null(dlsym(global, "threadconv_plugin"));
+    dlclose(global);
+    free(path);
+    tc_registry_free(reg);
 }
 END_TEST
 
@@ -230,10 +275,13 @@ START_TEST(load_all_reports_each_refusal)
     ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 1, false), TC_OK);
     size_t refused = tc_registry_load_all(reg, NULL, NULL);
     /* bad_magic, bad_major, bad_size, dup_name (vs good, same folder),
-     * missing_callback, no_descriptor */
-    ck_assert_uint_eq(refused, 6);
-    ck_assert_uint_eq(tc_registry_count(reg), 1);
+     * missing_callback, newer_minor, no_descriptor */
+    ck_assert_uint_eq(refused, 7);
+    /* good, leaky, older_minor: in file name order */
+    ck_assert_uint_eq(tc_registry_count(reg), 3);
     ck_assert_str_eq(tc_registry_plugin(reg, 0)->name, "testfmt");
+    ck_assert_str_eq(tc_registry_plugin(reg, 1)->name, "leaky");
+    ck_assert_str_eq(tc_registry_plugin(reg, 2)->name, "oldminor");
     tc_registry_free(reg);
 }
 END_TEST
@@ -266,6 +314,9 @@ int main(void)
     tcase_add_test(tc, wrong_magic_is_refused);
     tcase_add_test(tc, wrong_size_is_refused);
     tcase_add_test(tc, missing_callback_is_refused);
+    tcase_add_test(tc, older_minor_loads_without_newer_fields);
+    tcase_add_test(tc, newer_minor_is_refused);
+    tcase_add_test(tc, plugin_symbols_stay_local);
     tcase_add_test(tc, missing_descriptor_is_refused);
     tcase_add_test(tc, dlopen_failure_shows_dlerror);
     tcase_add_test(tc, duplicate_name_is_refused);

@@ -40,12 +40,17 @@ extern "C" {
 
 /*
  * ABI version.  The core loads a plugin whose major equals TC_ABI_MAJOR and
- * whose minor is at most TC_ABI_MINOR.  Minor versions only add fields at the
- * end of tc_plugin (taking from nothing that exists), so struct_size tells
- * the core which fields a plugin has.
+ * whose minor is at most TC_ABI_MINOR.  A minor version adds fields by
+ * taking slots from `reserved` (the struct keeps its size); the core reads a
+ * field only from plugins built with the minor that introduced it, so an
+ * older plugin's zero padding never looks like a value.  struct_size guards
+ * against a plugin built with a different layout altogether.
+ *
+ *   1.0  the first ABI
+ *   1.1  adds `url`
  */
 #define TC_ABI_MAJOR 1
-#define TC_ABI_MINOR 0
+#define TC_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define TC_PLUGIN_SYMBOL "threadconv_plugin"
@@ -119,8 +124,12 @@ typedef struct tc_plugin {
     /* Optional: usual file extension of the written format, without the dot. */
     const char *extension;
 
+    /* --- ABI 1.1 --- */
+    /* Optional: where the plugin's documentation lives (shown by --describe). */
+    const char *url;
+
     /* Reserved for later minor versions; zero. */
-    void *reserved[8];
+    void *reserved[7];
 } tc_plugin;
 
 /*

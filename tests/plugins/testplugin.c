@@ -157,6 +157,27 @@ extern const tc_plugin threadconv_plugin;
 const tc_plugin threadconv_plugin = {
     .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR,
     .struct_size = 16, .name = "badsize", .read_next_post = t_next_post, COMMON_FIELDS};
+#elif defined(VARIANT_OLDER_MINOR)
+/* Built against ABI 1.0, before `url` existed: what sits in its slot then
+ * was padding, and the loader must not read it as a url. */
+extern const tc_plugin threadconv_plugin;
+const tc_plugin threadconv_plugin = {
+    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = 0,
+    .struct_size = sizeof(tc_plugin), .name = "oldminor", .read_next_post = t_next_post,
+    .url = "padding, not a url", COMMON_FIELDS};
+#elif defined(VARIANT_NEWER_MINOR)
+extern const tc_plugin threadconv_plugin;
+const tc_plugin threadconv_plugin = {
+    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR + 1,
+    .struct_size = sizeof(tc_plugin), .name = "newminor", .read_next_post = t_next_post,
+    COMMON_FIELDS};
+#elif defined(VARIANT_LEAKY)
+/* Exports a helper besides its descriptor (built without the export list):
+ * loaded RTLD_LOCAL, the helper must not become visible to anything else. */
+int threadconv_test_leaky_helper(void);
+int threadconv_test_leaky_helper(void) { return 42; }
+TC_PLUGIN_DEFINE(.name = "leaky", .read_next_post = t_next_post,
+                 .url = "https://example.invalid/leaky", COMMON_FIELDS);
 #else
 #error "build with one VARIANT_* macro"
 #endif
