@@ -1,0 +1,831 @@
+/*
+ * test_json.c - the json writer and the shared JSON emitter.
+ *
+ * Archives are built by hand, written with the plugin (linked directly),
+ * parsed back with jansson and compared field by field with values worked
+ * out by hand.  The string escaper is checked byte for byte against
+ * jansson's own encoder (json_dumps with JSON_COMPACT) on fixtures and on
+ * pseudo-random strings.
+ */
+#include "testutil.h"
+
+#include "../plugins/json/emit.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+extern const tc_plugin threadconv_plugin;
+
+/* ------------------------------------------------------------------ */
+/* Building archives by hand                                           */
+/* ------------------------------------------------------------------ */
+
+static const tc_date NO_DATE = {0};
+
+static tc_date at(int64_t utc, int32_t offset_min)
+{
+    tc_date d = {.utc = utc, .offset_min = offset_min, .present = true};
+    return d;
+}
+
+static char *dup_or_null(const char *s)
+{
+    char *p = s ? strdup(s) : NULL;
+    if (s)
+        ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+static tu_archive *new_archive(void)
+{
+    tu_archive *a = calloc(1, sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    a->warnings = dup_or_null("");
+    return a;
+}
+
+/* The returned pointer is valid until the next add_thread on a. */
+static tu_thread *add_thread(tu_archive *a, const char *title, const char *source,
+                             const char *id, const char *url)
+{
+    a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
+    ck_assert_ptr_nonnull(a->threads);
+    tu_thread *t = &a->threads[a->n_threads++];
+    memset(t, 0, sizeof *t);
+    t->title = dup_or_null(title);
+    t->source = dup_or_null(source);
+    t->id = dup_or_null(id);
+    t->url = dup_or_null(url);
+    return t;
+}
+
+static tu_post *add_post_n(tu_thread *t, const char *id, const char *author, tc_date date,
+                           const char *body, size_t body_len, const char *parent)
+{
+    t->posts = realloc(t->posts, (t->n_posts + 1) * sizeof *t->posts);
+    ck_assert_ptr_nonnull(t->posts);
+    tu_post *p = &t->posts[t->n_posts++];
+    memset(p, 0, sizeof *p);
+    p->id = dup_or_null(id);
+    p->author = dup_or_null(author);
+    p->date = date;
+    p->body = malloc(body_len + 1);
+    ck_assert_ptr_nonnull(p->body);
+    memcpy(p->body, body, body_len);
+    p->body[body_len] = '\0';
+    p->body_len = body_len;
+    p->parent_id = dup_or_null(parent);
+    return p;
+}
+
+static tu_post *add_post(tu_thread *t, const char *id, const char *author, tc_date date,
+                         const char *body, const char *parent)
+{
+    return add_post_n(t, id, author, date, body, strlen(body), parent);
+}
+
+static void set_extra(tc_fields *f, const char *key, const char *value)
+{
+    ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
+}
+
+/* Run the json writer; the output is returned (NUL-terminated, free()). */
+static char *write_json(const tu_archive *a, const char *pretty, size_t *len)
+{
+    tc_buf out = {0};
+    tc_error err;
+    tc_option_value opt = {.format = "json", .key = "pretty", .value = pretty};
+    int rc = tu_write(&threadconv_plugin, a, &opt, pretty ? 1 : 0, &out, &err);
+    ck_assert_msg(rc == TC_OK, "json writer failed (%d): %s", rc, err.text);
+    if (out.data == NULL)
+        ck_assert_int_eq(tc_buf_append(&out, "", 0), TC_OK);
+    if (len)
+        *len = out.len;
+    return out.data;
+}
+
+static json_t *parse(const char *text, size_t len)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
+    ck_assert_msg(root != NULL, "output is not JSON: line %d column %d: %s", jerr.line,
+                  jerr.column, jerr.text);
+    return root;
+}
+
+/* ------------------------------------------------------------------ */
+/* Assertions on parsed JSON                                           */
+/* ------------------------------------------------------------------ */
+
+static json_t *member(json_t *obj, const char *key)
+{
+    ck_assert_msg(json_is_object(obj), "not an object where \"%s\" was expected", key);
+    json_t *v = json_object_get(obj, key);
+    ck_assert_msg(v != NULL, "member \"%s\" is missing", key);
+    return v;
+}
+
+static void assert_bytes(json_t *obj, const char *key, const char *expect, size_t len)
+{
+    json_t *v = member(obj, key);
+    ck_assert_msg(json_is_string(v), "\"%s\" is not a string", key);
+    ck_assert_msg(json_string_length(v) == len && memcmp(json_string_value(v), expect, len) == 0,
+                  "\"%s\" is \"%s\", expected \"%s\"", key, json_string_value(v), expect);
+}
+
+static void assert_str(json_t *obj, const char *key, const char *expect)
+{
+    assert_bytes(obj, key, expect, strlen(expect));
+}
+
+static void assert_absent(json_t *obj, const char *key)
+{
+    ck_assert_msg(json_object_get(obj, key) == NULL, "\"%s\" should be left out", key);
+}
+
+/* The object's keys, in order, are exactly keys[] (NULL-terminated). */
+static void assert_keys(json_t *obj, const char *const *keys)
+{
+    void *it = json_object_iter(obj);
+    size_t i = 0;
+    for (; it != NULL; it = json_object_iter_next(obj, it), i++) {
+        ck_assert_msg(keys[i] != NULL, "unexpected extra key \"%s\"", json_object_iter_key(it));
+        ck_assert_msg(strcmp(json_object_iter_key(it), keys[i]) == 0,
+                      "key %zu is \"%s\", expected \"%s\"", i, json_object_iter_key(it), keys[i]);
+    }
+    ck_assert_msg(keys[i] == NULL, "key \"%s\" is missing", keys[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* The small archive whose exact output is written out by hand         */
+/* ------------------------------------------------------------------ */
+
+static tu_archive *small_archive(void)
+{
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "Hello", "mumsnet", "t1", NULL);
+    set_extra(&t->extras, "board", "Chat");
+    tu_post *p = add_post(t, "1", "Ann", at(1612474439, 0), "Hi\n\"there\"", NULL);
+    set_extra(&p->extras, "number", "1");
+    add_post(t, "2", "Bob", NO_DATE, "a\\b", "1");
+    add_thread(a, "Empty", "mbox", NULL, "https://example.org/t/2");
+    return a;
+}
+
+START_TEST(test_small_compact_exact)
+{
+    static const char expect[] =
+        "{\"format\":\"threadconv\",\"version\":1,\"threads\":["
+        "{\"title\":\"Hello\",\"source\":\"mumsnet\",\"id\":\"t1\",\"board\":\"Chat\",\"posts\":["
+        "{\"id\":\"1\",\"author\":\"Ann\",\"date\":\"2021-02-04T21:33:59+00:00\","
+        "\"body\":\"Hi\\n\\\"there\\\"\",\"number\":\"1\"},"
+        "{\"id\":\"2\",\"author\":\"Bob\",\"date\":null,\"body\":\"a\\\\b\",\"parent\":\"1\"}]},"
+        "{\"title\":\"Empty\",\"source\":\"mbox\",\"url\":\"https://example.org/t/2\",\"posts\":[]}"
+        "]}\n";
+    tu_archive *a = small_archive();
+    char *out = write_json(a, NULL, NULL);
+    ck_assert_str_eq(out, expect);
+    free(out);
+    /* pretty=false is the default. */
+    out = write_json(a, "false", NULL);
+    ck_assert_str_eq(out, expect);
+    free(out);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(test_small_pretty_exact)
+{
+    static const char expect[] =
+        "{\n"
+        "  \"format\": \"threadconv\",\n"
+        "  \"version\": 1,\n"
+        "  \"threads\": [\n"
+        "    {\n"
+        "      \"title\": \"Hello\",\n"
+        "      \"source\": \"mumsnet\",\n"
+        "      \"id\": \"t1\",\n"
+        "      \"board\": \"Chat\",\n"
+        "      \"posts\": [\n"
+        "        {\n"
+        "          \"id\": \"1\",\n"
+        "          \"author\": \"Ann\",\n"
+        "          \"date\": \"2021-02-04T21:33:59+00:00\",\n"
+        "          \"body\": \"Hi\\n\\\"there\\\"\",\n"
+        "          \"number\": \"1\"\n"
+        "        },\n"
+        "        {\n"
+        "          \"id\": \"2\",\n"
+        "          \"author\": \"Bob\",\n"
+        "          \"date\": null,\n"
+        "          \"body\": \"a\\\\b\",\n"
+        "          \"parent\": \"1\"\n"
+        "        }\n"
+        "      ]\n"
+        "    },\n"
+        "    {\n"
+        "      \"title\": \"Empty\",\n"
+        "      \"source\": \"mbox\",\n"
+        "      \"url\": \"https://example.org/t/2\",\n"
+        "      \"posts\": []\n"
+        "    }\n"
+        "  ]\n"
+        "}\n";
+    tu_archive *a = small_archive();
+    char *out = write_json(a, "true", NULL);
+    ck_assert_str_eq(out, expect);
+    free(out);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(test_empty_archive)
+{
+    tu_archive *a = new_archive();
+    char *out = write_json(a, NULL, NULL);
+    ck_assert_str_eq(out, "{\"format\":\"threadconv\",\"version\":1,\"threads\":[]}\n");
+    free(out);
+    out = write_json(a, "true", NULL);
+    ck_assert_str_eq(out, "{\n  \"format\": \"threadconv\",\n  \"version\": 1,\n"
+                          "  \"threads\": []\n}\n");
+    free(out);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* A rich archive, compared field by field                             */
+/* ------------------------------------------------------------------ */
+
+#define LRS "\xe2\x80\xa8" /* U+2028 LINE SEPARATOR */
+#define PS "\xe2\x80\xa9"  /* U+2029 PARAGRAPH SEPARATOR */
+
+static const char body_blank[] = "First line\n\nThird line, after a blank one\n\n";
+static const char body_spaces[] = "trailing spaces   \n\ttab\tin the middle\t\n   leading";
+static const char body_quotes[] = "quote \" backslash \\ slash / brace } bracket ] \"\\\"";
+static const char body_controls[] =
+    "c \x01\x02\x03 bell \a bs \b ff \f cr \r\n esc \x1b us \x1f del \x7f end";
+/* The same, as the document must spell it (worked out by hand). */
+static const char body_controls_json[] =
+    "\"c \\u0001\\u0002\\u0003 bell \\u0007 bs \\b ff \\f cr \\r\\n esc \\u001B us \\u001F "
+    "del \x7f end\"";
+static const char body_emoji[] = "emoji \xf0\x9f\x8e\x89\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd family "
+                                 "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+                                 "\xf0\x9f\x91\xa7";
+/* Hebrew and Arabic: "shalom olam", "marhaban bil-alam". */
+static const char body_rtl[] = "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xd7\xa2\xd7\x95\xd7\x9c\xd7\x9d "
+                               "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd8\xa8\xd8\xa7\xd9\x84"
+                               "\xd8\xb9\xd8\xa7\xd9\x84\xd9\x85 (LTR too)";
+static const char body_seps[] = "line" LRS "separator" PS "paragraph";
+
+static char *big_body(size_t *len)
+{
+    /* Longer than the emitter's buffer, with specials all through it. */
+    static const char unit[] = "plain text run, then a \"quote\" and caf\xc3\xa9\n\t";
+    size_t n = 300000 / (sizeof unit - 1);
+    char *b = malloc(n * (sizeof unit - 1) + 1);
+    ck_assert_ptr_nonnull(b);
+    for (size_t i = 0; i < n; i++)
+        memcpy(b + i * (sizeof unit - 1), unit, sizeof unit - 1);
+    *len = n * (sizeof unit - 1);
+    b[*len] = '\0';
+    return b;
+}
+
+static tu_archive *rich_archive(void)
+{
+    tu_archive *a = new_archive();
+    /* Thread 1: everything set, extras in a deliberate non-sorted order. */
+    tu_thread *t = add_thread(a, "Title with \"quotes\", \\ and \xc3\xa9", "mumsnet", "4412",
+                              "https://www.mumsnet.com/talk/chat/4412-a?x=1&y=2");
+    set_extra(&t->extras, "zebra", "last letter");
+    set_extra(&t->extras, "apple", "first letter");
+    set_extra(&t->extras, "mid", "");
+    tu_post *p = add_post(t, "1", "Ann", at(1622838839, 60), body_blank, NULL);
+    set_extra(&p->extras, "z", "1");
+    set_extra(&p->extras, "a", "2");
+    add_post(t, "2", "", at(1552224900, -330), body_spaces, "1");
+    add_post(t, "3", "Bob \xf0\x9f\x90\x9d", at(1612474439, 0), body_quotes, "2");
+    add_post(t, "4", "Cat", NO_DATE, body_controls, NULL);
+    add_post(t, "5", "Dan", at(1609439400, 330), body_emoji, "1");
+    add_post(t, "6", "\xd7\x93\xd7\x9f", at(946684800, -60), body_rtl, NULL);
+    add_post(t, "7", "Eve", at(946684800, 0), body_seps, NULL);
+    add_post(t, "8", "Fay", NO_DATE, "", NULL);
+    size_t big_len;
+    char *big = big_body(&big_len);
+    add_post_n(t, "9", "Gus", at(946684800, 0), big, big_len, "8");
+    free(big);
+    /* Thread 2: no id, no url, no posts. */
+    add_thread(a, "", "mbox", NULL, NULL);
+    /* Thread 3: url only, one post. */
+    t = add_thread(a, "Third", "whatsapp", NULL, "https://example.org/3");
+    add_post(t, "m-1", "Hal", at(1622838839, 60), "last", NULL);
+    return a;
+}
+
+static const char *const post_keys_plain[] = {"id", "author", "date", "body", NULL};
+static const char *const post_keys_parent[] = {"id", "author", "date", "body", "parent", NULL};
+
+/* Compare a parsed document with rich_archive(), by hand-worked values. */
+static void check_rich(json_t *root)
+{
+    assert_keys(root, (const char *const[]){"format", "version", "threads", NULL});
+    assert_str(root, "format", "threadconv");
+    ck_assert(json_is_integer(member(root, "version")));
+    ck_assert_int_eq(json_integer_value(member(root, "version")), 1);
+    json_t *threads = member(root, "threads");
+    ck_assert(json_is_array(threads));
+    ck_assert_uint_eq(json_array_size(threads), 3);
+
+    json_t *t = json_array_get(threads, 0);
+    assert_keys(t, (const char *const[]){"title", "source", "id", "url", "zebra", "apple",
+                                         "mid", "posts", NULL});
+    assert_str(t, "title", "Title with \"quotes\", \\ and \xc3\xa9");
+    assert_str(t, "source", "mumsnet");
+    assert_str(t, "id", "4412");
+    assert_str(t, "url", "https://www.mumsnet.com/talk/chat/4412-a?x=1&y=2");
+    assert_str(t, "zebra", "last letter");
+    assert_str(t, "apple", "first letter");
+    assert_str(t, "mid", "");
+    json_t *posts = member(t, "posts");
+    ck_assert_uint_eq(json_array_size(posts), 9);
+
+    json_t *p = json_array_get(posts, 0);
+    assert_keys(p, (const char *const[]){"id", "author", "date", "body", "z", "a", NULL});
+    assert_str(p, "id", "1");
+    assert_str(p, "author", "Ann");
+    assert_str(p, "date", "2021-06-04T21:33:59+01:00");
+    assert_str(p, "body", body_blank);
+    assert_str(p, "z", "1");
+    assert_str(p, "a", "2");
+
+    p = json_array_get(posts, 1);
+    assert_keys(p, post_keys_parent);
+    assert_str(p, "author", "");
+    assert_str(p, "date", "2019-03-10T08:05:00-05:30");
+    assert_str(p, "body", body_spaces);
+    assert_str(p, "parent", "1");
+
+    p = json_array_get(posts, 2);
+    assert_keys(p, post_keys_parent);
+    assert_str(p, "author", "Bob \xf0\x9f\x90\x9d");
+    assert_str(p, "date", "2021-02-04T21:33:59+00:00");
+    assert_str(p, "body", body_quotes);
+    assert_str(p, "parent", "2");
+
+    p = json_array_get(posts, 3);
+    assert_keys(p, post_keys_plain);
+    ck_assert(json_is_null(member(p, "date")));
+    assert_str(p, "body", body_controls);
+
+    p = json_array_get(posts, 4);
+    assert_str(p, "date", "2021-01-01T00:00:00+05:30");
+    assert_str(p, "body", body_emoji);
+    assert_str(p, "parent", "1");
+
+    p = json_array_get(posts, 5);
+    assert_str(p, "author", "\xd7\x93\xd7\x9f");
+    assert_str(p, "date", "1999-12-31T23:00:00-01:00");
+    assert_str(p, "body", body_rtl);
+    assert_absent(p, "parent");
+
+    p = json_array_get(posts, 6);
+    assert_str(p, "date", "2000-01-01T00:00:00+00:00");
+    assert_str(p, "body", body_seps);
+
+    p = json_array_get(posts, 7);
+    assert_keys(p, post_keys_plain);
+    ck_assert(json_is_null(member(p, "date")));
+    assert_str(p, "body", "");
+
+    p = json_array_get(posts, 8);
+    size_t big_len;
+    char *big = big_body(&big_len);
+    assert_bytes(p, "body", big, big_len);
+    free(big);
+    assert_str(p, "parent", "8");
+
+    t = json_array_get(threads, 1);
+    assert_keys(t, (const char *const[]){"title", "source", "posts", NULL});
+    assert_str(t, "title", "");
+    assert_str(t, "source", "mbox");
+    ck_assert(json_is_array(member(t, "posts")));
+    ck_assert_uint_eq(json_array_size(member(t, "posts")), 0);
+
+    t = json_array_get(threads, 2);
+    assert_keys(t, (const char *const[]){"title", "source", "url", "posts", NULL});
+    assert_str(t, "url", "https://example.org/3");
+    posts = member(t, "posts");
+    ck_assert_uint_eq(json_array_size(posts), 1);
+    p = json_array_get(posts, 0);
+    assert_keys(p, post_keys_plain);
+    assert_str(p, "id", "m-1");
+    assert_str(p, "author", "Hal");
+    assert_str(p, "date", "2021-06-04T21:33:59+01:00");
+    assert_str(p, "body", "last");
+}
+
+START_TEST(test_rich_fields)
+{
+    tu_archive *a = rich_archive();
+    size_t len;
+    char *out = write_json(a, NULL, &len);
+    /* Compact: one line, ended by one newline; escapes spelled as jansson does. */
+    ck_assert_uint_gt(len, 0);
+    ck_assert_int_eq(out[len - 1], '\n');
+    ck_assert_ptr_eq(memchr(out, '\n', len - 1), NULL);
+    ck_assert_ptr_nonnull(strstr(out, body_controls_json));
+    ck_assert_ptr_nonnull(strstr(out, LRS "separator" PS)); /* kept raw */
+    ck_assert_ptr_null(strstr(out, "\\/"));                 /* '/' never escaped */
+    ck_assert_ptr_null(strstr(out, "\\u20"));
+    json_t *root = parse(out, len);
+    check_rich(root);
+    /* The whole document is byte-identical to jansson's compact encoding. */
+    char *again = json_dumps(root, JSON_COMPACT);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_uint_eq(strlen(again) + 1, len);
+    ck_assert(memcmp(again, out, len - 1) == 0);
+    free(again);
+    json_decref(root);
+    free(out);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(test_rich_pretty)
+{
+    tu_archive *a = rich_archive();
+    size_t clen, plen;
+    char *compact = write_json(a, NULL, &clen);
+    char *pretty = write_json(a, "true", &plen);
+    json_t *c = parse(compact, clen);
+    json_t *p = parse(pretty, plen);
+    ck_assert(json_equal(c, p));
+    check_rich(p);
+    /* Indented by two spaces, one member per line: the layout of jq . and of
+     * jansson's JSON_INDENT(2). */
+    static const char head[] = "{\n  \"format\": \"threadconv\",\n  \"version\": 1,\n"
+                               "  \"threads\": [\n    {\n      \"title\": ";
+    ck_assert(strncmp(pretty, head, sizeof head - 1) == 0);
+    ck_assert_ptr_nonnull(strstr(pretty, "\n      \"posts\": [\n        {\n          \"id\": \"1\",\n"));
+    ck_assert_ptr_nonnull(strstr(pretty, "\n      \"posts\": []\n    },\n"));
+    char *indented = json_dumps(c, JSON_INDENT(2));
+    ck_assert_ptr_nonnull(indented);
+    ck_assert_uint_eq(strlen(indented) + 1, plen);
+    ck_assert(memcmp(indented, pretty, plen - 1) == 0);
+    ck_assert_int_eq(pretty[plen - 1], '\n');
+    free(indented);
+    json_decref(c);
+    json_decref(p);
+    free(compact);
+    free(pretty);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Refusals                                                            */
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_invalid_utf8_refused)
+{
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "ok", "mumsnet", NULL, NULL);
+    add_post(t, "7", "Ann", NO_DATE, "fine, then a stray \xff byte", NULL);
+    tc_buf out = {0};
+    tc_error err;
+    int rc = tu_write(&threadconv_plugin, a, NULL, 0, &out, &err);
+    ck_assert_int_eq(rc, TC_ERR_DATA);
+    ck_assert_int_eq(err.code, TC_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.text, "post 7"));
+    ck_assert_ptr_nonnull(strstr(err.text, "\"body\""));
+    ck_assert_ptr_nonnull(strstr(err.text, "not valid UTF-8"));
+    ck_assert_ptr_nonnull(strstr(err.text, "offset 19"));
+    tc_buf_free(&out);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(test_reserved_extra_refused)
+{
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "ok", "mumsnet", NULL, NULL);
+    tu_post *p = add_post(t, "1", "Ann", NO_DATE, "body", NULL);
+    /* tc_fields_set refuses reserved keys, so fill the list by hand the way
+     * a careless reader might. */
+    static tc_field bad[] = {{"body", "again"}};
+    p->extras.items = bad;
+    p->extras.count = 1;
+    tc_buf out = {0};
+    tc_error err;
+    int rc = tu_write(&threadconv_plugin, a, NULL, 0, &out, &err);
+    ck_assert_int_eq(rc, TC_ERR_PLUGIN);
+    ck_assert_ptr_nonnull(strstr(err.text, "\"body\""));
+    p->extras.items = NULL;
+    p->extras.count = 0;
+    tc_buf_free(&out);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The escaper against jansson                                         */
+/* ------------------------------------------------------------------ */
+
+/* Escape s[0..len) with the emitter through a stream, as the writers do.
+ * On failure the stream's error text is left in last_error. */
+static char last_error[1024];
+
+static int escape(const char *s, size_t len, tc_buf *out)
+{
+    tc_stream *st = tc_stream_open_output_buffer(out, "<escape>");
+    ck_assert_ptr_nonnull(st);
+    jw w;
+    ck_assert_int_eq(jw_init(&w, st, NULL, false), TC_OK);
+    jw_string(&w, s, len);
+    int rc = jw_flush(&w);
+    jw_free(&w);
+    if (rc == TC_OK)
+        rc = tc_stream_flush(st);
+    snprintf(last_error, sizeof last_error, "%s", tc_stream_get_error(st)->text);
+    tc_stream_close(st);
+    return rc;
+}
+
+/* The offset our error names is the one tc_utf8_valid finds (which also
+ * refuses NUL, so NULs are hidden from it first). */
+static void check_bad_offset(const char *s, size_t len)
+{
+    char *copy = malloc(len + 1);
+    ck_assert_ptr_nonnull(copy);
+    for (size_t i = 0; i < len; i++)
+        copy[i] = s[i] == '\0' ? 'x' : s[i];
+    size_t offset = 0;
+    ck_assert(!tc_utf8_valid(copy, len, &offset, NULL));
+    free(copy);
+    char expect[64];
+    snprintf(expect, sizeof expect, "(byte offset %zu)", offset);
+    ck_assert_msg(strstr(last_error, expect) != NULL, "error \"%s\" should say %s",
+                  last_error, expect);
+}
+
+/* Our escaping of s is byte-identical to jansson's; or, when jansson calls
+ * s invalid UTF-8, we refuse it too. */
+static void check_escape(const char *s, size_t len)
+{
+    tc_buf ours = {0};
+    int rc = escape(s, len, &ours);
+    json_t *j = json_stringn(s, len);
+    if (j == NULL) {
+        ck_assert_msg(rc == TC_ERR_DATA, "jansson refuses a string we accept (%zu bytes)", len);
+        check_bad_offset(s, len);
+        tc_buf_free(&ours);
+        return;
+    }
+    ck_assert_msg(rc == TC_OK, "we refuse a string jansson accepts (%zu bytes)", len);
+    char *theirs = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    ck_assert_ptr_nonnull(theirs);
+    ck_assert_msg(strlen(theirs) == ours.len && memcmp(theirs, ours.data, ours.len) == 0,
+                  "escaping differs from jansson:\n ours:   %s\n theirs: %s", ours.data, theirs);
+    free(theirs);
+    json_decref(j);
+    tc_buf_free(&ours);
+}
+
+START_TEST(test_escape_fixtures)
+{
+    static const char *const fixtures[] = {
+        "", "a", "\"", "\\", "/", "</script>", "\x7f", "tab\there", "\r\n",
+        "caf\xc3\xa9", "\xe2\x82\xac", "\xef\xbb\xbf" "bom", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf",
+        LRS PS, "12345678\"2345678\\", "1234567\x01" "12345678", "\xc3\xa9" "234567890abcdef\n",
+        body_blank, body_spaces, body_quotes, body_controls, body_emoji, body_rtl, body_seps,
+    };
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++)
+        check_escape(fixtures[i], strlen(fixtures[i]));
+    /* Every ASCII byte, NUL included, alone and inside a run. */
+    for (int c = 0; c < 0x80; c++) {
+        char s[20];
+        s[0] = (char)c;
+        check_escape(s, 1);
+        memset(s, 'x', sizeof s);
+        s[9] = (char)c;
+        check_escape(s, sizeof s);
+    }
+    /* Hand-checked spellings. */
+    tc_buf b = {0};
+    ck_assert_int_eq(escape("\x00\x1f\x0b", 3, &b), TC_OK);
+    ck_assert_str_eq(b.data, "\"\\u0000\\u001F\\u000B\"");
+    tc_buf_reset(&b);
+    ck_assert_int_eq(escape("\b\f\n\r\t\"\\/", 8, &b), TC_OK);
+    ck_assert_str_eq(b.data, "\"\\b\\f\\n\\r\\t\\\"\\\\/\"");
+    tc_buf_free(&b);
+    /* Invalid UTF-8 of every kind is refused. */
+    static const char *const bad[] = {
+        "\x80", "\xc0\xaf", "\xc1\xbf", "\xc3", "\xe0\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf",
+        "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "abc\xe2\x82",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tc_buf o = {0};
+        ck_assert_int_eq(escape(bad[i], strlen(bad[i]), &o), TC_ERR_DATA);
+        tc_buf_free(&o);
+        check_escape(bad[i], strlen(bad[i]));
+    }
+}
+END_TEST
+
+/* xorshift64*: a fixed-seed PRNG, so a failure is reproducible. */
+static uint64_t rng_state = UINT64_C(0x9E3779B97F4A7C15);
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * UINT64_C(2685821657736338717);
+}
+
+static uint32_t rng_range(uint32_t lo, uint32_t hi) /* inclusive */
+{
+    return lo + (uint32_t)(rng() % ((uint64_t)hi - lo + 1));
+}
+
+static void put_utf8(tc_buf *b, uint32_t cp)
+{
+    unsigned char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (unsigned char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (unsigned char)(0xC0 | cp >> 6);
+        u[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (unsigned char)(0xE0 | cp >> 12);
+        u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        u[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (unsigned char)(0xF0 | cp >> 18);
+        u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+        u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        u[3] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    ck_assert_int_eq(tc_buf_append(b, u, n), TC_OK);
+}
+
+/* A random valid UTF-8 string: runs of plain ASCII, every control
+ * character, quotes, backslashes and characters of 2, 3 and 4 bytes. */
+static void random_string(tc_buf *b)
+{
+    static const uint32_t special[] = {'"', '\\', '/', 0x7F, 0x2028, 0x2029, 0xFEFF,
+                                       0xFFFD, 0xFFFF, 0xD7FF, 0xE000, 0x10FFFF, 0x80, 0x7FF};
+    tc_buf_reset(b);
+    ck_assert_int_eq(tc_buf_append(b, "", 0), TC_OK);
+    uint32_t parts = rng_range(0, 24);
+    for (uint32_t i = 0; i < parts; i++) {
+        uint32_t kind = rng_range(0, 99);
+        if (kind < 25) {
+            uint32_t run = rng_range(1, 40);
+            for (uint32_t k = 0; k < run; k++)
+                put_utf8(b, rng_range(0x20, 0x7E));
+        } else if (kind < 40) {
+            put_utf8(b, rng_range(0x00, 0x1F));
+        } else if (kind < 50) {
+            put_utf8(b, special[rng_range(0, sizeof special / sizeof special[0] - 1)]);
+        } else if (kind < 65) {
+            put_utf8(b, rng_range(0x80, 0x7FF));
+        } else if (kind < 85) {
+            uint32_t cp;
+            do
+                cp = rng_range(0x800, 0xFFFF);
+            while (cp >= 0xD800 && cp <= 0xDFFF);
+            put_utf8(b, cp);
+        } else {
+            put_utf8(b, rng_range(0x10000, 0x10FFFF));
+        }
+    }
+}
+
+START_TEST(test_escape_random)
+{
+    tc_buf s = {0};
+    for (int i = 0; i < 10000; i++) {
+        random_string(&s);
+        check_escape(s.data, s.len);
+    }
+    /* Damaged strings: one byte changed, or the end cut off.  jansson and
+     * we must agree on which are valid UTF-8. */
+    for (int i = 0; i < 10000; i++) {
+        random_string(&s);
+        if (s.len == 0)
+            continue;
+        size_t at_byte = rng_range(0, (uint32_t)s.len - 1);
+        if (rng_range(0, 1))
+            s.data[at_byte] = (char)rng_range(0x80, 0xFF);
+        else
+            s.len = at_byte;
+        check_escape(s.data, s.len);
+    }
+    tc_buf_free(&s);
+}
+END_TEST
+
+/* Every string in a parsed JSON value. */
+static void check_json_strings(json_t *v, size_t *count)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_string(v)) {
+        check_escape(json_string_value(v), json_string_length(v));
+        (*count)++;
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, key, item) {
+            check_escape(key, strlen(key));
+            check_json_strings(item, count);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+            check_json_strings(item, count);
+    }
+}
+
+/* Every file of the shared corpus, whole, as one string; and every string
+ * inside the ones that are JSON. */
+static void check_corpus_dir(const char *dir, size_t *files, size_t *strings)
+{
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            check_corpus_dir(path, files, strings);
+            continue;
+        }
+        size_t len;
+        char *text = tu_slurp(path, &len);
+        check_escape(text, len);
+        (*files)++;
+        json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        if (root != NULL) {
+            check_json_strings(root, strings);
+            json_decref(root);
+        }
+        free(text);
+    }
+    closedir(d);
+}
+
+START_TEST(test_escape_corpus)
+{
+    char *dir = tu_path("THREADCONV_SHARED", "corpus");
+    size_t files = 0, strings = 0;
+    check_corpus_dir(dir, &files, &strings);
+    ck_assert_uint_gt(files, 0);
+    free(dir);
+}
+END_TEST
+
+static Suite *json_suite(void)
+{
+    Suite *s = suite_create("json");
+    TCase *tc = tcase_create("writer");
+    tcase_add_test(tc, test_small_compact_exact);
+    tcase_add_test(tc, test_small_pretty_exact);
+    tcase_add_test(tc, test_empty_archive);
+    tcase_add_test(tc, test_rich_fields);
+    tcase_add_test(tc, test_rich_pretty);
+    tcase_add_test(tc, test_invalid_utf8_refused);
+    tcase_add_test(tc, test_reserved_extra_refused);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("escaper");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_escape_fixtures);
+    tcase_add_test(tc, test_escape_random);
+    tcase_add_test(tc, test_escape_corpus);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(json_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
