@@ -140,9 +140,17 @@ typedef struct tc_plugin {
  *       .version = "1.0.0", .license = "MIT",
  *       .write_open = csv_open, ...);
  */
+#if defined(__GNUC__)
+/* Exported even when the plugin is compiled with -fvisibility=hidden, which
+ * keeps everything else in the plugin private. */
+#define TC_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define TC_PLUGIN_EXPORT
+#endif
+
 #define TC_PLUGIN_DEFINE(...)                                                \
-    extern const tc_plugin threadconv_plugin;                                \
-    const tc_plugin threadconv_plugin = {                                    \
+    extern TC_PLUGIN_EXPORT const tc_plugin threadconv_plugin;               \
+    TC_PLUGIN_EXPORT const tc_plugin threadconv_plugin = {                   \
         .magic = TC_PLUGIN_MAGIC,                                            \
         .abi_major = TC_ABI_MAJOR,                                           \
         .abi_minor = TC_ABI_MINOR,                                           \

@@ -1,0 +1,65 @@
+#!/bin/sh
+# installcheck.sh - run after `make install` (by `make installcheck`, which
+# make distcheck runs too): the installed SDK is enough to build a plugin
+# out of tree with pkg-config alone, the installed threadconv loads it with
+# --plugin-dir and converts the seed, and the man page is installed.
+#
+# Usage: installcheck.sh BINDIR LIBDIR MANDIR EXAMPLE_SRC_DIR
+set -u
+bindir=$1 libdir=$2 mandir=$3 example=$4
+die() { echo "FAIL: $*" >&2; exit 1; }
+[ -n "${THREADCONV_SHARED:-}" ] || die "THREADCONV_SHARED is not set (the shared data folder)"
+seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
+[ -f "$seed" ] || die "$seed not found"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-install.XXXXXX") || die mktemp
+trap 'rm -rf "$tmp"' EXIT
+
+# Build the example from a copy, as a plugin author would, with pkg-config only.
+cp "$example/csv.c" "$example/Makefile" "$tmp/" || die "cannot copy the example"
+PKG_CONFIG_PATH="$libdir/pkgconfig" make -s -C "$tmp" CFLAGS="-O2 -g -Werror" >"$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log" >&2; die "the example plugin did not build against the installed SDK"; }
+[ -f "$tmp/csv.so" ] || die "csv.so was not built"
+syms=$(nm -D --defined-only "$tmp/csv.so" | awk '$2 ~ /[TDRBVW]/ {print $3}' | tr '\n' ' ')
+[ "$syms" = "threadconv_plugin " ] || die "csv.so exports: $syms"
+
+# The installed threadconv finds its own plugins and the example one.
+"$bindir/threadconv" --plugin-dir "$tmp" -t csv "$seed" >"$tmp/out.csv" 2>"$tmp/err" \
+    || { cat "$tmp/err" >&2; die "conversion with the example plugin failed"; }
+python3 - "$tmp/out.csv" "$seed" <<'PY' || die "the CSV output is not what the seed holds"
+import csv, re, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert rows[0] == ["thread_id", "thread_title", "source", "post_id", "author", "date", "parent",
+                   "body"], rows[0]
+body = rows[1:]
+assert len(body) == 20, len(body)
+# Authors straight from the seed's header lines, read independently here.
+header = re.compile(r"^(\S+) (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d-[A-Z][a-z]{2}-\d\d \d\d:\d\d:\d\d$")
+authors = [m.group(1) for m in map(header.match, open(sys.argv[2], encoding="utf-8").read().split("\n")) if m]
+assert [r[4] for r in body] == authors, [r[4] for r in body]
+assert [r[3] for r in body] == [str(i) for i in range(1, 21)]
+assert all(r[2] == "mumsnet" and r[0] == "1" for r in body)
+assert body[0][5] == "2021-02-04T21:33:59+00:00" and body[0][7] == "Or not? Just wondered."
+assert body[1][7] == ""
+PY
+[ "$(wc -l <"$tmp/out.csv")" -ge 21 ] || die "expected a header and 20 rows"
+"$bindir/threadconv" --plugin-dir "$tmp" --describe csv >"$tmp/describe" || die "--describe csv failed"
+grep -q "^File:          $tmp/csv.so$" "$tmp/describe" || die "--describe csv: $(cat "$tmp/describe")"
+"$bindir/threadconv" --list >"$tmp/list" || die "--list failed"
+grep -Eq '^mumsnet +r ' "$tmp/list" || die "installed threadconv does not list its plugins: $(cat "$tmp/list")"
+
+# The man page.
+[ -f "$mandir/man1/threadconv.1" ] || die "threadconv.1 is not installed in $mandir/man1"
+if command -v man >/dev/null; then
+    MANPATH="$mandir" MANWIDTH=100 man -P cat threadconv >"$tmp/man.txt" 2>"$tmp/man.err" \
+        || die "man threadconv failed: $(cat "$tmp/man.err")"
+    for word in --from --to --output --option --pretty --plugin-dir --quiet --list --describe \
+                --version --help THREADCONV_PLUGIN_PATH "EXIT STATUS"; do
+        grep -q -- "$word" "$tmp/man.txt" || die "man threadconv does not document $word"
+    done
+    for code in 0 1 2 3 4; do
+        grep -Eq "^ +$code " "$tmp/man.txt" || die "man threadconv does not document exit code $code"
+    done
+else
+    die "man is not installed (apt-get install man-db)"
+fi
+echo "installcheck: example plugin built with pkg-config, seed converted to 20 CSV rows, man page ok"
