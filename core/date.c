@@ -356,3 +356,206 @@ int tc_date_parse_iso(const char *s, size_t len, tc_date *out)
                                    (int)second, offset_sign * (int)(oh * 60 + om));
     return TC_OK;
 }
+
+/* ------------------------------------------------------------------ */
+/* RFC 5322                                                            */
+/* ------------------------------------------------------------------ */
+
+static const char day_names[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char month_names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+size_t tc_date_format_rfc5322(tc_date date, char *out)
+{
+    int64_t year;
+    int month, day, hour, minute, second;
+    tc_date_to_fields(date, &year, &month, &day, &hour, &minute, &second);
+    char *p = out;
+    memcpy(p, day_names[tc_weekday(year, month, day)], 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    p = put2(p, day);
+    *p++ = ' ';
+    memcpy(p, month_names[month - 1], 3);
+    p += 3;
+    *p++ = ' ';
+    if (year < 0) {
+        *p++ = '-';
+        p = put_uint(p, (uint64_t)(-year), 4);
+    } else {
+        p = put_uint(p, (uint64_t)year, 4);
+    }
+    *p++ = ' ';
+    p = put2(p, hour);
+    *p++ = ':';
+    p = put2(p, minute);
+    *p++ = ':';
+    p = put2(p, second);
+    *p++ = ' ';
+    int off = date.offset_min;
+    *p++ = off < 0 ? '-' : '+';
+    if (off < 0)
+        off = -off;
+    p = put2(p, off / 60);
+    p = put2(p, off % 60);
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
+/* Skip folding white space and (nested) comments.  False on an unclosed comment. */
+static bool skip_cfws(const char *s, size_t len, size_t *i)
+{
+    for (;;) {
+        while (*i < len && (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\r' || s[*i] == '\n'))
+            (*i)++;
+        if (*i >= len || s[*i] != '(')
+            return true;
+        int depth = 0;
+        do {
+            if (s[*i] == '\\' && *i + 1 < len)
+                (*i)++;
+            else if (s[*i] == '(')
+                depth++;
+            else if (s[*i] == ')')
+                depth--;
+            (*i)++;
+        } while (*i < len && depth > 0);
+        if (depth > 0)
+            return false;
+    }
+}
+
+static size_t take_alpha(const char *s, size_t len, size_t i)
+{
+    size_t n = 0;
+    while (i + n < len && ((s[i + n] >= 'a' && s[i + n] <= 'z') || (s[i + n] >= 'A' && s[i + n] <= 'Z')))
+        n++;
+    return n;
+}
+
+static size_t take_number(const char *s, size_t len, size_t *i, int64_t *value, size_t max)
+{
+    size_t n = 0;
+    *value = 0;
+    while (*i < len && s[*i] >= '0' && s[*i] <= '9' && n < max) {
+        *value = *value * 10 + (s[*i] - '0');
+        (*i)++;
+        n++;
+    }
+    return n;
+}
+
+static bool same_ci(const char *a, const char *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        char x = a[k], y = b[k];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/* Offsets of the zone names RFC 5322 section 4.3 keeps, in minutes. */
+static bool named_zone(const char *z, size_t n, int *offset)
+{
+    static const struct { const char *name; int offset; } zones[] = {
+        {"UT", 0}, {"GMT", 0}, {"Z", 0}, {"EST", -300}, {"EDT", -240}, {"CST", -360},
+        {"CDT", -300}, {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
+    };
+    for (size_t k = 0; k < sizeof zones / sizeof *zones; k++) {
+        if (strlen(zones[k].name) == n && same_ci(z, zones[k].name, n)) {
+            *offset = zones[k].offset;
+            return true;
+        }
+    }
+    return false;
+}
+
+int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known)
+{
+    size_t i = 0;
+    int64_t day, year, hour, minute, second = 0;
+    int month = 0, offset = 0;
+    bool known = true;
+    if (s == NULL || !skip_cfws(s, len, &i))
+        return TC_ERR_DATA;
+    size_t n = take_alpha(s, len, i);
+    if (n > 0) { /* a day name, then a comma (which old mailers sometimes left out) */
+        bool is_day = false;
+        for (int k = 0; k < 7 && n >= 3; k++)
+            is_day |= same_ci(s + i, day_names[k], 3);
+        if (!is_day)
+            return TC_ERR_DATA;
+        i += n;
+        if (!skip_cfws(s, len, &i))
+            return TC_ERR_DATA;
+        if (i < len && s[i] == ',')
+            i++;
+        if (!skip_cfws(s, len, &i))
+            return TC_ERR_DATA;
+    }
+    if (take_number(s, len, &i, &day, 2) == 0 || !skip_cfws(s, len, &i))
+        return TC_ERR_DATA;
+    n = take_alpha(s, len, i);
+    if (n < 3)
+        return TC_ERR_DATA;
+    for (int k = 0; k < 12 && month == 0; k++)
+        if (same_ci(s + i, month_names[k], 3))
+            month = k + 1;
+    if (month == 0)
+        return TC_ERR_DATA;
+    i += n;
+    if (!skip_cfws(s, len, &i))
+        return TC_ERR_DATA;
+    size_t digits = take_number(s, len, &i, &year, 9);
+    if (digits == 2)
+        year += year < 50 ? 2000 : 1900;
+    else if (digits == 3)
+        year += 1900;
+    else if (digits < 2)
+        return TC_ERR_DATA;
+    if (!skip_cfws(s, len, &i) || take_number(s, len, &i, &hour, 2) == 0 ||
+        !skip_cfws(s, len, &i) || i >= len || s[i++] != ':' || !skip_cfws(s, len, &i) ||
+        take_number(s, len, &i, &minute, 2) != 2 || !skip_cfws(s, len, &i))
+        return TC_ERR_DATA;
+    if (i < len && s[i] == ':') {
+        i++;
+        if (!skip_cfws(s, len, &i) || take_number(s, len, &i, &second, 2) != 2 ||
+            !skip_cfws(s, len, &i))
+            return TC_ERR_DATA;
+    }
+    if (i < len && (s[i] == '+' || s[i] == '-')) {
+        int sign = s[i] == '-' ? -1 : 1;
+        i++;
+        int64_t hhmm;
+        if (take_number(s, len, &i, &hhmm, 4) != 4 || hhmm % 100 > 59 || hhmm / 100 > 23)
+            return TC_ERR_DATA;
+        offset = sign * (int)(hhmm / 100 * 60 + hhmm % 100);
+        if (sign < 0 && hhmm == 0)
+            known = false; /* "-0000": the time is UTC, the local zone unknown */
+    } else if ((n = take_alpha(s, len, i)) > 0) {
+        if (!named_zone(s + i, n, &offset)) {
+            offset = 0;     /* military letters and other names: unknown */
+            known = false;
+        }
+        i += n;
+    } else {
+        known = false; /* no zone at all */
+    }
+    if (!skip_cfws(s, len, &i) || i != len)
+        return TC_ERR_DATA;
+    if (day < 1 || day > tc_days_in_month(year, month) || hour > 23 || minute > 59 ||
+        second > 60)
+        return TC_ERR_DATA;
+    if (out)
+        *out = tc_date_from_fields(year, month, (int)day, (int)hour, (int)minute,
+                                   (int)second, offset);
+    if (zone_known)
+        *zone_known = known;
+    return TC_OK;
+}

@@ -410,6 +410,88 @@ START_TEST(parse_iso_rejects)
 }
 END_TEST
 
+static void expect_rfc(const char *text, const char *iso, bool known)
+{
+    tc_date d;
+    bool zone_known = !known;
+    char out[TC_ISO_DATE_SIZE];
+    ck_assert_msg(tc_date_parse_rfc5322(text, strlen(text), &d, &zone_known) == TC_OK,
+                  "rejected: %s", text);
+    tc_date_format_iso(d, out);
+    ck_assert_msg(strcmp(out, iso) == 0, "%s: got %s, expected %s", text, out, iso);
+    ck_assert_msg(zone_known == known, "%s: zone_known %d", text, zone_known);
+}
+
+START_TEST(rfc5322_format)
+{
+    char out[TC_RFC5322_DATE_SIZE];
+    tc_date d = tc_date_from_fields(2021, 2, 4, 21, 33, 59, 0);
+    ck_assert_uint_eq(tc_date_format_rfc5322(d, out), 31);
+    ck_assert_str_eq(out, "Thu, 04 Feb 2021 21:33:59 +0000");
+    d = tc_date_from_fields(2021, 7, 12, 18, 5, 0, 60);
+    tc_date_format_rfc5322(d, out);
+    ck_assert_str_eq(out, "Mon, 12 Jul 2021 18:05:00 +0100");
+    d = tc_date_from_fields(1999, 12, 31, 23, 59, 59, -330);
+    tc_date_format_rfc5322(d, out);
+    ck_assert_str_eq(out, "Fri, 31 Dec 1999 23:59:59 -0530");
+}
+END_TEST
+
+START_TEST(rfc5322_parse_current_and_obsolete)
+{
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 +0000", "2021-02-04T21:33:59+00:00", true);
+    expect_rfc("Mon, 12 Jul 2021 18:05:00 +0100", "2021-07-12T18:05:00+01:00", true);
+    expect_rfc("4 Feb 2021 21:33 -0530", "2021-02-04T21:33:00-05:30", true);
+    /* obsolete forms (RFC 5322 section 4.3) */
+    expect_rfc("Thu, 4 Feb 21 21:33:59 GMT", "2021-02-04T21:33:59+00:00", true);
+    expect_rfc("Wed, 9 Feb 00 22:02:01 EST", "2000-02-09T22:02:01-05:00", true);
+    expect_rfc("Fri, 31 Mar 99 17:01:17 PDT", "1999-03-31T17:01:17-07:00", true);
+    expect_rfc("Fri, 31 Mar 099 17:01:17 +0000", "1999-03-31T17:01:17+00:00", true);
+    expect_rfc(" Thu (a comment (nested)) ,\r\n 04 Feb\t2021 21 : 33 : 59 +0000 (UTC) ",
+               "2021-02-04T21:33:59+00:00", true);
+    expect_rfc("Thu 04 Feb 2021 21:33:59 +0000", "2021-02-04T21:33:59+00:00", true);
+    /* unknown zones: the time is UTC, and the caller is told */
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 -0000", "2021-02-04T21:33:59+00:00", false);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 MET", "2021-02-04T21:33:59+00:00", false);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 A", "2021-02-04T21:33:59+00:00", false);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59", "2021-02-04T21:33:59+00:00", false);
+}
+END_TEST
+
+START_TEST(rfc5322_rejects)
+{
+    static const char *const bad[] = {
+        "", "Thu, 31 Feb 2021 21:33:59 +0000", "Thu, 04 Foo 2021 21:33:59 +0000",
+        "Thu, 04 Feb 2021 24:00:00 +0000", "Thu, 04 Feb 2021 21:60:00 +0000",
+        "Thu, 04 Feb 2021 21:33:59 +2400", "Thu, 04 Feb 2021 21:33:59 +01", "Blursday, 04 Feb 2021 21:33:59 +0000",
+        "Thu, 04 Feb 2021 21:33:59 +0000 trailing", "Thu, 04 Feb 2021 (unclosed 21:33:59 +0000",
+        "Thu, 04 Feb 2 21:33:59 +0000", "2021-02-04T21:33:59Z",
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        tc_date d;
+        ck_assert_msg(tc_date_parse_rfc5322(bad[k], strlen(bad[k]), &d, NULL) == TC_ERR_DATA,
+                      "accepted: %s", bad[k]);
+    }
+}
+END_TEST
+
+START_TEST(rfc5322_round_trip)
+{
+    char text[TC_RFC5322_DATE_SIZE];
+    static const int offsets[] = {0, 60, -300, 330, 765, -720};
+    for (int64_t t = -86400LL * 365 * 30; t < 86400LL * 365 * 60; t += 86400LL * 97 + 3613) {
+        for (size_t k = 0; k < sizeof offsets / sizeof *offsets; k++) {
+            tc_date d = {.utc = t, .offset_min = offsets[k], .present = true}, back;
+            size_t n = tc_date_format_rfc5322(d, text);
+            bool known;
+            ck_assert_int_eq(tc_date_parse_rfc5322(text, n, &back, &known), TC_OK);
+            ck_assert(known);
+            ck_assert_msg(back.utc == d.utc && back.offset_min == d.offset_min, "%s", text);
+        }
+    }
+}
+END_TEST
+
 static Suite *date_suite(void)
 {
     Suite *s = suite_create("date");
@@ -419,6 +501,10 @@ static Suite *date_suite(void)
     tcase_add_test(tc, weekdays);
     tcase_add_test(tc, calendar_consistency);
     tcase_add_test(tc, from_and_to_fields);
+    tcase_add_test(tc, rfc5322_format);
+    tcase_add_test(tc, rfc5322_parse_current_and_obsolete);
+    tcase_add_test(tc, rfc5322_rejects);
+    tcase_add_test(tc, rfc5322_round_trip);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("uk");
@@ -436,6 +522,7 @@ static Suite *date_suite(void)
     suite_add_tcase(s, tc);
     return s;
 }
+
 
 int main(void)
 {

@@ -204,6 +204,26 @@ size_t tc_date_format_iso(tc_date date, char *out);
 int tc_date_parse_iso(const char *s, size_t len, tc_date *out);
 
 /*
+ * Write date in the RFC 5322 form mail uses, with the date's own offset:
+ * "Thu, 04 Feb 2021 21:33:59 +0000", into out (at least TC_RFC5322_DATE_SIZE
+ * bytes).  Returns the length written.
+ */
+#define TC_RFC5322_DATE_SIZE 40
+size_t tc_date_format_rfc5322(tc_date date, char *out);
+
+/*
+ * Parse an RFC 5322 date-time, including the obsolete forms of its section
+ * 4.3 that real mailboxes hold: an optional day name, comments and folding
+ * white space anywhere, two- and three-digit years (50-99 and 3 digits are
+ * 19xx, 00-49 are 20xx), no seconds, and zone names (UT, GMT, Z, EST, EDT,
+ * CST, CDT, MST, MDT, PST, PDT).  "-0000", a military letter or any other
+ * zone name means the zone is unknown: the time is read as UTC and
+ * *zone_known (when not NULL) is set to false.  Returns TC_OK or TC_ERR_DATA
+ * (impossible dates included).
+ */
+int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known);
+
+/*
  * A growable byte buffer.  Zero-initialise it (tc_buf b = {0};) before use.
  * data is always NUL-terminated after a successful append, so it may be used
  * as a string.  Memory is owned by the buffer and freed by tc_buf_free.
