@@ -9,6 +9,9 @@
 # Installing packages needs root (or sudo).  Set TC_WERROR=1 to build with -Werror.
 set -eu
 cd "$(dirname "$0")"
+# Files we build must not be writable by others: threadconv refuses plugins
+# anyone could have replaced.
+umask 022
 mode=${1:-demo}
 case "$mode" in
     demo|check) ;;

@@ -379,6 +379,8 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
     output_file file;
     if ((rc = open_output(spec->output, &file, err)) != TC_OK)
         return rc;
+    if (file.temp_path && spec->temp_file)
+        spec->temp_file(spec->temp_file_user, file.temp_path);
     const char *shown = spec->output && strcmp(spec->output, "-") != 0 ? spec->output
                                                                        : "<stdout>";
     tc_stream *out = tc_stream_open_output_fd(file.fd, shown);
@@ -409,6 +411,9 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
     if (rc != TC_OK && out->error.code == TC_ERR_OUTPUT && err->code != TC_ERR_OUTPUT)
         rc = plugin_status(TC_ERR_OUTPUT, false, out, "write", err);
     tc_stream_close(out);
+    bool had_temp = file.temp_path != NULL;
     int close_rc = close_output(&file, rc == TC_OK, shown, rc == TC_OK ? err : NULL);
+    if (had_temp && spec->temp_file)
+        spec->temp_file(spec->temp_file_user, NULL);
     return rc == TC_OK ? close_rc : rc;
 }

@@ -179,6 +179,52 @@ static int check_descriptor(const char *path, const tc_plugin *d, tc_error *err)
     return TC_OK;
 }
 
+/* A directory anyone may write to lets anyone swap the code we load, unless
+ * it is sticky (like /tmp), where only a file's owner may replace it. */
+static bool open_to_anyone(const struct stat *st)
+{
+    return (st->st_mode & S_IWOTH) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX));
+}
+
+/*
+ * Refuse plugin code that anyone could have written, as ssh and sudo do for
+ * their files: the plugin file itself (after following links), the
+ * directory it is named in, and the directory the real file is in.
+ */
+static int check_permissions(const char *path, tc_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return TC_OK; /* dlopen reports a missing file with its own words */
+    if (open_to_anyone(&st))
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "plugin %s: refused: the file is writable by anyone (mode %04o), "
+                             "so anyone could change the code threadconv would run; "
+                             "fix it with chmod o-w", path, (unsigned)(st.st_mode & 07777));
+    char *real = realpath(path, NULL);
+    const char *names[2] = {path, real};
+    for (int k = 0; k < 2; k++) {
+        if (names[k] == NULL)
+            continue;
+        const char *slash = strrchr(names[k], '/');
+        char *dir = slash ? strndup(names[k], (size_t)(slash - names[k]) + (slash == names[k]))
+                          : strdup(".");
+        if (dir && stat(dir, &st) == 0 && open_to_anyone(&st)) {
+            tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                          "plugin %s: refused: its directory %s is writable by anyone "
+                          "(mode %04o), so anyone could replace the plugin; "
+                          "fix it with chmod o-w %s", path, dir,
+                          (unsigned)(st.st_mode & 07777), dir);
+            free(dir);
+            free(real);
+            return TC_ERR_PLUGIN;
+        }
+        free(dir);
+    }
+    free(real);
+    return TC_OK;
+}
+
 /* Load path; TC_OK, SHADOWED (closed again, not an error) or TC_ERR_*. */
 static int load_one(tc_registry *reg, const char *path, size_t dir_index, tc_error *err)
 {
@@ -186,6 +232,8 @@ static int load_one(tc_registry *reg, const char *path, size_t dir_index, tc_err
         if (strcmp(reg->plugins[i]->path, path) == 0)
             return TC_OK; /* already loaded from this very file */
 
+    if (check_permissions(path, err) != TC_OK)
+        return TC_ERR_PLUGIN;
     dlerror();
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {

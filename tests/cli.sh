@@ -180,6 +180,37 @@ cmp -s "$tmp/in.txt" "$seed" && ok || bad "-o naming the input damaged it"
 run 4 -t json -o "$tmp/no/such/dir/out.json" "$seed"
 contains "$tmp/err" "cannot create a temporary file beside it"
 
+# An interrupted conversion leaves no temporary file and no output.  Driven
+# from Python so SIGINT is not ignored (as it is for a shell's background job).
+for sig in SIGTERM SIGINT SIGHUP; do
+    python3 - "$tc" "$tmp" "$sig" <<'PY' && ok || bad "$sig: interrupted conversion left files behind"
+import os, signal, subprocess, sys, time
+tc, tmp, name = sys.argv[1], sys.argv[2], sys.argv[3]
+fifo = os.path.join(tmp, "slow.fifo")
+os.mkfifo(fifo)
+out = os.path.join(tmp, "interrupted.json")
+proc = subprocess.Popen([tc, "-f", "mumsnet", "-t", "json", "-o", out, fifo],
+                        stderr=subprocess.DEVNULL)
+with open(fifo, "w") as w:
+    w.write("A title\n\nSomeone Thu 04-Feb-21 21:33:59\n\nhalf a thread\n")
+    w.flush()
+    temps = []
+    for _ in range(200):
+        temps = [f for f in os.listdir(tmp) if f.endswith(".tmp")]
+        if temps:
+            break
+        time.sleep(0.02)
+    assert len(temps) == 1, "no temporary file while converting"
+    proc.send_signal(getattr(signal, name))
+    status = proc.wait(timeout=10)
+os.unlink(fifo)
+assert status == -getattr(signal, name), "exit status %d" % status
+left = [f for f in os.listdir(tmp) if f.endswith(".tmp")]
+assert not left, "left behind: %s" % left
+assert not os.path.exists(out), "an output file appeared"
+PY
+done
+
 # ----------------------------------------------------------- write errors
 if [ -w /dev/full ]; then
     run 4 -t json -o /dev/full "$seed" && stderr_is "threadconv: /dev/full: write failed: No space left on device"

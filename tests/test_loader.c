@@ -267,6 +267,43 @@ START_TEST(current_directory_is_never_searched)
 }
 END_TEST
 
+START_TEST(world_writable_plugins_are_refused)
+{
+    char *dir = strdup("/tmp/tc-ww-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char file[PATH_MAX], cmd[3 * PATH_MAX];
+    snprintf(file, sizeof file, "%s/testfmt.so", dir);
+    char *good = test_plugin("good.so");
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", good, file);
+    ck_assert_int_eq(system(cmd), 0);
+    tc_registry *reg = tc_registry_new();
+    tc_error err;
+    char expected[4 * PATH_MAX];
+
+    ck_assert_int_eq(chmod(file, 0757), 0);
+    ck_assert_int_eq(tc_registry_load_file(reg, file, &err), TC_ERR_PLUGIN);
+    snprintf(expected, sizeof expected,
+             "plugin %s: refused: the file is writable by anyone (mode 0757), so anyone could "
+             "change the code threadconv would run; fix it with chmod o-w", file);
+    ck_assert_str_eq(err.text, expected);
+
+    ck_assert_int_eq(chmod(file, 0755), 0);
+    ck_assert_int_eq(chmod(dir, 0777), 0);
+    ck_assert_int_eq(tc_registry_load_file(reg, file, &err), TC_ERR_PLUGIN);
+    snprintf(expected, sizeof expected,
+             "plugin %s: refused: its directory %s is writable by anyone (mode 0777), so anyone "
+             "could replace the plugin; fix it with chmod o-w %s", file, dir, dir);
+    ck_assert_str_eq(err.text, expected);
+
+    /* A sticky directory (like /tmp) is fine: only owners replace files there. */
+    ck_assert_int_eq(chmod(dir, 01777), 0);
+    ck_assert_int_eq(tc_registry_load_file(reg, file, &err), TC_OK);
+    tc_registry_free(reg);
+    free(good);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(load_all_reports_each_refusal)
 {
     /* The test plugin folder holds good plugins and broken ones. */
@@ -323,6 +360,7 @@ int main(void)
     tcase_add_test(tc, search_order_first_match_wins);
     tcase_add_test(tc, current_directory_is_never_searched);
     tcase_add_test(tc, load_all_reports_each_refusal);
+    tcase_add_test(tc, world_writable_plugins_are_refused);
     tcase_add_test(tc, probe_picks_the_sure_reader);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

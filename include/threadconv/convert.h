@@ -161,6 +161,11 @@ typedef struct tc_convert_spec {
     size_t n_options;
     tc_warning_fn warn;          /* warnings; NULL drops them */
     void *warn_user;
+    /* Told the temporary output file's path when it is created, and NULL
+     * once it has been renamed or removed, so a program can remove it from
+     * a signal handler if it is interrupted.  May be NULL. */
+    void (*temp_file)(void *user, const char *path);
+    void *temp_file_user;
 } tc_convert_spec;
 
 /*
