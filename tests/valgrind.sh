@@ -6,6 +6,11 @@ set -u
 die() { echo "FATAL: $*" >&2; exit 1; }
 [ -n "${THREADCONV_SHARED:-}" ] || die "THREADCONV_SHARED is not set"
 [ -n "${THREADCONV_BIN:-}" ] || die "THREADCONV_BIN is not set"
+if [ -n "${THREADCONV_SANITIZED:-}" ]; then
+    # An ASan build cannot run under valgrind; CI runs this test in its plain build.
+    echo "valgrind.sh: not run in a sanitizer build (THREADCONV_SANITIZED is set)"
+    exit 77
+fi
 command -v valgrind >/dev/null || die "valgrind is required (apt-get install valgrind)"
 libtool="${THREADCONV_LIBTOOL:-$(dirname "$THREADCONV_BIN")/../libtool}"
 [ -x "$libtool" ] || die "libtool script not found at $libtool"
