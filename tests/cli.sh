@@ -130,6 +130,24 @@ pycheck 'doc["threads"][0]["title"] == "Allotment watering rota"' \
         '[p["date"] for p in doc["threads"][0]["posts"]] == ["2021-07-12T18:05:00+01:00", "2021-07-12T18:20:41+01:00"]' \
         'doc["threads"][0]["posts"][1]["body"] == "I do.\n\nBack Friday."'
 
+# A generated 2 MB thread (UTF-8 everywhere, bodies with "From " lines,
+# trailing spaces, empty bodies, both clock changes) against the plain Python
+# converter, which shares no code with the C reader.
+python3 "$here/bench/gen_mumsnet.py" 2 "$tmp/gen.txt"
+run 0 -q -t json -o "$tmp/gen.json" "$tmp/gen.txt"
+python3 "$here/bench/py_mumsnet_json.py" "$tmp/gen.txt" >"$tmp/gen-py.json"
+python3 - "$tmp/gen.json" "$tmp/gen-py.json" <<'PY' && ok || bad "generated thread differs from the Python converter"
+import json, sys
+a = json.load(open(sys.argv[1], encoding="utf-8"))["threads"][0]
+b = json.load(open(sys.argv[2], encoding="utf-8"))["threads"][0]
+assert a["title"] == b["title"]
+assert len(a["posts"]) == len(b["posts"]) > 1000, (len(a["posts"]), len(b["posts"]))
+for x, y in zip(a["posts"], b["posts"]):
+    for k in ("id", "author", "date", "body"):
+        assert x[k] == y[k], (k, x[k], y[k])
+PY
+rm -f "$tmp/gen.txt" "$tmp/gen.json" "$tmp/gen-py.json"
+
 # ---------------------------------------------------------- stdin, stdout
 "$tc" -t json <"$seed" >"$tmp/stdin.json" 2>"$tmp/err" && ok || bad "stdin conversion failed: $(cat "$tmp/err")"
 cmp -s "$tmp/stdin.json" "$tmp/seed.json" && ok || bad "stdin output differs from file output"

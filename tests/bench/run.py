@@ -82,6 +82,7 @@ def main():
           (cpu_model(), os.cpu_count() or 0, mb, args.runs))
     print("| conversion | MB/s | peak RSS (MB) |")
     print("|---|---:|---:|")
+    speeds = {}
     for label, reader, writer in PATHS:
         argv = [binary, "-q", "-f", reader, "-t", writer, src]
         run_once(argv)  # warm the page cache
@@ -90,7 +91,22 @@ def main():
             t, r = run_once(argv)
             times.append(t)
             rss.append(r)
-        print("| %s | %.0f | %.1f |" % (label, mb / statistics.median(times), max(rss) / 1024))
+        speed = mb / statistics.median(times)
+        speeds[label] = speed
+        print("| %s | %.0f | %.1f |" % (label, speed, max(rss) / 1024))
+    # What a user would otherwise write: a plain Python converter.
+    argv = [sys.executable, os.path.join(HERE, "py_mumsnet_json.py"), src]
+    run_once(argv)
+    times, rss = [], []
+    for _ in range(max(1, args.runs // 2)):
+        t, r = run_once(argv)
+        times.append(t)
+        rss.append(r)
+    py = mb / statistics.median(times)
+    print("| mumsnet -> json, plain Python (py_mumsnet_json.py) | %.0f | %.1f |" % (py, max(rss) / 1024))
+    print()
+    print("threadconv mumsnet -> json is %.1fx the plain Python converter" %
+          (speeds["mumsnet -> json"] / py))
 
 
 if __name__ == "__main__":
