@@ -275,6 +275,7 @@ static const tc_plugin *find_side(tc_registry *reg, const char *name, bool want_
         return NULL;
     if (want_reader ? p->read_open != NULL : p->write_open != NULL)
         return p;
+    tc_registry_load_all(reg, NULL, NULL); /* to list every alternative */
     tc_buf others = {0};
     for (size_t i = 0; i < tc_registry_count(reg); i++) {
         const tc_plugin *q = tc_registry_plugin(reg, i);

@@ -4,6 +4,8 @@
 #include "config.h"
 #endif
 
+#include "batch.h"
+
 #include <threadconv/convert.h>
 
 #include <getopt.h>
@@ -24,6 +26,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: threadconv [-f FORMAT] -t FORMAT [-o OUTPUT] [OPTION...] [INPUT...]\n"
+"       threadconv [-f FORMAT] -t FORMAT --output-dir DIR [-j N] INPUT...\n"
 "       threadconv --list | --describe FORMAT | --version | --help\n"
 "\n"
 "Convert forum-thread and mail archives between formats.  Reads each INPUT\n"
@@ -39,6 +42,13 @@ static void usage(FILE *f)
 "                          into place only when the whole conversion succeeded,\n"
 "                          so a failure never leaves a partial file or clobbers\n"
 "                          an existing one\n"
+"      --output-dir DIR    batch mode: convert each INPUT to its own file in DIR,\n"
+"                          named after the input with the writer's extension\n"
+"                          (a.txt -> DIR/a.json); a failed file does not stop\n"
+"                          the others and all failures are listed at the end;\n"
+"                          the exit status is that of the first failed input\n"
+"  -j, --jobs N            with --output-dir, N conversions at a time (default 1);\n"
+"                          a progress line shows on a terminal unless -q\n"
 "  -O, --option FORMAT.KEY=VALUE\n"
 "                          pass an option to a plugin (e.g. -O json.pretty=true);\n"
 "                          unknown keys and bad values are refused with the list\n"
@@ -241,7 +251,8 @@ static bool parse_option(char *arg, tc_option_value *out)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_LIST = 256, OPT_VERSION, OPT_PLUGIN_DIR, OPT_PRETTY, OPT_DESCRIBE };
+    enum { OPT_LIST = 256, OPT_VERSION, OPT_PLUGIN_DIR, OPT_PRETTY, OPT_DESCRIBE,
+           OPT_OUTPUT_DIR };
     static const struct option longopts[] = {
         {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},
@@ -254,6 +265,8 @@ int main(int argc, char **argv)
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"pretty", no_argument, NULL, OPT_PRETTY},
         {"describe", required_argument, NULL, OPT_DESCRIBE},
+        {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
+        {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     tc_convert_spec spec = {0};
@@ -262,6 +275,7 @@ int main(int argc, char **argv)
     size_t n_dirs = 0, n_options = 0;
     bool list = false, quiet = false, pretty = false;
     const char *describe = NULL;
+    tc_batch batch = {.jobs = 1};
     int status = 0;
     if (dirs == NULL || options == NULL) {
         fprintf(stderr, "%s: out of memory\n", program);
@@ -269,7 +283,7 @@ int main(int argc, char **argv)
     }
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:t:o:O:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:t:o:O:j:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': spec.reader = optarg; break;
         case 't': spec.writer = optarg; break;
@@ -293,6 +307,19 @@ int main(int argc, char **argv)
         case OPT_PLUGIN_DIR: dirs[n_dirs++] = optarg; break;
         case OPT_PRETTY: pretty = true; break;
         case OPT_DESCRIBE: describe = optarg; break;
+        case OPT_OUTPUT_DIR: batch.output_dir = optarg; break;
+        case 'j': {
+            char *end;
+            long j = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || j < 1 || j > 1024) {
+                fprintf(stderr, "%s: -j expects a number of jobs from 1 to 1024, not '%s'\n",
+                        program, optarg);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            batch.jobs = (unsigned)j;
+            break;
+        }
         case ':':
             fprintf(stderr, "%s: option %s needs a value (see --help)\n", program,
                     argv[optind - 1]);
@@ -335,11 +362,19 @@ int main(int argc, char **argv)
         spec.warn = quiet ? NULL : print_warning;
         spec.temp_file = note_temp_file;
         catch_signals();
-        tc_error err;
-        int rc = tc_convert(reg, &spec, &err);
-        if (rc != TC_OK)
-            report("", &err);
-        status = exit_code(rc);
+        if (batch.output_dir && spec.output) {
+            fprintf(stderr, "%s: give either -o or --output-dir, not both\n", program);
+            status = EXIT_USAGE;
+        } else if (batch.output_dir) {
+            batch.progress = !quiet && isatty(STDERR_FILENO);
+            status = tc_batch_run(reg, &spec, &batch);
+        } else {
+            tc_error err;
+            int rc = tc_convert(reg, &spec, &err);
+            if (rc != TC_OK)
+                report("", &err);
+            status = exit_code(rc);
+        }
     }
     tc_registry_free(reg);
 done:

@@ -1,0 +1,22 @@
+/* batch.h - the CLI's batch mode: many inputs, one output file each. */
+#ifndef TC_BATCH_H
+#define TC_BATCH_H
+
+#include <threadconv/convert.h>
+
+typedef struct tc_batch {
+    const char *output_dir;
+    unsigned jobs;        /* conversions at a time, >= 1 */
+    bool progress;        /* a progress line on stderr */
+} tc_batch;
+
+/*
+ * Convert each of spec->inputs into its own file in batch->output_dir, named
+ * after the input with the writer's extension, batch->jobs at a time (one
+ * process each).  A failure in one file does not stop the others; a summary
+ * follows.  Returns the exit status: 0 when every file converted, else the
+ * status of the first input (in command-line order) that failed.
+ */
+int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch);
+
+#endif
