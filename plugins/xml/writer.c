@@ -1,0 +1,438 @@
+/*
+ * writer.c - the "xml" writer: the archive as one XML document (see xml.h
+ * for its shape), written with libxml2's xmlTextWriter as it streams in: the
+ * root when the output opens, each thread header when it begins and each
+ * post when it arrives, so memory does not grow with the archive.
+ *
+ * Layout: every element of the element-only containers (archive, thread,
+ * post) starts on a line of its own; with -O xml.pretty=true the lines are
+ * also indented by two spaces per level and <body> carries
+ * xml:space="preserve".  Whitespace is only ever written between elements,
+ * never inside a text element, so neither layout changes any text.  Output
+ * is deterministic: the same archive gives the same bytes.
+ *
+ * Text is escaped by hand (so that it can be checked and split in one pass)
+ * and handed to the writer raw: "&" "<" ">" as entity references, CR as
+ * &#13;, characters XML 1.0 cannot hold as <ctrl code="XX"/>.  Text that is
+ * not valid UTF-8 is refused, naming the thread, the post and the element.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "xml.h"
+
+#include <libxml/xmlwriter.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Escaped text collected before it is handed to the writer. */
+#define ESC_FLUSH 65536
+
+typedef struct xw {
+    tc_stream *out;
+    xmlTextWriterPtr w;
+    int rc;            /* TC_OK, or the first failure (sticky) */
+    bool pretty;
+    bool dead;         /* after a failure: drop whatever libxml2 still flushes */
+    tc_buf esc;        /* escaped text not yet written */
+    uint64_t n_threads;
+    uint64_t n_posts;  /* of the current thread */
+    const char *post_id;
+} xw;
+
+/* ------------------------------------------------------------------ */
+/* Failures                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Where the writer is, for messages: "thread 2, post 7 (id "7")". */
+static void where(const xw *x, char *out, size_t size)
+{
+    if (x->post_id != NULL)
+        snprintf(out, size, "thread %" PRIu64 ", post %" PRIu64 " (id \"%.64s\")", x->n_threads,
+                 x->n_posts, x->post_id);
+    else
+        snprintf(out, size, "thread %" PRIu64, x->n_threads);
+}
+
+static int fail(xw *x, int code, const char *fmt, ...) TC_PRINTF(3, 4);
+
+static int fail(xw *x, int code, const char *fmt, ...)
+{
+    if (x->rc != TC_OK)
+        return x->rc;
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    x->rc = code;
+    x->dead = true;
+    return tc_stream_error(x->out, code, 0, 0, "%s", msg);
+}
+
+/* A libxml2 writer call returned < 0: the output failed (its error is
+ * already set by out_write) or libxml2 ran out of memory. */
+static void check(xw *x, int n)
+{
+    if (n < 0 && x->rc == TC_OK)
+        fail(x, TC_ERR_OUTPUT, "writing the XML output failed");
+}
+
+static int out_write(void *ctx, const char *buf, int len)
+{
+    xw *x = ctx;
+    if (x->dead)
+        return len;
+    if (tc_stream_write(x->out, buf, (size_t)len) != TC_OK) {
+        /* the stream has its error (and message) already */
+        x->rc = TC_ERR_OUTPUT;
+        x->dead = true;
+        return -1;
+    }
+    return len;
+}
+
+/* ------------------------------------------------------------------ */
+/* Layout and text                                                     */
+/* ------------------------------------------------------------------ */
+
+/* A line break before an element of element-only content at depth. */
+static void newline(xw *x, int depth)
+{
+    static const char spaces[] = "\n                ";
+    if (x->rc != TC_OK)
+        return;
+    int n = x->pretty ? 2 * depth : 0;
+    check(x, xmlTextWriterWriteRawLen(x->w, (const xmlChar *)spaces, 1 + n));
+}
+
+static void flush_esc(xw *x)
+{
+    if (x->rc == TC_OK && x->esc.len > 0)
+        check(x, xmlTextWriterWriteRawLen(x->w, (const xmlChar *)x->esc.data, (int)x->esc.len));
+    tc_buf_reset(&x->esc);
+}
+
+static void put_ctrl(xw *x, unsigned long c)
+{
+    char code[8];
+    flush_esc(x);
+    snprintf(code, sizeof code, c > 0xFF ? "%04lX" : "%02lX", c);
+    if (x->rc != TC_OK)
+        return;
+    check(x, xmlTextWriterStartElement(x->w, BAD_CAST "ctrl"));
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "code", BAD_CAST code));
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterEndElement(x->w));
+}
+
+static void esc_append(xw *x, const char *s, size_t n)
+{
+    if (x->rc == TC_OK && tc_buf_append(&x->esc, s, n) != TC_OK)
+        fail(x, TC_ERR_NOMEM, "out of memory");
+}
+
+/* Length of the valid UTF-8 sequence at s[0..left) with lead byte s[0] >=
+ * 0x80, or 0 when it is not valid (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (left < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+/*
+ * The text s[0..len) as the content of the open element `what`: escaped,
+ * characters XML cannot hold as <ctrl/>, runs longer than XML_TEXT_RUN_MAX
+ * broken by an empty comment.
+ */
+static void put_text(xw *x, const char *what, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t plain = 0; /* start of the bytes not yet copied to esc */
+    size_t run = 0;   /* start of the current text run */
+    size_t i = 0;
+    tc_buf_reset(&x->esc);
+    while (i < len && x->rc == TC_OK) {
+        if (i - run >= XML_TEXT_RUN_MAX) {
+            esc_append(x, str + plain, i - plain);
+            plain = run = i;
+            flush_esc(x);
+            if (x->rc == TC_OK)
+                check(x, xmlTextWriterWriteComment(x->w, BAD_CAST ""));
+        }
+        unsigned char c = s[i];
+        const char *rep = NULL;
+        size_t rep_len = 0, n = 1;
+        unsigned long ctrl = 0x110000;
+        if (c < 0x80) {
+            if (c == '<')
+                rep = "&lt;", rep_len = 4;
+            else if (c == '>')
+                rep = "&gt;", rep_len = 4;
+            else if (c == '&')
+                rep = "&amp;", rep_len = 5;
+            else if (c == '\r')
+                rep = "&#13;", rep_len = 5;
+            else if (xml_needs_ctrl(c))
+                ctrl = c;
+        } else {
+            n = utf8_len(s + i, len - i);
+            if (n == 0) {
+                char at[200];
+                where(x, at, sizeof at);
+                fail(x, TC_ERR_DATA,
+                     "%s: <%s> is not valid UTF-8 (byte offset %zu); XML text must be UTF-8",
+                     at, what, i);
+                return;
+            }
+            if (n == 3 && c == 0xEF && s[i + 1] == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF))
+                ctrl = s[i + 2] == 0xBE ? 0xFFFE : 0xFFFF;
+        }
+        if (rep == NULL && ctrl > 0x10FFFF) {
+            i += n; /* plain text: copied later with its neighbours */
+            continue;
+        }
+        esc_append(x, str + plain, i - plain);
+        if (rep != NULL)
+            esc_append(x, rep, rep_len);
+        else {
+            put_ctrl(x, ctrl);
+            run = i + n;
+        }
+        i += n;
+        plain = i;
+        if (x->esc.len >= ESC_FLUSH)
+            flush_esc(x);
+    }
+    esc_append(x, str + plain, len - plain);
+    flush_esc(x);
+}
+
+/* <name>text</name>, on a line of its own at depth. */
+static void text_element(xw *x, int depth, const char *name, const char *text, size_t len,
+                         bool preserve)
+{
+    newline(x, depth);
+    if (x->rc != TC_OK)
+        return;
+    check(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
+    if (preserve && x->rc == TC_OK)
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xml:space", BAD_CAST "preserve"));
+    if (x->rc == TC_OK)
+        put_text(x, name, text, len);
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterFullEndElement(x->w));
+}
+
+/* Whether an attribute can hold key: valid UTF-8, nothing XML cannot hold. */
+static bool key_ok(const char *key, size_t *bad)
+{
+    const unsigned char *s = (const unsigned char *)key;
+    size_t len = strlen(key);
+    for (size_t i = 0; i < len;) {
+        size_t n = 1;
+        if (s[i] >= 0x80) {
+            n = utf8_len(s + i, len - i);
+            if (n == 0 || (n == 3 && s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE)) {
+                *bad = i;
+                return false;
+            }
+        } else if (xml_needs_ctrl(s[i])) {
+            *bad = i;
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
+static void extras(xw *x, int depth, const tc_fields *fields)
+{
+    for (size_t i = 0; i < fields->count && x->rc == TC_OK; i++) {
+        const tc_field *f = &fields->items[i];
+        char at[200];
+        size_t bad = 0;
+        where(x, at, sizeof at);
+        if (f->key == NULL || *f->key == '\0' || f->value == NULL) {
+            fail(x, TC_ERR_PLUGIN, "%s: extra field %zu has no key or no value", at, i + 1);
+            return;
+        }
+        if (tc_is_reserved_key(f->key)) {
+            fail(x, TC_ERR_PLUGIN, "%s: extra field \"%s\" uses a name the model reserves", at,
+                 f->key);
+            return;
+        }
+        if (!key_ok(f->key, &bad)) {
+            fail(x, TC_ERR_DATA,
+                 "%s: the key of extra field %zu has a character an XML attribute cannot hold "
+                 "(byte offset %zu; expected UTF-8 without control characters other than tab, "
+                 "LF and CR)", at, i + 1, bad);
+            return;
+        }
+        newline(x, depth);
+        if (x->rc != TC_OK)
+            return;
+        check(x, xmlTextWriterStartElement(x->w, BAD_CAST "extra"));
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "key", BAD_CAST f->key));
+        if (x->rc == TC_OK)
+            put_text(x, "extra", f->value, strlen(f->value));
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterFullEndElement(x->w));
+    }
+}
+
+#define TEXT(x, depth, name, s, preserve) \
+    text_element((x), (depth), (name), (s), strlen(s), (preserve))
+
+/* ------------------------------------------------------------------ */
+/* The plugin's callbacks                                              */
+/* ------------------------------------------------------------------ */
+
+int xml_write_open(tc_stream *out, void **state)
+{
+    xw *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return tc_stream_error(out, TC_ERR_NOMEM, 0, 0, "out of memory");
+    x->out = out;
+    x->pretty = tc_stream_option_bool(out, "pretty");
+    xmlInitParser(); /* idempotent; see xml.c for the cleanup */
+    xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(out_write, NULL, x, NULL);
+    if (buf != NULL) {
+        x->w = xmlNewTextWriter(buf); /* owns buf from here on */
+        if (x->w == NULL)
+            xmlOutputBufferClose(buf);
+    }
+    if (x->w == NULL)
+        fail(x, TC_ERR_NOMEM, "out of memory (creating the XML writer)");
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL));
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterStartElement(x->w, BAD_CAST "archive"));
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xmlns", BAD_CAST XML_NS));
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "version", BAD_CAST XML_VERSION));
+    if (x->rc != TC_OK) {
+        int rc = x->rc;
+        xml_write_close(out, x);
+        return rc;
+    }
+    *state = x;
+    return TC_OK;
+}
+
+int xml_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+{
+    (void)out;
+    xw *x = state;
+    x->n_threads++;
+    x->n_posts = 0;
+    x->post_id = NULL;
+    newline(x, 1);
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterStartElement(x->w, BAD_CAST "thread"));
+    TEXT(x, 2, "title", thread->title ? thread->title : "", false);
+    TEXT(x, 2, "source", thread->source ? thread->source : "", false);
+    if (thread->id != NULL)
+        TEXT(x, 2, "id", thread->id, false);
+    if (thread->url != NULL)
+        TEXT(x, 2, "url", thread->url, false);
+    extras(x, 2, &thread->extras);
+    return x->rc;
+}
+
+int xml_write_post(tc_stream *out, void *state, const tc_post *post)
+{
+    (void)out;
+    xw *x = state;
+    x->n_posts++;
+    x->post_id = post->id ? post->id : "";
+    newline(x, 2);
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterStartElement(x->w, BAD_CAST "post"));
+    TEXT(x, 3, "id", x->post_id, false);
+    TEXT(x, 3, "author", post->author ? post->author : "", false);
+    if (post->date.present) {
+        char iso[TC_ISO_DATE_SIZE];
+        size_t n = tc_date_format_iso(post->date, iso);
+        text_element(x, 3, "date", iso, n, false);
+    }
+    text_element(x, 3, "body", post->body ? post->body : "", post->body ? post->body_len : 0,
+                 x->pretty);
+    if (post->parent_id != NULL)
+        TEXT(x, 3, "parent", post->parent_id, false);
+    extras(x, 3, &post->extras);
+    newline(x, 2);
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterEndElement(x->w));
+    x->post_id = NULL;
+    return x->rc;
+}
+
+int xml_write_end_thread(tc_stream *out, void *state)
+{
+    (void)out;
+    xw *x = state;
+    newline(x, 1);
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterEndElement(x->w));
+    return x->rc;
+}
+
+int xml_write_finish(tc_stream *out, void *state)
+{
+    (void)out;
+    xw *x = state;
+    newline(x, 0);
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterEndElement(x->w));
+    /* writes the final newline and flushes */
+    if (x->rc == TC_OK)
+        check(x, xmlTextWriterEndDocument(x->w));
+    return x->rc;
+}
+
+void xml_write_close(tc_stream *out, void *state)
+{
+    (void)out;
+    xw *x = state;
+    if (x == NULL)
+        return;
+    x->dead = true; /* after finish everything is out; after a failure, drop the rest */
+    if (x->w != NULL)
+        xmlFreeTextWriter(x->w);
+    tc_buf_free(&x->esc);
+    free(x);
+}

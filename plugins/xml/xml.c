@@ -1,0 +1,55 @@
+/*
+ * xml.c - the "xml" plugin's descriptor: a reader and a writer of the
+ * threadconv XML document (see xml.h, doc/formats.md and the RELAX NG
+ * schema doc/threadconv.rng), both streamed on libxml2.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "xml.h"
+
+#include <libxml/parser.h>
+
+/*
+ * libxml2 allocates some global tables once (encoding handlers, thread
+ * keys).  The core unloads the plugin, and with it libxml2, when its
+ * registry is freed; unless libxml2 frees them first they would be lost.
+ * So they are freed when the plugin is unloaded.  (xmlCleanupParser only
+ * frees libxml2's own globals, which it re-creates on next use; a host that
+ * uses libxml2 itself keeps its documents.)
+ */
+#if defined(__GNUC__)
+static void xml_plugin_unload(void) __attribute__((destructor));
+static void xml_plugin_unload(void)
+{
+    xmlCleanupParser();
+}
+#endif
+
+static const tc_option_decl xml_options[] = {
+    {.name = "pretty", .type = TC_OPT_BOOL, .default_value = "false",
+     .help = "indent elements by two spaces per level (text is never touched)"},
+    {.name = NULL}
+};
+
+TC_PLUGIN_DEFINE(
+    .name = "xml",
+    .description = "threadconv XML document (namespace " XML_NS ", RELAX NG schema threadconv.rng)",
+    .version = "1.0.0",
+    .license = "MIT",
+    .read_probe = xml_probe,
+    .read_open = xml_read_open,
+    .read_next_thread = xml_read_next_thread,
+    .read_next_post = xml_read_next_post,
+    .read_close = xml_read_close,
+    .write_open = xml_write_open,
+    .write_begin_thread = xml_write_begin_thread,
+    .write_post = xml_write_post,
+    .write_end_thread = xml_write_end_thread,
+    .write_finish = xml_write_finish,
+    .write_close = xml_write_close,
+    .options = xml_options,
+    .extension = "xml");

@@ -1,0 +1,962 @@
+/*
+ * test_xml.c - the xml reader and writer, linked in directly.
+ *
+ * Archives are built by hand or read from the mumsnet inputs (the seed and
+ * conformance files in $THREADCONV_SHARED, the fixtures in
+ * $THREADCONV_TESTDATA/mumsnet/) with the mumsnet reader, which is loaded
+ * from the build tree through the registry (two plugins cannot be linked
+ * into one program: each defines threadconv_plugin).  Every document the
+ * writer produces is validated against the shipped RELAX NG schema
+ * (doc/threadconv.rng, found from $THREADCONV_TESTDATA) with libxml2's
+ * RELAX NG API, then read back and compared field by field.  Hostile
+ * inputs are in $THREADCONV_TESTDATA/xml/ or built here; each must fail
+ * with exactly the message, line and column written below.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "testutil.h"
+
+#include "../plugins/xml/xml.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern const tc_plugin threadconv_plugin;
+#define XML (&threadconv_plugin)
+
+/* ------------------------------------------------------------------ */
+/* Building archives by hand                                           */
+/* ------------------------------------------------------------------ */
+
+static char *dup_or_null(const char *s)
+{
+    char *p = s ? strdup(s) : NULL;
+    if (s)
+        ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+static tc_date at(int64_t utc, int32_t offset_min)
+{
+    tc_date d = {.utc = utc, .offset_min = offset_min, .present = true};
+    return d;
+}
+
+static tu_archive *new_archive(void)
+{
+    tu_archive *a = calloc(1, sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    a->warnings = dup_or_null("");
+    return a;
+}
+
+static tu_thread *add_thread(tu_archive *a, const char *title, const char *source,
+                             const char *id, const char *url)
+{
+    a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
+    ck_assert_ptr_nonnull(a->threads);
+    tu_thread *t = &a->threads[a->n_threads++];
+    memset(t, 0, sizeof *t);
+    t->title = dup_or_null(title);
+    t->source = dup_or_null(source);
+    t->id = dup_or_null(id);
+    t->url = dup_or_null(url);
+    return t;
+}
+
+static tu_post *add_post_n(tu_thread *t, const char *id, const char *author, tc_date date,
+                           const char *body, size_t body_len, const char *parent)
+{
+    t->posts = realloc(t->posts, (t->n_posts + 1) * sizeof *t->posts);
+    ck_assert_ptr_nonnull(t->posts);
+    tu_post *p = &t->posts[t->n_posts++];
+    memset(p, 0, sizeof *p);
+    p->id = dup_or_null(id);
+    p->author = dup_or_null(author);
+    p->date = date;
+    p->body = malloc(body_len + 1);
+    ck_assert_ptr_nonnull(p->body);
+    memcpy(p->body, body, body_len);
+    p->body[body_len] = '\0';
+    p->body_len = body_len;
+    p->parent_id = dup_or_null(parent);
+    return p;
+}
+
+static tu_post *add_post(tu_thread *t, const char *id, const char *author, tc_date date,
+                         const char *body, const char *parent)
+{
+    return add_post_n(t, id, author, date, body, strlen(body), parent);
+}
+
+static void set_extra(tc_fields *f, const char *key, const char *value)
+{
+    ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing, validating, reading back                                   */
+/* ------------------------------------------------------------------ */
+
+/* Run the xml writer; the output is returned (NUL-terminated, free()). */
+static char *write_xml(const tu_archive *a, bool pretty, size_t *len)
+{
+    tc_buf out = {0};
+    tc_error err;
+    tc_option_value opt = {.format = "xml", .key = "pretty", .value = "true"};
+    int rc = tu_write(XML, a, &opt, pretty ? 1 : 0, &out, &err);
+    ck_assert_msg(rc == TC_OK, "xml writer failed (%d): %s", rc, err.text);
+    if (out.data == NULL)
+        ck_assert_int_eq(tc_buf_append(&out, "", 0), TC_OK);
+    if (len)
+        *len = out.len;
+    return out.data;
+}
+
+/* The writer fails on a with this code and message. */
+static void write_fails(const tu_archive *a, int code, const char *text)
+{
+    tc_buf out = {0};
+    tc_error err;
+    int rc = tu_write(XML, a, NULL, 0, &out, &err);
+    ck_assert_int_eq(rc, code);
+    ck_assert_int_eq(err.code, code);
+    ck_assert_str_eq(err.text, text);
+    tc_buf_free(&out);
+}
+
+static void collect_rng_error(void *user, xmlErrorPtr e)
+{
+    tc_buf *b = user;
+    tc_buf_printf(b, "line %d: %s", e->line, e->message ? e->message : "?");
+}
+
+/* The document validates against doc/threadconv.rng. */
+static void validate(const char *doc, size_t len)
+{
+    char *path = tu_path("THREADCONV_TESTDATA", "../../doc/threadconv.rng");
+    tc_buf errors = {0};
+    xmlRelaxNGParserCtxtPtr pctx = xmlRelaxNGNewParserCtxt(path);
+    ck_assert_ptr_nonnull(pctx);
+    xmlRelaxNGSetParserStructuredErrors(pctx, collect_rng_error, &errors);
+    xmlRelaxNGPtr schema = xmlRelaxNGParse(pctx);
+    ck_assert_msg(schema != NULL, "schema %s does not compile: %s", path,
+                  errors.data ? errors.data : "");
+    xmlDocPtr d = xmlReadMemory(doc, (int)len, "output.xml", NULL, XML_PARSE_NONET);
+    ck_assert_msg(d != NULL, "the writer's output is not well-formed XML");
+    xmlRelaxNGValidCtxtPtr vctx = xmlRelaxNGNewValidCtxt(schema);
+    ck_assert_ptr_nonnull(vctx);
+    xmlRelaxNGSetValidStructuredErrors(vctx, collect_rng_error, &errors);
+    int rc = xmlRelaxNGValidateDoc(vctx, d);
+    ck_assert_msg(rc == 0, "the writer's output does not validate: %s",
+                  errors.data ? errors.data : "");
+    xmlRelaxNGFreeValidCtxt(vctx);
+    xmlFreeDoc(d);
+    xmlRelaxNGFree(schema);
+    xmlRelaxNGFreeParserCtxt(pctx);
+    tc_buf_free(&errors);
+    free(path);
+}
+
+static tu_archive *read_xml(const char *doc, size_t len)
+{
+    return tu_read_memory(XML, doc, len, "in.xml");
+}
+
+static void read_ok(const tu_archive *a)
+{
+    ck_assert_msg(a->rc == TC_OK, "reader failed: %s:%llu:%llu: %s", a->err.source,
+                  (unsigned long long)a->err.line, (unsigned long long)a->err.column,
+                  a->err.text);
+}
+
+static void str_or_null_eq(const char *x, const char *y)
+{
+    if (x == NULL || y == NULL)
+        ck_assert_msg(x == y, "\"%s\" vs \"%s\"", x ? x : "(null)", y ? y : "(null)");
+    else
+        ck_assert_str_eq(x, y);
+}
+
+static void fields_equal(const tc_fields *x, const tc_fields *y)
+{
+    ck_assert_uint_eq(x->count, y->count);
+    for (size_t i = 0; i < x->count; i++) {
+        ck_assert_str_eq(x->items[i].key, y->items[i].key);
+        ck_assert_str_eq(x->items[i].value, y->items[i].value);
+    }
+}
+
+/* Every field of both archives is the same, byte for byte, in order. */
+static void archives_equal(const tu_archive *x, const tu_archive *y)
+{
+    ck_assert_uint_eq(x->n_threads, y->n_threads);
+    for (size_t i = 0; i < x->n_threads; i++) {
+        const tu_thread *a = &x->threads[i], *b = &y->threads[i];
+        ck_assert_str_eq(a->title, b->title);
+        ck_assert_str_eq(a->source, b->source);
+        str_or_null_eq(a->id, b->id);
+        str_or_null_eq(a->url, b->url);
+        fields_equal(&a->extras, &b->extras);
+        ck_assert_uint_eq(a->n_posts, b->n_posts);
+        for (size_t j = 0; j < a->n_posts; j++) {
+            const tu_post *p = &a->posts[j], *q = &b->posts[j];
+            ck_assert_str_eq(p->id, q->id);
+            ck_assert_str_eq(p->author, q->author);
+            ck_assert(p->date.present == q->date.present);
+            ck_assert_int_eq(p->date.utc, q->date.utc);
+            ck_assert_int_eq(p->date.offset_min, q->date.offset_min);
+            ck_assert_uint_eq(p->body_len, q->body_len);
+            ck_assert_msg(memcmp(p->body, q->body, p->body_len) == 0,
+                          "thread %zu post %zu: bodies differ", i + 1, j + 1);
+            str_or_null_eq(p->parent_id, q->parent_id);
+            fields_equal(&p->extras, &q->extras);
+        }
+    }
+}
+
+/*
+ * Write a, validate it, read it back (equal to a), and write that again
+ * (byte-identical): in both layouts.
+ */
+static void round_trip(const tu_archive *a)
+{
+    for (int pretty = 0; pretty <= 1; pretty++) {
+        size_t len, len2;
+        char *doc = write_xml(a, pretty, &len);
+        validate(doc, len);
+        tu_archive *b = read_xml(doc, len);
+        read_ok(b);
+        archives_equal(a, b);
+        char *doc2 = write_xml(b, pretty, &len2);
+        ck_assert_uint_eq(len, len2);
+        ck_assert_msg(memcmp(doc, doc2, len) == 0, "xml -> xml is not byte-identical");
+        free(doc2);
+        tu_archive_free(b);
+        free(doc);
+    }
+}
+
+/* The reader fails on doc with this code, line, column and message. */
+static void check_error(const tu_archive *a, uint64_t line, uint64_t column, const char *text)
+{
+    ck_assert_msg(a->rc == TC_ERR_DATA, "reader returned %d, expected an error (%s)", a->rc,
+                  text);
+    ck_assert_int_eq(a->err.code, TC_ERR_DATA);
+    ck_assert_str_eq(a->err.text, text);
+    ck_assert_msg(a->err.line == line, "error line %llu, expected %llu (%s)",
+                  (unsigned long long)a->err.line, (unsigned long long)line, a->err.text);
+    ck_assert_msg(a->err.column == column, "error column %llu, expected %llu (%s)",
+                  (unsigned long long)a->err.column, (unsigned long long)column, a->err.text);
+}
+
+static void read_fails(const char *doc, uint64_t line, uint64_t column, const char *text)
+{
+    tu_archive *a = read_xml(doc, strlen(doc));
+    check_error(a, line, column, text);
+    tu_archive_free(a);
+}
+
+static tu_archive *read_data_file(const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "xml/%s", name);
+    char *path = tu_path("THREADCONV_TESTDATA", rel);
+    tu_archive *a = tu_read_file(XML, path);
+    free(path);
+    return a;
+}
+
+/* The mumsnet reader, loaded from the build tree. */
+static tc_registry *reg;
+static const tc_plugin *mumsnet(void)
+{
+    if (reg == NULL) {
+        reg = tc_registry_new();
+        ck_assert_ptr_nonnull(reg);
+        ck_assert_int_eq(tc_registry_add_search_dirs(reg, NULL, 0, true), TC_OK);
+    }
+    tc_error err;
+    const tc_plugin *p = tc_registry_find(reg, "mumsnet", &err);
+    ck_assert_msg(p != NULL, "cannot load the mumsnet plugin (THREADCONV_PLUGIN_PATH): %s",
+                  err.text);
+    return p;
+}
+
+static void unload(void)
+{
+    tc_registry_free(reg);
+    reg = NULL;
+}
+
+#define ROOT "<archive xmlns=\"urn:threadconv:xml:1\" version=\"1\">"
+#define ROOT_EMPTY "<archive xmlns=\"urn:threadconv:xml:1\" version=\"1\"/>"
+#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" ROOT "\n"
+#define EXPECTED_ROOT "<archive xmlns=\"urn:threadconv:xml:1\">"
+
+/* ------------------------------------------------------------------ */
+/* The writer                                                          */
+/* ------------------------------------------------------------------ */
+
+static tu_archive *sample(void)
+{
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "Hello & <welcome>", "mbox", "t1", "https://example.org/t?a=1&b=2");
+    set_extra(&t->extras, "board", "Chat");
+    set_extra(&t->extras, "X-Mailer", "Mutt \"1.5\" <x>");
+    tu_post *p = add_post(t, "1", "Ann", at(1612474439, 0), "Hi\n\"there\"", NULL);
+    set_extra(&p->extras, "number", "1");
+    add_post(t, "2", "Bob", (tc_date){0}, "a\\b", "1");
+    /* 2021-06-04T21:33:59+01:00 and a negative half-hour offset */
+    add_post(t, "3", "", at(1622838839, 60), "", "1");
+    add_post(t, "4", "Cy", at(1622838839, -570), "  spaced  \n\n", NULL);
+    add_thread(a, "", "mumsnet", NULL, NULL);
+    return a;
+}
+
+START_TEST(writes_exact_document)
+{
+    tu_archive *a = sample();
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    ck_assert_str_eq(doc,
+        HEAD
+        "<thread>\n"
+        "<title>Hello &amp; &lt;welcome&gt;</title>\n"
+        "<source>mbox</source>\n"
+        "<id>t1</id>\n"
+        "<url>https://example.org/t?a=1&amp;b=2</url>\n"
+        "<extra key=\"board\">Chat</extra>\n"
+        "<extra key=\"X-Mailer\">Mutt \"1.5\" &lt;x&gt;</extra>\n"
+        "<post>\n"
+        "<id>1</id>\n"
+        "<author>Ann</author>\n"
+        "<date>2021-02-04T21:33:59+00:00</date>\n"
+        "<body>Hi\n\"there\"</body>\n"
+        "<extra key=\"number\">1</extra>\n"
+        "</post>\n"
+        "<post>\n"
+        "<id>2</id>\n"
+        "<author>Bob</author>\n"
+        "<body>a\\b</body>\n"
+        "<parent>1</parent>\n"
+        "</post>\n"
+        "<post>\n"
+        "<id>3</id>\n"
+        "<author></author>\n"
+        "<date>2021-06-04T21:33:59+01:00</date>\n"
+        "<body></body>\n"
+        "<parent>1</parent>\n"
+        "</post>\n"
+        "<post>\n"
+        "<id>4</id>\n"
+        "<author>Cy</author>\n"
+        "<date>2021-06-04T11:03:59-09:30</date>\n"
+        "<body>  spaced  \n\n</body>\n"
+        "</post>\n"
+        "</thread>\n"
+        "<thread>\n"
+        "<title></title>\n"
+        "<source>mumsnet</source>\n"
+        "</thread>\n"
+        "</archive>\n");
+    validate(doc, len);
+    free(doc);
+    round_trip(a);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(writes_pretty_document)
+{
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "T", "mumsnet", NULL, NULL);
+    set_extra(&t->extras, "mumsnet.layout", "classic");
+    add_post(t, "1", "Ann", at(1612474439, 0), "line one\n  line two\n", NULL);
+    size_t len;
+    char *doc = write_xml(a, true, &len);
+    ck_assert_str_eq(doc,
+        HEAD
+        "  <thread>\n"
+        "    <title>T</title>\n"
+        "    <source>mumsnet</source>\n"
+        "    <extra key=\"mumsnet.layout\">classic</extra>\n"
+        "    <post>\n"
+        "      <id>1</id>\n"
+        "      <author>Ann</author>\n"
+        "      <date>2021-02-04T21:33:59+00:00</date>\n"
+        "      <body xml:space=\"preserve\">line one\n  line two\n</body>\n"
+        "    </post>\n"
+        "  </thread>\n"
+        "</archive>\n");
+    validate(doc, len);
+    free(doc);
+    round_trip(a);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(writes_empty_archive)
+{
+    tu_archive *a = new_archive();
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    ck_assert_str_eq(doc, HEAD "</archive>\n");
+    validate(doc, len);
+    tu_archive *b = read_xml(doc, len);
+    read_ok(b);
+    ck_assert_uint_eq(b->n_threads, 0);
+    tu_archive_free(b);
+    b = read_xml(ROOT_EMPTY "\n<!-- c -->\n", strlen(ROOT_EMPTY) + 12);
+    read_ok(b);
+    ck_assert_uint_eq(b->n_threads, 0);
+    tu_archive_free(b);
+    free(doc);
+    round_trip(a);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* Every character that needs care, in every text element. */
+START_TEST(hostile_text_round_trips)
+{
+    tc_buf s = {0};
+    tc_buf_printf(&s, "<tag> & &amp; ]]> \"double\" 'single' emoji \xF0\x9F\x8E\x84\xF0\x9F\x91\x8D "
+                      "RTL \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8"
+                      "\xD9\x8A\xD8\xA9 \xE2\x80\x8F\xE2\x80\xAE mark ");
+    for (int c = 1; c < 0x20; c++)
+        tc_buf_putc(&s, (char)c);
+    tc_buf_printf(&s, " CRLF\r\nCR\rDEL\x7F C1:");
+    for (int c = 0x80; c < 0xA0; c++) { /* U+0080..U+009F */
+        tc_buf_putc(&s, (char)(0xC0 | (c >> 6)));
+        tc_buf_putc(&s, (char)(0x80 | (c & 0x3F)));
+    }
+    tc_buf_printf(&s, " nonchars \xEF\xBF\xBE\xEF\xBF\xBF \xEF\xBF\xBD \xF4\x8F\xBF\xBF end\r");
+
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, s.data, s.data, s.data, s.data);
+    set_extra(&t->extras, "k\t\n\r \"&<>'\xC3\xA9", s.data);
+    tu_post *p = add_post(t, s.data, s.data, at(0, 0), s.data, s.data);
+    set_extra(&p->extras, "v", s.data);
+    /* the body also holds a NUL */
+    tc_buf body = {0};
+    tc_buf_append(&body, "\0nul\0", 5);
+    tc_buf_append(&body, s.data, s.len);
+    add_post_n(t, "2", "x", at(0, 0), body.data, body.len, NULL);
+
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    ck_assert_ptr_nonnull(strstr(doc, "<ctrl code=\"01\"/><ctrl code=\"02\"/>"));
+    ck_assert_ptr_nonnull(strstr(doc, "<ctrl code=\"08\"/>\t\n<ctrl code=\"0B\"/><ctrl code=\"0C\"/>"
+                                      "&#13;<ctrl code=\"0E\"/>"));
+    ck_assert_ptr_nonnull(strstr(doc, "<ctrl code=\"1F\"/> CRLF&#13;\nCR&#13;DEL\x7F"));
+    ck_assert_ptr_nonnull(strstr(doc, "<ctrl code=\"FFFE\"/><ctrl code=\"FFFF\"/>"));
+    ck_assert_ptr_nonnull(strstr(doc, "<body><ctrl code=\"00\"/>nul<ctrl code=\"00\"/>&lt;tag&gt;"
+                                      " &amp; &amp;amp; ]]&gt; \"double\" 'single'"));
+    ck_assert_ptr_nonnull(strstr(doc, "<extra key=\"k&#9;&#10;&#13; &quot;&amp;&lt;&gt;'\xC3\xA9\">"));
+    ck_assert_ptr_null(strstr(doc, "\r"));
+    ck_assert_ptr_null(strstr(doc, "CDATA"));
+    free(doc);
+    round_trip(a);
+    tu_archive_free(a);
+    tc_buf_free(&s);
+    tc_buf_free(&body);
+}
+END_TEST
+
+/* A body longer than XML_TEXT_RUN_MAX (and than libxml2's 10 MB text node
+ * limit) is broken by comments, never inside a character, and reads back. */
+START_TEST(long_body_round_trips)
+{
+    size_t n = 12 * 1000 * 1000;
+    char *body = malloc(n + 1);
+    ck_assert_ptr_nonnull(body);
+    static const char piece[] = "abc\xE2\x82\xAC<\xF0\x9F\x98\x80\n"; /* 12 bytes: a b c € < 😀 \n */
+    for (size_t i = 0; i < n; i += 12)
+        memcpy(body + i, piece, 12);
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "long", "mumsnet", NULL, NULL);
+    add_post_n(t, "1", "Ann", at(0, 0), body, n, NULL);
+    add_post(t, "2", "Bob", at(0, 0), "short", NULL);
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    size_t comments = 0;
+    for (const char *c = doc; (c = strstr(c, "<!---->")) != NULL; c += 7)
+        comments++;
+    ck_assert_uint_eq(comments, n / XML_TEXT_RUN_MAX);
+    validate(doc, len);
+    tu_archive *b = read_xml(doc, len);
+    read_ok(b);
+    archives_equal(a, b);
+    tu_archive_free(b);
+    free(doc);
+    free(body);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(writer_refuses_what_xml_cannot_hold)
+{
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "T", "mumsnet", NULL, NULL);
+    add_post(t, "1", "Ann", at(0, 0), "ok", NULL);
+    add_post(t, "7", "Bob", at(0, 0), "bad \xC3 byte", NULL);
+    write_fails(a, TC_ERR_DATA,
+                "thread 1, post 2 (id \"7\"): <body> is not valid UTF-8 (byte offset 4); "
+                "XML text must be UTF-8");
+    tu_archive_free(a);
+
+    a = new_archive();
+    t = add_thread(a, "bad \xED\xA0\x80 surrogate", "mumsnet", NULL, NULL);
+    write_fails(a, TC_ERR_DATA,
+                "thread 1: <title> is not valid UTF-8 (byte offset 4); XML text must be UTF-8");
+    tu_archive_free(a);
+
+    a = new_archive();
+    t = add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_post *p = add_post(t, "1", "Ann", at(0, 0), "ok", NULL);
+    set_extra(&p->extras, "fine", "x");
+    set_extra(&p->extras, "bell\x07", "x");
+    write_fails(a, TC_ERR_DATA,
+                "thread 1, post 1 (id \"1\"): the key of extra field 2 has a character an XML "
+                "attribute cannot hold (byte offset 4; expected UTF-8 without control characters "
+                "other than tab, LF and CR)");
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Round trips through the mumsnet reader                              */
+/* ------------------------------------------------------------------ */
+
+static void mumsnet_round_trip(const char *path)
+{
+    tu_archive *a = tu_read_file(mumsnet(), path);
+    ck_assert_msg(a->rc == TC_OK, "%s does not read: %s", path, a->err.text);
+    ck_assert_uint_eq(a->n_threads, 1);
+    round_trip(a);
+    tu_archive_free(a);
+}
+
+START_TEST(seed_round_trips)
+{
+    char *path = tu_path("THREADCONV_SHARED", "seeds/000_e8c5bdb5bae043fe.txt");
+    tu_archive *a = tu_read_file(mumsnet(), path);
+    read_ok(a);
+    ck_assert_uint_eq(a->threads[0].n_posts, 20);
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    static const char start[] = HEAD "<thread>\n<title>Can police (Metropolitan police) use Skype and "
+                           "other social media?</title>\n<source>mumsnet</source>\n<extra key="
+                           "\"mumsnet.layout\">classic</extra>\n<post>\n<id>1</id>\n<author>"
+                           "Daffodil72</author>\n<date>2021-02-04T21:33:59+00:00</date>\n<body>"
+                           "Or not? Just wondered.</body>\n</post>\n";
+    ck_assert(strncmp(doc, start, sizeof start - 1) == 0);
+    ck_assert_int_eq(xml_probe((const unsigned char *)doc, len, "-"), TC_PROBE_SURE);
+    free(doc);
+    tu_archive_free(a);
+    mumsnet_round_trip(path);
+    free(path);
+    unload();
+}
+END_TEST
+
+START_TEST(conformance_round_trips)
+{
+    static const char *const names[] = {"conformance/mumsnet/classic-layout.txt",
+                                        "conformance/mumsnet/current-layout.txt"};
+    for (size_t i = 0; i < 2; i++) {
+        char *path = tu_path("THREADCONV_SHARED", names[i]);
+        mumsnet_round_trip(path);
+        free(path);
+    }
+    unload();
+}
+END_TEST
+
+START_TEST(fixtures_round_trip)
+{
+    char *dir = tu_path("THREADCONV_TESTDATA", "mumsnet");
+    DIR *dh = opendir(dir);
+    ck_assert_ptr_nonnull(dh);
+    struct dirent *e;
+    size_t done = 0;
+    while ((e = readdir(dh)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        tu_archive *a = tu_read_file(mumsnet(), path);
+        if (a->rc == TC_OK) {
+            round_trip(a);
+            done++;
+        }
+        tu_archive_free(a);
+    }
+    closedir(dh);
+    free(dir);
+    ck_assert_uint_ge(done, 5);
+    unload();
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The reader                                                          */
+/* ------------------------------------------------------------------ */
+
+/* What other tools may write: a prefix, comments, PIs, CDATA, empty
+ * elements, other layouts, a BOM, single quotes. */
+START_TEST(reads_other_spellings)
+{
+    static const char doc[] =
+        "\xEF\xBB\xBF<?xml version='1.0'?>\n<!-- made by hand -->\n<?pi data?>\n"
+        "<t:archive version='1' xmlns:t='urn:threadconv:xml:1' xmlns:o='urn:other'>"
+        "  <t:thread o:note='ignored'>\n    <t:title/>\n    <t:source>hand</t:source>\n"
+        "    <!-- a comment -->\n"
+        "    <t:post><t:id>p1</t:id><t:author>A<!-- split -->nn</t:author>"
+        "<t:date>2021-02-04T21:33:59Z</t:date>"
+        "<t:body><![CDATA[<raw> & ]]>text<?pi?> &#x1F384;&#13;<t:ctrl code='1B'></t:ctrl></t:body>"
+        "</t:post>\n"
+        "  </t:thread>\n"
+        "</t:archive>\n<!-- after -->\n";
+    tu_archive *a = read_xml(doc, sizeof doc - 1);
+    read_ok(a);
+    ck_assert_uint_eq(a->n_threads, 1);
+    tu_thread *t = &a->threads[0];
+    ck_assert_str_eq(t->title, "");
+    ck_assert_str_eq(t->source, "hand");
+    ck_assert_uint_eq(t->n_posts, 1);
+    ck_assert_str_eq(t->posts[0].id, "p1");
+    ck_assert_str_eq(t->posts[0].author, "Ann");
+    ck_assert_int_eq(t->posts[0].date.utc, 1612474439);
+    ck_assert_str_eq(t->posts[0].body, "<raw> & text \xF0\x9F\x8E\x84\r\x1B");
+    ck_assert_int_eq(xml_probe((const unsigned char *)doc, sizeof doc - 1, "-"), TC_PROBE_SURE);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* Threads whose posts are not read are skipped (and still checked). */
+START_TEST(streaming_contract)
+{
+    tu_archive *a = sample();
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    tc_stream *in = tc_stream_open_memory(doc, len, "in.xml");
+    void *state = NULL;
+    ck_assert_int_eq(XML->read_open(in, &state), TC_OK);
+    const tc_thread *t;
+    const tc_post *p;
+    ck_assert_int_eq(XML->read_next_thread(in, state, &t), TC_OK);
+    ck_assert_str_eq(t->title, "Hello & <welcome>");
+    ck_assert_str_eq(t->url, "https://example.org/t?a=1&b=2");
+    ck_assert_int_eq(XML->read_next_post(in, state, &p), TC_OK);
+    ck_assert_str_eq(p->id, "1");
+    ck_assert_str_eq(tc_fields_get(&p->extras, "number"), "1");
+    ck_assert_int_eq(XML->read_next_thread(in, state, &t), TC_OK);
+    ck_assert_str_eq(t->source, "mumsnet");
+    ck_assert_ptr_null(t->id);
+    ck_assert_int_eq(XML->read_next_post(in, state, &p), TC_EOF);
+    ck_assert_int_eq(XML->read_next_post(in, state, &p), TC_EOF);
+    ck_assert_int_eq(XML->read_next_thread(in, state, &t), TC_EOF);
+    ck_assert_int_eq(XML->read_next_thread(in, state, &t), TC_EOF);
+    XML->read_close(in, state);
+    tc_stream_close(in);
+    free(doc);
+    tu_archive_free(a);
+}
+END_TEST
+
+#define DOCTYPE_REFUSED \
+    "<!DOCTYPE is not allowed: threadconv XML has no document type declaration (a DTD could " \
+    "load external entities or expand entities without bound); expected the root element " \
+    EXPECTED_ROOT
+
+START_TEST(refuses_xxe)
+{
+    tu_archive *a = read_data_file("xxe.xml");
+    check_error(a, 2, 1, DOCTYPE_REFUSED);
+    ck_assert_uint_eq(a->n_threads, 0);
+    ck_assert_ptr_null(strstr(a->err.text, "root:"));
+    tu_archive_free(a);
+    /* a DOCTYPE further down, after comments and a PI, with no XML declaration */
+    read_fails("<!-- <!DOCTYPE in a comment is fine -->\n<?pi <!DOCTYPE ?>\n  <!DOCTYPE archive "
+               "SYSTEM \"http://example.org/x.dtd\">\n" ROOT "</archive>",
+               3, 3, DOCTYPE_REFUSED);
+}
+END_TEST
+
+START_TEST(refuses_billion_laughs_quickly)
+{
+    clock_t start = clock();
+    tu_archive *a = read_data_file("billion-laughs.xml");
+    check_error(a, 2, 1, DOCTYPE_REFUSED);
+    tu_archive_free(a);
+    ck_assert_msg(clock() - start < CLOCKS_PER_SEC, "took more than a second");
+}
+END_TEST
+
+START_TEST(refuses_deep_nesting_quickly)
+{
+    clock_t start = clock();
+    tc_buf doc = {0};
+    tc_buf_printf(&doc, ROOT);
+    for (int i = 0; i < 10000; i++)
+        tc_buf_printf(&doc, "<thread>");
+    for (int i = 0; i < 10000; i++)
+        tc_buf_printf(&doc, "</thread>");
+    tc_buf_printf(&doc, "</archive>");
+    read_fails(doc.data, 1, 0, "thread 1: expected <title>, found <thread>");
+
+    /* in a body, with a line break before each level */
+    tc_buf_reset(&doc);
+    tc_buf_printf(&doc, ROOT "\n<thread><title>t</title><source>s</source>\n<post><id>1</id>"
+                        "<author>a</author>\n<body>text");
+    for (int i = 0; i < 10000; i++)
+        tc_buf_printf(&doc, "\n<b>");
+    read_fails(doc.data, 5, 0, "thread 1, post 1: expected text, <ctrl/> or </body>, found <b>");
+    tc_buf_free(&doc);
+    ck_assert_msg(clock() - start < CLOCKS_PER_SEC, "took more than a second");
+}
+END_TEST
+
+START_TEST(refuses_truncated)
+{
+    tu_archive *a = read_data_file("truncated.xml");
+    check_error(a, 11, 1,
+                "the input ends inside <body> (started on line 10): expected the rest of it and "
+                "</body>; the file is truncated");
+    tu_archive_free(a);
+    read_fails(ROOT "<thread><title>x</title><source>s</source>", 1, 93,
+               "the input ends inside <thread> (started on line 1): expected the rest of it and "
+               "</thread>; the file is truncated");
+    read_fails("", 1, 1, "no XML element found: expected the root element " EXPECTED_ROOT);
+    read_fails("<?xml version=\"1.0\"?>\n\n", 3, 1,
+               "no XML element found: expected the root element " EXPECTED_ROOT);
+}
+END_TEST
+
+START_TEST(refuses_wrong_root)
+{
+    tu_archive *a = read_data_file("wrong-root.xml");
+    check_error(a, 3, 1,
+                "not a threadconv XML archive: expected the root element " EXPECTED_ROOT
+                ", found <rss> in no namespace");
+    tu_archive_free(a);
+    read_fails("\n  <threads xmlns=\"urn:threadconv:xml:1\" version=\"1\"/>", 2, 3,
+               "not a threadconv XML archive: expected the root element " EXPECTED_ROOT
+               ", found <threads>");
+}
+END_TEST
+
+START_TEST(refuses_wrong_namespace)
+{
+    tu_archive *a = read_data_file("wrong-namespace.xml");
+    check_error(a, 2, 1,
+                "not a threadconv XML archive: expected the root element " EXPECTED_ROOT
+                ", found <archive> in namespace \"urn:example:other\"");
+    tu_archive_free(a);
+    read_fails("<archive version=\"1\"></archive>", 1, 1,
+               "not a threadconv XML archive: expected the root element " EXPECTED_ROOT
+               ", found <archive> in no namespace");
+    /* our root, but a child in no namespace */
+    read_fails(ROOT "\n<thread xmlns=\"\"/></archive>", 2, 0,
+               "expected <thread> or </archive>, found <thread> in no namespace");
+}
+END_TEST
+
+START_TEST(refuses_bad_structure)
+{
+    read_fails("<archive xmlns=\"urn:threadconv:xml:1\" version=\"2\"/>", 1, 1,
+               "unsupported version=\"2\" on <archive>: expected version=\"1\" (this reader "
+               "reads version 1)");
+    read_fails(ROOT_EMPTY "\n<!-- fine -->\njunk", 3, 1,
+               "not well-formed XML: Extra content at the end of the document: expected "
+               "nothing but comments and white space after </archive>");
+    read_fails("<archive xmlns=\"urn:threadconv:xml:1\"/>", 1, 1,
+               "<archive> without a version: expected version=\"1\" (this reader reads "
+               "version 1)");
+    read_fails(ROOT "\n<thread>\n<source>s</source>", 3, 0,
+               "thread 1: expected <title>, found <source>");
+    read_fails(ROOT "\n<thread>\n<title>t</title>\n</thread></archive>", 2, 0,
+               "thread 1: expected <source>, found </thread>");
+    read_fails(ROOT "\n<thread><title>t</title><source>s</source>\n<url>u</url>\n<id>i</id>", 4, 0,
+               "thread 1: expected <extra>, <post> or </thread>, found <id>");
+    read_fails(ROOT "<thread><title>t</title><source>s</source>\n<post>\n<id>1</id>\n"
+                    "<body>b</body>", 4, 0, "thread 1, post 1: expected <author>, found <body>");
+    read_fails(ROOT "<thread><title>t</title><source>s</source><post><id>1</id><author>a</author>"
+                    "\n<date>2021-02-31T10:00:00+00:00</date><body/></post>", 2, 0,
+               "thread 1, post 1: <date>2021-02-31T10:00:00+00:00</date>: expected an ISO 8601 "
+               "date and time with a UTC offset, like 2021-02-04T21:33:59+00:00");
+    read_fails(ROOT "<thread><title>t</title><source>s</source><post><id>1</id><author>a</author>"
+                    "<body/><extra key=\"k\">1</extra>\n<extra key=\"k\">2</extra>", 2, 0,
+               "thread 1, post 1: <extra key=\"k\"> appears twice: expected each key once");
+    read_fails(ROOT "<thread><title>t</title><source>s</source>\n<extra key=\"title\">x</extra>",
+               2, 0, "thread 1: <extra key=\"title\">: the key is a name the model reserves, "
+                     "expected another one");
+    read_fails(ROOT "<thread><title>t</title><source>s</source>\n<extra>x</extra>", 2, 0,
+               "thread 1: <extra> without a key: expected <extra key=\"NAME\">");
+    read_fails(ROOT "<thread><title>t<ctrl code=\"41\"/></title>", 1, 0,
+               "thread 1: <ctrl code=\"41\"> in <title>: expected a code for a character XML "
+               "cannot hold: 01-08, 0B, 0C, 0E-1F, FFFE or FFFF");
+    read_fails(ROOT "<thread><title>t<ctrl code=\"00\"/></title>", 1, 0,
+               "thread 1: <ctrl code=\"00\"> in <title>: expected a code for a character XML "
+               "cannot hold: 01-08, 0B, 0C, 0E-1F, FFFE or FFFF");
+    read_fails(ROOT "<thread><title>t</title><source>s</source><post><id>1</id><author>a</author>"
+                    "<body><ctrl code=\"1b\"/></body>", 1, 0,
+               "thread 1, post 1: <ctrl code=\"1b\"> in <body>: expected a code for a character "
+               "XML cannot hold: 01-08, 0B, 0C, 0E-1F, FFFE or FFFF (or 00)");
+    read_fails(ROOT "<thread><title>t<ctrl code=\"01\">x</ctrl></title>", 1, 0,
+               "thread 1: expected an empty <ctrl/> element, found text \"x\"");
+    read_fails(ROOT "\nloose text\tand more than twenty-four characters<thread/>", 2, 0,
+               "expected <thread> or </archive>, found text \"loose text and more than...\"");
+    read_fails(ROOT "<thread/>", 1, 0, "thread 1: empty <thread/>: expected <title> in it");
+    read_fails(ROOT "<thread><title>t</title><source>s</source><post/>", 1, 0,
+               "thread 1, post 1: empty <post/>: expected <id> in it");
+    read_fails(ROOT "<thread><title>&nbsp;</title>", 1, 72,
+               "not well-formed XML: Entity 'nbsp' not defined");
+    read_fails(ROOT "<thread><title>t</source>", 1, 76,
+               "not well-formed XML: Opening and ending tag mismatch: title line 1 and source: "
+               "expected </title>");
+    read_fails(ROOT "</archive>\njunk", 2, 1,
+               "not well-formed XML: Extra content at the end of the document: expected "
+               "nothing but comments and white space after </archive>");
+    read_fails(ROOT "<thread><title>caf\xC3</title>", 1, 69,
+               "invalid UTF-8 (bytes 0xC3 0x3C 0x2F 0x74): expected UTF-8 text (threadconv XML "
+               "is always UTF-8)");
+    /* UTF-16 is not read, whatever it declares */
+    static const char utf16[] = "\xFF\xFE<\0a\0>\0";
+    tu_archive *a = read_xml(utf16, sizeof utf16 - 1);
+    ck_assert_int_eq(a->rc, TC_ERR_DATA);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(limits)
+{
+    /* a post's text over the max-post limit; the limit is 64 MiB, so use
+     * many extra fields, which count against it together */
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_post *p = add_post(t, "1", "Ann", at(0, 0), "", NULL);
+    char *big = malloc(9 * 1000 * 1000 + 1);
+    ck_assert_ptr_nonnull(big);
+    memset(big, 'x', 9 * 1000 * 1000);
+    big[9 * 1000 * 1000] = '\0';
+    for (int i = 0; i < 8; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        set_extra(&p->extras, key, big);
+    }
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    tu_archive *b = read_xml(doc, len);
+    check_error(b, 18, 0,
+                "thread 1, post 1: the extra fields are longer than the max-post limit "
+                "(67108864 bytes)");
+    tu_archive_free(b);
+    free(doc);
+    free(big);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Probe and descriptor                                                */
+/* ------------------------------------------------------------------ */
+
+static int probe(const char *s)
+{
+    return xml_probe((const unsigned char *)s, strlen(s), "x");
+}
+
+START_TEST(probe_scores)
+{
+    ck_assert_int_eq(probe(HEAD "</archive>\n"), TC_PROBE_SURE);
+    ck_assert_int_eq(probe("<archive version=\"1\" xmlns=\"urn:threadconv:xml:1\">"), TC_PROBE_SURE);
+    ck_assert_int_eq(probe("\xEF\xBB\xBF<!-- c --><?pi?>\n<x:archive xmlns:x='urn:threadconv:xml:1'>"),
+                     TC_PROBE_SURE);
+    /* cut short before the namespace: could still be ours */
+    ck_assert_int_eq(probe("<?xml version=\"1.0\"?>\n<archive version=\"1\""), TC_PROBE_MAYBE);
+    ck_assert_int_eq(probe("<?xml version=\"1.0\"?>\n<rss version=\"2.0\">"), TC_PROBE_MAYBE);
+    ck_assert_int_eq(probe("<archive xmlns=\"urn:example:other\">"), TC_PROBE_MAYBE);
+    ck_assert_int_eq(probe("<archive>"), TC_PROBE_MAYBE);
+    ck_assert_int_eq(probe("<x:archive xmlns=\"urn:threadconv:xml:1\" xmlns:x=\"urn:o\">"),
+                     TC_PROBE_MAYBE);
+    ck_assert_int_eq(probe("<!-- unterminated"), TC_PROBE_MAYBE);
+    ck_assert_int_eq(probe("<!DOCTYPE html><html>"), TC_PROBE_MAYBE);
+    ck_assert_int_eq(probe(""), TC_PROBE_NO);
+    ck_assert_int_eq(probe("{\"format\":\"threadconv\"}"), TC_PROBE_NO);
+    ck_assert_int_eq(probe("Title\n\nAnn Thu 04-Feb-21 21:33:59\n\nHi\n"), TC_PROBE_NO);
+    ck_assert_int_eq(probe("From MAILER-DAEMON Thu Feb  4 21:33:59 2021\n"), TC_PROBE_NO);
+}
+END_TEST
+
+START_TEST(descriptor)
+{
+    ck_assert_str_eq(XML->name, "xml");
+    ck_assert_str_eq(XML->extension, "xml");
+    ck_assert_ptr_nonnull(XML->read_probe);
+    ck_assert_ptr_nonnull(XML->read_open);
+    ck_assert_ptr_nonnull(XML->write_open);
+    ck_assert_str_eq(XML->options[0].name, "pretty");
+    ck_assert_ptr_null(XML->options[1].name);
+}
+END_TEST
+
+static Suite *xml_suite(void)
+{
+    Suite *s = suite_create("xml");
+    TCase *tc = tcase_create("writer");
+    tcase_add_test(tc, writes_exact_document);
+    tcase_add_test(tc, writes_pretty_document);
+    tcase_add_test(tc, writes_empty_archive);
+    tcase_add_test(tc, hostile_text_round_trips);
+    tcase_add_test(tc, long_body_round_trips);
+    tcase_add_test(tc, writer_refuses_what_xml_cannot_hold);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("round trips");
+    tcase_add_test(tc, seed_round_trips);
+    tcase_add_test(tc, conformance_round_trips);
+    tcase_add_test(tc, fixtures_round_trip);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("reader");
+    tcase_add_test(tc, reads_other_spellings);
+    tcase_add_test(tc, streaming_contract);
+    tcase_add_test(tc, refuses_xxe);
+    tcase_add_test(tc, refuses_billion_laughs_quickly);
+    tcase_add_test(tc, refuses_deep_nesting_quickly);
+    tcase_add_test(tc, refuses_truncated);
+    tcase_add_test(tc, refuses_wrong_root);
+    tcase_add_test(tc, refuses_wrong_namespace);
+    tcase_add_test(tc, refuses_bad_structure);
+    tcase_add_test(tc, limits);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("probe");
+    tcase_add_test(tc, probe_scores);
+    tcase_add_test(tc, descriptor);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(xml_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
