@@ -389,6 +389,7 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
         close_output(&file, false, shown, err);
         return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
     }
+    tc_stream_set_warning_fn(out, spec->warn, spec->warn_user);
     rc = tc_stream_set_options(out, writer, spec->options, spec->n_options, err);
     void *wstate = NULL;
     bool writer_open = false;

@@ -71,8 +71,8 @@ run 2 "$seed" && stderr_is "threadconv: no output format given; choose one with 
 run 2 --bogus -t json "$seed" && stderr_is "threadconv: unknown option '--bogus' (see --help)"
 run 2 -t && stderr_is "threadconv: option -t needs a value (see --help)"
 run 2 -t nosuch "$seed" && contains "$tmp/err" "threadconv: unknown format 'nosuch'; available: "
-run 2 -t mumsnet "$seed" && contains "$tmp/err" "format 'mumsnet' cannot be written (it has no writer)"
-run 2 -f json -t json "$seed" && contains "$tmp/err" "format 'json' cannot be read"
+run 2 -f maildir -t json "$seed" && contains "$tmp/err" "format 'maildir' cannot be read"
+run 1 -f json -t json "$seed" && contains "$tmp/err" "not a JSON document"
 run 2 -O json.nonsense=1 -t json "$seed" && stderr_is "threadconv: unknown option json.nonsense; json takes: json.pretty"
 run 2 -O json.pretty=perhaps -t json "$seed" && contains "$tmp/err" "option json.pretty takes true or false"
 run 2 -O nodot -t json "$seed" && contains "$tmp/err" "-O expects FORMAT.KEY=VALUE"
@@ -80,16 +80,16 @@ run 1 -t json "$tmp/does-not-exist.txt" && stderr_is "threadconv: $tmp/does-not-
 
 # ---------------------------------------------------------------- --list
 run 0 --list
-grep -Eq '^json +w +' "$tmp/out" && ok || bad "--list lacks json w: $(cat "$tmp/out")"
-grep -Eq '^jsonl +w +' "$tmp/out" && ok || bad "--list lacks jsonl w"
-grep -Eq '^mumsnet +r +' "$tmp/out" && ok || bad "--list lacks mumsnet r"
+grep -Eq '^json +rw +' "$tmp/out" && ok || bad "--list lacks json rw: $(cat "$tmp/out")"
+grep -Eq '^jsonl +rw +' "$tmp/out" && ok || bad "--list lacks jsonl rw"
+grep -Eq '^mumsnet +rw +' "$tmp/out" && ok || bad "--list lacks mumsnet rw"
 
 # ------------------------------------------------------------ --describe
 run 0 --describe json
 contains "$tmp/out" "Format:        json"
 contains "$tmp/out" "File:          "
 contains "$tmp/out" "License:       MIT"
-contains "$tmp/out" "Capabilities:  write"
+contains "$tmp/out" "Capabilities:  read (detects its input), write"
 contains "$tmp/out" "  json.pretty=<bool>  (default: false)"
 run 0 --describe mumsnet && contains "$tmp/out" "Capabilities:  read (detects its input)"
 run 2 --describe nosuch && contains "$tmp/err" "unknown format 'nosuch'"
@@ -265,6 +265,30 @@ run 0 --plugin-dir "$pd" -q -t testfmt "$seed"
 # Options are checked against the declaring plugin.
 run 2 --plugin-dir "$pd" -O testfmt.style=loud -t testfmt "$seed" \
   && stderr_is "threadconv: option testfmt.style takes one of: plain, fancy; not 'loud'"
+
+# ------------------------------------------------------------ batch mode
+mkdir "$tmp/batch-in" "$tmp/batch-out" "$tmp/other"
+cp "$data/summer.txt" "$tmp/batch-in/a.txt"
+cp "$seed" "$tmp/batch-in/b.thread.txt"
+cp "$data/bad-date.txt" "$tmp/batch-in/c.txt"
+cp "$data/summer.txt" "$tmp/batch-in/d"
+run 1 -q -t json --output-dir "$tmp/batch-out" -j 3 "$tmp/batch-in/a.txt" \
+    "$tmp/batch-in/b.thread.txt" "$tmp/batch-in/c.txt" "$tmp/batch-in/d"
+[ "$(ls "$tmp/batch-out" | tr '\n' ' ')" = "a.json b.thread.json d.json " ] && ok \
+    || bad "batch outputs: $(ls "$tmp/batch-out")"
+contains "$tmp/err" "threadconv: $tmp/batch-in/c.txt:7:15: impossible date"
+contains "$tmp/err" "threadconv: 1 of 4 files failed: $tmp/batch-in/c.txt (exit 1)"
+"$tc" -t json "$seed" | cmp -s - "$tmp/batch-out/b.thread.json" && ok || bad "batch output differs from a single run"
+run 0 -q -t jsonl --output-dir "$tmp/batch-out" "$tmp/batch-in/a.txt"
+[ -f "$tmp/batch-out/a.jsonl" ] && ok || bad "batch: no a.jsonl"
+cp "$data/summer.txt" "$tmp/other/a.txt"
+run 2 -t json --output-dir "$tmp/batch-out" "$tmp/batch-in/a.txt" "$tmp/other/a.txt"
+contains "$tmp/err" "would both be written to $tmp/batch-out/a.json"
+run 2 -t json --output-dir "$tmp/batch-out" -j 0 "$tmp/batch-in/a.txt"
+contains "$tmp/err" "-j expects a number of jobs from 1 to 1024, not '0'"
+run 2 -t json --output-dir "$tmp/batch-out" -o x.json "$tmp/batch-in/a.txt"
+run 4 -t json --output-dir "$tmp/no-such-dir" "$tmp/batch-in/a.txt"
+contains "$tmp/err" "not a directory"
 
 # ------------------------------------------------------ input detection
 printf 'just some words\nnothing like a thread\n' >"$tmp/unknown.txt"

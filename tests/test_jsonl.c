@@ -143,6 +143,15 @@ static void assert_str(json_t *obj, const char *key, const char *expect)
 }
 
 /* The object's keys, in order, are exactly keys[] (NULL-terminated). */
+/* A thread without an id of its own: "id" is its position, a JSON number. */
+static void assert_position(json_t *thread, json_int_t position)
+{
+    json_t *v = member(thread, "id");
+    ck_assert_msg(json_is_integer(v), "thread \"id\" should be the number %lld",
+                  (long long)position);
+    ck_assert_int_eq(json_integer_value(v), position);
+}
+
 static void assert_keys(json_t *obj, const char *const *keys)
 {
     void *it = json_object_iter(obj);
@@ -167,7 +176,7 @@ START_TEST(test_small_exact)
         "\"body\":\"Hi\\n\\\"there\\\"\",\"number\":\"1\"}\n"
         "{\"thread\":{\"id\":\"t1\",\"title\":\"Hello\",\"source\":\"mumsnet\",\"board\":\"Chat\"},"
         "\"id\":\"2\",\"author\":\"Bob\",\"date\":null,\"body\":\"a\\\\b\",\"parent\":\"1\"}\n"
-        "{\"thread\":{\"id\":\"2\",\"title\":\"Empty\",\"source\":\"mbox\","
+        "{\"thread\":{\"id\":2,\"title\":\"Empty\",\"source\":\"mbox\","
         "\"url\":\"https://example.org/t/2\"}}\n";
     tu_archive *a = new_archive();
     tu_thread *t = add_thread(a, "Hello", "mumsnet", "t1", NULL);
@@ -286,18 +295,18 @@ START_TEST(test_rich_lines)
     assert_str(l, "body", "");
 
     /* The thread without posts: one line holding only the thread; no id of
-     * its own, so it is the 2nd thread of the output. */
+     * its own, so its id is its position, 2, as a number. */
     l = json_array_get(lines, 7);
     assert_keys(l, (const char *const[]){"thread", NULL});
     assert_keys(member(l, "thread"), (const char *const[]){"id", "title", "source", NULL});
-    assert_str(member(l, "thread"), "id", "2");
+    assert_position(member(l, "thread"), 2);
     assert_str(member(l, "thread"), "title", "");
     assert_str(member(l, "thread"), "source", "mbox");
 
     l = json_array_get(lines, 8);
     assert_keys(l, plain);
     assert_keys(member(l, "thread"), (const char *const[]){"id", "title", "source", "url", NULL});
-    assert_str(member(l, "thread"), "id", "3");
+    assert_position(member(l, "thread"), 3);
     assert_str(member(l, "thread"), "url", "https://example.org/3");
     assert_str(l, "id", "m-1");
     assert_str(l, "body", "last");
@@ -313,7 +322,8 @@ END_TEST
 
 START_TEST(test_thread_ids)
 {
-    /* Own id when there is one, else the 1-based position in the output. */
+    /* Own id (a string) when there is one, else the 1-based position in the
+     * output as a number: "" below. */
     tu_archive *a = new_archive();
     add_post(add_thread(a, "A", "x", "abc", NULL), "1", "a", NO_DATE, "a", NULL);
     add_post(add_thread(a, "B", "x", NULL, NULL), "1", "b", NO_DATE, "b", NULL);
@@ -326,12 +336,16 @@ START_TEST(test_thread_ids)
     char *out = write_jsonl(a, &len);
     json_t *lines = parse_lines(out, len);
     static const char *const expect[][2] = {
-        {"abc", "A"}, {"2", "B"}, {"3", "C"}, {"7", "D"}, {"7", "D"}, {"5", "E"},
+        {"abc", "A"}, {"", "B"}, {"", "C"}, {"7", "D"}, {"7", "D"}, {"", "E"},
     };
+    static const int position[] = {0, 2, 3, 0, 0, 5};
     ck_assert_uint_eq(json_array_size(lines), 6);
     for (size_t i = 0; i < 6; i++) {
         json_t *th = member(json_array_get(lines, i), "thread");
-        assert_str(th, "id", expect[i][0]);
+        if (position[i] != 0)
+            assert_position(th, position[i]);
+        else
+            assert_str(th, "id", expect[i][0]);
         assert_str(th, "title", expect[i][1]);
     }
     assert_str(json_array_get(lines, 4), "body", "d2");

@@ -793,7 +793,7 @@ START_TEST(descriptor)
     ck_assert_str_eq(threadconv_plugin.license, "MIT");
     ck_assert_ptr_nonnull(threadconv_plugin.description);
     ck_assert(threadconv_plugin.read_probe != NULL);
-    ck_assert(threadconv_plugin.write_open == NULL);
+    ck_assert(threadconv_plugin.write_open != NULL); /* the writer: test_mumsnet_write.c */
     ck_assert(!tc_is_reserved_key("mumsnet.layout"));
     ck_assert(!tc_is_reserved_key("mumsnet.op"));
 }

@@ -1,5 +1,7 @@
 #!/bin/sh
 # valgrind.sh - the seed conversions under valgrind: no errors, no leaks.
+# Memory still reachable at exit is not counted: libraries the plugins pull
+# in (libstdc++ through libxml2's ICU) keep a pool allocated at load time.
 # valgrind is a test dependency (quickstart.sh installs it); without it this
 # test fails rather than skipping.
 set -u
@@ -21,7 +23,8 @@ for args in "-t json $seed" "-t jsonl $seed" "-f mumsnet -t json --pretty $seed"
             "-t json $THREADCONV_TESTDATA/cli/bad-date.txt" "-t nosuch $seed"; do
     # shellcheck disable=SC2086
     "$libtool" --mode=execute valgrind -q --error-exitcode=99 --leak-check=full \
-        --show-leak-kinds=all --errors-for-leak-kinds=all "$THREADCONV_BIN" $args \
+        --show-leak-kinds=definite,indirect,possible \
+        --errors-for-leak-kinds=definite,indirect,possible "$THREADCONV_BIN" $args \
         >/dev/null 2>"${TMPDIR:-/tmp}/tc-vg.$$"
     rc=$?
     if [ "$rc" -eq 99 ] || grep -q '^==[0-9]*==' "${TMPDIR:-/tmp}/tc-vg.$$"; then

@@ -1,5 +1,6 @@
 /*
- * mumsnet.c - reader for threads copied as text from a Mumsnet Talk page.
+ * mumsnet.c - reader for threads copied as text from a Mumsnet Talk page
+ * (the writer, which writes the classic layout, is in write.c).
  *
  * One input file is one thread.  Two layouts exist, told apart by the shape
  * of the first post header in the file:
@@ -70,6 +71,8 @@
 
 #include <threadconv/plugin.h>
 #include <threadconv/threadconv.h>
+
+#include "mumsnet.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +350,12 @@ static enum layout match_header(const char *p, size_t n, fields *f)
         return LAYOUT_CURRENT;
     }
     return LAYOUT_NONE;
+}
+
+int mn_line_shape(const char *p, size_t n)
+{
+    fields f;
+    return (int)match_header(p, n, &f);
 }
 
 /* Characters (not bytes) in p[0..n), plus one: a 1-based column. */
@@ -790,4 +799,8 @@ TC_PLUGIN_DEFINE(.name = "mumsnet",
                  .description = "Mumsnet Talk thread copied as text (classic and current page layouts)",
                  .version = "1.0.0", .license = "MIT", .read_probe = mn_probe,
                  .read_open = mn_open, .read_next_thread = mn_next_thread,
-                 .read_next_post = mn_next_post, .read_close = mn_close);
+                 .read_next_post = mn_next_post, .read_close = mn_close,
+                 .write_open = mn_write_open, .write_begin_thread = mn_write_begin_thread,
+                 .write_post = mn_write_post, .write_end_thread = mn_write_end_thread,
+                 .write_finish = mn_write_finish, .write_close = mn_write_close,
+                 .options = mn_write_options, .extension = "txt");

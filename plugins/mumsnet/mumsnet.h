@@ -1,0 +1,27 @@
+/*
+ * mumsnet.h - what the mumsnet reader (mumsnet.c) and writer (write.c)
+ * share: the header-shape test, so the writer refuses text the reader would
+ * take for a post header, and the writer's callbacks for the descriptor.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifndef TC_MUMSNET_H
+#define TC_MUMSNET_H
+
+#include <threadconv/plugin.h>
+
+/* Layout whose post-header shape line p[0..n) has (CR already removed):
+ * MN_SHAPE_NONE, MN_SHAPE_CLASSIC or MN_SHAPE_CURRENT (see mumsnet.c). */
+enum { MN_SHAPE_NONE = 0, MN_SHAPE_CLASSIC = 1, MN_SHAPE_CURRENT = 2 };
+int mn_line_shape(const char *p, size_t n);
+
+/* The writer (write.c): the classic layout. */
+extern const tc_option_decl mn_write_options[];
+int mn_write_open(tc_stream *out, void **state);
+int mn_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread);
+int mn_write_post(tc_stream *out, void *state, const tc_post *post);
+int mn_write_end_thread(tc_stream *out, void *state);
+int mn_write_finish(tc_stream *out, void *state);
+void mn_write_close(tc_stream *out, void *state);
+
+#endif
