@@ -20,9 +20,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TIME = "/usr/bin/time"  # GNU time (Debian package "time")
 
 PATHS = [
-    # (label, reader, writer)
+    # (label, reader, writer); inputs in formats other than mumsnet are made
+    # from the generated mumsnet thread by threadconv itself, once.
     ("mumsnet -> json", "mumsnet", "json"),
     ("mumsnet -> jsonl", "mumsnet", "jsonl"),
+    ("mumsnet -> xml", "mumsnet", "xml"),
+    ("mumsnet -> mbox", "mumsnet", "mbox"),
+    ("json -> json", "json", "json"),
+    ("jsonl -> json", "jsonl", "json"),
+    ("xml -> json", "xml", "json"),
+    ("mbox -> json", "mbox", "json"),
 ]
 
 
@@ -78,20 +85,35 @@ def main():
         subprocess.check_call([sys.executable, os.path.join(HERE, "gen_mumsnet.py"),
                                str(args.size), src])
     mb = os.path.getsize(src) / 1e6
-    print("machine: %s, %d cores; input %.1f MB; median of %d runs, output to /dev/null" %
+    print("machine: %s, %d cores; mumsnet input %.1f MB (other inputs: the same thread "
+          "converted); median of %d runs, output to /dev/null" %
           (cpu_model(), os.cpu_count() or 0, mb, args.runs))
-    print("| conversion | MB/s | peak RSS (MB) |")
+    print("| conversion | input MB/s | peak RSS (MB) |")
     print("|---|---:|---:|")
     speeds = {}
+    listed = subprocess.run([binary, "--list"], capture_output=True, text=True).stdout
+    have = {line.split()[0]: line.split()[1] for line in listed.splitlines() if line.strip()}
+    inputs = {"mumsnet": src}
     for label, reader, writer in PATHS:
-        argv = [binary, "-q", "-f", reader, "-t", writer, src]
+        if "r" not in have.get(reader, "") or "w" not in have.get(writer, ""):
+            print("| %s | (no %s plugin) | |" % (label, reader if "r" not in have.get(reader, "") else writer))
+            continue
+        if reader not in inputs:
+            path = os.path.join(args.workdir, "input-%gMB.%s" % (args.size, reader))
+            if not os.path.exists(path):
+                print("making %s ..." % path, file=sys.stderr)
+                subprocess.check_call([binary, "-q", "-f", "mumsnet", "-t", reader, "-o", path, src])
+            inputs[reader] = path
+        source = inputs[reader]
+        in_mb = os.path.getsize(source) / 1e6
+        argv = [binary, "-q", "-f", reader, "-t", writer, source]
         run_once(argv)  # warm the page cache
         times, rss = [], []
         for _ in range(args.runs):
             t, r = run_once(argv)
             times.append(t)
             rss.append(r)
-        speed = mb / statistics.median(times)
+        speed = in_mb / statistics.median(times)
         speeds[label] = speed
         print("| %s | %.0f | %.1f |" % (label, speed, max(rss) / 1024))
     # What a user would otherwise write: a plain Python converter.
