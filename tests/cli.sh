@@ -93,6 +93,10 @@ contains "$tmp/out" "Capabilities:  read (detects its input), write"
 contains "$tmp/out" "  json.pretty=<bool>  (default: false)"
 run 0 --describe mumsnet && contains "$tmp/out" "Capabilities:  read (detects its input)"
 run 2 --describe nosuch && contains "$tmp/err" "unknown format 'nosuch'"
+run 0 --describe mbox && contains "$tmp/out" "  mbox.variant=mboxrd|mboxo|mboxcl2  (default: mboxrd)"
+run 2 -O mbox.nonsense=1 -t mbox "$seed"
+grep -q "^threadconv: unknown option mbox.nonsense; mbox takes: mbox.variant " "$tmp/err" && ok \
+    || bad "-O mbox.nonsense: $(cat "$tmp/err")"
 
 # ------------------------------------------------- the seed, no -f given
 run 0 -t json "$seed"

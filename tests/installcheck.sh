@@ -45,7 +45,7 @@ PY
 "$bindir/threadconv" --plugin-dir "$tmp" --describe csv >"$tmp/describe" || die "--describe csv failed"
 grep -q "^File:          $tmp/csv.so$" "$tmp/describe" || die "--describe csv: $(cat "$tmp/describe")"
 "$bindir/threadconv" --list >"$tmp/list" || die "--list failed"
-grep -Eq '^mumsnet +r ' "$tmp/list" || die "installed threadconv does not list its plugins: $(cat "$tmp/list")"
+grep -Eq '^mumsnet +rw? ' "$tmp/list" || die "installed threadconv does not list its plugins: $(cat "$tmp/list")"
 
 # The man page.
 [ -f "$mandir/man1/threadconv.1" ] || die "threadconv.1 is not installed in $mandir/man1"

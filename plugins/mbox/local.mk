@@ -1,2 +1,23 @@
 # plugins/mbox/local.mk - build rules for the mbox plugin and its tests,
 # included by the top-level Makefile.am (paths are relative to the top).
+
+MBOX_SHARED = plugins/mbox/mail.h plugins/mbox/build.c plugins/mbox/decode.c
+
+pkglib_LTLIBRARIES += plugins/mbox/mbox.la plugins/mbox/maildir.la
+
+plugins_mbox_mbox_la_SOURCES = plugins/mbox/mbox.c $(MBOX_SHARED)
+plugins_mbox_mbox_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_mbox_mbox_la_LIBADD = core/libthreadconv.la
+
+plugins_mbox_maildir_la_SOURCES = plugins/mbox/maildir.c $(MBOX_SHARED)
+plugins_mbox_maildir_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_mbox_maildir_la_LIBADD = core/libthreadconv.la
+
+check_PROGRAMS += tests/test_mbox
+tests_test_mbox_SOURCES = tests/test_mbox.c tests/testutil.c tests/testutil.h \
+	plugins/mbox/mbox.c $(MBOX_SHARED)
+tests_test_mbox_CFLAGS = $(TEST_CFLAGS)
+tests_test_mbox_LDADD = $(TEST_LIBS)
+
+TESTS += tests/mbox.sh
+EXTRA_DIST += tests/mbox.sh tests/mbox_check.py tests/mbox.supp

@@ -1,0 +1,915 @@
+/*
+ * decode.c - reading mail: RFC 5322 dates (obsolete forms too), From_
+ * lines, charsets to UTF-8 with iconv, RFC 2047 encoded words,
+ * quoted-printable and base64, From: addresses and MIME parameters.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "mail.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const wdays[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+static const char *const months[12] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                       "jul", "aug", "sep", "oct", "nov", "dec"};
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int name_index(const char *s, size_t n, const char *const *names, int count)
+{
+    if (n < 3)
+        return -1;
+    for (int i = 0; i < count; i++)
+        if (mb_ieq(s, 3, names[i]))
+            return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* RFC 5322 dates                                                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct lexer {
+    const char *s;
+    size_t n, i;
+} lexer;
+
+/* Skip whitespace and (nested) comments. */
+static void skip_cfws(lexer *l)
+{
+    int depth = 0;
+    while (l->i < l->n) {
+        char c = l->s[l->i];
+        if (c == '(')
+            depth++;
+        else if (c == ')' && depth > 0)
+            depth--;
+        else if (c == '\\' && depth > 0 && l->i + 1 < l->n)
+            l->i++;
+        else if (depth == 0 && !is_ws(c))
+            break;
+        l->i++;
+    }
+}
+
+static bool number(lexer *l, int min_digits, int max_digits, long *v, int *digits)
+{
+    size_t start = l->i;
+    long x = 0;
+    while (l->i < l->n && is_digit(l->s[l->i]) && (int)(l->i - start) < max_digits)
+        x = x * 10 + (l->s[l->i++] - '0');
+    int d = (int)(l->i - start);
+    if (d < min_digits || (l->i < l->n && is_digit(l->s[l->i])))
+        return false;
+    *v = x;
+    if (digits)
+        *digits = d;
+    return true;
+}
+
+static bool word(lexer *l, const char **w, size_t *wn)
+{
+    size_t start = l->i;
+    while (l->i < l->n && is_alpha(l->s[l->i]))
+        l->i++;
+    *w = l->s + start;
+    *wn = l->i - start;
+    return *wn > 0;
+}
+
+static const struct {
+    const char *name;
+    int offset; /* minutes */
+} zones[] = {{"ut", 0},     {"gmt", 0},    {"z", 0},      {"utc", 0},    {"est", -300},
+             {"edt", -240}, {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360},
+             {"pst", -480}, {"pdt", -420}};
+
+int mb_parse_rfc5322(const char *s, size_t len, tc_date *out, const char **why)
+{
+    lexer l = {s, len, 0};
+    const char *w;
+    size_t wn;
+    long day, year, hour, minute, second = 0;
+    int ydigits;
+    *why = "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\"";
+    skip_cfws(&l);
+    size_t save = l.i;
+    if (word(&l, &w, &wn)) { /* day of week, optional */
+        if (name_index(w, wn, wdays, 7) < 0)
+            return TC_ERR_DATA;
+        skip_cfws(&l);
+        if (l.i < l.n && l.s[l.i] == ',')
+            l.i++;
+        skip_cfws(&l);
+    } else {
+        l.i = save;
+    }
+    if (!number(&l, 1, 2, &day, NULL))
+        return TC_ERR_DATA;
+    skip_cfws(&l);
+    if (l.i < l.n && l.s[l.i] == '-') /* "4-Feb-2021", seen in the wild */
+        l.i++;
+    if (!word(&l, &w, &wn) || wn != 3) {
+        *why = "expected a month name (Jan..Dec)";
+        return TC_ERR_DATA;
+    }
+    int month = name_index(w, wn, months, 12) + 1;
+    if (month == 0) {
+        *why = "expected a month name (Jan..Dec)";
+        return TC_ERR_DATA;
+    }
+    skip_cfws(&l);
+    if (l.i < l.n && l.s[l.i] == '-')
+        l.i++;
+    if (!number(&l, 2, 4, &year, &ydigits)) {
+        *why = "expected a year";
+        return TC_ERR_DATA;
+    }
+    if (ydigits == 2) /* obsolete: 00-49 are 2000-2049, 50-99 are 1950-1999 */
+        year += year < 50 ? 2000 : 1900;
+    else if (ydigits == 3)
+        year += 1900;
+    skip_cfws(&l);
+    if (!number(&l, 1, 2, &hour, NULL)) {
+        *why = "expected a time HH:MM[:SS]";
+        return TC_ERR_DATA;
+    }
+    skip_cfws(&l);
+    if (l.i >= l.n || l.s[l.i] != ':') {
+        *why = "expected a time HH:MM[:SS]";
+        return TC_ERR_DATA;
+    }
+    l.i++;
+    skip_cfws(&l);
+    if (!number(&l, 2, 2, &minute, NULL)) {
+        *why = "expected a time HH:MM[:SS]";
+        return TC_ERR_DATA;
+    }
+    skip_cfws(&l);
+    if (l.i < l.n && l.s[l.i] == ':') {
+        l.i++;
+        skip_cfws(&l);
+        if (!number(&l, 2, 2, &second, NULL)) {
+            *why = "expected seconds after HH:MM:";
+            return TC_ERR_DATA;
+        }
+        skip_cfws(&l);
+    }
+    int offset = 0;
+    if (l.i < l.n && (l.s[l.i] == '+' || l.s[l.i] == '-')) {
+        int sign = l.s[l.i] == '-' ? -1 : 1;
+        l.i++;
+        long z;
+        if (!number(&l, 4, 4, &z, NULL)) {
+            *why = "expected a zone like +0100";
+            return TC_ERR_DATA;
+        }
+        if (z % 100 > 59 || z / 100 > 23) {
+            *why = "impossible zone offset (hours 00-23, minutes 00-59)";
+            return TC_ERR_DATA;
+        }
+        offset = sign * (int)(z / 100 * 60 + z % 100); /* "-0000": unknown, taken as 0 */
+    } else if (word(&l, &w, &wn)) {
+        offset = 0; /* unknown names and military letters: -0000 (RFC 5322 4.3) */
+        for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
+            if (mb_ieq(w, wn, zones[k].name))
+                offset = zones[k].offset;
+    }
+    skip_cfws(&l);
+    /* anything after the zone is ignored ("(EDT)" comments are skipped) */
+    if (month < 1 || day < 1 || day > tc_days_in_month(year, month)) {
+        *why = "impossible date (no such day in that month)";
+        return TC_ERR_DATA;
+    }
+    if (hour > 23 || minute > 59 || second > 60) {
+        *why = "impossible time (hours 00-23, minutes and seconds 00-59)";
+        return TC_ERR_DATA;
+    }
+    if (second == 60)
+        second = 59; /* a leap second: the model has none */
+    *out = tc_date_from_fields(year, month, (int)day, (int)hour, (int)minute, (int)second,
+                               offset);
+    return TC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* From_ lines                                                         */
+/* ------------------------------------------------------------------ */
+
+/* "Www Mmm dD HH:MM" at p (n bytes available), with the year after it:
+ * ":SS" optional, then optional zone words or a numeric zone, then a
+ * four-digit year. */
+static bool asctime_at(const char *p, size_t n, tc_date *date)
+{
+    if (n < 16 || p[3] != ' ' || p[7] != ' ')
+        return false;
+    if (name_index(p, 3, wdays, 7) < 0)
+        return false;
+    int month = name_index(p + 4, 3, months, 12) + 1;
+    if (month == 0)
+        return false;
+    lexer l = {p, n, 8};
+    while (l.i < l.n && l.s[l.i] == ' ')
+        l.i++;
+    long day, hour, minute, second = 0, year;
+    if (!number(&l, 1, 2, &day, NULL) || l.i >= l.n || l.s[l.i] != ' ')
+        return false;
+    l.i++;
+    if (!number(&l, 1, 2, &hour, NULL) || l.i >= l.n || l.s[l.i] != ':')
+        return false;
+    l.i++;
+    if (!number(&l, 2, 2, &minute, NULL))
+        return false;
+    if (l.i < l.n && l.s[l.i] == ':') {
+        l.i++;
+        if (!number(&l, 2, 2, &second, NULL))
+            return false;
+    }
+    /* zone words ("MET", "MET DST") or a numeric zone may come before the year */
+    for (int k = 0; k < 3; k++) {
+        if (l.i >= l.n || l.s[l.i] != ' ')
+            return false;
+        while (l.i < l.n && l.s[l.i] == ' ')
+            l.i++;
+        size_t save = l.i;
+        if (number(&l, 4, 4, &year, NULL)) {
+            if (day < 1 || day > tc_days_in_month(year, month) || hour > 23 || minute > 59 ||
+                second > 60)
+                return false;
+            if (date)
+                *date = tc_date_from_fields(year, month, (int)day, (int)hour, (int)minute,
+                                            second == 60 ? 59 : (int)second, 0);
+            /* "2001 -0400" or " remote from x" may follow: ignored */
+            return true;
+        }
+        l.i = save;
+        if (l.i < l.n && (l.s[l.i] == '+' || l.s[l.i] == '-'))
+            l.i++;
+        size_t w0 = l.i;
+        while (l.i < l.n && (is_alpha(l.s[l.i]) || is_digit(l.s[l.i])))
+            l.i++;
+        if (l.i == w0)
+            return false;
+    }
+    return false;
+}
+
+size_t mb_from_line(const char *line, size_t len, tc_date *date)
+{
+    if (len < 5 + 16 || memcmp(line, "From ", 5) != 0)
+        return 0;
+    /* the sender is one word (it may be empty: "From  Mon ..."); the date
+     * follows.  Envelope senders with spaces are rare but exist, so try
+     * each later word start. */
+    for (size_t i = 5; i + 16 <= len; i++) {
+        if (i > 5 && line[i - 1] != ' ')
+            continue;
+        if (asctime_at(line + i, len - i, date))
+            return i;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Charsets                                                            */
+/* ------------------------------------------------------------------ */
+
+static int put_latin1(tc_buf *out, unsigned char c)
+{
+    if (c == 0)
+        return tc_buf_append(out, "\xEF\xBF\xBD", 3);
+    if (c < 0x80)
+        return tc_buf_putc(out, (char)c);
+    char u[2] = {(char)(0xC0 | (c >> 6)), (char)(0x80 | (c & 0x3F))};
+    return tc_buf_append(out, u, 2);
+}
+
+/* UTF-8 input: valid sequences copied, each bad byte by the fallback. */
+static int utf8_fallback(tc_buf *out, const char *in, size_t len, size_t *n_bad)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t off;
+        if (tc_utf8_valid(in + i, len - i, &off, NULL)) {
+            return tc_buf_append(out, in + i, len - i);
+        }
+        if (tc_buf_append(out, in + i, off) != TC_OK)
+            return TC_ERR_NOMEM;
+        i += off;
+        /* the bad byte may start a valid character that was cut short by
+         * nothing but a NUL; either way one byte is replaced */
+        if (put_latin1(out, (unsigned char)in[i]) != TC_OK)
+            return TC_ERR_NOMEM;
+        (*n_bad)++;
+        i++;
+    }
+    return TC_OK;
+}
+
+static bool is_utf8_name(const char *cs)
+{
+    return mb_ieq(cs, strlen(cs), "utf-8") || mb_ieq(cs, strlen(cs), "utf8");
+}
+
+static bool is_ascii_name(const char *cs)
+{
+    size_t n = strlen(cs);
+    return n == 0 || mb_ieq(cs, n, "us-ascii") || mb_ieq(cs, n, "ascii") ||
+           mb_ieq(cs, n, "ansi_x3.4-1968");
+}
+
+int mb_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len, size_t *n_bad,
+               bool *unknown)
+{
+    if (charset == NULL || is_ascii_name(charset) || is_utf8_name(charset))
+        /* US-ASCII is a subset of UTF-8; 8-bit bytes labelled ASCII are
+         * most often UTF-8, so they are taken as UTF-8 when valid */
+        return utf8_fallback(out, in, len, n_bad);
+    char name[64];
+    size_t cn = strlen(charset);
+    if (cn >= sizeof name)
+        cn = sizeof name - 1;
+    memcpy(name, charset, cn);
+    name[cn] = '\0';
+    char *star = strchr(name, '*'); /* RFC 2231 language suffix */
+    if (star)
+        *star = '\0';
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1) {
+        *unknown = true;
+        return utf8_fallback(out, in, len, n_bad);
+    }
+    char *ip = (char *)in;
+    size_t il = len;
+    int rc = TC_OK;
+    while (il > 0 && rc == TC_OK) {
+        if (tc_buf_reserve(out, il * 4 + 16) != TC_OK) {
+            rc = TC_ERR_NOMEM;
+            break;
+        }
+        char *op = out->data + out->len;
+        size_t ol = out->cap - out->len - 1;
+        size_t before = ol;
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
+        out->len += before - ol;
+        out->data[out->len] = '\0';
+        if (r == (size_t)-1) {
+            if (errno == E2BIG)
+                continue;
+            /* EILSEQ or EINVAL: one byte by the fallback, then go on */
+            if (put_latin1(out, (unsigned char)*ip) != TC_OK)
+                rc = TC_ERR_NOMEM;
+            (*n_bad)++;
+            ip++;
+            il--;
+            iconv(cd, NULL, NULL, NULL, NULL);
+        }
+    }
+    /* flush a stateful encoding (ISO-2022-JP back to ASCII) */
+    if (rc == TC_OK && tc_buf_reserve(out, 16) == TC_OK) {
+        char *op = out->data + out->len;
+        size_t ol = out->cap - out->len - 1, before = ol;
+        iconv(cd, NULL, NULL, &op, &ol);
+        out->len += before - ol;
+        out->data[out->len] = '\0';
+    }
+    iconv_close(cd);
+    if (rc == TC_OK && memchr(out->data, '\0', out->len)) {
+        /* a NUL decoded from the charset: the model has no NUL */
+        tc_buf tmp = {0};
+        for (size_t i = 0; i < out->len && rc == TC_OK; i++)
+            rc = out->data[i] ? tc_buf_putc(&tmp, out->data[i])
+                              : tc_buf_append(&tmp, "\xEF\xBF\xBD", 3);
+        if (rc == TC_OK) {
+            tc_buf_free(out);
+            *out = tmp;
+            (*n_bad)++;
+        } else
+            tc_buf_free(&tmp);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transfer encodings                                                  */
+/* ------------------------------------------------------------------ */
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+int mb_qp_decode(tc_buf *out, const char *s, size_t len)
+{
+    if (tc_buf_reserve(out, len + 1) != TC_OK)
+        return TC_ERR_NOMEM;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '=') {
+            /* a soft line break: "=" then optional spaces then newline */
+            size_t k = i + 1;
+            while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
+                k++;
+            if (k < len && s[k] == '\n') {
+                i = k;
+                continue;
+            }
+            if (k == len && k > i + 1) {
+                i = k;
+                continue;
+            }
+            if (i + 2 < len && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
+                c = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+                i += 2;
+            } else if (i + 1 == len) {
+                break; /* "=" at the very end: a soft break */
+            }
+            /* otherwise a literal "=" (robustness, RFC 2045 6.7 note) */
+        }
+        out->data[out->len++] = c;
+    }
+    out->data[out->len] = '\0';
+    return TC_OK;
+}
+
+static int b64v(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+int mb_b64_decode(tc_buf *out, const char *s, size_t len, size_t *n_bad)
+{
+    if (tc_buf_reserve(out, len / 4 * 3 + 4) != TC_OK)
+        return TC_ERR_NOMEM;
+    unsigned v = 0;
+    int bits = 0;
+    bool pad = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (is_ws(c))
+            continue;
+        if (c == '=') {
+            pad = true;
+            continue;
+        }
+        int d = b64v(c);
+        if (d < 0 || pad) {
+            (*n_bad)++;
+            continue;
+        }
+        v = (v << 6) | (unsigned)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out->data[out->len++] = (char)((v >> bits) & 0xFF);
+        }
+    }
+    out->data[out->len] = '\0';
+    return TC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* RFC 2047                                                            */
+/* ------------------------------------------------------------------ */
+
+/* An encoded word at s[0..n): its length, charset, encoding and text. */
+static size_t encoded_word(const char *s, size_t n, const char **cs, size_t *csn, char *enc,
+                           const char **text, size_t *tn)
+{
+    if (n < 8 || s[0] != '=' || s[1] != '?')
+        return 0;
+    size_t i = 2;
+    while (i < n && s[i] != '?' && !is_ws(s[i]))
+        i++;
+    if (i >= n || s[i] != '?' || i == 2)
+        return 0;
+    *cs = s + 2;
+    *csn = i - 2;
+    if (i + 2 >= n || s[i + 2] != '?')
+        return 0;
+    char e = s[i + 1];
+    if (e != 'B' && e != 'b' && e != 'Q' && e != 'q')
+        return 0;
+    *enc = (char)(e | 0x20);
+    size_t t = i + 3;
+    size_t k = t;
+    while (k + 1 < n && !(s[k] == '?' && s[k + 1] == '=')) {
+        if (is_ws(s[k]))
+            return 0;
+        k++;
+    }
+    if (k + 1 >= n)
+        return 0;
+    *text = s + t;
+    *tn = k - t;
+    return k + 2;
+}
+
+static int decode_word_bytes(tc_buf *raw, char enc, const char *t, size_t tn, size_t *n_bad)
+{
+    if (enc == 'b')
+        return mb_b64_decode(raw, t, tn, n_bad);
+    for (size_t i = 0; i < tn; i++) {
+        char c = t[i];
+        if (c == '_')
+            c = ' ';
+        else if (c == '=' && i + 2 < tn && hexv(t[i + 1]) >= 0 && hexv(t[i + 2]) >= 0) {
+            c = (char)(hexv(t[i + 1]) * 16 + hexv(t[i + 2]));
+            i += 2;
+        }
+        if (tc_buf_putc(raw, c) != TC_OK)
+            return TC_ERR_NOMEM;
+    }
+    return TC_OK;
+}
+
+int mb_decode_words(tc_buf *out, const char *s, size_t len, size_t *n_bad, bool *unknown)
+{
+    tc_buf raw = {0};
+    char cs[64] = "";
+    bool pending = false; /* raw holds bytes of encoded words in charset cs */
+    int rc = TC_OK;
+    size_t i = 0, text_start = 0;
+#define FLUSH_RAW()                                                                        \
+    do {                                                                                  \
+        if (pending) {                                                                    \
+            if (mb_to_utf8(out, cs, raw.data ? raw.data : "", raw.len, n_bad, unknown) != \
+                TC_OK)                                                                    \
+                rc = TC_ERR_NOMEM;                                                        \
+            tc_buf_reset(&raw);                                                           \
+            pending = false;                                                              \
+        }                                                                                 \
+    } while (0)
+    while (i < len && rc == TC_OK) {
+        const char *c, *t;
+        size_t cn, tn;
+        char enc;
+        size_t w = s[i] == '=' ? encoded_word(s + i, len - i, &c, &cn, &enc, &t, &tn) : 0;
+        if (w == 0) {
+            i++;
+            continue;
+        }
+        /* text before this word: plain, unless it is only whitespace
+         * between two encoded words */
+        const char *gap = s + text_start;
+        size_t gn = i - text_start;
+        bool only_ws = true;
+        for (size_t k = 0; k < gn && only_ws; k++)
+            only_ws = is_ws(gap[k]);
+        char name[64];
+        size_t nn = cn < sizeof name - 1 ? cn : sizeof name - 1;
+        memcpy(name, c, nn);
+        name[nn] = '\0';
+        if (!(pending && only_ws)) {
+            FLUSH_RAW();
+            if (rc == TC_OK && gn > 0 && tc_buf_append(out, gap, gn) != TC_OK)
+                rc = TC_ERR_NOMEM;
+        } else if (strcmp(name, cs) != 0) {
+            FLUSH_RAW(); /* adjacent, but another charset: convert separately */
+        }
+        if (rc != TC_OK)
+            break;
+        memcpy(cs, name, nn + 1);
+        pending = true;
+        if (decode_word_bytes(&raw, enc, t, tn, n_bad) != TC_OK)
+            rc = TC_ERR_NOMEM;
+        i += w;
+        text_start = i;
+    }
+    FLUSH_RAW();
+    if (rc == TC_OK && text_start < len) {
+        /* trailing plain text: may hold raw 8-bit bytes (taken as UTF-8) */
+        rc = mb_to_utf8(out, NULL, s + text_start, len - text_start, n_bad, unknown);
+    }
+    if (rc == TC_OK)
+        rc = tc_buf_append(out, "", 0);
+#undef FLUSH_RAW
+    tc_buf_free(&raw);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* From: addresses                                                     */
+/* ------------------------------------------------------------------ */
+
+static bool has_ew(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == '=' && s[i + 1] == '?')
+            return true;
+    return false;
+}
+
+/*
+ * Decode a phrase: quoted strings unquoted, encoded words decoded (adjacent
+ * ones joined), atoms joined by single spaces, comments left out (their
+ * text goes to comment when it is not NULL).
+ */
+static int decode_phrase(tc_buf *out, const char *s, size_t n, tc_buf *comment, size_t *n_bad,
+                         bool *unknown)
+{
+    size_t i = 0;
+    bool ws = false, last_ew = false;
+    tc_buf tmp = {0};
+    int rc = TC_OK;
+    while (i < n && rc == TC_OK) {
+        char c = s[i];
+        if (is_ws(c)) {
+            ws = true;
+            i++;
+            continue;
+        }
+        if (c == '(') {
+            int depth = 0;
+            size_t start = i + 1;
+            for (; i < n; i++) {
+                if (s[i] == '\\' && i + 1 < n)
+                    i++;
+                else if (s[i] == '(')
+                    depth++;
+                else if (s[i] == ')' && --depth == 0)
+                    break;
+            }
+            if (comment && comment->len == 0 && i > start) {
+                tc_buf_reset(&tmp);
+                rc = mb_decode_words(&tmp, s + start, i - start, n_bad, unknown);
+                if (rc == TC_OK)
+                    rc = tc_buf_append(comment, tmp.data, tmp.len);
+            }
+            i++;
+            ws = true;
+            continue;
+        }
+        bool space = ws && out->len > 0;
+        ws = false;
+        if (c == '"') {
+            if (space && tc_buf_putc(out, ' ') != TC_OK)
+                rc = TC_ERR_NOMEM;
+            tc_buf_reset(&tmp);
+            for (i++; i < n && s[i] != '"' && rc == TC_OK; i++) {
+                if (s[i] == '\\' && i + 1 < n)
+                    i++;
+                if (s[i] == '\r' || s[i] == '\n')
+                    continue;
+                rc = tc_buf_putc(&tmp, s[i]);
+            }
+            i++;
+            /* a quoted string may hold encoded words (not allowed, common) */
+            if (rc == TC_OK && tmp.len > 0) {
+                tc_buf dec = {0};
+                if (has_ew(tmp.data, tmp.len))
+                    rc = mb_decode_words(&dec, tmp.data, tmp.len, n_bad, unknown);
+                else
+                    rc = mb_to_utf8(&dec, NULL, tmp.data, tmp.len, n_bad, unknown);
+                if (rc == TC_OK)
+                    rc = tc_buf_append(out, dec.data ? dec.data : "", dec.len);
+                tc_buf_free(&dec);
+            }
+            last_ew = false;
+            continue;
+        }
+        const char *cs, *t;
+        size_t cn, tn;
+        char enc;
+        size_t w = c == '=' ? encoded_word(s + i, n - i, &cs, &cn, &enc, &t, &tn) : 0;
+        if (w > 0) {
+            /* collect the run of adjacent encoded words */
+            size_t j = i + w, end = j;
+            for (;;) {
+                size_t k = j;
+                while (k < n && is_ws(s[k]))
+                    k++;
+                size_t w2 = k < n && s[k] == '=' ? encoded_word(s + k, n - k, &cs, &cn, &enc, &t,
+                                                               &tn)
+                                                 : 0;
+                if (w2 == 0)
+                    break;
+                j = end = k + w2;
+            }
+            if (space && !last_ew && tc_buf_putc(out, ' ') != TC_OK)
+                rc = TC_ERR_NOMEM;
+            if (rc == TC_OK)
+                rc = mb_decode_words(out, s + i, end - i, n_bad, unknown);
+            i = end;
+            last_ew = true;
+            continue;
+        }
+        size_t start = i;
+        while (i < n && !is_ws(s[i]) && s[i] != '"' && s[i] != '(' &&
+               !(s[i] == '=' && i + 1 < n && s[i + 1] == '?' && i > start))
+            i++;
+        if (i == start)
+            i++;
+        if (space && tc_buf_putc(out, ' ') != TC_OK)
+            rc = TC_ERR_NOMEM;
+        if (rc == TC_OK)
+            rc = mb_to_utf8(out, NULL, s + start, i - start, n_bad, unknown);
+        last_ew = false;
+    }
+    tc_buf_free(&tmp);
+    if (rc == TC_OK)
+        rc = tc_buf_append(out, "", 0);
+    return rc;
+}
+
+int mb_parse_from(const char *s, size_t len, tc_buf *name, tc_buf *addr, size_t *n_bad,
+                  bool *unknown)
+{
+    tc_buf_reset(name);
+    tc_buf_reset(addr);
+    /* find '<' outside quotes and comments; stop at a ',' (more addresses) */
+    size_t lt = len, gt = len, end = len;
+    bool q = false;
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '\\' && i + 1 < len) {
+            i++;
+            continue;
+        }
+        if (q) {
+            q = c != '"';
+            continue;
+        }
+        if (depth > 0) {
+            if (c == '(')
+                depth++;
+            else if (c == ')')
+                depth--;
+            continue;
+        }
+        if (c == '"')
+            q = true;
+        else if (c == '(')
+            depth = 1;
+        else if (c == '<' && lt == len)
+            lt = i;
+        else if (c == '>' && lt != len && gt == len)
+            gt = i;
+        else if (c == ',' && (lt == len || gt != len)) {
+            end = i;
+            break;
+        }
+    }
+    int rc;
+    if (lt < end && gt < end && gt > lt) {
+        rc = decode_phrase(name, s, lt, NULL, n_bad, unknown);
+        size_t a = lt + 1, b = gt;
+        while (a < b && is_ws(s[a]))
+            a++;
+        while (b > a && is_ws(s[b - 1]))
+            b--;
+        if (rc == TC_OK)
+            rc = mb_to_utf8(addr, NULL, s + a, b - a, n_bad, unknown);
+        if (rc == TC_OK && name->len == 0 && gt + 1 < end) {
+            /* "<addr> (Name)": the comment names the sender */
+            tc_buf rest = {0};
+            rc = decode_phrase(&rest, s + gt + 1, end - gt - 1, name, n_bad, unknown);
+            tc_buf_free(&rest);
+        }
+    } else {
+        /* "addr (Name)" or a bare address */
+        tc_buf words = {0};
+        rc = decode_phrase(&words, s, end, name, n_bad, unknown);
+        if (rc == TC_OK)
+            rc = tc_buf_append(addr, words.data ? words.data : "", words.len);
+        tc_buf_free(&words);
+    }
+    if (rc == TC_OK)
+        rc = tc_buf_append(name, "", 0);
+    if (rc == TC_OK)
+        rc = tc_buf_append(addr, "", 0);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Subjects and parameters                                             */
+/* ------------------------------------------------------------------ */
+
+size_t mb_strip_reply(const char **s, size_t *len)
+{
+    const char *p = *s;
+    size_t n = *len, count = 0;
+    for (;;) {
+        while (n > 0 && is_ws(*p)) {
+            p++;
+            n--;
+        }
+        size_t k = 0;
+        if (n >= 2 && mb_ieq(p, 2, "re"))
+            k = 2;
+        else if (n >= 3 && mb_ieq(p, 3, "fwd"))
+            k = 3;
+        else if (n >= 2 && mb_ieq(p, 2, "fw"))
+            k = 2;
+        if (k == 0)
+            break;
+        if (k < n && p[k] == '[') { /* "Re[2]:" */
+            size_t j = k + 1;
+            while (j < n && is_digit(p[j]))
+                j++;
+            if (j < n && p[j] == ']' && j > k + 1)
+                k = j + 1;
+        }
+        if (k >= n || p[k] != ':')
+            break;
+        p += k + 1;
+        n -= k + 1;
+        count++;
+    }
+    while (n > 0 && is_ws(p[n - 1]))
+        n--;
+    *s = p;
+    *len = n;
+    return count;
+}
+
+bool mb_param(const char *s, size_t len, const char *name, tc_buf *out)
+{
+    size_t nl = strlen(name);
+    size_t i = 0;
+    bool q = false;
+    /* skip the value before the first ';' */
+    while (i < len && s[i] != ';')
+        i++;
+    while (i < len) {
+        i++; /* past ';' */
+        while (i < len && is_ws(s[i]))
+            i++;
+        size_t k = i;
+        while (k < len && s[k] != '=' && s[k] != ';' && !is_ws(s[k]))
+            k++;
+        bool match = k - i == nl && mb_ieq(s + i, nl, name);
+        size_t j = k;
+        while (j < len && is_ws(s[j]))
+            j++;
+        if (j < len && s[j] == '=') {
+            j++;
+            while (j < len && is_ws(s[j]))
+                j++;
+            tc_buf_reset(out);
+            if (j < len && s[j] == '"') {
+                for (j++; j < len && s[j] != '"'; j++) {
+                    if (s[j] == '\\' && j + 1 < len)
+                        j++;
+                    if (match && tc_buf_putc(out, s[j]) != TC_OK)
+                        return false;
+                }
+                if (j < len)
+                    j++;
+            } else {
+                size_t v = j;
+                while (j < len && s[j] != ';' && !is_ws(s[j]))
+                    j++;
+                if (match && tc_buf_append(out, s + v, j - v) != TC_OK)
+                    return false;
+            }
+            if (match)
+                return tc_buf_append(out, "", 0) == TC_OK;
+        }
+        q = false;
+        while (j < len && (q || s[j] != ';')) {
+            if (s[j] == '"')
+                q = !q;
+            j++;
+        }
+        i = j;
+    }
+    return false;
+}

@@ -1,0 +1,146 @@
+/*
+ * mail.h - mail-format pieces shared by the mbox and maildir plugins:
+ * the message builder (writers), RFC 5322 dates, RFC 2047 encoded words,
+ * quoted-printable and base64, charsets (iconv) and header parsing
+ * (reader).  Private to plugins/mbox: every name starts with mb_.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifndef TC_MBOX_MAIL_H
+#define TC_MBOX_MAIL_H
+
+#include <threadconv/threadconv.h>
+
+/* ------------------------------------------------------------------ */
+/* Names of the round-trip headers (doc/formats.md, "mbox / maildir")   */
+/* ------------------------------------------------------------------ */
+
+#define MB_H_ID "X-Threadconv-Id"                 /* post id: marks our messages */
+#define MB_H_PARENT "X-Threadconv-Parent"         /* the model's parent id */
+#define MB_H_DATE "X-Threadconv-Date"             /* ISO date Date: cannot hold */
+#define MB_H_EXTRA "X-Threadconv-Extra-"          /* + encoded key: post extra */
+#define MB_H_SOURCE "X-Threadconv-Source"         /* first message of a thread */
+#define MB_H_THREAD_ID "X-Threadconv-Thread-Id"
+#define MB_H_THREAD_URL "X-Threadconv-Thread-Url"
+#define MB_H_THREAD_EXTRA "X-Threadconv-Thread-Extra-"
+#define MB_H_EMPTY "X-Threadconv-Empty-Thread"    /* a thread without posts */
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+uint64_t mb_hash(uint64_t h, const void *data, size_t len); /* FNV-1a 64 */
+#define MB_HASH_INIT 0xcbf29ce484222325ull
+
+bool mb_ieq(const char *a, size_t alen, const char *b); /* ASCII case-insensitive */
+
+/* ------------------------------------------------------------------ */
+/* Dates                                                               */
+/* ------------------------------------------------------------------ */
+
+/* "Thu, 04 Feb 2021 21:33:59 +0000" (31 bytes + NUL); false when the year
+ * is outside 1900..9999 (RFC 5322 cannot say it). */
+bool mb_format_rfc5322(tc_date d, char out[40]);
+/* "Thu Feb  4 21:33:59 2021" in UTC (24 bytes + NUL); no date: the epoch. */
+void mb_format_asctime(tc_date d, char out[40]);
+
+/*
+ * Parse an RFC 5322 date, obsolete forms too (no weekday, two- and
+ * three-digit years, no seconds, zone names, comments).  Returns TC_OK, or
+ * TC_ERR_DATA with why (a static string) set.  "-0000" and unknown zone
+ * names give offset 0.
+ */
+int mb_parse_rfc5322(const char *s, size_t len, tc_date *out, const char **why);
+
+/* The date of a From_ line's asctime part ("Wed Feb  9 22:02 MET 2000",
+ * "Mon Sep 17 00:00:00 2001"), as UTC.  Returns the byte offset where the
+ * date starts, or 0 when the line is not a From_ line. */
+size_t mb_from_line(const char *line, size_t len, tc_date *date);
+
+/* ------------------------------------------------------------------ */
+/* Encoding (writers)                                                  */
+/* ------------------------------------------------------------------ */
+
+/* "Name: value\n" folded at 78 columns; value is raw text when that is
+ * exact, else RFC 2047 encoded words (UTF-8, Q or B) that never split a
+ * character.  value is UTF-8 of len bytes. */
+int mb_put_unstructured(tc_buf *out, const char *name, const char *value, size_t len);
+
+/* Header name for an extra field: prefix + the key with bytes other than
+ * [a-z0-9.-] written as _XX (upper-case hex). */
+int mb_encode_key(tc_buf *out, const char *prefix, const char *key);
+/* Inverse of the above for the part after the prefix; false when malformed. */
+bool mb_decode_key(tc_buf *out, const char *s, size_t len);
+
+/* Quoted-printable body (lines end "\n"; soft breaks keep lines <= 76). */
+int mb_qp_encode(tc_buf *out, const char *s, size_t len);
+
+enum { MB_MBOXRD = 0, MB_MBOXO = 1, MB_MBOXCL2 = 2, MB_MAILDIR = 3 };
+
+/* The message builder: one post in, one message out. */
+typedef struct mb_builder {
+    int variant;        /* MB_* */
+    bool qp;            /* quoted-printable bodies */
+    uint64_t n_threads;
+    /* the current thread (copied: the thread is borrowed) */
+    tc_buf title;
+    tc_buf domain;       /* SOURCE.threadconv.invalid */
+    tc_buf thread_hdrs;  /* the X-Threadconv thread headers */
+    uint64_t thread_hash;
+    uint64_t base_hash;  /* of the thread header alone */
+    uint64_t n_posts;
+    tc_buf first_msgid;  /* "<...>" of the thread's first post */
+    /* id -> parent id of posts with a parent, for References */
+    struct mb_pmap *pmap;
+    size_t pmap_count, pmap_cap;
+    /* thread hashes used so far: Message-IDs never repeat in one output */
+    uint64_t *used;
+    size_t n_used, cap_used;
+    /* scratch */
+    tc_buf body, hdr, tmp, tmp2, enc;
+    char why[200];       /* what went wrong when a call fails */
+} mb_builder;
+
+void mb_builder_init(mb_builder *b, int variant, bool qp);
+void mb_builder_free(mb_builder *b);
+int mb_builder_begin_thread(mb_builder *b, const tc_thread *t);
+/* Append the message for post to out (From_ line and final blank line
+ * included for the mbox variants).  TC_OK or TC_ERR_NOMEM. */
+int mb_builder_post(mb_builder *b, const tc_post *p, tc_buf *out);
+/* Append the stub message of a thread without posts (when it had none). */
+int mb_builder_end_thread(mb_builder *b, tc_buf *out);
+
+/* ------------------------------------------------------------------ */
+/* Decoding (reader)                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Convert len bytes in charset to UTF-8, appended to out.  Bytes the
+ * charset cannot decode are each read as the ISO-8859-1 character of the
+ * same value (U+0080..U+00FF, or U+FFFD for NUL); *n_bad counts them.  An
+ * unknown charset: *unknown is set, and the bytes are taken as UTF-8 when
+ * valid, else with the same fallback.  NULL or "" charset: US-ASCII.
+ */
+int mb_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len, size_t *n_bad,
+               bool *unknown);
+
+/* Decode RFC 2047 encoded words in header text (unstructured rules:
+ * whitespace between adjacent encoded words is dropped). */
+int mb_decode_words(tc_buf *out, const char *s, size_t len, size_t *n_bad, bool *unknown);
+
+/* Quoted-printable and base64 bodies; base64 counts skipped bad bytes. */
+int mb_qp_decode(tc_buf *out, const char *s, size_t len);
+int mb_b64_decode(tc_buf *out, const char *s, size_t len, size_t *n_bad);
+
+/* From: header -> display name (decoded) and address.  Either may be empty. */
+int mb_parse_from(const char *s, size_t len, tc_buf *name, tc_buf *addr, size_t *n_bad,
+                  bool *unknown);
+
+/* Strip "Re:", "Fwd:", "Fw:" (any case, "Re[2]:" too) and whitespace from
+ * the front of a subject; returns how many prefixes were removed. */
+size_t mb_strip_reply(const char **s, size_t *len);
+
+/* A parameter of a Content-Type/Disposition value ("charset"), unquoted. */
+bool mb_param(const char *s, size_t len, const char *name, tc_buf *out);
+
+#endif

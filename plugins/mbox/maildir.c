@@ -1,0 +1,228 @@
+/*
+ * maildir.c - the "maildir" writer: a Maildir (cur/, new/, tmp/) with one
+ * file per post, built by the same message builder as the mbox writer.
+ *
+ * The output is a directory, so it is named by an option,
+ * -O maildir.dir=DIR (created when missing, with its cur, new and tmp).
+ * Following the Maildir protocol each message is written to tmp/ first;
+ * only when the whole conversion succeeded (write_finish) are they all
+ * renamed into new/, so a failed run delivers nothing.  The conversion's
+ * own output (standard output, or -o FILE) receives the list of delivered
+ * files, one "new/NAME" per line.  File names are
+ * SECONDS.MMICROSECONDSPPIDQN.HOST, unique as the Maildir
+ * specification asks.  Memory does not grow with the number of messages:
+ * names are rebuilt from the run's prefix and a counter.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "mail.h"
+
+#include <threadconv/plugin.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+typedef struct md_writer {
+    mb_builder b;
+    tc_buf msg;
+    tc_buf dir;     /* DIR */
+    tc_buf prefix;  /* SECONDS.MMICROSPPID */
+    tc_buf host;
+    tc_buf path, path2;
+    uint64_t n;     /* messages written to tmp/ */
+    bool finished;
+} md_writer;
+
+static int md_nomem(tc_stream *out)
+{
+    return tc_stream_error(out, TC_ERR_NOMEM, 0, 0, "out of memory");
+}
+
+static int make_dir(tc_stream *out, const char *path)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return TC_OK;
+        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0,
+                               "maildir: %s exists and is not a directory", path);
+    }
+    return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot create %s: %s", path,
+                           strerror(errno));
+}
+
+/* DIR/SUB/PREFIXQn.HOST into p */
+static int name_of(md_writer *w, tc_buf *p, const char *sub, uint64_t n)
+{
+    tc_buf_reset(p);
+    return tc_buf_printf(p, "%s/%s/%sQ%llu.%s", w->dir.data, sub, w->prefix.data,
+                         (unsigned long long)n, w->host.data);
+}
+
+static int md_write_open(tc_stream *out, void **state)
+{
+    const char *dir = tc_stream_option(out, "dir");
+    if (dir == NULL || *dir == '\0')
+        return tc_stream_error(out, TC_ERR_USAGE, 0, 0,
+                               "the maildir writer needs its directory: -O maildir.dir=DIR");
+    md_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return md_nomem(out);
+    const char *enc = tc_stream_option(out, "encoding");
+    mb_builder_init(&w->b, MB_MAILDIR, enc && strcmp(enc, "quoted-printable") == 0);
+    *state = w;
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    if (tc_buf_append(&w->dir, dir, dl) != TC_OK)
+        return md_nomem(out);
+
+    /* the host name, with "/" and ":" escaped as the specification says */
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        strcpy(host, "localhost");
+    host[sizeof host - 1] = '\0';
+    for (const char *h = host; *h; h++) {
+        int rc = *h == '/'   ? tc_buf_append(&w->host, "\\057", 4)
+                 : *h == ':' ? tc_buf_append(&w->host, "\\072", 4)
+                             : tc_buf_putc(&w->host, *h);
+        if (rc != TC_OK)
+            return md_nomem(out);
+    }
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    if (tc_buf_printf(&w->prefix, "%lld.M%06ldP%ld", (long long)tv.tv_sec, (long)tv.tv_usec,
+                      (long)getpid()) != TC_OK)
+        return md_nomem(out);
+
+    static const char *const subs[] = {"", "/tmp", "/new", "/cur"};
+    for (size_t i = 0; i < 4; i++) {
+        tc_buf_reset(&w->path);
+        if (tc_buf_printf(&w->path, "%s%s", w->dir.data, subs[i]) != TC_OK)
+            return md_nomem(out);
+        int rc = make_dir(out, w->path.data);
+        if (rc != TC_OK)
+            return rc;
+    }
+    return TC_OK;
+}
+
+static int md_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+{
+    md_writer *w = state;
+    return mb_builder_begin_thread(&w->b, thread) == TC_OK ? TC_OK : md_nomem(out);
+}
+
+/* Write w->msg to tmp/ as message number w->n + 1. */
+static int deliver(tc_stream *out, md_writer *w)
+{
+    if (w->msg.len == 0)
+        return TC_OK;
+    w->n++;
+    if (name_of(w, &w->path, "tmp", w->n) != TC_OK)
+        return md_nomem(out);
+    int fd = open(w->path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot create %s: %s",
+                               w->path.data, strerror(errno));
+    const char *p = w->msg.data;
+    size_t left = w->msg.len;
+    while (left > 0) {
+        ssize_t k = write(fd, p, left);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            int e = errno;
+            close(fd);
+            return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot write %s: %s",
+                                   w->path.data, strerror(e));
+        }
+        p += k;
+        left -= (size_t)k;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0)
+        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot write %s: %s",
+                               w->path.data, strerror(errno));
+    return TC_OK;
+}
+
+static int md_write_post(tc_stream *out, void *state, const tc_post *post)
+{
+    md_writer *w = state;
+    tc_buf_reset(&w->msg);
+    if (mb_builder_post(&w->b, post, &w->msg) != TC_OK)
+        return md_nomem(out);
+    return deliver(out, w);
+}
+
+static int md_write_end_thread(tc_stream *out, void *state)
+{
+    md_writer *w = state;
+    tc_buf_reset(&w->msg);
+    if (mb_builder_end_thread(&w->b, &w->msg) != TC_OK)
+        return md_nomem(out);
+    return deliver(out, w);
+}
+
+static int md_write_finish(tc_stream *out, void *state)
+{
+    md_writer *w = state;
+    for (uint64_t i = 1; i <= w->n; i++) {
+        if (name_of(w, &w->path, "tmp", i) != TC_OK || name_of(w, &w->path2, "new", i) != TC_OK)
+            return md_nomem(out);
+        if (rename(w->path.data, w->path2.data) != 0)
+            return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot move %s to %s: %s",
+                                   w->path.data, w->path2.data, strerror(errno));
+        const char *rel = w->path2.data + w->dir.len + 1;
+        int rc = tc_stream_puts(out, rel);
+        if (rc == TC_OK)
+            rc = tc_stream_write(out, "\n", 1);
+        if (rc != TC_OK)
+            return rc;
+    }
+    w->finished = true;
+    return TC_OK;
+}
+
+static void md_write_close(tc_stream *out, void *state)
+{
+    (void)out;
+    md_writer *w = state;
+    if (w == NULL)
+        return;
+    /* a failed run leaves nothing behind in tmp/ (what reached new/ stays) */
+    for (uint64_t i = 1; i <= w->n && w->dir.data; i++)
+        if (name_of(w, &w->path, "tmp", i) == TC_OK)
+            unlink(w->path.data);
+    mb_builder_free(&w->b);
+    tc_buf *bufs[] = {&w->msg, &w->dir, &w->prefix, &w->host, &w->path, &w->path2};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        tc_buf_free(bufs[i]);
+    free(w);
+}
+
+static const char *const encodings[] = {"8bit", "quoted-printable", NULL};
+
+static const tc_option_decl md_options[] = {
+    {.name = "dir", .type = TC_OPT_STRING, .default_value = NULL,
+     .help = "the Maildir to deliver into (created when missing); required"},
+    {.name = "encoding", .type = TC_OPT_ENUM, .default_value = "8bit",
+     .help = "body transfer encoding: 8bit or quoted-printable", .enum_values = encodings},
+    {.name = NULL}};
+
+TC_PLUGIN_DEFINE(.name = "maildir",
+                 .description = "Maildir directory (-O maildir.dir=DIR), one file per post",
+                 .version = "1.0.0", .license = "MIT", .write_open = md_write_open,
+                 .write_begin_thread = md_write_begin_thread, .write_post = md_write_post,
+                 .write_end_thread = md_write_end_thread, .write_finish = md_write_finish,
+                 .write_close = md_write_close, .options = md_options);

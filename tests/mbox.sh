@@ -1,0 +1,159 @@
+#!/bin/sh
+# shellcheck disable=SC2015,SC2012
+# ("ok" cannot fail, so A && ok || bad is safe; the Maildir names are ours)
+# mbox.sh - end-to-end tests of the mbox and maildir plugins through the
+# threadconv command: mumsnet -> mbox -> json equals mumsnet -> json for the
+# seed, the conformance files and every mumsnet fixture that reads; Python's
+# mailbox/email modules read the seed's mbox (tests/mbox_check.py, against
+# an independent reading of the seed); mutt opens it and shows every reply
+# in the thread; mblaze's mthread threads the maildir writer's output; every
+# corpus mbox converts; standard input; memory stays flat on a 100 MB mbox.
+#
+# Needs (from make check's AM_TESTS_ENVIRONMENT): THREADCONV_BIN,
+# THREADCONV_PLUGIN_PATH, THREADCONV_TESTDATA; THREADCONV_SHARED, the
+# absolute path of the shared data folder; and python3, mutt, mblaze
+# (mthread, mlist, mscan, mdeliver), script (bsdutils) and GNU time.
+# A missing one fails the test: nothing is skipped silently.
+set -u
+
+fail=0
+passed=0
+die() { echo "FATAL: $*" >&2; exit 1; }
+for v in THREADCONV_BIN THREADCONV_PLUGIN_PATH THREADCONV_TESTDATA THREADCONV_SHARED; do
+    eval "val=\${$v:-}"
+    [ -n "$val" ] || die "$v is not set (THREADCONV_SHARED must name the shared data folder)"
+done
+[ -d "$THREADCONV_SHARED/seeds" ] || die "THREADCONV_SHARED=$THREADCONV_SHARED has no seeds/"
+for c in python3 mutt mthread mlist mscan mdeliver script; do
+    command -v "$c" >/dev/null || die "$c is required (Debian packages: python3 mutt mblaze bsdutils)"
+done
+[ -x /usr/bin/time ] || die "/usr/bin/time is required (Debian package: time)"
+
+tc="$THREADCONV_BIN"
+here=$(cd "$(dirname "$0")" && pwd)
+seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-mbox.XXXXXX") || die "mktemp"
+trap 'rm -rf "$tmp"' EXIT
+export MBLAZE="$tmp/mblaze"   # mblaze's state, away from $HOME
+mkdir -p "$MBLAZE" && : > "$MBLAZE/seq"
+
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+
+# roundtrip FILE [OPTION...]: mumsnet -> mbox -> json must equal mumsnet -> json
+roundtrip() {
+    f=$1; shift
+    if ! "$tc" -q -f mumsnet -t json "$f" >"$tmp/direct.json" 2>"$tmp/err"; then
+        return 1 # not a valid thread: nothing to compare
+    fi
+    if ! "$tc" -q -f mumsnet -t mbox "$@" -o "$tmp/rt.mbox" "$f" 2>"$tmp/err"; then
+        bad "mumsnet -> mbox $* failed for $f: $(cat "$tmp/err")"; return 0
+    fi
+    if ! "$tc" -f mbox -t json "$@" "$tmp/rt.mbox" >"$tmp/back.json" 2>"$tmp/err"; then
+        bad "mbox -> json $* failed for $f: $(cat "$tmp/err")"; return 0
+    fi
+    if [ -s "$tmp/err" ]; then bad "mbox -> json $* warned for $f: $(cat "$tmp/err")"; return 0; fi
+    if cmp -s "$tmp/direct.json" "$tmp/back.json"; then ok; else
+        bad "mumsnet -> mbox $* -> json differs from mumsnet -> json for $f"
+    fi
+    return 0
+}
+
+# ------------------------------------------------- round trips, every fixture
+n=0
+for f in "$seed" "$THREADCONV_SHARED"/conformance/mumsnet/*.txt "$THREADCONV_TESTDATA"/mumsnet/*.txt; do
+    [ -f "$f" ] || die "missing $f"
+    for opts in "" "-O mbox.variant=mboxcl2" "-O mbox.encoding=quoted-printable" "-O mbox.variant=mboxo"; do
+        # shellcheck disable=SC2086
+        roundtrip "$f" $opts && n=$((n + 1))
+    done
+done
+[ "$n" -ge 24 ] || bad "only $n round trips ran (the seed, the conformance files, the fixtures)"
+
+# all of them in one mbox: several threads, in order
+set -- "$seed" "$THREADCONV_SHARED"/conformance/mumsnet/*.txt
+"$tc" -q -f mumsnet -t json "$@" >"$tmp/all.json" &&
+    "$tc" -q -f mumsnet -t mbox -o "$tmp/all.mbox" "$@" &&
+    "$tc" -f mbox -t json "$tmp/all.mbox" >"$tmp/allback.json" &&
+    cmp -s "$tmp/all.json" "$tmp/allback.json" && ok || bad "several threads in one mbox do not come back"
+
+# ------------------------------------------------- Python's mailbox module
+"$tc" -f mumsnet -t mbox -o "$tmp/seed.mbox" "$seed" || bad "seed -> mbox failed"
+for variant in "" "-O mbox.variant=mboxcl2" "-O mbox.encoding=quoted-printable"; do
+    # shellcheck disable=SC2086
+    "$tc" -f mumsnet -t mbox $variant -o "$tmp/py.mbox" "$seed" &&
+        python3 "$here/mbox_check.py" "$seed" "$tmp/py.mbox" >/dev/null && ok ||
+        bad "Python's mailbox module disagrees with the seed's mbox ($variant)"
+done
+
+# probing finds mbox, and standard input (a pipe, on purpose) is spooled for
+# the two passes
+"$tc" -t json "$tmp/seed.mbox" >"$tmp/probed.json" 2>"$tmp/err" || bad "probing: $(cat "$tmp/err")"
+# shellcheck disable=SC2002
+cat "$tmp/seed.mbox" | "$tc" -f mbox -t json >"$tmp/stdin.json" || bad "reading a pipe failed"
+cmp -s "$tmp/probed.json" "$tmp/stdin.json" && ok || bad "probed file and pipe read differently"
+"$tc" -f mumsnet -t json "$seed" >"$tmp/seed.json" && cmp -s "$tmp/seed.json" "$tmp/stdin.json" &&
+    ok || bad "the seed read back from stdin differs"
+
+# ------------------------------------------------- mutt
+# mutt needs a terminal: script(1) gives it one; it opens the mbox with
+# threads sorted and quits.  The index shows the message count and a tree
+# arrow ("->" with ascii_chars) for each reply.
+TERM=vt100 timeout 30 script -qec "stty rows 60 cols 200; mutt -n -F /dev/null -R -f '$tmp/seed.mbox' -e 'set sort=threads ascii_chars=yes' -e 'push <quit>'" /dev/null >"$tmp/mutt.log" 2>&1 </dev/null
+grep -q 'Msgs:20 ' "$tmp/mutt.log" && ok || bad "mutt did not show 20 messages: $(tail -c 400 "$tmp/mutt.log")"
+arrows=$(sed 's/\x1b\[[0-9;?]*[a-zA-Z]/\n/g' "$tmp/mutt.log" | grep -c -- '->')
+[ "$arrows" -eq 19 ] && ok || bad "mutt showed $arrows replies in the thread, expected 19"
+
+# ------------------------------------------------- maildir and mblaze
+md="$tmp/Maildir"
+"$tc" -f mumsnet -t maildir -O maildir.dir="$md" -o "$tmp/delivered.txt" "$seed" || bad "maildir writer failed"
+[ "$(ls "$md/new" | wc -l)" -eq 20 ] && [ "$(ls "$md/tmp" | wc -l)" -eq 0 ] && [ -d "$md/cur" ] &&
+    ok || bad "maildir: expected 20 messages in new/ and none in tmp/"
+[ "$(wc -l <"$tmp/delivered.txt")" -eq 20 ] && grep -q '^new/' "$tmp/delivered.txt" && ok ||
+    bad "maildir: the output does not list the 20 delivered files"
+mlist "$md" | mthread | mscan -f '%i%s' >"$tmp/mthread.txt" 2>/dev/null
+[ "$(wc -l <"$tmp/mthread.txt")" -eq 20 ] &&
+    [ "$(grep -c '^ Re: Can police' "$tmp/mthread.txt")" -eq 19 ] &&
+    [ "$(head -1 "$tmp/mthread.txt")" = "Can police (Metropolitan police) use Skype and other social media?" ] &&
+    ok || bad "mthread does not show the 19 replies under the first post: $(cat "$tmp/mthread.txt")"
+# our mbox split by mblaze gives the same tree
+mkdir -p "$tmp/md2/cur" "$tmp/md2/new" "$tmp/md2/tmp"
+mdeliver -M "$tmp/md2" <"$tmp/seed.mbox" 2>/dev/null
+mlist "$tmp/md2" | mthread | mscan -f '%i%s' >"$tmp/mthread2.txt" 2>/dev/null
+cmp -s "$tmp/mthread.txt" "$tmp/mthread2.txt" && ok || bad "mblaze threads our mbox differently"
+# no directory: a usage error, nothing written
+"$tc" -f mumsnet -t maildir "$seed" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q 'maildir.dir=DIR' "$tmp/err" && ok || bad "maildir without a directory: $(cat "$tmp/err")"
+
+# ------------------------------------------------- the corpus
+for f in "$THREADCONV_SHARED"/corpus/mbox/*.mbox "$THREADCONV_SHARED"/corpus/mbox/*.mboxrd; do
+    "$tc" -q -f mbox -t json "$f" >"$tmp/corpus.json" 2>"$tmp/err" &&
+        python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/corpus.json" && ok ||
+        bad "corpus $f: $(cat "$tmp/err")"
+done
+
+# ------------------------------------------------- memory on a 100 MB mbox
+real="$(dirname "$tc")/.libs/$(basename "$tc")"
+[ -x "$real" ] || real="$tc"
+libdir="$(dirname "$tc")/.libs"
+python3 "$here/bench/gen_mumsnet.py" 55 "$tmp/big.txt" || die "gen_mumsnet.py failed"
+python3 "$here/bench/gen_mumsnet.py" 5 "$tmp/small.txt" || die "gen_mumsnet.py failed"
+rss() { # FILE FORMAT-IN FORMAT-OUT -> peak RSS in KB
+    LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" /usr/bin/time -f %M -o "$tmp/rss" \
+        "$real" -q -f "$2" -t "$3" -o "$4" "$1" || bad "$2 -> $3 of $1 failed"
+    cat "$tmp/rss"
+}
+w_big=$(rss "$tmp/big.txt" mumsnet mbox "$tmp/big.mbox")
+rss "$tmp/small.txt" mumsnet mbox "$tmp/small.mbox" >/dev/null
+size=$(wc -c <"$tmp/big.mbox")
+[ "$size" -ge 100000000 ] || bad "the generated mbox has only $size bytes, expected 100 MB"
+r_big=$(rss "$tmp/big.mbox" mbox json /dev/null)
+r_small=$(rss "$tmp/small.mbox" mbox json /dev/null)
+# the writer holds one message; the reader an index entry per message
+# (about 130 bytes) and one message: far below the input's size
+[ "$w_big" -lt 16000 ] && ok || bad "mumsnet -> mbox of 100 MB used $w_big KB"
+[ "$r_big" -lt 48000 ] && ok || bad "mbox -> json of a 100 MB mbox used $r_big KB (5 MB: $r_small KB)"
+echo "memory: mumsnet -> mbox $w_big KB; mbox ($size bytes) -> json $r_big KB (a 5 MB input: $r_small KB)"
+
+echo "mbox.sh: $passed passed, $fail failed"
+[ "$fail" -eq 0 ]

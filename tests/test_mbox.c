@@ -1,0 +1,1127 @@
+/*
+ * test_mbox.c - the mbox reader and writer and their shared mail code,
+ * linked in directly.  The seed through the CLI (mumsnet -> mbox -> json),
+ * Python's mailbox module, mutt, mblaze and the maildir writer are tested
+ * end to end in mbox.sh.
+ *
+ * Inputs: the corpus mboxes in $THREADCONV_SHARED/corpus/mbox (read at run
+ * time, never copied) and small inputs built here.  Expected values are
+ * literals worked out by reading the inputs by hand.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "testutil.h"
+
+#include "../plugins/mbox/mail.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const tc_plugin threadconv_plugin;
+#define PLUGIN (&threadconv_plugin)
+
+/* ---------------------------------------------------------------- helpers */
+
+static void reader_ok(const tu_archive *a)
+{
+    ck_assert_msg(a->rc == TC_OK, "reader failed: %s:%llu:%llu: %s", a->err.source,
+                  (unsigned long long)a->err.line, (unsigned long long)a->err.column,
+                  a->err.text);
+}
+
+static tu_archive *read_str(const char *text)
+{
+    return tu_read_memory(PLUGIN, text, strlen(text), "test.mbox");
+}
+
+static tu_archive *read_corpus(const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "corpus/mbox/%s", name);
+    char *path = tu_path("THREADCONV_SHARED", rel);
+    tu_archive *a = tu_read_file(PLUGIN, path);
+    free(path);
+    reader_ok(a);
+    return a;
+}
+
+static size_t n_posts(const tu_archive *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_threads; i++)
+        n += a->threads[i].n_posts;
+    return n;
+}
+
+static const char *extra(const tc_fields *f, const char *key)
+{
+    const char *v = tc_fields_get(f, key);
+    return v ? v : "(absent)";
+}
+
+static void fields_equal(const tc_fields *x, const tc_fields *y)
+{
+    ck_assert_uint_eq(x->count, y->count);
+    for (size_t i = 0; i < x->count; i++) {
+        ck_assert_str_eq(x->items[i].key, y->items[i].key);
+        ck_assert_str_eq(x->items[i].value, y->items[i].value);
+    }
+}
+
+static void str_or_null_eq(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        ck_assert_msg(a == b, "\"%s\" != \"%s\"", a ? a : "(null)", b ? b : "(null)");
+    else
+        ck_assert_str_eq(a, b);
+}
+
+/* Everything both archives hold is the same. */
+static void archives_equal(const tu_archive *x, const tu_archive *y)
+{
+    ck_assert_int_eq(x->rc, y->rc);
+    ck_assert_uint_eq(x->n_threads, y->n_threads);
+    for (size_t i = 0; i < x->n_threads; i++) {
+        const tu_thread *a = &x->threads[i], *b = &y->threads[i];
+        ck_assert_str_eq(a->title, b->title);
+        ck_assert_str_eq(a->source, b->source);
+        str_or_null_eq(a->id, b->id);
+        str_or_null_eq(a->url, b->url);
+        fields_equal(&a->extras, &b->extras);
+        ck_assert_uint_eq(a->n_posts, b->n_posts);
+        for (size_t j = 0; j < a->n_posts; j++) {
+            const tu_post *p = &a->posts[j], *q = &b->posts[j];
+            ck_assert_str_eq(p->id, q->id);
+            ck_assert_str_eq(p->author, q->author);
+            ck_assert(p->date.present == q->date.present);
+            ck_assert_int_eq(p->date.utc, q->date.utc);
+            ck_assert_int_eq(p->date.offset_min, q->date.offset_min);
+            ck_assert_msg(p->body_len == q->body_len && memcmp(p->body, q->body, p->body_len) == 0,
+                          "post %s body (%zu bytes) \"%s\" came back as (%zu bytes) \"%s\"",
+                          p->id, p->body_len, p->body, q->body_len, q->body);
+            str_or_null_eq(p->parent_id, q->parent_id);
+            fields_equal(&p->extras, &q->extras);
+        }
+    }
+}
+
+/* Write archive with the given options; the output (new). */
+static char *write_archive(const tu_archive *a, const tc_option_value *opts, size_t n_opts)
+{
+    tc_buf out = {0};
+    tc_error err;
+    int rc = tu_write(PLUGIN, a, opts, n_opts, &out, &err);
+    ck_assert_msg(rc == TC_OK, "writer failed: %s", err.text);
+    if (out.data == NULL)
+        tc_buf_append(&out, "", 0);
+    return out.data;
+}
+
+/* Read text with options set on the stream; bodies of all posts joined by
+ * "|" (new). */
+static char *bodies_with_option(const char *text, const char *key, const char *value)
+{
+    tc_stream *in = tc_stream_open_memory(text, strlen(text), "opt.mbox");
+    tc_option_value v = {"mbox", key, value};
+    tc_error err;
+    ck_assert_int_eq(tc_stream_set_options(in, PLUGIN, &v, 1, &err), TC_OK);
+    void *st;
+    ck_assert_int_eq(PLUGIN->read_open(in, &st), TC_OK);
+    tc_buf out = {0};
+    const tc_thread *t;
+    while (PLUGIN->read_next_thread(in, st, &t) == TC_OK) {
+        const tc_post *p;
+        while (PLUGIN->read_next_post(in, st, &p) == TC_OK) {
+            if (out.len)
+                tc_buf_putc(&out, '|');
+            tc_buf_append(&out, p->body, p->body_len);
+        }
+    }
+    PLUGIN->read_close(in, st);
+    tc_stream_close(in);
+    tc_buf_append(&out, "", 0);
+    return out.data;
+}
+
+/* ---------------------------------------------------------------- quoting */
+
+static tu_archive *one_post_archive(const char *body)
+{
+    tu_archive *a = calloc(1, sizeof *a);
+    a->threads = calloc(1, sizeof *a->threads);
+    a->n_threads = 1;
+    tu_thread *t = &a->threads[0];
+    t->title = strdup("T");
+    t->source = strdup("test");
+    t->posts = calloc(1, sizeof *t->posts);
+    t->n_posts = 1;
+    tu_post *p = &t->posts[0];
+    p->id = strdup("1");
+    p->author = strdup("Ann");
+    p->body = strdup(body);
+    p->body_len = strlen(body);
+    a->warnings = strdup("");
+    return a;
+}
+
+#define QUOTE_BODY "From here\n>From there\n>>From x\n From y\nFromage\n>From\nFrom"
+
+START_TEST(quoting_writer)
+{
+    tu_archive *a = one_post_archive(QUOTE_BODY);
+    char *rd = write_archive(a, NULL, 0);
+    ck_assert_ptr_nonnull(strstr(rd, "\n\n>From here\n>>From there\n>>>From x\n From y\nFromage\n"
+                                     ">From\nFrom\n\n"));
+    tc_option_value o = {"mbox", "variant", "mboxo"};
+    char *mo = write_archive(a, &o, 1);
+    ck_assert_ptr_nonnull(strstr(mo, "\n\n>From here\n>From there\n>>From x\n From y\nFromage\n"
+                                     ">From\nFrom\n\n"));
+    tc_option_value c = {"mbox", "variant", "mboxcl2"};
+    char *cl = write_archive(a, &c, 1);
+    /* no quoting; the length counts the body and the newline added to it */
+    ck_assert_ptr_nonnull(strstr(cl, "Content-Length: 58\n"));
+    ck_assert_ptr_nonnull(strstr(cl, "\n\n" QUOTE_BODY "\n\n"));
+    free(rd);
+    free(mo);
+    free(cl);
+    tu_archive_free(a);
+}
+END_TEST
+
+static const char quoted_in[] =
+    "From a@b Mon Sep 17 00:00:00 2001\n"
+    "Subject: q\n"
+    "\n"
+    ">From one\n"
+    ">>From two\n"
+    "> From three\n"
+    ">Fromage\n"
+    "From not a separator: no date\n";
+
+START_TEST(quoting_reader)
+{
+    tu_archive *a = read_str(quoted_in);
+    reader_ok(a);
+    ck_assert_uint_eq(n_posts(a), 1);
+    ck_assert_str_eq(a->threads[0].posts[0].body,
+                     "From one\n>From two\n> From three\n>Fromage\nFrom not a separator: no date\n");
+    tu_archive_free(a);
+    char *o = bodies_with_option(quoted_in, "variant", "mboxo");
+    ck_assert_str_eq(o, "From one\n>>From two\n> From three\n>Fromage\n"
+                        "From not a separator: no date\n");
+    free(o);
+    o = bodies_with_option(quoted_in, "variant", "mboxcl2");
+    ck_assert_str_eq(o, ">From one\n>>From two\n> From three\n>Fromage\n"
+                        "From not a separator: no date\n");
+    free(o);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- dates */
+
+START_TEST(date_format)
+{
+    char out[40];
+    tc_date d = tc_date_from_fields(2021, 2, 4, 21, 33, 59, 0);
+    ck_assert(mb_format_rfc5322(d, out));
+    ck_assert_str_eq(out, "Thu, 04 Feb 2021 21:33:59 +0000");
+    mb_format_asctime(d, out);
+    ck_assert_str_eq(out, "Thu Feb  4 21:33:59 2021");
+    ck_assert_uint_eq(strlen(out), 24);
+    d = tc_date_from_fields(2021, 6, 4, 21, 33, 59, 60);
+    ck_assert(mb_format_rfc5322(d, out));
+    ck_assert_str_eq(out, "Fri, 04 Jun 2021 21:33:59 +0100");
+    mb_format_asctime(d, out); /* UTC */
+    ck_assert_str_eq(out, "Fri Jun  4 20:33:59 2021");
+    d = tc_date_from_fields(1999, 12, 31, 23, 59, 0, -(5 * 60 + 30));
+    ck_assert(mb_format_rfc5322(d, out));
+    ck_assert_str_eq(out, "Fri, 31 Dec 1999 23:59:00 -0530");
+    d = tc_date_from_fields(1850, 1, 1, 0, 0, 0, 0);
+    ck_assert(!mb_format_rfc5322(d, out)); /* RFC 5322 years start at 1900 */
+    tc_date none = {0, 0, false};
+    mb_format_asctime(none, out);
+    ck_assert_str_eq(out, "Thu Jan  1 00:00:00 1970");
+}
+END_TEST
+
+static void parses(const char *s, const char *iso)
+{
+    tc_date d;
+    const char *why = NULL;
+    int rc = mb_parse_rfc5322(s, strlen(s), &d, &why);
+    ck_assert_msg(rc == TC_OK, "\"%s\": %s", s, why);
+    char out[TC_ISO_DATE_SIZE];
+    tc_date_format_iso(d, out);
+    ck_assert_msg(strcmp(out, iso) == 0, "\"%s\" read as %s, expected %s", s, out, iso);
+}
+
+static void refuses(const char *s, const char *why_expected)
+{
+    tc_date d;
+    const char *why = NULL;
+    ck_assert_int_eq(mb_parse_rfc5322(s, strlen(s), &d, &why), TC_ERR_DATA);
+    ck_assert_str_eq(why, why_expected);
+}
+
+START_TEST(date_parse)
+{
+    parses("Thu, 04 Feb 2021 21:33:59 +0000", "2021-02-04T21:33:59+00:00");
+    parses("Fri, 9 Jun 2006 00:44:16 -0700", "2006-06-09T00:44:16-07:00");
+    parses("Wed,  1 Jun 2016 22:00:54 +0200", "2016-06-01T22:00:54+02:00");
+    parses("Thu, 21 Jul 2005 09:10:36 -0400 (EDT)", "2005-07-21T09:10:36-04:00");
+    parses("4 Feb 2021 21:33 -0000", "2021-02-04T21:33:00+00:00"); /* no weekday, seconds */
+    /* obsolete forms: two- and three-digit years, zone names, comments, FWS */
+    parses("Fri, 9 Jun 06 00:44:16 PDT", "2006-06-09T00:44:16-07:00");
+    parses("Sat, 1 Jan 99 12:00:00 GMT", "1999-01-01T12:00:00+00:00");
+    parses("Mon, 1 Jan 101 12:00:00 EST", "2001-01-01T12:00:00-05:00");
+    parses("Tue, 8 Jul 2000 10:27 MET DST", "2000-07-08T10:27:00+00:00");
+    parses("(comment) Thu , 04 Feb 2021 21 : 33 : 59 +0530", "2021-02-04T21:33:59+05:30");
+    parses("Sat, 31 Dec 2016 23:59:60 +0000", "2016-12-31T23:59:59+00:00");
+    refuses("Thu, 31 Feb 2021 21:33:59 +0000", "impossible date (no such day in that month)");
+    refuses("Thu, 04 Foo 2021 21:33:59 +0000", "expected a month name (Jan..Dec)");
+    refuses("Thu, 04 Feb 2021 24:00:00 +0000",
+            "impossible time (hours 00-23, minutes and seconds 00-59)");
+    refuses("Thu, 04 Feb 2021 21:33:59 +0099", "impossible zone offset (hours 00-23, minutes 00-59)");
+    refuses("yesterday", "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\"");
+}
+END_TEST
+
+static void from_line(const char *s, bool valid, const char *iso)
+{
+    tc_date d = {0, 0, false};
+    size_t at = mb_from_line(s, strlen(s), &d);
+    ck_assert_msg((at != 0) == valid, "\"%s\" %s a From_ line", s, valid ? "is" : "is not");
+    if (iso) {
+        char out[TC_ISO_DATE_SIZE];
+        tc_date_format_iso(d, out);
+        ck_assert_str_eq(out, iso);
+    }
+}
+
+START_TEST(from_lines)
+{
+    from_line("From mboxrd Mon Sep 17 00:00:00 2001", true, "2001-09-17T00:00:00+00:00");
+    from_line("From MAILER-DAEMON Thu Feb  4 21:33:59 2021", true, "2021-02-04T21:33:59+00:00");
+    from_line("From x@y Wed Feb  9 22:02 MET 2000", true, "2000-02-09T22:02:00+00:00");
+    from_line("From x@y Thu Sep 13 12:30:05 2001 -0400", true, NULL);
+    from_line("From x@y Sat Sep  1 20:58 EDT 2001", true, NULL);
+    from_line("From  Mon Jun 01 10:00:00 2009", true, NULL);
+    from_line("From not mangled but this line should have been escaped", false, NULL);
+    from_line("From time to time", false, NULL);
+    from_line("From x@y Mon Feb 30 10:00:00 2009", false, NULL);
+    from_line("From: x@y Mon Feb 3 10:00:00 2009", false, NULL);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- RFC 2047 */
+
+static char *decode(const char *s, size_t *bad, bool *unknown)
+{
+    tc_buf out = {0};
+    size_t b = 0;
+    bool u = false;
+    ck_assert_int_eq(mb_decode_words(&out, s, strlen(s), &b, &u), TC_OK);
+    if (bad)
+        *bad = b;
+    if (unknown)
+        *unknown = u;
+    return out.data;
+}
+
+/* Encode value as Subject, check the lines and each word, decode it back. */
+static void encode_roundtrip(const char *value)
+{
+    tc_buf h = {0};
+    size_t n = strlen(value);
+    ck_assert_int_eq(mb_put_unstructured(&h, "Subject", value, n), TC_OK);
+    ck_assert_ptr_nonnull(h.data);
+    ck_assert_int_eq(h.data[h.len - 1], '\n');
+    /* every line at most 78 characters, continuation lines start with a space */
+    size_t start = 0;
+    for (size_t i = 0; i < h.len; i++)
+        if (h.data[i] == '\n') {
+            ck_assert_msg(i - start <= 78, "line of %zu: %.*s", i - start, (int)(i - start),
+                          h.data + start);
+            if (start > 0)
+                ck_assert_int_eq(h.data[start], ' ');
+            start = i + 1;
+        }
+    /* each encoded word alone is whole UTF-8: no character is split */
+    for (char *p = strstr(h.data, "=?"), *e; p; p = strstr(e + 2, "=?")) {
+        e = strstr(p + 10, "?=");
+        ck_assert_ptr_nonnull(e);
+        ck_assert_msg((size_t)(e + 2 - p) <= 75, "word too long in\n%s", h.data);
+        char word[128];
+        snprintf(word, sizeof word, "%.*s", (int)(e + 2 - p), p);
+        char *w = decode(word, NULL, NULL);
+        ck_assert_msg(tc_utf8_valid(w, strlen(w), NULL, NULL), "word %s splits a character",
+                      word);
+        free(w);
+    }
+    /* unfold and decode: exactly the value */
+    tc_buf unfolded = {0};
+    for (size_t i = 9; i + 1 < h.len; i++)
+        if (h.data[i] != '\n')
+            tc_buf_putc(&unfolded, h.data[i]);
+    tc_buf_append(&unfolded, "", 0);
+    const char *v = unfolded.data;
+    while (*v == ' ')
+        v++;
+    char *back = decode(v, NULL, NULL);
+    ck_assert_msg(strcmp(back, value) == 0, "\"%s\" came back as \"%s\" from\n%s", value, back,
+                  h.data);
+    free(back);
+    tc_buf_free(&unfolded);
+    tc_buf_free(&h);
+}
+
+START_TEST(rfc2047_encode)
+{
+    /* a long non-ASCII subject: words fold between characters */
+    encode_roundtrip("Ünïcödé sübject — “quotes”, déjà vu, naïve café, שלום עולם, 日本語のテキスト, "
+                     "emoji 👍🎄 and more ÄÖÜ äöü ß to make it long enough to fold several times");
+    encode_roundtrip("日本語日本語日本語日本語日本語日本語日本語日本語日本語日本語日本語日本語日本語日本語");
+    encode_roundtrip("Re: Can police (Metropolitan police) use Skype and other social media?");
+    encode_roundtrip("  leading and trailing spaces  ");
+    encode_roundtrip("double  space\ttab\nnewline");
+    encode_roundtrip("=?utf-8?q?not_a_word?= looks encoded");
+    encode_roundtrip("a_b=c?d");
+    encode_roundtrip("averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword");
+    encode_roundtrip("x");
+    /* plain text stays plain */
+    tc_buf h = {0};
+    mb_put_unstructured(&h, "Subject", "Hello world", 11);
+    ck_assert_str_eq(h.data, "Subject: Hello world\n");
+    tc_buf_reset(&h);
+    mb_put_unstructured(&h, "Subject", "caf\xC3\xA9", 5);
+    ck_assert_str_eq(h.data, "Subject: =?utf-8?q?caf=C3=A9?=\n");
+    tc_buf_free(&h);
+}
+END_TEST
+
+START_TEST(rfc2047_decode)
+{
+    size_t bad;
+    bool unknown;
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"=?US-ASCII?Q?Keith_Moore?=", "Keith Moore"},
+        {"=?ISO8859-1?Q?Keld_J=F8rn_Simonsen?=", "Keld J\xC3\xB8rn Simonsen"},
+        {"=?ISO8859-1?B?SWYgeW91IGNhbiByZWFkIHRoaXMgeW8=?= "
+         "=?ISO8859-2?B?dSB1bmRlcnN0YW5kIHRoZSBleGFtcGxlLg==?=",
+         "If you can read this you understand the example."},
+        {"(=?ISO8859-1?Q?a?=)", "(a)"},
+        {"(=?ISO8859-1?Q?a?= b)", "(a b)"},
+        {"(=?ISO8859-1?Q?a?= =?ISO8859-1?Q?b?=)", "(ab)"},
+        {"(=?ISO8859-1?Q?a?=  =?ISO8859-1?Q?b?=)", "(ab)"},
+        {"(=?ISO8859-1?Q?a?=    =?ISO8859-1?Q?b?=)", "(ab)"},
+        {"(=?ISO8859-1?Q?a_b?=)", "(a b)"},
+        {"(=?ISO8859-1?Q?a?= =?ISO8859-2?Q?_b?=)", "(a b)"},
+        {"=?ISO-2022-JP?B?GyRCNUhGIzFRTEAbKEI=?=", "\xE5\x90\x89\xE8\x97\xA4\xE8\x8B\xB1\xE6\x98\x8E"},
+        {"plain =?utf-8?b?w6k=?= text", "plain \xC3\xA9 text"},
+        /* a character split across two words (broken senders) is joined */
+        {"=?utf-8?q?caf=C3?= =?utf-8?q?=A9?=", "caf\xC3\xA9"},
+        {"=?utf-8*en?q?x?=", "x"},
+        {"not =? a word", "not =? a word"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *d = decode(cases[i].in, &bad, &unknown);
+        ck_assert_msg(strcmp(d, cases[i].out) == 0, "%s -> \"%s\"", cases[i].in, d);
+        ck_assert_uint_eq(bad, 0);
+        ck_assert(!unknown);
+        free(d);
+    }
+    /* bytes the charset cannot decode: ISO-8859-1 fallback, counted */
+    char *d = decode("=?UTF-8?q?Rafa=FF=FF=20Mi?=", &bad, &unknown);
+    ck_assert_str_eq(d, "Rafa\xC3\xBF\xC3\xBF Mi");
+    ck_assert_uint_eq(bad, 2);
+    free(d);
+    d = decode("=?x-no-such-charset?q?abc?=", &bad, &unknown);
+    ck_assert_str_eq(d, "abc");
+    ck_assert(unknown);
+    free(d);
+}
+END_TEST
+
+START_TEST(key_encoding)
+{
+    tc_buf h = {0}, k = {0};
+    mb_encode_key(&h, "X-P-", "mumsnet.op");
+    ck_assert_str_eq(h.data, "X-P-mumsnet.op");
+    tc_buf_reset(&h);
+    mb_encode_key(&h, "", "Key with_Spaces:\xC3\xA9");
+    ck_assert_str_eq(h.data, "_4Bey_20with_5F_53paces_3A_C3_A9");
+    ck_assert(mb_decode_key(&k, h.data, h.len));
+    ck_assert_str_eq(k.data, "Key with_Spaces:\xC3\xA9");
+    /* header names are case-insensitive: an upper-cased name still decodes */
+    ck_assert(mb_decode_key(&k, "MUMSNET.OP", 10));
+    ck_assert_str_eq(k.data, "mumsnet.op");
+    ck_assert(!mb_decode_key(&k, "bad_Z1", 6));
+    ck_assert(!mb_decode_key(&k, "", 0));
+    tc_buf_free(&h);
+    tc_buf_free(&k);
+}
+END_TEST
+
+START_TEST(qp_and_base64)
+{
+    const char *samples[] = {
+        "plain\n",
+        "trailing spaces   \nand tab\t\n",
+        "From the start\n.dot\n",
+        "no final newline",
+        "a = sign and \xC3\xA9 and \r CR\r\n",
+        "a very long line that goes on and on and on and on and on and on and on and on and on "
+        "and on and on and on\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        tc_buf e = {0}, d = {0};
+        ck_assert_int_eq(mb_qp_encode(&e, samples[i], strlen(samples[i])), TC_OK);
+        tc_buf_append(&e, "", 0);
+        size_t start = 0;
+        for (size_t k = 0; k < e.len; k++)
+            if (e.data[k] == '\n') {
+                ck_assert_uint_le(k - start, 76);
+                ck_assert(k == start || (e.data[k - 1] != ' ' && e.data[k - 1] != '\t'));
+                ck_assert(strncmp(e.data + start, "From ", 5) != 0);
+                start = k + 1;
+            }
+        ck_assert_int_eq(mb_qp_decode(&d, e.data, e.len), TC_OK);
+        tc_buf_append(&d, "", 0);
+        ck_assert_msg(strcmp(d.data, samples[i]) == 0, "QP of \"%s\" came back as \"%s\"",
+                      samples[i], d.data);
+        tc_buf_free(&e);
+        tc_buf_free(&d);
+    }
+    tc_buf d = {0};
+    size_t bad = 0;
+    ck_assert_int_eq(mb_b64_decode(&d, "SGVs\nbG8h", 9, &bad), TC_OK);
+    ck_assert_str_eq(d.data, "Hello!");
+    ck_assert_uint_eq(bad, 0);
+    tc_buf_reset(&d);
+    mb_b64_decode(&d, "SGV*sbG8=", 9, &bad);
+    ck_assert_str_eq(d.data, "Hello");
+    ck_assert_uint_eq(bad, 1);
+    tc_buf_free(&d);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- threading */
+
+#define MSG(id, extra, subject, body)                                                      \
+    "From x@y Mon Sep 17 00:00:00 2001\nMessage-ID: <" id ">\n" extra "Subject: " subject  \
+    "\n\n" body "\n\n"
+
+START_TEST(threading_out_of_order)
+{
+    /* a reply before its parent, a grandchild through References only */
+    tu_archive *a = read_str(MSG("c@x", "References: <a@x> <b@x>\n", "Re: Re: topic", "c")
+                                 MSG("b@x", "In-Reply-To: <a@x>\n", "Re: topic", "b")
+                                 MSG("other@x", "", "unrelated", "o")
+                                 MSG("a@x", "", "topic", "a"));
+    reader_ok(a);
+    ck_assert_uint_eq(a->n_threads, 2);
+    tu_thread *t = &a->threads[0];
+    ck_assert_str_eq(t->title, "topic");
+    ck_assert_str_eq(t->source, "mbox");
+    ck_assert_uint_eq(t->n_posts, 3);
+    /* file order within the thread; parents from the references */
+    ck_assert_str_eq(t->posts[0].id, "c@x");
+    ck_assert_str_eq(t->posts[0].parent_id, "b@x");
+    ck_assert_str_eq(t->posts[1].id, "b@x");
+    ck_assert_str_eq(t->posts[1].parent_id, "a@x");
+    ck_assert_str_eq(t->posts[2].id, "a@x");
+    ck_assert_ptr_null(t->posts[2].parent_id);
+    ck_assert_str_eq(t->posts[2].body, "a\n\n"); /* the blank line kept */
+    /* the subject is kept only when it is not the thread's (Re: aside) */
+    ck_assert_str_eq(extra(&t->posts[0].extras, "mbox.subject"), "(absent)");
+    ck_assert_str_eq(extra(&a->threads[1].posts[0].extras, "mbox.subject"), "(absent)");
+    ck_assert_str_eq(a->threads[1].title, "unrelated");
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(threading_missing_parents_and_subjects)
+{
+    /* two replies to a message that is not in the file: one thread, no
+     * parents; a "Re:" without references joins its subject's thread */
+    tu_archive *a = read_str(MSG("r1@x", "In-Reply-To: <gone@x>\n", "Re: lost", "1")
+                                 MSG("r2@x", "References: <gone@x>\n", "Re: lost", "2")
+                                 MSG("s@x", "", "Subject fallback", "s")
+                                 MSG("t@x", "", "Re: Subject fallback", "t")
+                                 MSG("e1@x", "", "", "e1")
+                                 MSG("e2@x", "", "", "e2"));
+    reader_ok(a);
+    ck_assert_uint_eq(a->n_threads, 4);
+    ck_assert_str_eq(a->threads[0].title, "lost");
+    ck_assert_uint_eq(a->threads[0].n_posts, 2);
+    ck_assert_ptr_null(a->threads[0].posts[0].parent_id);
+    ck_assert_ptr_null(a->threads[0].posts[1].parent_id);
+    ck_assert_str_eq(a->threads[1].title, "Subject fallback");
+    ck_assert_uint_eq(a->threads[1].n_posts, 2);
+    ck_assert_str_eq(a->threads[1].posts[1].parent_id, "s@x");
+    /* empty subjects are never grouped */
+    ck_assert_uint_eq(a->threads[2].n_posts, 1);
+    ck_assert_uint_eq(a->threads[3].n_posts, 1);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(threading_loops_and_duplicates)
+{
+    /* a and b claim each other as parent; a duplicate Message-ID */
+    tu_archive *a = read_str(MSG("a@x", "In-Reply-To: <b@x>\n", "loop", "a")
+                                 MSG("b@x", "In-Reply-To: <a@x>\n", "Re: loop", "b")
+                                 MSG("a@x", "", "copy", "dup")
+                                 MSG("self@x", "References: <self@x>\n", "self", "s"));
+    reader_ok(a);
+    ck_assert_uint_eq(a->n_threads, 3);
+    tu_thread *t = &a->threads[0];
+    ck_assert_uint_eq(t->n_posts, 2);
+    /* exactly one of them is the other's parent: no cycle */
+    ck_assert((t->posts[0].parent_id == NULL) != (t->posts[1].parent_id == NULL));
+    ck_assert_str_eq(a->threads[1].posts[0].id, "3"); /* the duplicate gets its number */
+    ck_assert_ptr_null(a->threads[2].posts[0].parent_id);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- Content-Length */
+
+START_TEST(content_length)
+{
+    /* mboxcl2: the length covers a body with unquoted From_ lines */
+    tu_archive *a = read_str("From a@b Mon Sep 17 00:00:00 2001\n"
+                             "Subject: one\nContent-Length: 46\n\n"
+                             "From x@y Mon Sep 17 00:00:00 2001\n>From kept\n\n\n"
+                             "From a@b Mon Sep 17 00:00:00 2001\n"
+                             "Subject: two\nContent-Length: 3\n\nok\n");
+    reader_ok(a);
+    ck_assert_uint_eq(n_posts(a), 2);
+    ck_assert_str_eq(a->threads[0].posts[0].body,
+                     "From x@y Mon Sep 17 00:00:00 2001\n>From kept\n\n\n");
+    ck_assert_str_eq(a->threads[1].posts[0].body, "ok\n");
+    tu_archive_free(a);
+
+    /* a wrong length is not trusted: the From_ lines split the messages */
+    a = read_str("From a@b Mon Sep 17 00:00:00 2001\nSubject: one\nContent-Length: 5\n\n"
+                 "first body\n\nFrom a@b Mon Sep 17 00:00:00 2001\nSubject: two\n"
+                 "Content-Length: 999\n\nsecond\n");
+    reader_ok(a);
+    ck_assert_uint_eq(n_posts(a), 2);
+    ck_assert_str_eq(a->threads[0].posts[0].body, "first body\n\n");
+    ck_assert_str_eq(a->threads[1].posts[0].body, "second\n");
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- the corpus */
+
+static char *shared_text(const char *rel)
+{
+    char *path = tu_path("THREADCONV_SHARED", rel);
+    char *text = tu_slurp(path, NULL);
+    free(path);
+    return text;
+}
+
+START_TEST(corpus_git_sample_mboxrd)
+{
+    tu_archive *a = read_corpus("git-sample.mboxrd");
+    ck_assert_uint_eq(a->n_threads, 2);
+    ck_assert_uint_eq(n_posts(a), 2);
+    for (int i = 0; i < 2; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "corpus/mbox/git-sample.mboxrd.expected-body-%d.txt", i + 1);
+        char *want = shared_text(rel);
+        ck_assert_str_eq(a->threads[i].posts[0].body, want);
+        ck_assert_str_eq(a->threads[i].posts[0].author, "mboxrd writer");
+        free(want);
+    }
+    ck_assert_str_eq(a->threads[0].title, "[PATCH] a commit with escaped From lines");
+    ck_assert_str_eq(a->n_warnings ? a->warnings : "", "");
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(corpus_small_files)
+{
+    char iso[TC_ISO_DATE_SIZE];
+    tu_archive *a = read_corpus("git-quoted-from.mbox");
+    ck_assert_uint_eq(n_posts(a), 1);
+    ck_assert_str_eq(a->threads[0].posts[0].body,
+                     "From the depths of history, we are stuck with the\nflaky mbox format.\n\n"
+                     "---\npatch\n");
+    ck_assert_str_eq(tu_iso(a->threads[0].posts[0].date, iso), "2008-05-25T00:38:18-07:00");
+    tu_archive_free(a);
+
+    a = read_corpus("git-rfc2047-samples.mbox");
+    ck_assert_uint_eq(n_posts(a), 11);
+    ck_assert_uint_eq(a->n_threads, 7); /* the same subjects are grouped */
+    ck_assert_str_eq(a->threads[0].title, "If you can read this you understand the example.");
+    ck_assert_str_eq(a->threads[0].posts[0].author, "Keith Moore");
+    ck_assert_str_eq(extra(&a->threads[0].posts[0].extras, "mbox.to"),
+                     "Keld J\xC3\xB8rn Simonsen <keld@dkuug.dk>");
+    ck_assert_str_eq(a->threads[1].posts[0].author, "Olle J\xC3\xA4rnefors");
+    ck_assert_str_eq(a->threads[2].posts[0].author, "Patrik F\xC3\xA4ltstr\xC3\xB6m");
+    ck_assert_str_eq(a->threads[2].title, "RFC-HDR care and feeding");
+    /* the name in a comment, Hebrew (ISO8859-8) */
+    ck_assert_str_eq(a->threads[3].posts[0].author, "Nathaniel Borenstein");
+    ck_assert_str_eq(a->threads[4].title, "(a)");
+    ck_assert_str_eq(a->threads[5].title, "(a b)");
+    ck_assert_uint_eq(a->threads[5].n_posts, 3);
+    ck_assert_str_eq(a->threads[6].title, "(ab)");
+    ck_assert_uint_eq(a->threads[6].n_posts, 3);
+    ck_assert_str_eq(a->threads[0].posts[0].body, ""); /* headers only */
+    tu_archive_free(a);
+
+    a = read_corpus("tika-simple-no-trailing-newline.mbox");
+    ck_assert_uint_eq(a->n_threads, 2);
+    ck_assert_str_eq(a->threads[0].posts[0].body, "Test content 1\n\n");
+    ck_assert_str_eq(a->threads[1].posts[0].body, "Test content 2");
+    ck_assert_str_eq(a->threads[0].posts[0].author, "");
+    ck_assert_str_eq(tu_iso(a->threads[0].posts[0].date, iso), "2009-06-01T10:00:00+00:00");
+    tu_archive_free(a);
+
+    a = read_corpus("tika-complex-thread.mbox");
+    ck_assert_uint_eq(a->n_threads, 1);
+    tu_thread *t = &a->threads[0];
+    ck_assert_uint_eq(t->n_posts, 3);
+    ck_assert_str_eq(t->title, "question about when shuffle/sort start working");
+    ck_assert_ptr_null(t->posts[0].parent_id);
+    ck_assert_str_eq(t->posts[1].parent_id, t->posts[0].id);
+    ck_assert_str_eq(t->posts[2].parent_id, t->posts[1].id);
+    tu_archive_free(a);
+
+    a = read_corpus("patchwork-multipart-comment-reply.mbox");
+    ck_assert_uint_eq(n_posts(a), 1);
+    t = &a->threads[0];
+    ck_assert_ptr_null(t->posts[0].parent_id); /* its parent is not in the file */
+    ck_assert_str_eq(extra(&t->posts[0].extras, "mbox.part.2"), "text/html");
+    ck_assert_ptr_null(strstr(t->posts[0].body, "<html"));
+    ck_assert_str_eq(t->posts[0].body, "Yup, this looks sensible to me. Replying from Outlook's "
+                                       "awful HTML editor to get\na sample comment to test "
+                                       "with.\n\nStephen\n\n");
+    tu_archive_free(a);
+
+    a = read_corpus("patchwork-crlf-pull-request.mbox");
+    ck_assert_uint_eq(n_posts(a), 1);
+    ck_assert_ptr_null(strchr(a->threads[0].posts[0].body, '\r'));
+    ck_assert_str_eq(a->threads[0].title, "[git pull] Please pull powerpc.git next branch");
+    tu_archive_free(a);
+
+    a = read_corpus("patchwork-invalid-utf8-headers.mbox");
+    ck_assert_uint_eq(n_posts(a), 1);
+    t = &a->threads[0];
+    ck_assert_str_eq(t->posts[0].author, "Rafa\xC5\x82 Mi\xC5\x82""ecki");
+    ck_assert_ptr_nonnull(strstr(extra(&t->posts[0].extras, "mbox.cc"),
+                                 "Rafa\xC3\xBF\xC3\xBF Mi\xC3\xBF\xC3\xBF""ecki <zajec5@gmail.com>"));
+    ck_assert_str_eq(extra(&t->posts[0].extras, "mbox.undecodable"),
+                     "Cc header: 4 bytes not valid in its charset read as ISO-8859-1");
+    ck_assert_uint_eq(a->n_warnings, 1);
+    ck_assert_ptr_nonnull(strstr(a->warnings, "message 1:"));
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(corpus_mixed_charsets)
+{
+    tu_archive *a = read_corpus("git-sample-mixed-charsets.mbox");
+    ck_assert_uint_eq(n_posts(a), 18);
+    ck_assert_uint_eq(a->n_threads, 14);
+    ck_assert_str_eq(a->n_warnings ? a->warnings : "", ""); /* leading blank lines are not junk */
+    /* "A (zzz) U Thor <...> (Comment)" */
+    ck_assert_str_eq(a->threads[0].posts[0].author, "A U Thor");
+    /* two "[PATCH] another patch" and their "re:" replies */
+    tu_thread *t = &a->threads[1];
+    ck_assert_str_eq(t->title, "[PATCH] another patch");
+    ck_assert_uint_eq(t->n_posts, 4);
+    ck_assert_str_eq(t->posts[1].parent_id, t->posts[0].id);
+    ck_assert_str_eq(t->posts[0].id, "2");
+    t = &a->threads[2];
+    ck_assert_str_eq(t->posts[0].author, "YOSHIFUJI Hideaki / \xE5\x90\x89\xE8\x97\xA4\xE8\x8B\xB1"
+                                         "\xE6\x98\x8E");
+    ck_assert_str_eq(t->posts[0].id, "20050721.091036.01119516.yoshfuji@linux-ipv6.org");
+    /* an ISO8859-1 quoted-printable body */
+    ck_assert_str_eq(a->threads[3].posts[0].author, "David K\xC3\xA5gedal");
+    ck_assert_ptr_nonnull(strstr(a->threads[3].posts[0].body, "K\xC3\xA5gedal"));
+    /* a folded subject of three UTF-8 B words */
+    ck_assert_str_eq(a->threads[7].title,
+                     "[Navy-patches] [PATCH]\t\xD0\x98\xD0\xB7\xD0\xBC\xD0\xB5\xD0\xBD\xD1\x91"
+                     "\xD0\xBD \xD1\x81\xD0\xBF\xD0\xB8\xD1\x81\xD0\xBE\xD0\xBA \xD0\xBF\xD0\xB0"
+                     "\xD0\xBA\xD0\xB5\xD1\x82\xD0\xBE\xD0\xB2 \xD0\xBD\xD0\xB5\xD0\xBE\xD0\xB1"
+                     "\xD1\x85\xD0\xBE\xD0\xB4\xD0\xB8\xD0\xBC\xD1\x8B\xD1\x85 \xD0\xB4\xD0\xBB"
+                     "\xD1\x8F \xD1\x81\xD0\xB1\xD0\xBE\xD1\x80\xD0\xBA\xD0\xB8");
+    ck_assert_str_eq(a->threads[8].posts[0].author, "A U Thor"); /* <addr> (A U Thor) */
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(corpus_imagemagick_and_crlf_twin)
+{
+    tu_archive *a = read_corpus("mailbox-perl-imagemagick-list.mbox");
+    ck_assert_uint_eq(n_posts(a), 45);
+    ck_assert_uint_eq(a->n_threads, 22);
+    ck_assert_str_eq(a->threads[0].title, "File Conversion From HTML to PS and TIFF");
+    ck_assert_uint_eq(a->threads[0].n_posts, 3);
+    ck_assert_str_eq(a->threads[1].title, "Transparency question");
+    ck_assert_uint_eq(a->threads[1].n_posts, 5);
+    /* the LF file and its CRLF twin read the same */
+    size_t len;
+    char *lf = shared_text("corpus/mbox/mailbox-perl-imagemagick-list.mbox");
+    len = strlen(lf);
+    char *crlf = malloc(2 * len + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (lf[i] == '\n')
+            crlf[k++] = '\r';
+        crlf[k++] = lf[i];
+    }
+    crlf[k] = '\0';
+    tu_archive *b = tu_read_memory(PLUGIN, crlf, k, "twin.mbox");
+    reader_ok(b);
+    archives_equal(a, b);
+    tu_archive_free(a);
+    tu_archive_free(b);
+    free(lf);
+    free(crlf);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- round trip */
+
+static void add_post(tu_thread *t, const char *id, const char *author, tc_date date,
+                     const char *body, size_t body_len, const char *parent)
+{
+    t->posts = realloc(t->posts, (t->n_posts + 1) * sizeof *t->posts);
+    tu_post *p = &t->posts[t->n_posts++];
+    memset(p, 0, sizeof *p);
+    p->id = strdup(id);
+    p->author = strdup(author);
+    p->date = date;
+    p->body = malloc(body_len + 1);
+    memcpy(p->body, body, body_len);
+    p->body[body_len] = '\0';
+    p->body_len = body_len;
+    p->parent_id = parent ? strdup(parent) : NULL;
+}
+
+static tu_thread *add_thread(tu_archive *a, const char *title, const char *source)
+{
+    a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
+    tu_thread *t = &a->threads[a->n_threads++];
+    memset(t, 0, sizeof *t);
+    t->title = strdup(title);
+    t->source = strdup(source);
+    return t;
+}
+
+#define B(s) s, sizeof(s) - 1
+
+static tu_archive *tricky_archive(bool with_gt_from)
+{
+    tu_archive *a = calloc(1, sizeof *a);
+    a->warnings = strdup("");
+    tc_date none = {0, 0, false};
+    tc_date d1 = tc_date_from_fields(2021, 2, 4, 21, 33, 59, 0);
+    tc_date d2 = tc_date_from_fields(2021, 6, 4, 21, 33, 59, 330);
+    tc_date d3 = tc_date_from_fields(2020, 1, 1, 0, 0, 0, -480);
+    tc_date old = tc_date_from_fields(1850, 3, 1, 12, 0, 0, 0);
+
+    tu_thread *t = add_thread(a, "Caf\xC3\xA9 \xE2\x80\x9C" "chat\xE2\x80\x9D and a rather long title "
+                                 "that has to be folded when written", "mumsnet");
+    tc_fields_set(&t->extras, "mumsnet.layout", "classic");
+    tc_fields_set(&t->extras, "mumsnet.preamble", "line one\nline two  \n\tthree");
+    tc_fields_set(&t->extras, "Odd Key_\xC3\xA9", "v");
+    add_post(t, "1", "Daffodil72", d1, B("Or not? Just wondered."), NULL);
+    tc_fields_set(&t->posts[0].extras, "mumsnet.op", "true");
+    add_post(t, "2", "", d2, B(""), NULL);
+    add_post(t, "3", "\xC3\x9Cn\xC3\xAF\x63ode User", none, B("trailing   \n\n\nblank lines\n"),
+             NULL);
+    add_post(t, "4", "Ann \"the\" O'Neil, Jr.", d3, B("ends with two newlines\n\n"), NULL);
+    add_post(t, "5", "  spaced  name ", old, B("CR\r in a line\r\nand CRLF\r\n"), NULL);
+    if (with_gt_from)
+        add_post(t, "6", "x", d1, B("From start\n>From quoted\n>>From twice\nFrom"), NULL);
+    else
+        add_post(t, "6", "x", d1, B("From start\nFrom\n From"), NULL);
+    add_post(t, "7", "=?utf-8?q?fake?=", d1, B(".\n..\n=3D\n"), NULL);
+
+    /* a tree with real parents (including one outside the thread) */
+    t = add_thread(a, "Re: a title that looks like a reply", "reddit");
+    t->id = strdup("t3_abc");
+    t->url = strdup("https://example.org/r/abc?x=1&y=2");
+    add_post(t, "t1_a", "alice", d1, B("root"), NULL);
+    add_post(t, "t1_b", "bob", d1, B("child"), "t1_a");
+    add_post(t, "t1_c", "carol", d1, B("grandchild"), "t1_b");
+    add_post(t, "id with spaces/\xC3\xA9", "dave", d1, B("orphan"), "t1_missing");
+    add_post(t, "t1_e", "erin", d1, B("second root"), NULL);
+    tc_fields_set(&t->posts[4].extras, "score", "42");
+
+    /* a thread without posts, and two threads alike */
+    add_thread(a, "", "jsonl");
+    t = add_thread(a, "same", "mumsnet");
+    add_post(t, "1", "a", d1, B("same"), NULL);
+    t = add_thread(a, "same", "mumsnet");
+    add_post(t, "1", "a", d1, B("same"), NULL);
+    return a;
+}
+
+static void roundtrip(const tu_archive *a, const tc_option_value *opts, size_t n)
+{
+    char *text = write_archive(a, opts, n);
+    tu_archive *b = tu_read_memory(PLUGIN, text, strlen(text), "roundtrip.mbox");
+    reader_ok(b);
+    ck_assert_msg(b->n_warnings == 0, "warnings: %s", b->warnings);
+    archives_equal(a, b);
+    /* deterministic: the same input writes the same bytes */
+    char *again = write_archive(a, opts, n);
+    ck_assert_str_eq(text, again);
+    /* no header line over 78 characters */
+    const char *p = text;
+    bool head = false;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (strncmp(p, "From ", 5) == 0)
+            head = true;
+        else if (len == 0)
+            head = false;
+        else if (head)
+            ck_assert_msg(len <= 78, "header line of %zu: %.*s", len, (int)len, p);
+        p += len + (nl ? 1 : 0);
+    }
+    free(text);
+    free(again);
+    tu_archive_free(b);
+}
+
+START_TEST(roundtrip_variants)
+{
+    tu_archive *a = tricky_archive(true);
+    roundtrip(a, NULL, 0);
+    tc_option_value cl = {"mbox", "variant", "mboxcl2"};
+    roundtrip(a, &cl, 1);
+    tc_option_value qp[2] = {{"mbox", "encoding", "quoted-printable"},
+                             {"mbox", "variant", "mboxrd"}};
+    roundtrip(a, qp, 2);
+    tc_option_value qpcl[2] = {{"mbox", "encoding", "quoted-printable"},
+                               {"mbox", "variant", "mboxcl2"}};
+    roundtrip(a, qpcl, 2);
+    tu_archive_free(a);
+    /* mboxo cannot tell ">From" written by the author from a quoted "From":
+     * exact only without such lines */
+    a = tricky_archive(false);
+    tc_option_value o = {"mbox", "variant", "mboxo"};
+    char *text = write_archive(a, &o, 1);
+    tu_archive *b = tu_read_memory(PLUGIN, text, strlen(text), "o.mbox");
+    reader_ok(b);
+    archives_equal(a, b);
+    free(text);
+    tu_archive_free(b);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(writer_headers)
+{
+    tu_archive *a = tricky_archive(true);
+    char *text = write_archive(a, NULL, 0);
+    /* the first message of the first thread, header by header */
+    ck_assert_ptr_nonnull(strstr(text, "From daffodil72@mumsnet.threadconv.invalid Thu Feb  4 "
+                                       "21:33:59 2021\nFrom: Daffodil72 "
+                                       "<daffodil72@mumsnet.threadconv.invalid>\n"
+                                       "Date: Thu, 04 Feb 2021 21:33:59 +0000\nSubject:"));
+    ck_assert_ptr_nonnull(strstr(text, "\nDate: Fri, 04 Jun 2021 21:33:59 +0530\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nFrom: \"Ann \\\"the\\\" O'Neil, Jr.\"\n <"));
+    ck_assert_ptr_nonnull(strstr(text, "\nMIME-Version: 1.0\nContent-Type: text/plain; "
+                                       "charset=utf-8\nContent-Transfer-Encoding: 8bit\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nX-Threadconv-Extra-mumsnet.op: true\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nX-Threadconv-Source: mumsnet\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nX-Threadconv-Thread-Extra-_4Fdd_20_4Bey_5F_C3_A9: v\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nX-Threadconv-Date: 1850-03-01T12:00:00+00:00\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nX-Threadconv-Empty-Thread: yes\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nX-Threadconv-Parent: t1_b\n"));
+    /* the post without a date has no Date: header; its From_ line has the epoch */
+    const char *p3 = strstr(text, "\nX-Threadconv-Id: 3\n");
+    ck_assert_ptr_nonnull(p3);
+    const char *m3 = text;
+    for (const char *q = strstr(text, "\nFrom "); q && q < p3; q = strstr(q + 1, "\nFrom "))
+        m3 = q + 1;
+    ck_assert_ptr_nonnull(strstr(m3, "Thu Jan  1 00:00:00 1970\n"));
+    ck_assert(strstr(m3, "\nDate:") == NULL || strstr(m3, "\nDate:") > p3);
+    /* every Message-ID has an @; replies name the first post and the chain */
+    int msgids = 0;
+    for (const char *q = strstr(text, "\nMessage-ID: <"); q; q = strstr(q + 1, "\nMessage-ID: <")) {
+        const char *e = strchr(q + 1, '\n');
+        ck_assert_ptr_nonnull(memchr(q, '@', (size_t)(e - q)));
+        msgids++;
+    }
+    ck_assert_int_eq(msgids, 7 + 5 + 1 + 1 + 1);
+    const char *c = strstr(text, "\nX-Threadconv-Id: t1_c\n");
+    ck_assert_ptr_nonnull(c);
+    const char *refs = strstr(text, "<t1_c.");
+    ck_assert_ptr_nonnull(refs);
+    const char *r = strstr(refs, "\nReferences: <t1_a.");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(strstr(r, "\n <t1_b.") ? strstr(r, "\n <t1_b.") : strstr(r, " <t1_b."));
+    /* two alike threads get different Message-IDs */
+    const char *s1 = strstr(text, "Subject: same\n");
+    const char *s2 = s1 ? strstr(s1 + 1, "Subject: same\n") : NULL;
+    ck_assert_ptr_nonnull(s2);
+    const char *id1 = strstr(s1, "Message-ID: "), *id2 = strstr(s2, "Message-ID: ");
+    ck_assert(strncmp(id1, id2, 40) != 0);
+    free(text);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- inputs */
+
+START_TEST(junk_and_errors)
+{
+    tu_archive *a = read_str("some junk\nmore junk\n\nFrom a@b Mon Sep 17 00:00:00 2001\n"
+                             "Subject: s\n\nbody\n");
+    reader_ok(a);
+    ck_assert_uint_eq(n_posts(a), 1);
+    ck_assert_str_eq(a->warnings, "test.mbox:1: 2 lines of text before the first From_ line "
+                                  "(line 4) skipped\n");
+    tu_archive_free(a);
+
+    a = read_str("");
+    ck_assert_int_eq(a->rc, TC_ERR_DATA);
+    ck_assert_str_eq(a->err.text, "empty input: expected a From_ line like "
+                                  "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
+    tu_archive_free(a);
+    a = read_str("\nnot mail\nFrom time to time\n");
+    ck_assert_int_eq(a->rc, TC_ERR_DATA);
+    ck_assert_uint_eq(a->err.line, 2);
+    ck_assert_str_eq(a->err.text, "no From_ line found: expected a From_ line like "
+                                  "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(bodies_and_warnings)
+{
+    tu_archive *a = read_str(
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: b64\nDate: Thu, 31 Feb 2021 10:00:00 +0000\n"
+        "Content-Type: text/plain; charset=iso-8859-15\nContent-Transfer-Encoding: base64\n\n"
+        "pCBldXJv\n*\n\n"
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: bad charset\n"
+        "Content-Type: text/plain; charset=x-unknown\n\ncaf\xC3\xA9\n\n"
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: qp latin1\n"
+        "Content-Type: text/plain; charset=\"ISO-8859-1\"\nContent-Transfer-Encoding: "
+        "quoted-printable\n\nd=E9j=E0 vu=\n soft\n\n"
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: multipart\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed;\n boundary=\"XX\"\n\npreamble\n--XX\n"
+        "Content-Type: multipart/alternative; boundary=YY\n\n--YY\n"
+        "Content-Type: text/plain; charset=utf-8\n\nthe text\n--YY\n"
+        "Content-Type: text/html\n\n<p>the text</p>\n--YY--\n--XX\n"
+        "Content-Type: application/pdf; name=\"=?utf-8?q?r=C3=A9sum=C3=A9.pdf?=\"\n"
+        "Content-Disposition: attachment\nContent-Transfer-Encoding: base64\n\nJVBERg==\n"
+        "--XX--\nepilogue\n\n"
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: html only\n"
+        "Content-Type: text/html; charset=utf-8\n\n<b>bold</b>\n");
+    reader_ok(a);
+    ck_assert_uint_eq(a->n_threads, 5);
+    tu_post *p = &a->threads[0].posts[0];
+    ck_assert_str_eq(p->body, "\xE2\x82\xAC euro"); /* 0xA4 is the euro sign in -15 */
+    ck_assert(!p->date.present);
+    p = &a->threads[1].posts[0];
+    ck_assert_str_eq(p->body, "caf\xC3\xA9\n\n");
+    p = &a->threads[2].posts[0];
+    ck_assert_str_eq(p->body, "d\xC3\xA9j\xC3\xA0 vu soft\n\n");
+    p = &a->threads[3].posts[0];
+    ck_assert_str_eq(p->body, "the text");
+    ck_assert_str_eq(extra(&p->extras, "mbox.part.2"), "text/html");
+    ck_assert_str_eq(extra(&p->extras, "mbox.part.3"),
+                     "application/pdf; filename=\"r\xC3\xA9sum\xC3\xA9.pdf\"");
+    p = &a->threads[4].posts[0];
+    ck_assert_str_eq(p->body, "<b>bold</b>\n");
+    ck_assert_str_eq(a->warnings,
+                     "test.mbox:3: message 1: bad Date header \"Thu, 31 Feb 2021 10:00:00 +0000\": "
+                     "impossible date (no such day in that month); the post has no date\n"
+                     "test.mbox:1: message 1: bad base64 in the body: 1 character skipped\n"
+                     "test.mbox:10: message 2: unknown charset \"x-unknown\" in the body; read as "
+                     "UTF-8\n");
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(probe_scores)
+{
+    const char *mbox = "From a@b Mon Sep 17 00:00:00 2001\nSubject: x\n\nbody\n";
+    ck_assert_int_eq(PLUGIN->read_probe((const unsigned char *)mbox, strlen(mbox), "-"),
+                     TC_PROBE_SURE);
+    const char *lead = "\n   \n\t\nFrom a@b Mon Sep 17 00:00:00 2001\r\nSubject: x\r\n";
+    ck_assert_int_eq(PLUGIN->read_probe((const unsigned char *)lead, strlen(lead), "-"),
+                     TC_PROBE_SURE);
+    const char *junk = "junk\nFrom a@b Mon Sep 17 00:00:00 2001\nSubject: x\n";
+    ck_assert_int_eq(PLUGIN->read_probe((const unsigned char *)junk, strlen(junk), "-"),
+                     TC_PROBE_LIKELY);
+    const char *mn = "From here to eternity\n\nDaffodil72 Thu 04-Feb-21 21:33:59\n\nHi\n";
+    ck_assert_int_eq(PLUGIN->read_probe((const unsigned char *)mn, strlen(mn), "-"),
+                     TC_PROBE_NO);
+    const char *json = "{\"format\":\"threadconv\"}";
+    ck_assert_int_eq(PLUGIN->read_probe((const unsigned char *)json, strlen(json), "-"),
+                     TC_PROBE_NO);
+}
+END_TEST
+
+static Suite *mbox_suite(void)
+{
+    Suite *s = suite_create("mbox");
+    TCase *tc = tcase_create("mail");
+    tcase_add_test(tc, quoting_writer);
+    tcase_add_test(tc, quoting_reader);
+    tcase_add_test(tc, date_format);
+    tcase_add_test(tc, date_parse);
+    tcase_add_test(tc, from_lines);
+    tcase_add_test(tc, rfc2047_encode);
+    tcase_add_test(tc, rfc2047_decode);
+    tcase_add_test(tc, key_encoding);
+    tcase_add_test(tc, qp_and_base64);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("threading");
+    tcase_add_test(tc, threading_out_of_order);
+    tcase_add_test(tc, threading_missing_parents_and_subjects);
+    tcase_add_test(tc, threading_loops_and_duplicates);
+    tcase_add_test(tc, content_length);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("corpus");
+    tcase_add_test(tc, corpus_git_sample_mboxrd);
+    tcase_add_test(tc, corpus_small_files);
+    tcase_add_test(tc, corpus_mixed_charsets);
+    tcase_add_test(tc, corpus_imagemagick_and_crlf_twin);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("roundtrip");
+    tcase_add_test(tc, roundtrip_variants);
+    tcase_add_test(tc, writer_headers);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("inputs");
+    tcase_add_test(tc, junk_and_errors);
+    tcase_add_test(tc, bodies_and_warnings);
+    tcase_add_test(tc, probe_scores);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(mbox_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
