@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,8 +230,37 @@ static int checked_post(const tc_post *p, const tc_plugin *reader, tc_error *err
     return TC_OK;
 }
 
-static int pump(const tc_plugin *reader, tc_stream *in, const tc_plugin *writer,
-                tc_stream *out, void *wstate, tc_error *err)
+/*
+ * A post the reader skipped (TC_SKIPPED).  With keep-going: warn with the
+ * reader's message, count it, clear the error and go on (TC_OK).  Without:
+ * it is the data error it describes.
+ */
+static int skipped_post(const tc_convert_spec *spec, tc_stream *in, tc_error *err)
+{
+    if (in->error.code == TC_OK)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "plugin '%s' skipped a post in read_next_post without saying why",
+                             in->plugin ? in->plugin->name : "?");
+    if (!spec->keep_going) {
+        *err = in->error;
+        err->code = TC_ERR_DATA;
+        return TC_ERR_DATA;
+    }
+    if (spec->warn) {
+        tc_error w = in->error;
+        /* the prefix takes 24 bytes of the text's 1024 */
+        snprintf(w.text, sizeof w.text, "skipped (--keep-going): %.999s", in->error.text);
+        w.code = TC_OK;
+        spec->warn(spec->warn_user, &w);
+    }
+    if (spec->skipped)
+        (*spec->skipped)++;
+    memset(&in->error, 0, sizeof in->error);
+    return TC_OK;
+}
+
+static int pump(const tc_convert_spec *spec, const tc_plugin *reader, tc_stream *in,
+                const tc_plugin *writer, tc_stream *out, void *wstate, tc_error *err)
 {
     void *rstate = NULL;
     int rc = plugin_status(reader->read_open(in, &rstate), false, in, "read_open", err);
@@ -249,8 +279,12 @@ static int pump(const tc_plugin *reader, tc_stream *in, const tc_plugin *writer,
                            "write_begin_thread", err);
         while (rc == TC_OK) {
             const tc_post *p = NULL;
-            rc = plugin_status(reader->read_next_post(in, rstate, &p), true, in,
-                               "read_next_post", err);
+            rc = reader->read_next_post(in, rstate, &p);
+            if (rc == TC_SKIPPED) {
+                rc = skipped_post(spec, in, err);
+                continue;
+            }
+            rc = plugin_status(rc, true, in, "read_next_post", err);
             if (rc != TC_OK)
                 break;
             if ((rc = checked_post(p, reader, err)) != TC_OK)
@@ -336,6 +370,8 @@ static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const ch
     if (in == NULL)
         return err->code;
     tc_stream_set_warning_fn(in, spec->warn, spec->warn_user);
+    for (int i = 0; i < TC_LIMIT_COUNT; i++)
+        tc_stream_set_limit(in, (tc_limit)i, spec->limits[i]);
     const tc_plugin *reader = fixed_reader;
     int rc = TC_OK;
     if (reader == NULL) {
@@ -354,7 +390,7 @@ static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const ch
     if (rc == TC_OK)
         rc = tc_stream_set_options(in, reader, spec->options, spec->n_options, err);
     if (rc == TC_OK)
-        rc = pump(reader, in, writer, out, wstate, err);
+        rc = pump(spec, reader, in, writer, out, wstate, err);
     tc_stream_close(in);
     return rc;
 }

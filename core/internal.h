@@ -11,8 +11,10 @@
 
 /* Bytes the core lets a probe look at. */
 #define TC_PEEK_SIZE 65536
-/* Default cap on one line or one post body (a limit, reported by name). */
+/* Default caps (limits, reported by name when hit). */
 #define TC_DEFAULT_MAX_POST ((size_t)64 * 1024 * 1024)
+#define TC_DEFAULT_MAX_LINE ((size_t)64 * 1024 * 1024)
+#define TC_DEFAULT_MAX_DEPTH ((size_t)1000)
 
 typedef enum tc_stream_kind {
     TC_STREAM_INPUT_FD,
@@ -40,7 +42,8 @@ struct tc_stream {
     uint64_t spool_base;    /* input offset of byte 0 of fd (a spool starts late) */
     bool eof;
     uint64_t line;
-    size_t max_line;
+    size_t max_line;        /* limits[TC_LIMIT_LINE], read on the hot path */
+    size_t limits[TC_LIMIT_COUNT];
 
     /* Output */
     tc_buf *out_buf;        /* TC_STREAM_OUTPUT_BUFFER target */

@@ -19,6 +19,7 @@
 #define EXIT_USAGE 2
 #define EXIT_PLUGIN 3
 #define EXIT_OUTPUT 4
+#define EXIT_SKIPPED 5
 
 static const char *program = "threadconv";
 
@@ -54,6 +55,12 @@ static void usage(FILE *f)
 "                          unknown keys and bad values are refused with the list\n"
 "                          of valid ones\n"
 "      --pretty            indented output (the writer's pretty option)\n"
+"      --keep-going        skip a bad post or message (when its reader can go on)\n"
+"                          with a warning naming it, finish the rest, count the\n"
+"                          skipped ones at the end; exit status 5 says so\n"
+"      --limit NAME=SIZE   raise or lower a cap readers enforce: max-post (one\n"
+"                          post, default 64M), max-line (one line, default 64M),\n"
+"                          max-depth (nesting, default 1000); K, M, G suffixes\n"
 "      --plugin-dir DIR    look for plugins in DIR first (repeatable)\n"
 "  -q, --quiet             do not print warnings\n"
 "      --list              list the formats: r = can read, w = can write\n"
@@ -72,6 +79,7 @@ static void usage(FILE *f)
 "  2  usage error (bad option, unknown format, ambiguous input format)\n"
 "  3  plugin or loading error (plugin refused, missing, or misbehaving)\n"
 "  4  output error (write failed, disk full, cannot create the file)\n"
+"  5  finished, but --keep-going skipped bad posts (the output lacks them)\n"
 "\n"
 "Examples:\n"
 "  threadconv -t json thread.txt                 mumsnet text to JSON\n"
@@ -252,7 +260,7 @@ static bool parse_option(char *arg, tc_option_value *out)
 int main(int argc, char **argv)
 {
     enum { OPT_LIST = 256, OPT_VERSION, OPT_PLUGIN_DIR, OPT_PRETTY, OPT_DESCRIBE,
-           OPT_OUTPUT_DIR };
+           OPT_OUTPUT_DIR, OPT_LIMIT, OPT_KEEP_GOING };
     static const struct option longopts[] = {
         {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},
@@ -267,6 +275,8 @@ int main(int argc, char **argv)
         {"describe", required_argument, NULL, OPT_DESCRIBE},
         {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
         {"jobs", required_argument, NULL, 'j'},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"keep-going", no_argument, NULL, OPT_KEEP_GOING},
         {NULL, 0, NULL, 0},
     };
     tc_convert_spec spec = {0};
@@ -308,6 +318,19 @@ int main(int argc, char **argv)
         case OPT_PRETTY: pretty = true; break;
         case OPT_DESCRIBE: describe = optarg; break;
         case OPT_OUTPUT_DIR: batch.output_dir = optarg; break;
+        case OPT_KEEP_GOING: spec.keep_going = true; break;
+        case OPT_LIMIT: {
+            tc_limit which;
+            size_t value;
+            tc_error err;
+            if (tc_limit_parse(optarg, &which, &value, &err) != TC_OK) {
+                fprintf(stderr, "%s: %s\n", program, err.text);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            spec.limits[which] = value;
+            break;
+        }
         case 'j': {
             char *end;
             long j = strtol(optarg, &end, 10);
@@ -370,10 +393,19 @@ int main(int argc, char **argv)
             status = tc_batch_run(reg, &spec, &batch);
         } else {
             tc_error err;
+            size_t skipped = 0;
+            spec.skipped = &skipped;
             int rc = tc_convert(reg, &spec, &err);
             if (rc != TC_OK)
                 report("", &err);
             status = exit_code(rc);
+            if (skipped) {
+                fprintf(stderr, "%s: skipped %zu bad post%s (--keep-going); %s\n", program,
+                        skipped, skipped == 1 ? "" : "s",
+                        rc == TC_OK ? "the output holds everything else" : "then failed");
+                if (status == 0)
+                    status = EXIT_SKIPPED;
+            }
         }
     }
     tc_registry_free(reg);

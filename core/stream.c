@@ -28,7 +28,9 @@ static tc_stream *stream_new(tc_stream_kind kind, const char *name)
     }
     s->kind = kind;
     s->fd = -1;
-    s->max_line = TC_DEFAULT_MAX_POST;
+    for (int i = 0; i < TC_LIMIT_COUNT; i++)
+        s->limits[i] = tc_limit_default((tc_limit)i);
+    s->max_line = s->limits[TC_LIMIT_LINE];
     return s;
 }
 
@@ -120,7 +122,7 @@ uint64_t tc_stream_line(const tc_stream *s)
 
 size_t tc_stream_max_post(const tc_stream *s)
 {
-    return s->max_line;
+    return s->limits[TC_LIMIT_POST];
 }
 
 const tc_error *tc_stream_get_error(const tc_stream *s)
@@ -243,7 +245,8 @@ int tc_stream_read_line(tc_stream *s, const char **line, size_t *len)
     }
 too_long:
     return tc_stream_error(s, TC_ERR_DATA, s->line, 0,
-                           "line is longer than the max-post limit (%zu bytes)", s->max_line);
+                           "line is longer than the max-line limit (%zu bytes); "
+                           "raise it with --limit max-line=SIZE", s->max_line);
 }
 
 long tc_stream_read(tc_stream *s, void *buf, size_t len)

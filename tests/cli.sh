@@ -259,6 +259,23 @@ run 3 --plugin-dir "$pd" -f testfmt -t json "$data/testfmt-bogus.txt" \
 # --plugin-dir plugins write too: the seed through the test writer.
 run 0 --plugin-dir "$pd" -t testfmt "$seed"
 contains "$tmp/out" "Daffodil72: Or not? Just wondered."
+# --keep-going: a post the reader can step over is skipped with a warning.
+printf 'TESTFMT\none\nSKIPME\ntwo\nSKIPME\nthree\n' >"$tmp/skips.txt"
+run 1 --plugin-dir "$pd" -f testfmt -t json "$tmp/skips.txt" \
+  && stderr_is "threadconv: $tmp/skips.txt:3:1: expected a post, found SKIPME"
+run 5 --plugin-dir "$pd" --keep-going -f testfmt -t json -o "$tmp/kept.json" "$tmp/skips.txt"
+contains "$tmp/err" "threadconv: warning: $tmp/skips.txt:3:1: skipped (--keep-going): expected a post, found SKIPME"
+contains "$tmp/err" "threadconv: warning: $tmp/skips.txt:5:1: skipped (--keep-going): expected a post, found SKIPME"
+contains "$tmp/err" "threadconv: skipped 2 bad posts (--keep-going); the output holds everything else"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit([p["body"] for p in d["threads"][0]["posts"]] != ["TESTFMT","one","two","three"])' \
+    "$tmp/kept.json" && ok || bad "--keep-going output lacks the good posts"
+# Limits are named when hit and can be changed.
+run 1 -f mumsnet -t json --limit max-line=20 "$data/summer.txt" \
+  && stderr_is "threadconv: $data/summer.txt:1: line is longer than the max-line limit (20 bytes); raise it with --limit max-line=SIZE"
+run 0 -f mumsnet -t json --limit max-line=1K "$data/summer.txt"
+run 2 -t json --limit max-lines=1 "$data/summer.txt" \
+  && stderr_is "threadconv: --limit expects NAME=SIZE with NAME one of max-post, max-line, max-depth (e.g. --limit max-post=256M), not 'max-lines=1'"
+
 # Probing picks the reader that is sure (testfmt's signature line).
 run 0 --plugin-dir "$pd" -t json "$data/testfmt-ok.txt"
 pycheck 'doc["threads"][0]["source"] == "testfmt"' '[p["body"] for p in doc["threads"][0]["posts"]] == ["TESTFMT", "hello"]'

@@ -138,6 +138,14 @@ tc_stream *tc_stream_open_output_buffer(tc_buf *buf, const char *name);
 int tc_stream_set_options(tc_stream *s, const tc_plugin *plugin,
                           const tc_option_value *values, size_t n_values,
                           tc_error *err);
+/* Set a limit (see tc_limit); 0 restores the default. */
+void tc_stream_set_limit(tc_stream *s, tc_limit which, size_t value);
+/* The default of a limit. */
+size_t tc_limit_default(tc_limit which);
+/* Parse a limit setting "NAME=SIZE" (SIZE a number with an optional K, M or
+ * G suffix, powers of 1024).  TC_OK, or TC_ERR_USAGE with err listing the
+ * names. */
+int tc_limit_parse(const char *setting, tc_limit *which, size_t *value, tc_error *err);
 /* Where warnings go (default: dropped). */
 void tc_stream_set_warning_fn(tc_stream *s, tc_warning_fn fn, void *user);
 /* Flush buffered output.  TC_OK or TC_ERR_OUTPUT with the error set. */
@@ -166,6 +174,12 @@ typedef struct tc_convert_spec {
      * a signal handler if it is interrupted.  May be NULL. */
     void (*temp_file)(void *user, const char *path);
     void *temp_file_user;
+    /* Limits for the readers, indexed by tc_limit; 0 keeps the default. */
+    size_t limits[TC_LIMIT_COUNT];
+    /* Skip posts a reader reports as TC_SKIPPED, with a warning each,
+     * instead of failing; *skipped (when not NULL) counts them. */
+    bool keep_going;
+    size_t *skipped;
 } tc_convert_spec;
 
 /*

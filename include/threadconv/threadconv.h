@@ -46,6 +46,12 @@ extern "C" {
 enum {
     TC_OK = 0,             /* success */
     TC_EOF = 1,            /* end of the stream (or of a thread's posts) */
+    /* From read_next_post only (ABI 1.1): the post at the error set on the
+     * stream is bad and the reader has moved past it; the next call goes on
+     * with the post after it.  Without --keep-going the core treats it as
+     * TC_ERR_DATA; with it, the core warns and carries on (libarchive's
+     * ARCHIVE_FAILED). */
+    TC_SKIPPED = 2,
     TC_ERR_DATA = -1,      /* the input is not valid for the format (exit 1) */
     TC_ERR_USAGE = -2,     /* bad option or argument (exit 2) */
     TC_ERR_PLUGIN = -3,    /* plugin refused, missing or misbehaving (exit 3) */
@@ -321,7 +327,25 @@ const char *tc_stream_option(const tc_stream *s, const char *key);
 bool tc_stream_option_bool(const tc_stream *s, const char *key);
 long tc_stream_option_int(const tc_stream *s, const char *key);
 
-/* The largest line or post body the core accepts, in bytes (a limit). */
+/*
+ * Limits a reader enforces, so no input can make it use unbounded memory.
+ * Each has a name the user sets it by (--limit NAME=VALUE) and that an error
+ * hitting it should quote.
+ */
+typedef enum tc_limit {
+    TC_LIMIT_POST = 0,  /* "max-post": bytes in one post body (or its fields) */
+    TC_LIMIT_LINE = 1,  /* "max-line": bytes in one input line */
+    TC_LIMIT_DEPTH = 2, /* "max-depth": nesting of elements or values */
+    TC_LIMIT_COUNT
+} tc_limit;
+
+/* The value of a limit for this stream (the default unless the user set it). */
+size_t tc_stream_limit(const tc_stream *s, tc_limit which);
+
+/* The limit's name, "max-post" etc.  Borrowed, static. */
+const char *tc_limit_name(tc_limit which);
+
+/* Same as tc_stream_limit(s, TC_LIMIT_POST). */
 size_t tc_stream_max_post(const tc_stream *s);
 
 #ifdef __cplusplus

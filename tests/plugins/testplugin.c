@@ -62,6 +62,11 @@ __attribute__((unused)) static int t_next_post(tc_stream *in, void *st, const tc
         return tc_stream_error(in, TC_ERR_DATA, tc_stream_line(in), 1, "expected anything but FAIL");
     if (len == 5 && memcmp(line, "BOGUS", 5) == 0)
         return 42; /* a status the ABI does not define */
+    if (len == 6 && memcmp(line, "SKIPME", 6) == 0) {
+        /* a bad post this reader can step over (one post per line) */
+        tc_stream_error(in, TC_ERR_DATA, tc_stream_line(in), 1, "expected a post, found SKIPME");
+        return TC_SKIPPED;
+    }
     snprintf(s->id, sizeof s->id, "%lu", ++s->n);
     s->post.id = s->id;
     s->post.author = "tester";
