@@ -53,10 +53,11 @@ if command -v man >/dev/null; then
     MANPATH="$mandir" MANWIDTH=100 man -P cat threadconv >"$tmp/man.txt" 2>"$tmp/man.err" \
         || die "man threadconv failed: $(cat "$tmp/man.err")"
     for word in --from --to --output --option --pretty --plugin-dir --quiet --list --describe \
-                --version --help THREADCONV_PLUGIN_PATH "EXIT STATUS"; do
+                --version --help --output-dir --jobs --keep-going --limit max-post max-line max-depth \
+                THREADCONV_PLUGIN_PATH "EXIT STATUS"; do
         grep -q -- "$word" "$tmp/man.txt" || die "man threadconv does not document $word"
     done
-    for code in 0 1 2 3 4; do
+    for code in 0 1 2 3 4 5; do
         grep -Eq "^ +$code " "$tmp/man.txt" || die "man threadconv does not document exit code $code"
     done
 else
