@@ -269,6 +269,15 @@ contains "$tmp/err" "threadconv: warning: $tmp/skips.txt:5:1: skipped (--keep-go
 contains "$tmp/err" "threadconv: skipped 2 bad posts (--keep-going); the output holds everything else"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit([p["body"] for p in d["threads"][0]["posts"]] != ["TESTFMT","one","two","three"])' \
     "$tmp/kept.json" && ok || bad "--keep-going output lacks the good posts"
+# jsonl steps over a bad line with --keep-going.
+printf '%s\n' '{"thread":{"id":"t","title":"T","source":"jsonl"},"id":"1","author":"a","date":null,"body":"one"}' \
+    '{"thread":{"id":"t","title":"T","source":"jsonl"},"id":"2","author":"b",' \
+    '{"thread":{"id":"t","title":"T","source":"jsonl"},"id":"3","author":"c","date":null,"body":"three"}' >"$tmp/bad-line.jsonl"
+run 1 -f jsonl -t json "$tmp/bad-line.jsonl" && contains "$tmp/err" "$tmp/bad-line.jsonl:2:"
+run 5 --keep-going -f jsonl -t json "$tmp/bad-line.jsonl"
+pycheck '[p["id"] for p in doc["threads"][0]["posts"]] == ["1", "3"]' 'len(doc["threads"]) == 1'
+contains "$tmp/err" "threadconv: skipped 1 bad post (--keep-going)"
+
 # Limits are named when hit and can be changed.
 run 1 -f mumsnet -t json --limit max-line=20 "$data/summer.txt" \
   && stderr_is "threadconv: $data/summer.txt:1: line is longer than the max-line limit (20 bytes); raise it with --limit max-line=SIZE"

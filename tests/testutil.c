@@ -92,6 +92,8 @@ static tu_archive *read_stream(const tc_plugin *reader, tc_stream *in)
             tt->url = dup_or_null(t->url);
             copy_fields(&tt->extras, &t->extras);
             const tc_post *p;
+            /* TC_SKIPPED ends the read as a data error, as the core does
+             * without --keep-going. */
             while ((rc = reader->read_next_post(in, state, &p)) == TC_OK) {
                 tt->posts = realloc(tt->posts, (tt->n_posts + 1) * sizeof *tt->posts);
                 ck_assert_ptr_nonnull(tt->posts);
@@ -109,6 +111,8 @@ static tu_archive *read_stream(const tc_plugin *reader, tc_stream *in)
                 tp->parent_id = dup_or_null(p->parent_id);
                 copy_fields(&tp->extras, &p->extras);
             }
+            if (rc == TC_SKIPPED)
+                rc = TC_ERR_DATA;
             if (rc != TC_EOF)
                 break;
             rc = TC_OK;

@@ -92,30 +92,33 @@ static int read_object(tc_stream *in, json_t **obj, uint64_t *lineno)
         if (i < n)
             break;
     }
+    /* From here on a bad line is only that line: the reader can go on with
+     * the next one, so the errors below are TC_SKIPPED (see --keep-going). */
     json_error_t jerr;
     json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (o == NULL)
-        return tc_stream_error(in, TC_ERR_DATA, *lineno,
-                               jerr.column > 0 ? (uint64_t)jerr.column : 0,
-                               "not a JSON object: %s", jerr.text);
+    if (o == NULL) {
+        tc_stream_error(in, TC_ERR_DATA, *lineno, jerr.column > 0 ? (uint64_t)jerr.column : 0,
+                        "not a JSON object: %s", jerr.text);
+        return TC_SKIPPED;
+    }
     if (!json_is_object(o)) {
-        int rc = tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
-                                 "expected a JSON object {\"thread\":{...},...}, found %s",
-                                 jr_type_name(o));
+        tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
+                        "expected a JSON object {\"thread\":{...},...}, found %s",
+                        jr_type_name(o));
         json_decref(o);
-        return rc;
+        return TC_SKIPPED;
     }
     json_t *th = json_object_get(o, "thread");
     if (th == NULL || !json_is_object(th)) {
-        int rc = th == NULL
-                     ? tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
-                                       "thread: missing; every line needs a \"thread\" "
-                                       "object (a required member)")
-                     : tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
-                                       "thread: expected an object, found %s",
-                                       jr_type_name(th));
+        if (th == NULL)
+            tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
+                            "thread: missing; every line needs a \"thread\" object "
+                            "(a required member)");
+        else
+            tc_stream_error(in, TC_ERR_DATA, *lineno, 0, "thread: expected an object, found %s",
+                            jr_type_name(th));
         json_decref(o);
-        return rc;
+        return TC_SKIPPED;
     }
     *obj = o;
     return TC_OK;
@@ -150,6 +153,8 @@ static int jsonl_read_next_post(tc_stream *in, void *state, const tc_post **post
         r->line = o;
     }
     int rc = jr_post(in, r->line, "", lineno, "thread", &r->post);
+    if (rc == TC_ERR_DATA)
+        return TC_SKIPPED; /* one bad line; the next can still be read */
     if (rc != TC_OK)
         return rc;
     *post = &r->post;
@@ -163,6 +168,8 @@ static int jsonl_read_next_thread(tc_stream *in, void *state, const tc_thread **
     while (!r->thread_done) {
         const tc_post *skipped;
         int rc = jsonl_read_next_post(in, state, &skipped);
+        if (rc == TC_SKIPPED)
+            return TC_ERR_DATA; /* nobody asked for that post: the error stands */
         if (rc < 0)
             return rc;
     }
@@ -171,6 +178,8 @@ static int jsonl_read_next_thread(tc_stream *in, void *state, const tc_thread **
     r->ahead = NULL;
     if (o == NULL) {
         int rc = read_object(in, &o, &lineno);
+        if (rc == TC_SKIPPED)
+            return TC_ERR_DATA; /* a thread's first line: nothing to go on with */
         if (rc != TC_OK)
             return rc;
     }
