@@ -28,73 +28,6 @@ extern const tc_plugin threadconv_plugin;
 
 static const tc_date NO_DATE = {0};
 
-static tc_date at(int64_t utc, int32_t offset_min)
-{
-    tc_date d = {.utc = utc, .offset_min = offset_min, .present = true};
-    return d;
-}
-
-static char *dup_or_null(const char *s)
-{
-    char *p = s ? strdup(s) : NULL;
-    if (s)
-        ck_assert_ptr_nonnull(p);
-    return p;
-}
-
-static tu_archive *new_archive(void)
-{
-    tu_archive *a = calloc(1, sizeof *a);
-    ck_assert_ptr_nonnull(a);
-    a->warnings = dup_or_null("");
-    return a;
-}
-
-/* The returned pointer is valid until the next add_thread on a. */
-static tu_thread *add_thread(tu_archive *a, const char *title, const char *source,
-                             const char *id, const char *url)
-{
-    a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
-    ck_assert_ptr_nonnull(a->threads);
-    tu_thread *t = &a->threads[a->n_threads++];
-    memset(t, 0, sizeof *t);
-    t->title = dup_or_null(title);
-    t->source = dup_or_null(source);
-    t->id = dup_or_null(id);
-    t->url = dup_or_null(url);
-    return t;
-}
-
-static tu_post *add_post_n(tu_thread *t, const char *id, const char *author, tc_date date,
-                           const char *body, size_t body_len, const char *parent)
-{
-    t->posts = realloc(t->posts, (t->n_posts + 1) * sizeof *t->posts);
-    ck_assert_ptr_nonnull(t->posts);
-    tu_post *p = &t->posts[t->n_posts++];
-    memset(p, 0, sizeof *p);
-    p->id = dup_or_null(id);
-    p->author = dup_or_null(author);
-    p->date = date;
-    p->body = malloc(body_len + 1);
-    ck_assert_ptr_nonnull(p->body);
-    memcpy(p->body, body, body_len);
-    p->body[body_len] = '\0';
-    p->body_len = body_len;
-    p->parent_id = dup_or_null(parent);
-    return p;
-}
-
-static tu_post *add_post(tu_thread *t, const char *id, const char *author, tc_date date,
-                         const char *body, const char *parent)
-{
-    return add_post_n(t, id, author, date, body, strlen(body), parent);
-}
-
-static void set_extra(tc_fields *f, const char *key, const char *value)
-{
-    ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
-}
-
 /* Run the json writer; the output is returned (NUL-terminated, free()). */
 static char *write_json(const tu_archive *a, const char *pretty, size_t *len)
 {
@@ -168,13 +101,13 @@ static void assert_keys(json_t *obj, const char *const *keys)
 
 static tu_archive *small_archive(void)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "Hello", "mumsnet", "t1", NULL);
-    set_extra(&t->extras, "board", "Chat");
-    tu_post *p = add_post(t, "1", "Ann", at(1612474439, 0), "Hi\n\"there\"", NULL);
-    set_extra(&p->extras, "number", "1");
-    add_post(t, "2", "Bob", NO_DATE, "a\\b", "1");
-    add_thread(a, "Empty", "mbox", NULL, "https://example.org/t/2");
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "Hello", "mumsnet", "t1", NULL);
+    tu_set_extra(&t->extras, "board", "Chat");
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(1612474439, 0), "Hi\n\"there\"", NULL);
+    tu_set_extra(&p->extras, "number", "1");
+    tu_add_post(t, "2", "Bob", NO_DATE, "a\\b", "1");
+    tu_add_thread(a, "Empty", "mbox", NULL, "https://example.org/t/2");
     return a;
 }
 
@@ -247,7 +180,7 @@ END_TEST
 
 START_TEST(test_empty_archive)
 {
-    tu_archive *a = new_archive();
+    tu_archive *a = tu_archive_new();
     char *out = write_json(a, NULL, NULL);
     ck_assert_str_eq(out, "{\"format\":\"threadconv\",\"version\":1,\"threads\":[]}\n");
     free(out);
@@ -300,32 +233,32 @@ static char *big_body(size_t *len)
 
 static tu_archive *rich_archive(void)
 {
-    tu_archive *a = new_archive();
+    tu_archive *a = tu_archive_new();
     /* Thread 1: everything set, extras in a deliberate non-sorted order. */
-    tu_thread *t = add_thread(a, "Title with \"quotes\", \\ and \xc3\xa9", "mumsnet", "4412",
+    tu_thread *t = tu_add_thread(a, "Title with \"quotes\", \\ and \xc3\xa9", "mumsnet", "4412",
                               "https://www.mumsnet.com/talk/chat/4412-a?x=1&y=2");
-    set_extra(&t->extras, "zebra", "last letter");
-    set_extra(&t->extras, "apple", "first letter");
-    set_extra(&t->extras, "mid", "");
-    tu_post *p = add_post(t, "1", "Ann", at(1622838839, 60), body_blank, NULL);
-    set_extra(&p->extras, "z", "1");
-    set_extra(&p->extras, "a", "2");
-    add_post(t, "2", "", at(1552224900, -330), body_spaces, "1");
-    add_post(t, "3", "Bob \xf0\x9f\x90\x9d", at(1612474439, 0), body_quotes, "2");
-    add_post(t, "4", "Cat", NO_DATE, body_controls, NULL);
-    add_post(t, "5", "Dan", at(1609439400, 330), body_emoji, "1");
-    add_post(t, "6", "\xd7\x93\xd7\x9f", at(946684800, -60), body_rtl, NULL);
-    add_post(t, "7", "Eve", at(946684800, 0), body_seps, NULL);
-    add_post(t, "8", "Fay", NO_DATE, "", NULL);
+    tu_set_extra(&t->extras, "zebra", "last letter");
+    tu_set_extra(&t->extras, "apple", "first letter");
+    tu_set_extra(&t->extras, "mid", "");
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(1622838839, 60), body_blank, NULL);
+    tu_set_extra(&p->extras, "z", "1");
+    tu_set_extra(&p->extras, "a", "2");
+    tu_add_post(t, "2", "", tu_at(1552224900, -330), body_spaces, "1");
+    tu_add_post(t, "3", "Bob \xf0\x9f\x90\x9d", tu_at(1612474439, 0), body_quotes, "2");
+    tu_add_post(t, "4", "Cat", NO_DATE, body_controls, NULL);
+    tu_add_post(t, "5", "Dan", tu_at(1609439400, 330), body_emoji, "1");
+    tu_add_post(t, "6", "\xd7\x93\xd7\x9f", tu_at(946684800, -60), body_rtl, NULL);
+    tu_add_post(t, "7", "Eve", tu_at(946684800, 0), body_seps, NULL);
+    tu_add_post(t, "8", "Fay", NO_DATE, "", NULL);
     size_t big_len;
     char *big = big_body(&big_len);
-    add_post_n(t, "9", "Gus", at(946684800, 0), big, big_len, "8");
+    tu_add_post_n(t, "9", "Gus", tu_at(946684800, 0), big, big_len, "8");
     free(big);
     /* Thread 2: no id, no url, no posts. */
-    add_thread(a, "", "mbox", NULL, NULL);
+    tu_add_thread(a, "", "mbox", NULL, NULL);
     /* Thread 3: url only, one post. */
-    t = add_thread(a, "Third", "whatsapp", NULL, "https://example.org/3");
-    add_post(t, "m-1", "Hal", at(1622838839, 60), "last", NULL);
+    t = tu_add_thread(a, "Third", "whatsapp", NULL, "https://example.org/3");
+    tu_add_post(t, "m-1", "Hal", tu_at(1622838839, 60), "last", NULL);
     return a;
 }
 
@@ -495,9 +428,9 @@ END_TEST
 
 START_TEST(test_invalid_utf8_refused)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "ok", "mumsnet", NULL, NULL);
-    add_post(t, "7", "Ann", NO_DATE, "fine, then a stray \xff byte", NULL);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "ok", "mumsnet", NULL, NULL);
+    tu_add_post(t, "7", "Ann", NO_DATE, "fine, then a stray \xff byte", NULL);
     tc_buf out = {0};
     tc_error err;
     int rc = tu_write(&threadconv_plugin, a, NULL, 0, &out, &err);
@@ -514,9 +447,9 @@ END_TEST
 
 START_TEST(test_reserved_extra_refused)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "ok", "mumsnet", NULL, NULL);
-    tu_post *p = add_post(t, "1", "Ann", NO_DATE, "body", NULL);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "ok", "mumsnet", NULL, NULL);
+    tu_post *p = tu_add_post(t, "1", "Ann", NO_DATE, "body", NULL);
     /* tc_fields_set refuses reserved keys, so fill the list by hand the way
      * a careless reader might. */
     static tc_field bad[] = {{"body", "again"}};

@@ -23,64 +23,6 @@ extern const tc_plugin threadconv_plugin;
 
 static const tc_date NO_DATE = {0};
 
-static tc_date at(int64_t utc, int32_t offset_min)
-{
-    tc_date d = {.utc = utc, .offset_min = offset_min, .present = true};
-    return d;
-}
-
-static char *dup_or_null(const char *s)
-{
-    char *p = s ? strdup(s) : NULL;
-    if (s)
-        ck_assert_ptr_nonnull(p);
-    return p;
-}
-
-static tu_archive *new_archive(void)
-{
-    tu_archive *a = calloc(1, sizeof *a);
-    ck_assert_ptr_nonnull(a);
-    a->warnings = dup_or_null("");
-    return a;
-}
-
-/* The returned pointer is valid until the next add_thread on a. */
-static tu_thread *add_thread(tu_archive *a, const char *title, const char *source,
-                             const char *id, const char *url)
-{
-    a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
-    ck_assert_ptr_nonnull(a->threads);
-    tu_thread *t = &a->threads[a->n_threads++];
-    memset(t, 0, sizeof *t);
-    t->title = dup_or_null(title);
-    t->source = dup_or_null(source);
-    t->id = dup_or_null(id);
-    t->url = dup_or_null(url);
-    return t;
-}
-
-static tu_post *add_post(tu_thread *t, const char *id, const char *author, tc_date date,
-                         const char *body, const char *parent)
-{
-    t->posts = realloc(t->posts, (t->n_posts + 1) * sizeof *t->posts);
-    ck_assert_ptr_nonnull(t->posts);
-    tu_post *p = &t->posts[t->n_posts++];
-    memset(p, 0, sizeof *p);
-    p->id = dup_or_null(id);
-    p->author = dup_or_null(author);
-    p->date = date;
-    p->body = dup_or_null(body);
-    p->body_len = strlen(body);
-    p->parent_id = dup_or_null(parent);
-    return p;
-}
-
-static void set_extra(tc_fields *f, const char *key, const char *value)
-{
-    ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
-}
-
 static char *write_jsonl(const tu_archive *a, size_t *len)
 {
     tc_buf out = {0};
@@ -178,13 +120,13 @@ START_TEST(test_small_exact)
         "\"id\":\"2\",\"author\":\"Bob\",\"date\":null,\"body\":\"a\\\\b\",\"parent\":\"1\"}\n"
         "{\"thread\":{\"id\":2,\"title\":\"Empty\",\"source\":\"mbox\","
         "\"url\":\"https://example.org/t/2\"}}\n";
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "Hello", "mumsnet", "t1", NULL);
-    set_extra(&t->extras, "board", "Chat");
-    tu_post *p = add_post(t, "1", "Ann", at(1612474439, 0), "Hi\n\"there\"", NULL);
-    set_extra(&p->extras, "number", "1");
-    add_post(t, "2", "Bob", NO_DATE, "a\\b", "1");
-    add_thread(a, "Empty", "mbox", NULL, "https://example.org/t/2");
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "Hello", "mumsnet", "t1", NULL);
+    tu_set_extra(&t->extras, "board", "Chat");
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(1612474439, 0), "Hi\n\"there\"", NULL);
+    tu_set_extra(&p->extras, "number", "1");
+    tu_add_post(t, "2", "Bob", NO_DATE, "a\\b", "1");
+    tu_add_thread(a, "Empty", "mbox", NULL, "https://example.org/t/2");
     char *out = write_jsonl(a, NULL);
     ck_assert_str_eq(out, expect);
     free(out);
@@ -194,7 +136,7 @@ END_TEST
 
 START_TEST(test_empty_archive)
 {
-    tu_archive *a = new_archive();
+    tu_archive *a = tu_archive_new();
     size_t len;
     char *out = write_jsonl(a, &len);
     ck_assert_uint_eq(len, 0);
@@ -213,23 +155,23 @@ static const char body_rtl[] = "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xd9\x85\xd8\xb
 
 START_TEST(test_rich_lines)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "Title \"q\" \\ \xc3\xa9", "mumsnet", "4412",
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "Title \"q\" \\ \xc3\xa9", "mumsnet", "4412",
                               "https://example.org/4412?a=1&b=2");
-    set_extra(&t->extras, "zebra", "z");
-    set_extra(&t->extras, "apple", "a\tb");
-    tu_post *p = add_post(t, "1", "Ann", at(1622838839, 60), body_blank, NULL);
-    set_extra(&p->extras, "z", "1");
-    set_extra(&p->extras, "a", "2");
-    add_post(t, "2", "", at(1552224900, -330), body_spaces, "1");
-    add_post(t, "3", "Bob", at(1612474439, 0), body_quotes, "2");
-    add_post(t, "4", "Cat", NO_DATE, body_controls, NULL);
-    add_post(t, "5", "Dan", at(1609439400, 330), body_emoji, "1");
-    add_post(t, "6", "\xd7\x93\xd7\x9f", at(946684800, -60), body_rtl, NULL);
-    add_post(t, "7", "Eve", NO_DATE, "", NULL);
-    add_thread(a, "", "mbox", NULL, NULL);
-    t = add_thread(a, "Third", "whatsapp", NULL, "https://example.org/3");
-    add_post(t, "m-1", "Hal", at(1622838839, 60), "last", NULL);
+    tu_set_extra(&t->extras, "zebra", "z");
+    tu_set_extra(&t->extras, "apple", "a\tb");
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(1622838839, 60), body_blank, NULL);
+    tu_set_extra(&p->extras, "z", "1");
+    tu_set_extra(&p->extras, "a", "2");
+    tu_add_post(t, "2", "", tu_at(1552224900, -330), body_spaces, "1");
+    tu_add_post(t, "3", "Bob", tu_at(1612474439, 0), body_quotes, "2");
+    tu_add_post(t, "4", "Cat", NO_DATE, body_controls, NULL);
+    tu_add_post(t, "5", "Dan", tu_at(1609439400, 330), body_emoji, "1");
+    tu_add_post(t, "6", "\xd7\x93\xd7\x9f", tu_at(946684800, -60), body_rtl, NULL);
+    tu_add_post(t, "7", "Eve", NO_DATE, "", NULL);
+    tu_add_thread(a, "", "mbox", NULL, NULL);
+    t = tu_add_thread(a, "Third", "whatsapp", NULL, "https://example.org/3");
+    tu_add_post(t, "m-1", "Hal", tu_at(1622838839, 60), "last", NULL);
 
     size_t len;
     char *out = write_jsonl(a, &len);
@@ -324,14 +266,14 @@ START_TEST(test_thread_ids)
 {
     /* Own id (a string) when there is one, else the 1-based position in the
      * output as a number: "" below. */
-    tu_archive *a = new_archive();
-    add_post(add_thread(a, "A", "x", "abc", NULL), "1", "a", NO_DATE, "a", NULL);
-    add_post(add_thread(a, "B", "x", NULL, NULL), "1", "b", NO_DATE, "b", NULL);
-    add_thread(a, "C", "x", NULL, NULL);
-    tu_thread *t = add_thread(a, "D", "x", "7", NULL);
-    add_post(t, "1", "d", NO_DATE, "d1", NULL);
-    add_post(t, "2", "d", NO_DATE, "d2", "1");
-    add_post(add_thread(a, "E", "x", NULL, NULL), "1", "e", NO_DATE, "e", NULL);
+    tu_archive *a = tu_archive_new();
+    tu_add_post(tu_add_thread(a, "A", "x", "abc", NULL), "1", "a", NO_DATE, "a", NULL);
+    tu_add_post(tu_add_thread(a, "B", "x", NULL, NULL), "1", "b", NO_DATE, "b", NULL);
+    tu_add_thread(a, "C", "x", NULL, NULL);
+    tu_thread *t = tu_add_thread(a, "D", "x", "7", NULL);
+    tu_add_post(t, "1", "d", NO_DATE, "d1", NULL);
+    tu_add_post(t, "2", "d", NO_DATE, "d2", "1");
+    tu_add_post(tu_add_thread(a, "E", "x", NULL, NULL), "1", "e", NO_DATE, "e", NULL);
     size_t len;
     char *out = write_jsonl(a, &len);
     json_t *lines = parse_lines(out, len);
@@ -358,8 +300,8 @@ END_TEST
 
 START_TEST(test_invalid_utf8_title_refused)
 {
-    tu_archive *a = new_archive();
-    add_thread(a, "bad \xc3\x28 title", "x", NULL, NULL);
+    tu_archive *a = tu_archive_new();
+    tu_add_thread(a, "bad \xc3\x28 title", "x", NULL, NULL);
     tc_buf out = {0};
     tc_error err;
     int rc = tu_write(&threadconv_plugin, a, NULL, 0, &out, &err);
@@ -373,8 +315,8 @@ END_TEST
 
 START_TEST(test_reserved_extra_refused)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "ok", "x", NULL, NULL);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "ok", "x", NULL, NULL);
     static tc_field bad[] = {{"thread", "again"}};
     t->extras.items = bad;
     t->extras.count = 1;

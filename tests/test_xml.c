@@ -36,72 +36,6 @@ extern const tc_plugin threadconv_plugin;
 /* Building archives by hand                                           */
 /* ------------------------------------------------------------------ */
 
-static char *dup_or_null(const char *s)
-{
-    char *p = s ? strdup(s) : NULL;
-    if (s)
-        ck_assert_ptr_nonnull(p);
-    return p;
-}
-
-static tc_date at(int64_t utc, int32_t offset_min)
-{
-    tc_date d = {.utc = utc, .offset_min = offset_min, .present = true};
-    return d;
-}
-
-static tu_archive *new_archive(void)
-{
-    tu_archive *a = calloc(1, sizeof *a);
-    ck_assert_ptr_nonnull(a);
-    a->warnings = dup_or_null("");
-    return a;
-}
-
-static tu_thread *add_thread(tu_archive *a, const char *title, const char *source,
-                             const char *id, const char *url)
-{
-    a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
-    ck_assert_ptr_nonnull(a->threads);
-    tu_thread *t = &a->threads[a->n_threads++];
-    memset(t, 0, sizeof *t);
-    t->title = dup_or_null(title);
-    t->source = dup_or_null(source);
-    t->id = dup_or_null(id);
-    t->url = dup_or_null(url);
-    return t;
-}
-
-static tu_post *add_post_n(tu_thread *t, const char *id, const char *author, tc_date date,
-                           const char *body, size_t body_len, const char *parent)
-{
-    t->posts = realloc(t->posts, (t->n_posts + 1) * sizeof *t->posts);
-    ck_assert_ptr_nonnull(t->posts);
-    tu_post *p = &t->posts[t->n_posts++];
-    memset(p, 0, sizeof *p);
-    p->id = dup_or_null(id);
-    p->author = dup_or_null(author);
-    p->date = date;
-    p->body = malloc(body_len + 1);
-    ck_assert_ptr_nonnull(p->body);
-    memcpy(p->body, body, body_len);
-    p->body[body_len] = '\0';
-    p->body_len = body_len;
-    p->parent_id = dup_or_null(parent);
-    return p;
-}
-
-static tu_post *add_post(tu_thread *t, const char *id, const char *author, tc_date date,
-                         const char *body, const char *parent)
-{
-    return add_post_n(t, id, author, date, body, strlen(body), parent);
-}
-
-static void set_extra(tc_fields *f, const char *key, const char *value)
-{
-    ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
-}
-
 /* ------------------------------------------------------------------ */
 /* Writing, validating, reading back                                   */
 /* ------------------------------------------------------------------ */
@@ -308,17 +242,17 @@ static void unload(void)
 
 static tu_archive *sample(void)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "Hello & <welcome>", "mbox", "t1", "https://example.org/t?a=1&b=2");
-    set_extra(&t->extras, "board", "Chat");
-    set_extra(&t->extras, "X-Mailer", "Mutt \"1.5\" <x>");
-    tu_post *p = add_post(t, "1", "Ann", at(1612474439, 0), "Hi\n\"there\"", NULL);
-    set_extra(&p->extras, "number", "1");
-    add_post(t, "2", "Bob", (tc_date){0}, "a\\b", "1");
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "Hello & <welcome>", "mbox", "t1", "https://example.org/t?a=1&b=2");
+    tu_set_extra(&t->extras, "board", "Chat");
+    tu_set_extra(&t->extras, "X-Mailer", "Mutt \"1.5\" <x>");
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(1612474439, 0), "Hi\n\"there\"", NULL);
+    tu_set_extra(&p->extras, "number", "1");
+    tu_add_post(t, "2", "Bob", (tc_date){0}, "a\\b", "1");
     /* 2021-06-04T21:33:59+01:00 and a negative half-hour offset */
-    add_post(t, "3", "", at(1622838839, 60), "", "1");
-    add_post(t, "4", "Cy", at(1622838839, -570), "  spaced  \n\n", NULL);
-    add_thread(a, "", "mumsnet", NULL, NULL);
+    tu_add_post(t, "3", "", tu_at(1622838839, 60), "", "1");
+    tu_add_post(t, "4", "Cy", tu_at(1622838839, -570), "  spaced  \n\n", NULL);
+    tu_add_thread(a, "", "mumsnet", NULL, NULL);
     return a;
 }
 
@@ -377,10 +311,10 @@ END_TEST
 
 START_TEST(writes_pretty_document)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "T", "mumsnet", NULL, NULL);
-    set_extra(&t->extras, "mumsnet.layout", "classic");
-    add_post(t, "1", "Ann", at(1612474439, 0), "line one\n  line two\n", NULL);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_set_extra(&t->extras, "mumsnet.layout", "classic");
+    tu_add_post(t, "1", "Ann", tu_at(1612474439, 0), "line one\n  line two\n", NULL);
     size_t len;
     char *doc = write_xml(a, true, &len);
     ck_assert_str_eq(doc,
@@ -406,7 +340,7 @@ END_TEST
 
 START_TEST(writes_empty_archive)
 {
-    tu_archive *a = new_archive();
+    tu_archive *a = tu_archive_new();
     size_t len;
     char *doc = write_xml(a, false, &len);
     ck_assert_str_eq(doc, HEAD "</archive>\n");
@@ -441,16 +375,16 @@ START_TEST(hostile_text_round_trips)
     }
     tc_buf_printf(&s, " nonchars \xEF\xBF\xBE\xEF\xBF\xBF \xEF\xBF\xBD \xF4\x8F\xBF\xBF end\r");
 
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, s.data, s.data, s.data, s.data);
-    set_extra(&t->extras, "k\t\n\r \"&<>'\xC3\xA9", s.data);
-    tu_post *p = add_post(t, s.data, s.data, at(0, 0), s.data, s.data);
-    set_extra(&p->extras, "v", s.data);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, s.data, s.data, s.data, s.data);
+    tu_set_extra(&t->extras, "k\t\n\r \"&<>'\xC3\xA9", s.data);
+    tu_post *p = tu_add_post(t, s.data, s.data, tu_at(0, 0), s.data, s.data);
+    tu_set_extra(&p->extras, "v", s.data);
     /* the body also holds a NUL */
     tc_buf body = {0};
     tc_buf_append(&body, "\0nul\0", 5);
     tc_buf_append(&body, s.data, s.len);
-    add_post_n(t, "2", "x", at(0, 0), body.data, body.len, NULL);
+    tu_add_post_n(t, "2", "x", tu_at(0, 0), body.data, body.len, NULL);
 
     size_t len;
     char *doc = write_xml(a, false, &len);
@@ -482,10 +416,10 @@ START_TEST(long_body_round_trips)
     static const char piece[] = "abc\xE2\x82\xAC<\xF0\x9F\x98\x80\n"; /* 12 bytes: a b c € < 😀 \n */
     for (size_t i = 0; i < n; i += 12)
         memcpy(body + i, piece, 12);
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "long", "mumsnet", NULL, NULL);
-    add_post_n(t, "1", "Ann", at(0, 0), body, n, NULL);
-    add_post(t, "2", "Bob", at(0, 0), "short", NULL);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "long", "mumsnet", NULL, NULL);
+    tu_add_post_n(t, "1", "Ann", tu_at(0, 0), body, n, NULL);
+    tu_add_post(t, "2", "Bob", tu_at(0, 0), "short", NULL);
     size_t len;
     char *doc = write_xml(a, false, &len);
     size_t comments = 0;
@@ -505,26 +439,26 @@ END_TEST
 
 START_TEST(writer_refuses_what_xml_cannot_hold)
 {
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "T", "mumsnet", NULL, NULL);
-    add_post(t, "1", "Ann", at(0, 0), "ok", NULL);
-    add_post(t, "7", "Bob", at(0, 0), "bad \xC3 byte", NULL);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_add_post(t, "1", "Ann", tu_at(0, 0), "ok", NULL);
+    tu_add_post(t, "7", "Bob", tu_at(0, 0), "bad \xC3 byte", NULL);
     write_fails(a, TC_ERR_DATA,
                 "thread 1, post 2 (id \"7\"): <body> is not valid UTF-8 (byte offset 4); "
                 "XML text must be UTF-8");
     tu_archive_free(a);
 
-    a = new_archive();
-    t = add_thread(a, "bad \xED\xA0\x80 surrogate", "mumsnet", NULL, NULL);
+    a = tu_archive_new();
+    t = tu_add_thread(a, "bad \xED\xA0\x80 surrogate", "mumsnet", NULL, NULL);
     write_fails(a, TC_ERR_DATA,
                 "thread 1: <title> is not valid UTF-8 (byte offset 4); XML text must be UTF-8");
     tu_archive_free(a);
 
-    a = new_archive();
-    t = add_thread(a, "T", "mumsnet", NULL, NULL);
-    tu_post *p = add_post(t, "1", "Ann", at(0, 0), "ok", NULL);
-    set_extra(&p->extras, "fine", "x");
-    set_extra(&p->extras, "bell\x07", "x");
+    a = tu_archive_new();
+    t = tu_add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(0, 0), "ok", NULL);
+    tu_set_extra(&p->extras, "fine", "x");
+    tu_set_extra(&p->extras, "bell\x07", "x");
     write_fails(a, TC_ERR_DATA,
                 "thread 1, post 1 (id \"1\"): the key of extra field 2 has a character an XML "
                 "attribute cannot hold (byte offset 4; expected UTF-8 without control characters "
@@ -843,9 +777,9 @@ START_TEST(limits)
 {
     /* a post's text over the max-post limit; the limit is 64 MiB, so use
      * many extra fields, which count against it together */
-    tu_archive *a = new_archive();
-    tu_thread *t = add_thread(a, "T", "mumsnet", NULL, NULL);
-    tu_post *p = add_post(t, "1", "Ann", at(0, 0), "", NULL);
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(0, 0), "", NULL);
     char *big = malloc(9 * 1000 * 1000 + 1);
     ck_assert_ptr_nonnull(big);
     memset(big, 'x', 9 * 1000 * 1000);
@@ -853,7 +787,7 @@ START_TEST(limits)
     for (int i = 0; i < 8; i++) {
         char key[16];
         snprintf(key, sizeof key, "k%d", i);
-        set_extra(&p->extras, key, big);
+        tu_set_extra(&p->extras, key, big);
     }
     size_t len;
     char *doc = write_xml(a, false, &len);

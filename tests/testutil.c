@@ -223,3 +223,69 @@ const char *tu_iso(tc_date date, char out[TC_ISO_DATE_SIZE])
     tc_date_format_iso(date, out);
     return out;
 }
+
+tc_date tu_at(int64_t utc, int32_t offset_min)
+{
+    tc_date d = {.utc = utc, .offset_min = offset_min, .present = true};
+    return d;
+}
+
+static char *must_dup(const char *s)
+{
+    char *p = dup_or_null(s);
+    if (s)
+        ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+tu_archive *tu_archive_new(void)
+{
+    tu_archive *a = calloc(1, sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    a->warnings = must_dup("");
+    return a;
+}
+
+tu_thread *tu_add_thread(tu_archive *a, const char *title, const char *source,
+                         const char *id, const char *url)
+{
+    a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
+    ck_assert_ptr_nonnull(a->threads);
+    tu_thread *t = &a->threads[a->n_threads++];
+    memset(t, 0, sizeof *t);
+    t->title = must_dup(title);
+    t->source = must_dup(source);
+    t->id = must_dup(id);
+    t->url = must_dup(url);
+    return t;
+}
+
+tu_post *tu_add_post_n(tu_thread *t, const char *id, const char *author, tc_date date,
+                       const char *body, size_t body_len, const char *parent)
+{
+    t->posts = realloc(t->posts, (t->n_posts + 1) * sizeof *t->posts);
+    ck_assert_ptr_nonnull(t->posts);
+    tu_post *p = &t->posts[t->n_posts++];
+    memset(p, 0, sizeof *p);
+    p->id = must_dup(id);
+    p->author = must_dup(author);
+    p->date = date;
+    p->body = malloc(body_len + 1);
+    ck_assert_ptr_nonnull(p->body);
+    memcpy(p->body, body, body_len);
+    p->body[body_len] = '\0';
+    p->body_len = body_len;
+    p->parent_id = must_dup(parent);
+    return p;
+}
+
+tu_post *tu_add_post(tu_thread *t, const char *id, const char *author, tc_date date,
+                     const char *body, const char *parent)
+{
+    return tu_add_post_n(t, id, author, date, body, strlen(body), parent);
+}
+
+void tu_set_extra(tc_fields *f, const char *key, const char *value)
+{
+    ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
+}

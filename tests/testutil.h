@@ -66,6 +66,18 @@ int tu_write(const tc_plugin *writer, const tu_archive *archive,
              const tc_option_value *options, size_t n_options, tc_buf *out,
              tc_error *err);
 
+/* Building archives by hand (every string copied; the test fails on ENOMEM). */
+tc_date tu_at(int64_t utc, int32_t offset_min);        /* a present date */
+tu_archive *tu_archive_new(void);                       /* free with tu_archive_free */
+/* The returned pointer is valid until the next tu_add_thread on a. */
+tu_thread *tu_add_thread(tu_archive *a, const char *title, const char *source,
+                         const char *id, const char *url);
+tu_post *tu_add_post_n(tu_thread *t, const char *id, const char *author, tc_date date,
+                       const char *body, size_t body_len, const char *parent);
+tu_post *tu_add_post(tu_thread *t, const char *id, const char *author, tc_date date,
+                     const char *body, const char *parent);
+void tu_set_extra(tc_fields *f, const char *key, const char *value);
+
 /* ISO 8601 form of a date ("" for no date) in a static buffer per call site. */
 const char *tu_iso(tc_date date, char out[TC_ISO_DATE_SIZE]);
 
