@@ -993,10 +993,10 @@ START_TEST(junk_and_errors)
                                   "(line 4) skipped\n");
     tu_archive_free(a);
 
+    /* An empty file is an empty mailbox, as mail clients see it. */
     a = read_str("");
-    ck_assert_int_eq(a->rc, TC_ERR_DATA);
-    ck_assert_str_eq(a->err.text, "empty input: expected a From_ line like "
-                                  "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
+    reader_ok(a);
+    ck_assert_uint_eq(a->n_threads, 0);
     tu_archive_free(a);
     a = read_str("\nnot mail\nFrom time to time\n");
     ck_assert_int_eq(a->rc, TC_ERR_DATA);

@@ -534,11 +534,11 @@ static int pass1(tc_stream *in, mb_reader *st)
     tc_buf_free(&sc.hdr);
     if (rc != TC_OK)
         return rc;
-    if (st->n_msgs == 0)
-        return tc_stream_error(in, TC_ERR_DATA, junk ? junk_line : 0, 0,
-                               "%s: expected a From_ line like "
-                               "\"From sender@example.org Thu Feb  4 21:33:59 2021\"",
-                               junk ? "no From_ line found" : "empty input");
+    /* An empty file is an empty mailbox (mail clients agree): no threads. */
+    if (st->n_msgs == 0 && junk)
+        return tc_stream_error(in, TC_ERR_DATA, junk_line, 0,
+                               "no From_ line found: expected a From_ line like "
+                               "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
     if (junk)
         tc_stream_warn(in, junk_line, 0,
                        "%llu line%s of text before the first From_ line (line %llu) skipped",
