@@ -60,13 +60,7 @@ bool mb_format_rfc5322(tc_date d, char out[40])
     tc_date_to_fields(d, &y, &mo, &da, &h, &mi, &s);
     if (y < 1900 || y > 9999)
         return false;
-    int off = d.offset_min;
-    char sign = off < 0 ? '-' : '+';
-    if (off < 0)
-        off = -off;
-    snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d",
-             wday_names[tc_weekday(y, mo, da)], da, mon_names[mo - 1], (int)y, h, mi, s, sign,
-             off / 60, off % 60);
+    tc_date_format_rfc5322(d, out); /* TC_RFC5322_DATE_SIZE is 40 */
     return true;
 }
 
