@@ -1,9 +1,15 @@
 /* batch.c - the CLI's batch mode (--output-dir DIR -j N): one output file
  * per input, N conversions at a time.
  *
- * Each conversion runs in its own process: a crash or a leak in one cannot
- * touch the others, and the library needs no locking.  The registry is
- * loaded once before forking, so children start converting at once. */
+ * Conversions run in N worker processes, which take the next input from a
+ * counter in shared memory and leave each input's exit status there: the
+ * library needs no locking, a crash loses only the input being converted
+ * (the worker is replaced), and a process is not started for every file --
+ * a fork costs far more than converting a small thread.  A worker exits
+ * after WORKER_FILES inputs and is replaced, so a leak cannot grow without
+ * bound.  The plugins are loaded once before forking, so workers start
+ * converting at once. */
+#define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -12,13 +18,28 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#define WORKER_FILES 256
+
+/* Shared between the parent and the workers (an anonymous shared mapping). */
+typedef struct pool {
+    atomic_size_t next;       /* the next input to take */
+    atomic_size_t done;       /* inputs finished, for the progress line */
+    atomic_ullong bytes;      /* their size in bytes, for the progress line */
+    atomic_size_t *current;   /* per worker: the input it converts, or SIZE_MAX */
+    atomic_int *status;       /* per input: its exit status, -1 until finished */
+} pool;
 
 /* DIR/NAME.EXT for input path: the input's base name without its last
  * extension ("thread.txt" -> "thread.json"); "-" is refused earlier. */
@@ -46,6 +67,52 @@ static void show_progress(size_t done, size_t total, double bytes, double start)
     fprintf(stderr, "\rthreadconv: %zu/%zu files, %.1f MB/s ", done, total,
             secs > 0 ? bytes / 1e6 / secs : 0.0);
     fflush(stderr);
+}
+
+/* Exit status of a conversion, as the CLI gives it. */
+static int exit_status(int code)
+{
+    return code == TC_OK ? 0 : code == TC_ERR_USAGE ? 2 : code == TC_ERR_PLUGIN ? 3
+           : code == TC_ERR_OUTPUT ? 4 : 1;
+}
+
+/* Fork a worker in slot k: it converts inputs until none are left or it
+ * has done WORKER_FILES.  Returns its pid, or -1 (with a message). */
+static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch,
+                          char **outputs, pool *sh, size_t k, size_t n)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "threadconv: cannot start a conversion: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid > 0)
+        return pid;
+    for (int done = 0; done < WORKER_FILES; done++) {
+        size_t i = atomic_fetch_add(&sh->next, 1);
+        if (i >= n)
+            break;
+        atomic_store(&sh->current[k], i);
+        tc_convert_spec one = *spec;
+        one.inputs = &spec->inputs[i];
+        one.n_inputs = 1;
+        one.output = outputs[i];
+        tc_error err;
+        int c = tc_convert(reg, &one, &err);
+        if (c != TC_OK) {
+            char line[sizeof err.text + sizeof err.source + 64];
+            fprintf(stderr, "%sthreadconv: %s\n", batch->progress ? "\n" : "",
+                    tc_error_format(&err, line, sizeof line));
+        }
+        fflush(NULL);
+        struct stat st;
+        if (stat(spec->inputs[i], &st) == 0)
+            atomic_fetch_add(&sh->bytes, (unsigned long long)st.st_size);
+        atomic_store(&sh->status[i], exit_status(c));
+        atomic_store(&sh->current[k], SIZE_MAX);
+        atomic_fetch_add(&sh->done, 1);
+    }
+    _exit(0);
 }
 
 int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch)
@@ -98,60 +165,94 @@ int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *
     if (rc != 0)
         goto done;
 
-    /* Every plugin a child may need is loaded before forking. */
-    tc_registry_load_all(reg, spec->warn, spec->warn_user);
+    /* What the workers need is loaded before forking: the writer (found
+     * above) and the reader, or every plugin when inputs are probed. */
+    if (spec->reader == NULL || tc_registry_find(reg, spec->reader, &err) == NULL)
+        tc_registry_load_all(reg, spec->warn, spec->warn_user);
+    size_t jobs = batch->jobs < n ? batch->jobs : n;
+    size_t map_size = sizeof(pool) + jobs * sizeof(atomic_size_t) + n * sizeof(atomic_int);
+    void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED) {
+        fprintf(stderr, "threadconv: cannot share memory with the workers: %s\n", strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    pool *sh = map;
+    sh->current = (atomic_size_t *)(sh + 1);
+    sh->status = (atomic_int *)(sh->current + jobs);
+    atomic_init(&sh->next, 0);
+    atomic_init(&sh->done, 0);
+    atomic_init(&sh->bytes, 0);
+    for (size_t k = 0; k < jobs; k++)
+        atomic_init(&sh->current[k], SIZE_MAX);
+    for (size_t i = 0; i < n; i++)
+        atomic_init(&sh->status[i], -1);
+
     fflush(NULL);
-    double start = now(), bytes = 0;
-    size_t next = 0, running = 0, finished = 0, failed = 0;
-    while (finished < n) {
-        while (running < batch->jobs && next < n) {
-            pid_t pid = fork();
-            if (pid < 0) {
-                fprintf(stderr, "threadconv: cannot start a conversion: %s\n", strerror(errno));
-                if (running == 0) {
-                    rc = 1;
-                    goto done;
-                }
-                break;
-            }
-            if (pid == 0) {
-                tc_convert_spec one = *spec;
-                one.inputs = &spec->inputs[next];
-                one.n_inputs = 1;
-                one.output = outputs[next];
-                int c = tc_convert(reg, &one, &err);
-                if (c != TC_OK) {
-                    char line[sizeof err.text + sizeof err.source + 64];
-                    fprintf(stderr, "%sthreadconv: %s\n", batch->progress ? "\n" : "",
-                            tc_error_format(&err, line, sizeof line));
-                }
-                fflush(NULL);
-                _exit(c == TC_OK ? 0 : c == TC_ERR_USAGE ? 2 : c == TC_ERR_PLUGIN ? 3
-                                   : c == TC_ERR_OUTPUT ? 4 : 1);
-            }
-            pids[next++] = pid;
-            running++;
-        }
+    double start = now();
+    size_t running = 0, shown = 0;
+    for (size_t k = 0; k < jobs; k++) {
+        pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
+        if (pids[k] < 0)
+            break;
+        running++;
+    }
+    if (running == 0) {
+        rc = 1;
+        goto unmap;
+    }
+    while (running > 0) {
         int ws;
-        pid_t pid = wait(&ws);
+        pid_t pid;
+        if (batch->progress) {
+            size_t d = atomic_load(&sh->done);
+            if (d != shown) {
+                show_progress(d, n, (double)atomic_load(&sh->bytes), start);
+                shown = d;
+            }
+            pid = waitpid(-1, &ws, WNOHANG);
+            if (pid == 0) {
+                struct timespec tick = {0, 100000000L};
+                nanosleep(&tick, NULL);
+                continue;
+            }
+        } else {
+            pid = wait(&ws);
+        }
         if (pid < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
-        for (size_t i = 0; i < next; i++) {
-            if (pids[i] != pid)
-                continue;
-            status[i] = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-            pids[i] = 0;
-            running--;
-            finished++;
-            failed += status[i] != 0;
-            if (stat(spec->inputs[i], &st) == 0)
-                bytes += (double)st.st_size;
-            if (batch->progress)
-                show_progress(finished, n, bytes, start);
+        size_t k = 0;
+        while (k < jobs && pids[k] != pid)
+            k++;
+        if (k == jobs)
+            continue;
+        running--;
+        pids[k] = 0;
+        /* A worker that died converting an input: that input failed. */
+        size_t i = atomic_load(&sh->current[k]);
+        if (i < n && atomic_load(&sh->status[i]) < 0) {
+            atomic_store(&sh->status[i], WIFEXITED(ws) ? (WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1)
+                                                       : 128 + WTERMSIG(ws));
+            atomic_fetch_add(&sh->done, 1);
         }
+        atomic_store(&sh->current[k], SIZE_MAX);
+        if (atomic_load(&sh->next) < n) {
+            pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
+            if (pids[k] > 0)
+                running++;
+        }
+    }
+    if (batch->progress)
+        show_progress(atomic_load(&sh->done), n, (double)atomic_load(&sh->bytes), start);
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        status[i] = atomic_load(&sh->status[i]);
+        if (status[i] < 0) /* never converted: every worker failed to start */
+            status[i] = 1;
+        failed += status[i] != 0;
     }
     if (batch->progress)
         fputc('\n', stderr);
@@ -166,6 +267,8 @@ int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *
         }
         fputc('\n', stderr);
     }
+unmap:
+    munmap(map, map_size);
 done:
     for (size_t i = 0; i < n; i++)
         free(outputs[i]);

@@ -12,8 +12,8 @@ typedef struct tc_batch {
 
 /*
  * Convert each of spec->inputs into its own file in batch->output_dir, named
- * after the input with the writer's extension, batch->jobs at a time (one
- * process each).  A failure in one file does not stop the others; a summary
+ * after the input with the writer's extension, batch->jobs at a time (that
+ * many worker processes).  A failure in one file does not stop the others; a summary
  * follows.  Returns the exit status: 0 when every file converted, else the
  * status of the first input (in command-line order) that failed.
  */

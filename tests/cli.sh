@@ -211,8 +211,13 @@ tc, tmp, name = sys.argv[1], sys.argv[2], sys.argv[3]
 fifo = os.path.join(tmp, "slow.fifo")
 os.mkfifo(fifo)
 out = os.path.join(tmp, "interrupted.json")
+def default_signals():
+    # A background job (CI, make -j) starts with SIGINT ignored, and an
+    # ignored signal stays ignored across exec; give the child the default.
+    for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
 proc = subprocess.Popen([tc, "-f", "mumsnet", "-t", "json", "-o", out, fifo],
-                        stderr=subprocess.DEVNULL)
+                        stderr=subprocess.DEVNULL, preexec_fn=default_signals)
 with open(fifo, "w") as w:
     w.write("A title\n\nSomeone Thu 04-Feb-21 21:33:59\n\nhalf a thread\n")
     w.flush()

@@ -100,95 +100,60 @@ static inline void put(jw *w, const void *data, size_t len)
 /* The string escaper                                                  */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The escaper validates the string with tc_utf8_valid (fast on valid text)
+ * and then only looks for the bytes JSON escapes: below 0x20, '"' and '\\'.
+ * Runs without them are copied as they are.
+ */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Index of the first byte of s[i..len) that JSON escapes, or len. */
+static inline size_t next_escape(const unsigned char *s, size_t i, size_t len)
+{
+    const __m128i low = _mm_set1_epi8(0x1F);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    for (; len - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, low), v),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                              _mm_cmpeq_epi8(v, backslash)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits != 0)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+    for (; i < len; i++)
+        if (s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+            return i;
+    return len;
+}
+#else
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGH UINT64_C(0x8080808080808080)
 
-/*
- * True when none of the 8 bytes in x needs attention: no byte below 0x20,
- * no '"', no '\\' and no byte of 0x80 or above (those go through the UTF-8
- * automaton below).  The borrow tricks can flag a byte above a flagged one,
- * never a byte when none is flagged, so the answer for the block as a whole
- * is exact.
- */
-static inline bool block_is_plain(uint64_t x)
+/* Index of the first byte of s[i..len) that JSON escapes, or len.  Eight
+ * bytes at a time: the borrow tricks flag a byte below 0x20, '"' or '\\'
+ * (and perhaps bytes above one), never a block without one. */
+static inline size_t next_escape(const unsigned char *s, size_t i, size_t len)
 {
-    uint64_t q = x ^ (ONES * '"');
-    uint64_t b = x ^ (ONES * '\\');
-    uint64_t t = x | ((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b);
-    return (t & HIGH) == 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ONES * '"');
+        uint64_t b = x ^ (ONES * '\\');
+        uint64_t t = ((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b);
+        if ((t & HIGH) != 0)
+            break;
+    }
+    for (; i < len; i++)
+        if (s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+            return i;
+    return len;
 }
+#endif
 
-/*
- * UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF) as an automaton whose transitions for one byte are packed
- * in one 64-bit word: a state is a bit offset (a multiple of 6) and the next
- * state is the 6 bits at that offset in the byte's word.  Stepping is then a
- * shift and a mask, so a run of non-ASCII text costs a couple of cycles a
- * byte and no unpredictable branch.  Bit 63 of the word marks an ASCII byte
- * that must be escaped.
- */
-enum {
-    S_OK = 0,   /* between characters */
-    S_1 = 6,    /* one continuation byte (80..BF) to go */
-    S_2 = 12,   /* two to go */
-    S_3 = 18,   /* three to go */
-    S_E0 = 24,  /* after E0: A0..BF, then one more (no overlong forms) */
-    S_ED = 30,  /* after ED: 80..9F, then one more (no surrogates) */
-    S_F0 = 36,  /* after F0: 90..BF, then two more (no overlong forms) */
-    S_F4 = 42,  /* after F4: 80..8F, then two more (nothing above U+10FFFF) */
-    S_BAD = 48  /* not UTF-8; stays here */
-};
-
-/* The word of a byte that leads from each state (in the order above) to the
- * state given; S_BAD always leads to S_BAD. */
-#define STEP(from, to) ((uint64_t)(to) << (from))
-#define ROW(ok, s1, s2, s3, e0, ed, f0, f4)                                      \
-    (STEP(S_OK, ok) | STEP(S_1, s1) | STEP(S_2, s2) | STEP(S_3, s3) |           \
-     STEP(S_E0, e0) | STEP(S_ED, ed) | STEP(S_F0, f0) | STEP(S_F4, f4) |         \
-     STEP(S_BAD, S_BAD))
-#define ESCAPE_FLAG (UINT64_C(1) << 63)
-
-/* Bytes by what they can be. */
-#define PL ROW(S_OK, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD) /* plain ASCII */
-#define ES (PL | ESCAPE_FLAG)                        /* below 0x20, '"', '\\' */
-#define C8 ROW(S_BAD, S_OK, S_1, S_2, S_BAD, S_1, S_BAD, S_2)  /* 80..8F */
-#define C9 ROW(S_BAD, S_OK, S_1, S_2, S_BAD, S_1, S_2, S_BAD)  /* 90..9F */
-#define CA ROW(S_BAD, S_OK, S_1, S_2, S_1, S_BAD, S_2, S_BAD)  /* A0..BF */
-#define XX ROW(S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD) /* C0 C1 F5..FF */
-#define L2 ROW(S_1, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD)   /* C2..DF */
-#define L3 ROW(S_2, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD)   /* E1..EC EE EF */
-#define LE0 ROW(S_E0, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD)
-#define LED ROW(S_ED, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD)
-#define L4 ROW(S_3, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD)   /* F1..F3 */
-#define LF0 ROW(S_F0, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD)
-#define LF4 ROW(S_F4, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD, S_BAD)
-#define X16(r) r, r, r, r, r, r, r, r, r, r, r, r, r, r, r, r
-
-static const uint64_t byte_step[256] = {
-    /* 0x00 */ X16(ES),
-    /* 0x10 */ X16(ES),
-    /* 0x20 */ PL, PL, ES, PL, PL, PL, PL, PL, PL, PL, PL, PL, PL, PL, PL, PL,
-    /* 0x30 */ X16(PL),
-    /* 0x40 */ X16(PL),
-    /* 0x50 */ PL, PL, PL, PL, PL, PL, PL, PL, PL, PL, PL, PL, ES, PL, PL, PL,
-    /* 0x60 */ X16(PL),
-    /* 0x70 */ X16(PL),
-    /* 0x80 */ X16(C8),
-    /* 0x90 */ X16(C9),
-    /* 0xA0 */ X16(CA),
-    /* 0xB0 */ X16(CA),
-    /* 0xC0 */ XX, XX, L2, L2, L2, L2, L2, L2, L2, L2, L2, L2, L2, L2, L2, L2,
-    /* 0xD0 */ X16(L2),
-    /* 0xE0 */ LE0, L3, L3, L3, L3, L3, L3, L3, L3, L3, L3, L3, L3, LED, L3, L3,
-    /* 0xF0 */ LF0, L4, L4, L4, LF4, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
-};
-
-static inline unsigned utf8_step(unsigned state, uint64_t word)
-{
-    return (unsigned)(word >> state) & 63;
-}
-
-/* Write the escape of an ASCII byte marked ESCAPE_FLAG: \" \\ \b \f \n \r \t,
+/* Write the escape of an ASCII byte JSON escapes: \" \\ \b \f \n \r \t,
  * or \u00XX with upper-case hex as jansson writes it. */
 static void put_escape(jw *w, unsigned char c)
 {
@@ -208,17 +173,10 @@ static void put_escape(jw *w, unsigned char c)
     }
 }
 
-/* Report invalid UTF-8 in s[0..len), naming the first byte of the first
- * character that is not valid (as tc_utf8_valid does). */
-static void bad_utf8(jw *w, const unsigned char *s, size_t len)
+/* Report invalid UTF-8 at byte offset (the first byte of the first
+ * character that is not valid, as tc_utf8_valid names it). */
+static void bad_utf8(jw *w, size_t offset)
 {
-    unsigned state = S_OK;
-    size_t offset = 0; /* where the current character began */
-    for (size_t i = 0; i < len && state != S_BAD; i++) {
-        if (state == S_OK)
-            offset = i;
-        state = utf8_step(state, byte_step[s[i]]);
-    }
     char what[160];
     if (w->what != NULL)
         snprintf(what, sizeof what, "\"%s\"", w->what);
@@ -239,38 +197,22 @@ void jw_string(jw *w, const char *str, size_t len)
     if (w->rc != TC_OK)
         return;
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;   /* next byte to look at */
-    size_t run = 0; /* start of the bytes not yet written */
-    unsigned state = S_OK;
-    put(w, "\"", 1);
-    while (i < len) {
-        if (state == S_OK && len - i >= 8) {
-            uint64_t x;
-            memcpy(&x, s + i, 8);
-            if (block_is_plain(x)) {
-                i += 8;
-                continue;
-            }
+    /* tc_utf8_valid refuses NUL, which JSON holds as \u0000: check the
+     * text between NULs. */
+    size_t from = 0, bad;
+    while (!tc_utf8_valid(str + from, len - from, &bad, NULL)) {
+        if (s[from + bad] != '\0') {
+            bad_utf8(w, from + bad);
+            return;
         }
-        /* The next (up to) 8 bytes through the automaton, escaping as we go.
-         * An escape met inside a character has sent the automaton to S_BAD:
-         * what was written for it no longer matters, the string fails. */
-        size_t stop = len - i >= 8 ? i + 8 : len;
-        for (; i < stop; i++) {
-            uint64_t word = byte_step[s[i]];
-            state = utf8_step(state, word);
-            if (word & ESCAPE_FLAG) {
-                put(w, s + run, i - run);
-                put_escape(w, s[i]);
-                run = i + 1;
-            }
-        }
-        if (state == S_BAD)
-            break;
+        from += bad + 1;
     }
-    if (state != S_OK) {
-        bad_utf8(w, s, len);
-        return;
+    put(w, "\"", 1);
+    size_t run = 0; /* start of the bytes not yet written */
+    for (size_t i = next_escape(s, 0, len); i < len; i = next_escape(s, i + 1, len)) {
+        put(w, s + run, i - run);
+        put_escape(w, s[i]);
+        run = i + 1;
     }
     put(w, s + run, len - run);
     put(w, "\"", 1);

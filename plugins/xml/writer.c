@@ -172,66 +172,125 @@ static size_t utf8_len(const unsigned char *s, size_t left)
 }
 
 /*
+ * Index of the first byte of s[i..len) that needs a look: '<' '>' '&', a
+ * control character other than tab and LF (CR included), and 0xEF, the lead
+ * of U+FFFE and U+FFFF; or len.  The text is valid UTF-8 already, so every
+ * other byte is copied as it is.
+ */
+static inline bool needs_look(unsigned char c)
+{
+    return c == '<' || c == '>' || c == '&' || c == 0xEF || (c < 0x20 && c != '\t' && c != '\n');
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static size_t next_look(const unsigned char *s, size_t i, size_t len)
+{
+    for (; len - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+        ctl = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                               ctl);
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(ctl, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xEF))),
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('&')))));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits != 0)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+    for (; i < len; i++)
+        if (needs_look(s[i]))
+            return i;
+    return len;
+}
+#else
+static size_t next_look(const unsigned char *s, size_t i, size_t len)
+{
+    for (; i < len; i++)
+        if (needs_look(s[i]))
+            return i;
+    return len;
+}
+#endif
+
+/*
  * The text s[0..len) as the content of the open element `what`: escaped,
  * characters XML cannot hold as <ctrl/>, runs longer than XML_TEXT_RUN_MAX
- * broken by an empty comment.
+ * broken by an empty comment (at the first character boundary at or after
+ * the limit).
  */
 static void put_text(xw *x, const char *what, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
+    tc_buf_reset(&x->esc);
+    /* Valid UTF-8 first (tc_utf8_valid refuses NUL, which is a <ctrl/>
+     * here: check the text between NULs). */
+    size_t from = 0, bad;
+    while (!tc_utf8_valid(str + from, len - from, &bad, NULL)) {
+        if (s[from + bad] != '\0') {
+            char at[200];
+            where(x, at, sizeof at);
+            fail(x, TC_ERR_DATA,
+                 "%s: <%s> is not valid UTF-8 (byte offset %zu); XML text must be UTF-8", at,
+                 what, from + bad);
+            return;
+        }
+        from += bad + 1;
+    }
     size_t plain = 0; /* start of the bytes not yet copied to esc */
     size_t run = 0;   /* start of the current text run */
     size_t i = 0;
-    tc_buf_reset(&x->esc);
     while (i < len && x->rc == TC_OK) {
-        if (i - run >= XML_TEXT_RUN_MAX) {
-            esc_append(x, str + plain, i - plain);
-            plain = run = i;
-            flush_esc(x);
-            if (x->rc == TC_OK)
-                check(x, xmlTextWriterWriteComment(x->w, BAD_CAST ""));
+        size_t j = next_look(s, i, len);
+        if (len - run > XML_TEXT_RUN_MAX) {
+            size_t b = run + XML_TEXT_RUN_MAX;
+            while (b < len && (s[b] & 0xC0) == 0x80)
+                b++;
+            if (b < len && j >= b) {
+                esc_append(x, str + plain, b - plain);
+                plain = run = i = b;
+                flush_esc(x);
+                if (x->rc == TC_OK)
+                    check(x, xmlTextWriterWriteComment(x->w, BAD_CAST ""));
+                continue;
+            }
         }
-        unsigned char c = s[i];
+        if (j >= len)
+            break;
+        unsigned char c = s[j];
         const char *rep = NULL;
         size_t rep_len = 0, n = 1;
         unsigned long ctrl = 0x110000;
-        if (c < 0x80) {
-            if (c == '<')
-                rep = "&lt;", rep_len = 4;
-            else if (c == '>')
-                rep = "&gt;", rep_len = 4;
-            else if (c == '&')
-                rep = "&amp;", rep_len = 5;
-            else if (c == '\r')
-                rep = "&#13;", rep_len = 5;
-            else if (xml_needs_ctrl(c))
-                ctrl = c;
-        } else {
-            n = utf8_len(s + i, len - i);
-            if (n == 0) {
-                char at[200];
-                where(x, at, sizeof at);
-                fail(x, TC_ERR_DATA,
-                     "%s: <%s> is not valid UTF-8 (byte offset %zu); XML text must be UTF-8",
-                     at, what, i);
-                return;
-            }
-            if (n == 3 && c == 0xEF && s[i + 1] == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF))
-                ctrl = s[i + 2] == 0xBE ? 0xFFFE : 0xFFFF;
-        }
+        if (c == '<')
+            rep = "&lt;", rep_len = 4;
+        else if (c == '>')
+            rep = "&gt;", rep_len = 4;
+        else if (c == '&')
+            rep = "&amp;", rep_len = 5;
+        else if (c == '\r')
+            rep = "&#13;", rep_len = 5;
+        else if (c == 0xEF) {
+            n = 3; /* valid UTF-8: two continuation bytes follow */
+            if (s[j + 1] == 0xBF && (s[j + 2] == 0xBE || s[j + 2] == 0xBF))
+                ctrl = s[j + 2] == 0xBE ? 0xFFFE : 0xFFFF;
+        } else
+            ctrl = c;
         if (rep == NULL && ctrl > 0x10FFFF) {
-            i += n; /* plain text: copied later with its neighbours */
+            i = j + n; /* plain text: copied later with its neighbours */
             continue;
         }
-        esc_append(x, str + plain, i - plain);
+        esc_append(x, str + plain, j - plain);
         if (rep != NULL)
             esc_append(x, rep, rep_len);
         else {
             put_ctrl(x, ctrl);
-            run = i + n;
+            run = j + n;
         }
-        i += n;
-        plain = i;
+        i = plain = j + n;
         if (x->esc.len >= ESC_FLUSH)
             flush_esc(x);
     }
