@@ -11,8 +11,7 @@
 
 #include "mail.h"
 
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +20,58 @@
 static const char wday_names[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 static const char mon_names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* ------------------------------------------------------------------ */
+/* Appending                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A message is many small pieces.  Checking the room here, and calling the
+ * library only to grow, keeps each piece a memcpy: the tc_buf functions
+ * are calls across the shared library, and tc_buf_printf parses its
+ * format and measures its output on every call.  Like tc_buf_append,
+ * these keep a NUL after the data. */
+static inline int app(tc_buf *o, const void *s, size_t n)
+{
+    if (o->cap - o->len <= n && tc_buf_reserve(o, n) != TC_OK)
+        return TC_ERR_NOMEM;
+    if (n)
+        memcpy(o->data + o->len, s, n);
+    o->len += n;
+    o->data[o->len] = '\0';
+    return TC_OK;
+}
+
+static inline int app_c(tc_buf *o, char c)
+{
+    return app(o, &c, 1);
+}
+
+static inline int app_s(tc_buf *o, const char *s)
+{
+    return app(o, s, strlen(s));
+}
+
+#define APP_LIT(o, lit) app((o), lit, sizeof lit - 1)
+
+#define TRY(x)                                                                            \
+    do {                                                                                  \
+        if ((x) != TC_OK)                                                                 \
+            return TC_ERR_NOMEM;                                                          \
+    } while (0)
+
+/* v as digits lower-case hex digits at p; returns the end. */
+static char *put_hex(char *p, uint64_t v, int digits)
+{
+    for (int i = digits; i-- > 0; v >>= 4)
+        p[i] = "0123456789abcdef"[v & 15];
+    return p + digits;
+}
+
+static void put2d(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
 
 uint64_t mb_hash(uint64_t h, const void *data, size_t len)
 {
@@ -53,12 +104,20 @@ bool mb_ieq(const char *a, size_t alen, const char *b)
 /* Dates                                                               */
 /* ------------------------------------------------------------------ */
 
+/* Instants where years start, to check a year's range without working out
+ * the date's fields (the formatting does that; both run once a message). */
+#define Y1000 INT64_C(-30610224000) /* 1000-01-01T00:00:00Z */
+#define Y1900 INT64_C(-2208988800)
+#define Y10000 INT64_C(253402300800)
+#define DAY 86400
+
 bool mb_format_rfc5322(tc_date d, char out[40])
 {
-    int64_t y;
-    int mo, da, h, mi, s;
-    tc_date_to_fields(d, &y, &mo, &da, &h, &mi, &s);
-    if (y < 1900 || y > 9999)
+    /* the year where the date's offset puts it (|offset| < one day) */
+    if (d.utc < Y1900 - DAY || d.utc > Y10000 + DAY)
+        return false;
+    int64_t local = d.utc + (int64_t)d.offset_min * 60;
+    if (local < Y1900 || local >= Y10000)
         return false;
     tc_date_format_rfc5322(d, out); /* TC_RFC5322_DATE_SIZE is 40 */
     return true;
@@ -67,17 +126,30 @@ bool mb_format_rfc5322(tc_date d, char out[40])
 void mb_format_asctime(tc_date d, char out[40])
 {
     tc_date u = {0, 0, true};
-    if (d.present)
-        u.utc = d.utc;
+    if (d.present && d.utc >= Y1000 && d.utc < Y10000)
+        u.utc = d.utc; /* else the epoch: asctime has four-digit years */
     int64_t y;
     int mo, da, h, mi, s;
     tc_date_to_fields(u, &y, &mo, &da, &h, &mi, &s);
-    if (y < 1000 || y > 9999) { /* asctime has four digits; keep the shape */
-        u.utc = 0;
-        tc_date_to_fields(u, &y, &mo, &da, &h, &mi, &s);
-    }
-    snprintf(out, 40, "%s %s %2d %02d:%02d:%02d %04d", wday_names[tc_weekday(y, mo, da)],
-             mon_names[mo - 1], da, h, mi, s, (int)y);
+    int64_t days = u.utc / DAY - (u.utc % DAY < 0); /* rounded down */
+    int wday = (int)((days % 7 + 11) % 7);          /* 1970-01-01 was a Thursday */
+    /* "%s %s %2d %02d:%02d:%02d %04d" by hand: one per message */
+    memcpy(out, wday_names[wday], 3);
+    out[3] = ' ';
+    memcpy(out + 4, mon_names[mo - 1], 3);
+    out[7] = ' ';
+    out[8] = da < 10 ? ' ' : (char)('0' + da / 10);
+    out[9] = (char)('0' + da % 10);
+    out[10] = ' ';
+    put2d(out + 11, h);
+    out[13] = ':';
+    put2d(out + 14, mi);
+    out[16] = ':';
+    put2d(out + 17, s);
+    out[19] = ' ';
+    put2d(out + 20, (int)(y / 100));
+    put2d(out + 22, (int)(y % 100));
+    out[24] = '\0';
 }
 
 /* ------------------------------------------------------------------ */
@@ -137,8 +209,13 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 static int put_word(tc_buf *out, const char *s, size_t n, bool use_b)
 {
-    if (tc_buf_append(out, use_b ? "=?utf-8?b?" : "=?utf-8?q?", 10) != TC_OK)
+    /* room for "=?utf-8?X?" "?=" and the longest text: 3 bytes a byte (Q),
+     * 4 per 3 rounded up (B) */
+    if (tc_buf_reserve(out, 16 + 3 * n) != TC_OK)
         return TC_ERR_NOMEM;
+    char *p = out->data + out->len;
+    memcpy(p, use_b ? "=?utf-8?b?" : "=?utf-8?q?", 10);
+    p += 10;
     if (use_b) {
         for (size_t i = 0; i < n; i += 3) {
             unsigned v = (unsigned)(unsigned char)s[i] << 16;
@@ -146,31 +223,41 @@ static int put_word(tc_buf *out, const char *s, size_t n, bool use_b)
                 v |= (unsigned)(unsigned char)s[i + 1] << 8;
             if (i + 2 < n)
                 v |= (unsigned char)s[i + 2];
-            char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
-                         i + 2 < n ? b64[v & 63] : '='};
-            if (tc_buf_append(out, q, 4) != TC_OK)
-                return TC_ERR_NOMEM;
+            p[0] = b64[v >> 18];
+            p[1] = b64[(v >> 12) & 63];
+            p[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+            p[3] = i + 2 < n ? b64[v & 63] : '=';
+            p += 4;
         }
     } else {
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
-            char e[3] = {'=', hexd[c >> 4], hexd[c & 15]};
-            int rc = q_safe(c) ? tc_buf_putc(out, (char)c)
-                     : c == ' ' ? tc_buf_putc(out, '_')
-                                : tc_buf_append(out, e, 3);
-            if (rc != TC_OK)
-                return TC_ERR_NOMEM;
+            if (q_safe(c))
+                *p++ = (char)c;
+            else if (c == ' ')
+                *p++ = '_';
+            else {
+                p[0] = '=';
+                p[1] = hexd[c >> 4];
+                p[2] = hexd[c & 15];
+                p += 3;
+            }
         }
     }
-    return tc_buf_append(out, "?=", 2);
+    p[0] = '?';
+    p[1] = '=';
+    p[2] = '\0';
+    out->len = (size_t)(p + 2 - out->data);
+    return TC_OK;
 }
 
 /*
  * Append value as encoded words, starting at column col of the current
  * line (after "Name:").  Each word holds whole characters and fits, with
  * the space before it, in FOLD columns and in the 75 a word may have.
+ * *col_out (when not NULL): the column where the last line ends.
  */
-static int put_words(tc_buf *out, size_t col, const char *s, size_t n)
+static int put_words(tc_buf *out, size_t col, const char *s, size_t n, size_t *col_out)
 {
     size_t special = 0;
     for (size_t i = 0; i < n; i++)
@@ -201,7 +288,7 @@ static int put_words(tc_buf *out, size_t col, const char *s, size_t n)
             take += cl;
         }
         if (take == 0 && col > 1) { /* nothing fits here: fold first */
-            if (tc_buf_append(out, "\n", 1) != TC_OK)
+            if (app_c(out, '\n') != TC_OK)
                 return TC_ERR_NOMEM;
             col = 0;
             continue;
@@ -209,11 +296,13 @@ static int put_words(tc_buf *out, size_t col, const char *s, size_t n)
         if (take == 0) /* cannot happen with FOLD 78; be safe */
             take = u8len((unsigned char)s[i]);
         size_t before = out->len;
-        if (tc_buf_putc(out, ' ') != TC_OK || put_word(out, s + i, take, use_b) != TC_OK)
+        if (app_c(out, ' ') != TC_OK || put_word(out, s + i, take, use_b) != TC_OK)
             return TC_ERR_NOMEM;
         col += out->len - before;
         i += take;
     } while (i < n);
+    if (col_out)
+        *col_out = col;
     return TC_OK;
 }
 
@@ -227,11 +316,11 @@ static int put_plain(tc_buf *out, size_t col, const char *s, size_t n)
         const char *sp = memchr(s + i, ' ', n - i);
         size_t w = sp ? (size_t)(sp - (s + i)) : n - i;
         if (!first && col + 1 + w > FOLD) {
-            if (tc_buf_append(out, "\n", 1) != TC_OK)
+            if (app_c(out, '\n') != TC_OK)
                 return TC_ERR_NOMEM;
             col = 0;
         }
-        if (tc_buf_putc(out, ' ') != TC_OK || tc_buf_append(out, s + i, w) != TC_OK)
+        if (app_c(out, ' ') != TC_OK || app(out, s + i, w) != TC_OK)
             return TC_ERR_NOMEM;
         col += 1 + w;
         i += w + (sp ? 1 : 0);
@@ -245,31 +334,31 @@ static int put_plain(tc_buf *out, size_t col, const char *s, size_t n)
 int mb_put_unstructured(tc_buf *out, const char *name, const char *value, size_t len)
 {
     size_t nl = strlen(name);
-    if (tc_buf_append(out, name, nl) != TC_OK || tc_buf_putc(out, ':') != TC_OK)
+    if (app(out, name, nl) != TC_OK || app_c(out, ':') != TC_OK)
         return TC_ERR_NOMEM;
     int rc = TC_OK;
     if (len > 0)
         rc = plain_ok(value, len) ? put_plain(out, nl + 1, value, len)
-                                  : put_words(out, nl + 1, value, len);
+                                  : put_words(out, nl + 1, value, len, NULL);
     else
-        rc = tc_buf_putc(out, ' ');
+        rc = app_c(out, ' ');
     if (rc == TC_OK)
-        rc = tc_buf_putc(out, '\n');
+        rc = app_c(out, '\n');
     return rc;
 }
 
 int mb_encode_key(tc_buf *out, const char *prefix, const char *key)
 {
-    if (tc_buf_append(out, prefix, strlen(prefix)) != TC_OK)
+    if (app_s(out, prefix) != TC_OK)
         return TC_ERR_NOMEM;
     for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
         unsigned char c = *p;
         int rc;
         if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')
-            rc = tc_buf_putc(out, (char)c);
+            rc = app_c(out, (char)c);
         else {
             char e[3] = {'_', hexd[c >> 4], hexd[c & 15]};
-            rc = tc_buf_append(out, e, 3);
+            rc = app(out, e, 3);
         }
         if (rc != TC_OK)
             return TC_ERR_NOMEM;
@@ -312,12 +401,21 @@ bool mb_decode_key(tc_buf *out, const char *s, size_t len)
 /* Quoted-printable                                                    */
 /* ------------------------------------------------------------------ */
 
-int mb_qp_encode(tc_buf *out, const char *s, size_t len)
+/* Lines of s, each ending "\n"; a last line without one ends with the soft
+ * break "=\n", or, when final_nl, as if s ended with "\n" (the builder's
+ * bodies: the text and the newline always added, without copying the text
+ * to add it). */
+static int qp_encode(tc_buf *out, const char *s, size_t len, bool final_nl)
 {
     size_t i = 0;
-    while (i < len) {
-        const char *nl = memchr(s + i, '\n', len - i);
+    while (i < len || (final_nl && i == len)) {
+        const char *nl = i < len ? memchr(s + i, '\n', len - i) : NULL;
         size_t end = nl ? (size_t)(nl - s) : len;
+        /* room for the worst case: every byte "=XX", so a soft break at
+         * least every 25 bytes, and the line's end */
+        if (tc_buf_reserve(out, 3 * (end - i) + 2 * ((end - i) / 24 + 2)) != TC_OK)
+            return TC_ERR_NOMEM;
+        char *o = out->data + out->len;
         size_t col = 0;
         bool from = end - i >= 5 && memcmp(s + i, "From ", 5) == 0;
         for (size_t k = i; k < end; k++) {
@@ -331,33 +429,36 @@ int mb_qp_encode(tc_buf *out, const char *s, size_t len)
             size_t w = raw ? 1 : 3;
             /* keep room for the soft break "=" unless this is the line's end */
             if (col + w > (last ? 76 : 75)) {
-                if (tc_buf_append(out, "=\n", 2) != TC_OK)
-                    return TC_ERR_NOMEM;
+                o[0] = '=';
+                o[1] = '\n';
+                o += 2;
                 col = 0;
             }
-            int rc;
             if (raw)
-                rc = tc_buf_putc(out, (char)c);
+                *o++ = (char)c;
             else {
-                char e[3] = {'=', hexd[c >> 4], hexd[c & 15]};
-                rc = tc_buf_append(out, e, 3);
+                o[0] = '=';
+                o[1] = hexd[c >> 4];
+                o[2] = hexd[c & 15];
+                o += 3;
             }
-            if (rc != TC_OK)
-                return TC_ERR_NOMEM;
             col += w;
         }
-        if (nl) {
-            if (tc_buf_putc(out, '\n') != TC_OK)
-                return TC_ERR_NOMEM;
-            i = end + 1;
-        } else {
-            /* no final newline: a soft break says so */
-            if (tc_buf_append(out, "=\n", 2) != TC_OK)
-                return TC_ERR_NOMEM;
-            i = end;
-        }
+        if (!nl && !final_nl)
+            *o++ = '='; /* no final newline: a soft break says so */
+        *o++ = '\n';
+        *o = '\0';
+        out->len = (size_t)(o - out->data);
+        if (!nl)
+            break;
+        i = end + 1;
     }
     return TC_OK;
+}
+
+int mb_qp_encode(tc_buf *out, const char *s, size_t len)
+{
+    return qp_encode(out, s, len, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -394,8 +495,10 @@ void mb_builder_free(mb_builder *b)
     tc_buf_free(&b->domain);
     tc_buf_free(&b->thread_hdrs);
     tc_buf_free(&b->first_msgid);
-    tc_buf_free(&b->body);
-    tc_buf_free(&b->hdr);
+    tc_buf_free(&b->subject_first);
+    tc_buf_free(&b->subject_re);
+    tc_buf_free(&b->msgid_tail);
+    tc_buf_free(&b->reply_first);
     tc_buf_free(&b->tmp);
     tc_buf_free(&b->tmp2);
     tc_buf_free(&b->enc);
@@ -500,6 +603,15 @@ int mb_builder_begin_thread(mb_builder *b, const tc_thread *t)
     }
     b->base_hash = h;
 
+    /* the Subject of the first message and of the others */
+    tc_buf_reset(&b->subject_first);
+    tc_buf_reset(&b->subject_re);
+    tc_buf_reset(&b->tmp);
+    if (mb_put_unstructured(&b->subject_first, "Subject", b->title.data, b->title.len) != TC_OK ||
+        app(&b->tmp, "Re: ", 4) != TC_OK || app(&b->tmp, b->title.data, b->title.len) != TC_OK ||
+        mb_put_unstructured(&b->subject_re, "Subject", b->tmp.data, b->tmp.len) != TC_OK)
+        return TC_ERR_NOMEM;
+
     tc_buf *o = &b->thread_hdrs;
     int rc = mb_put_unstructured(o, MB_H_SOURCE, t->source, strlen(t->source));
     if (rc == TC_OK && t->id)
@@ -516,27 +628,66 @@ int mb_builder_begin_thread(mb_builder *b, const tc_thread *t)
     return rc;
 }
 
-/* Fix the thread's hash, unique in this output. */
+/* Is x among the hashes of the threads written so far?  Records it when
+ * not.  A hash table: a long output has many threads. */
+static int used_add(mb_builder *b, uint64_t x, bool *seen)
+{
+    if (x == 0) { /* 0 marks the empty slots */
+        *seen = b->used_zero;
+        b->used_zero = true;
+        return TC_OK;
+    }
+    if ((b->n_used + 1) * 2 > b->cap_used) {
+        size_t cap = b->cap_used ? b->cap_used * 2 : 64;
+        uint64_t *u = calloc(cap, sizeof *u);
+        if (u == NULL)
+            return TC_ERR_NOMEM;
+        for (size_t i = 0; i < b->cap_used; i++) {
+            if (b->used[i] == 0)
+                continue;
+            size_t j = (size_t)(b->used[i] ^ b->used[i] >> 32) & (cap - 1);
+            while (u[j])
+                j = (j + 1) & (cap - 1);
+            u[j] = b->used[i];
+        }
+        free(b->used);
+        b->used = u;
+        b->cap_used = cap;
+    }
+    size_t i = (size_t)(x ^ x >> 32) & (b->cap_used - 1);
+    while (b->used[i]) {
+        if (b->used[i] == x) {
+            *seen = true;
+            return TC_OK;
+        }
+        i = (i + 1) & (b->cap_used - 1);
+    }
+    b->used[i] = x;
+    b->n_used++;
+    *seen = false;
+    return TC_OK;
+}
+
+/* Fix the thread's hash, unique in this output, and the ".HASH@DOMAIN>"
+ * every Message-ID of the thread ends with. */
 static int settle_hash(mb_builder *b, uint64_t h)
 {
     for (uint64_t salt = 0;; salt++) {
         uint64_t x = salt ? mb_hash(h, &salt, sizeof salt) : h;
-        bool seen = false;
-        for (size_t i = 0; i < b->n_used && !seen; i++)
-            seen = b->used[i] == x;
+        bool seen;
+        if (used_add(b, x, &seen) != TC_OK)
+            return TC_ERR_NOMEM;
         if (seen)
             continue;
-        if (b->n_used == b->cap_used) {
-            size_t cap = b->cap_used ? b->cap_used * 2 : 16;
-            uint64_t *u = realloc(b->used, cap * sizeof *u);
-            if (u == NULL)
-                return TC_ERR_NOMEM;
-            b->used = u;
-            b->cap_used = cap;
-        }
-        b->used[b->n_used++] = x;
         b->thread_hash = x;
-        return TC_OK;
+        char tail[18];
+        tail[0] = '.';
+        put_hex(tail + 1, x, 16);
+        tail[17] = '@';
+        tc_buf_reset(&b->msgid_tail);
+        TRY(app(&b->msgid_tail, tail, sizeof tail));
+        TRY(app(&b->msgid_tail, b->domain.data, b->domain.len));
+        return app_c(&b->msgid_tail, '>');
     }
 }
 
@@ -551,11 +702,15 @@ static int put_msgid(tc_buf *out, const mb_builder *b, const char *id)
         ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
              c == '_' || c == '-';
     }
-    int rc = ok ? tc_buf_printf(out, "<%s", id)
-                : tc_buf_printf(out, "<x%016" PRIx64, mb_hash(MB_HASH_INIT, id, n));
-    if (rc == TC_OK)
-        rc = tc_buf_printf(out, ".%016" PRIx64 "@%s>", b->thread_hash, b->domain.data);
-    return rc;
+    if (ok) {
+        TRY(app_c(out, '<'));
+        TRY(app(out, id, n));
+    } else {
+        char x[18] = {'<', 'x'};
+        put_hex(x + 2, mb_hash(MB_HASH_INIT, id, n), 16);
+        TRY(app(out, x, sizeof x));
+    }
+    return app(out, b->msgid_tail.data, b->msgid_tail.len);
 }
 
 /* The local part of the From: address: the author's ASCII letters and
@@ -563,7 +718,8 @@ static int put_msgid(tc_buf *out, const mb_builder *b, const char *id)
  * when that lost anything, so different names get different addresses. */
 static int put_address(tc_buf *out, const mb_builder *b, const char *author)
 {
-    size_t start = out->len;
+    char local[40 + 1 + 8]; /* at most 40 characters, then ".HASH" */
+    size_t n = 0;
     bool lossy = false;
     for (const char *p = author; *p; p++) {
         char c = *p;
@@ -571,152 +727,228 @@ static int put_address(tc_buf *out, const mb_builder *b, const char *author)
             c = (char)(c - 'A' + 'a'); /* names differing in case share an address */
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
             lossy = true;
-            if (out->len == start || out->data[out->len - 1] == '.')
+            if (n == 0 || local[n - 1] == '.')
                 continue;
             c = '.';
         }
-        if (out->len - start >= 40) {
+        if (n >= 40) {
             lossy = true;
             break;
         }
-        if (tc_buf_putc(out, c) != TC_OK)
-            return TC_ERR_NOMEM;
+        local[n++] = c;
     }
-    while (out->len > start && out->data[out->len - 1] == '.')
-        out->len--;
-    int rc = TC_OK;
-    if (out->len == start)
-        rc = tc_buf_append(out, "author", 6);
-    if (rc == TC_OK && lossy)
-        rc = tc_buf_printf(out, ".%08" PRIx64,
-                           mb_hash(MB_HASH_INIT, author, strlen(author)) & 0xffffffffu);
-    if (rc == TC_OK)
-        rc = tc_buf_printf(out, "@%s", b->domain.data);
-    return rc;
+    while (n > 0 && local[n - 1] == '.')
+        n--;
+    if (n == 0) {
+        memcpy(local, "author", 6);
+        n = 6;
+    }
+    if (lossy) {
+        local[n++] = '.';
+        n = (size_t)(put_hex(local + n, mb_hash(MB_HASH_INIT, author, strlen(author)), 8) - local);
+    }
+    TRY(app(out, local, n));
+    TRY(app_c(out, '@'));
+    return app(out, b->domain.data, b->domain.len);
 }
 
 static bool atext(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
+    case '|': case '}': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* SEP "<ADDR>\n" ending a From: header; SEP folds when the line is long. */
+static int put_angle_addr(tc_buf *out, bool fold, const char *addr, size_t addr_len)
+{
+    TRY(fold ? APP_LIT(out, "\n <") : APP_LIT(out, " <"));
+    TRY(app(out, addr, addr_len));
+    return APP_LIT(out, ">\n");
 }
 
 /* From: NAME <ADDR>, NAME as atoms, a quoted string or encoded words. */
-static int put_from(mb_builder *b, tc_buf *out, const char *author, const char *addr)
+static int put_from(tc_buf *out, const char *author, const char *addr, size_t addr_len)
 {
     size_t n = strlen(author);
-    if (n == 0)
-        return tc_buf_printf(out, "From: <%s>\n", addr);
+    if (n == 0) {
+        TRY(APP_LIT(out, "From: <"));
+        TRY(app(out, addr, addr_len));
+        return APP_LIT(out, ">\n");
+    }
     bool plain = plain_ok(author, n) && n <= 60;
     bool atoms = plain;
     for (size_t i = 0; atoms && i < n; i++)
         atoms = author[i] == ' ' || atext(author[i]);
-    if (atoms && !(n >= 2 && author[0] == '=' && author[1] == '?'))
-        return tc_buf_printf(out, "From: %s%s<%s>\n", author,
-                             7 + n + strlen(addr) > FOLD ? "\n " : " ", addr);
+    if (atoms && !(n >= 2 && author[0] == '=' && author[1] == '?')) {
+        TRY(APP_LIT(out, "From: "));
+        TRY(app(out, author, n));
+        return put_angle_addr(out, 7 + n + addr_len > FOLD, addr, addr_len);
+    }
     if (plain) {
-        if (tc_buf_append(out, "From: \"", 7) != TC_OK)
-            return TC_ERR_NOMEM;
-        for (size_t i = 0; i < n; i++)
-            if ((author[i] == '"' || author[i] == '\\') && tc_buf_putc(out, '\\') != TC_OK)
-                return TC_ERR_NOMEM;
-            else if (tc_buf_putc(out, author[i]) != TC_OK)
-                return TC_ERR_NOMEM;
-        return tc_buf_printf(out, "\"%s<%s>\n", 9 + n + strlen(addr) > FOLD ? "\n " : " ",
-                             addr);
-    }
-    size_t line_start = out->len;
-    if (tc_buf_append(out, "From:", 5) != TC_OK || put_words(out, 5, author, n) != TC_OK)
-        return TC_ERR_NOMEM;
-    const char *last_nl = NULL;
-    for (size_t i = out->len; i > line_start; i--)
-        if (out->data[i - 1] == '\n') {
-            last_nl = out->data + i - 1;
-            break;
+        TRY(APP_LIT(out, "From: \""));
+        for (size_t i = 0; i < n; i++) {
+            if (author[i] == '"' || author[i] == '\\')
+                TRY(app_c(out, '\\'));
+            TRY(app_c(out, author[i]));
         }
-    size_t col = out->len - (last_nl ? (size_t)(last_nl + 1 - out->data) : line_start);
-    (void)b;
-    if (col + 3 + strlen(addr) > FOLD && tc_buf_putc(out, '\n') != TC_OK)
-        return TC_ERR_NOMEM;
-    return tc_buf_printf(out, " <%s>\n", addr);
+        TRY(app_c(out, '"'));
+        return put_angle_addr(out, 9 + n + addr_len > FOLD, addr, addr_len);
+    }
+    size_t col;
+    TRY(APP_LIT(out, "From:"));
+    TRY(put_words(out, 5, author, n, &col));
+    /* " <ADDR>" on the last line when it fits (the space folds into "\n ") */
+    return put_angle_addr(out, col + 3 + addr_len > FOLD, addr, addr_len);
 }
 
-/* Body lines as the variant wants them, and a final newline always added
- * (the reader of our messages removes exactly one). */
-static int put_body(mb_builder *b, const char *text, size_t text_len)
+/* "From ADDR DATE\n", the separator line of the mbox variants. */
+static int put_from_line(tc_buf *out, const tc_buf *addr, tc_date date)
 {
-    tc_buf *o = &b->body;
-    tc_buf_reset(o);
-    tc_buf_reset(&b->tmp);
-    if (tc_buf_append(&b->tmp, text, text_len) != TC_OK || tc_buf_putc(&b->tmp, '\n') != TC_OK)
-        return TC_ERR_NOMEM;
-    const char *s = b->tmp.data;
-    size_t n = b->tmp.len;
-    if (b->qp) {
-        tc_buf_reset(&b->enc);
-        if (mb_qp_encode(&b->enc, s, n) != TC_OK)
-            return TC_ERR_NOMEM;
-        s = b->enc.data;
-        n = b->enc.len;
-    }
-    /* quote the lines as the variant wants; s ends with "\n" */
-    size_t i = 0;
-    while (i < n) {
-        const char *nl = memchr(s + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - s) : n;
-        const char *line = s + i;
-        size_t len = end - i;
-        bool quote = false;
-        if (b->variant == MB_MBOXRD) {
-            size_t k = 0;
-            while (k < len && line[k] == '>')
-                k++;
-            quote = len - k >= 5 && memcmp(line + k, "From ", 5) == 0;
-        } else if (b->variant == MB_MBOXO) {
-            quote = len >= 5 && memcmp(line, "From ", 5) == 0;
-        }
-        if ((quote && tc_buf_putc(o, '>') != TC_OK) || tc_buf_append(o, line, len) != TC_OK ||
-            (nl && tc_buf_putc(o, '\n') != TC_OK))
-            return TC_ERR_NOMEM;
-        i = end + 1;
-    }
-    return tc_buf_append(o, "", 0);
+    char when[40];
+    mb_format_asctime(date, when);
+    TRY(APP_LIT(out, "From "));
+    TRY(app(out, addr->data, addr->len));
+    TRY(app_c(out, ' '));
+    TRY(app(out, when, 24)); /* asctime is always 24 characters */
+    return app_c(out, '\n');
 }
 
-/* Append the message in b->hdr and b->body to out with the From_ line. */
-static int assemble(mb_builder *b, tc_buf *out, const char *addr, tc_date date)
+/* The body as sent: the text, and the newline the writer always adds (the
+ * reader of our messages removes exactly one); quoted-printable encoded
+ * into b->enc when asked.  *clen is the body's length (Content-Length). */
+static int prepare_body(mb_builder *b, const char *text, size_t len, const char **s, size_t *n,
+                        size_t *clen)
 {
-    if (b->variant != MB_MAILDIR) {
-        char when[40];
-        mb_format_asctime(date, when);
-        if (tc_buf_printf(out, "From %s %s\n", addr, when) != TC_OK)
-            return TC_ERR_NOMEM;
+    if (!b->qp) {
+        *s = text;
+        *n = len;
+        *clen = len + 1; /* the newline is added while writing */
+        return TC_OK;
     }
-    if (tc_buf_append(out, b->hdr.data, b->hdr.len) != TC_OK || tc_buf_putc(out, '\n') != TC_OK ||
-        tc_buf_append(out, b->body.data ? b->body.data : "", b->body.len) != TC_OK)
-        return TC_ERR_NOMEM;
-    if (b->variant != MB_MAILDIR && tc_buf_putc(out, '\n') != TC_OK)
-        return TC_ERR_NOMEM;
+    tc_buf_reset(&b->enc);
+    TRY(qp_encode(&b->enc, text, len, true));
+    *s = b->enc.data;
+    *n = *clen = b->enc.len;
     return TC_OK;
 }
 
-static int put_mime(mb_builder *b)
+/* Append s to out with the variant's From_ quoting: one '>' before each line
+ * that matches ^>*From (mboxrd) or ^From (mboxo).  Bodies rarely have such
+ * a line, so lines are only looked at where they start (memchr finds the
+ * next), and the runs between quoted lines are copied in one piece. */
+static int put_quoted(tc_buf *out, int variant, const char *s, size_t n)
 {
-    tc_buf *h = &b->hdr;
-    int rc = tc_buf_printf(h, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-                              "Content-Transfer-Encoding: %s\n",
-                           b->qp ? "quoted-printable" : "8bit");
-    if (rc == TC_OK && b->variant == MB_MBOXCL2)
-        rc = tc_buf_printf(h, "Content-Length: %zu\n", b->body.len);
-    return rc;
+    if (variant != MB_MBOXRD && variant != MB_MBOXO)
+        return app(out, s, n);
+    size_t copied = 0; /* s[..copied] is in out */
+    size_t i = 0;      /* where the line starts */
+    while (i < n) {
+        size_t k = i;
+        if (variant == MB_MBOXRD)
+            while (k < n && s[k] == '>')
+                k++;
+        /* no '\n' in "From ": comparing past the line's end cannot match */
+        if (n - k >= 5 && memcmp(s + k, "From ", 5) == 0) {
+            TRY(app(out, s + copied, i - copied));
+            TRY(app_c(out, '>'));
+            copied = i;
+        }
+        const char *nl = memchr(s + k, '\n', n - k);
+        if (nl == NULL)
+            break;
+        i = (size_t)(nl - s) + 1;
+    }
+    return app(out, s + copied, n - copied);
 }
 
-#define TRY(x)                                                                            \
-    do {                                                                                  \
-        if ((x) != TC_OK)                                                                 \
-            return TC_ERR_NOMEM;                                                          \
-    } while (0)
+/* The blank line ending the header, the body (see prepare_body) and, in an
+ * mbox, the blank line that separates messages. */
+static int put_body(const mb_builder *b, tc_buf *out, const char *s, size_t n)
+{
+    TRY(app_c(out, '\n'));
+    TRY(put_quoted(out, b->variant, s, n));
+    if (!b->qp)
+        TRY(app_c(out, '\n'));
+    return b->variant != MB_MAILDIR ? app_c(out, '\n') : TC_OK;
+}
 
+static int put_mime(const mb_builder *b, tc_buf *out, size_t clen)
+{
+    if (b->qp)
+        TRY(APP_LIT(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+                         "Content-Transfer-Encoding: quoted-printable\n"));
+    else
+        TRY(APP_LIT(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+                         "Content-Transfer-Encoding: 8bit\n"));
+    if (b->variant != MB_MBOXCL2)
+        return TC_OK;
+    char num[24];
+    char *p = num + sizeof num;
+    do
+        *--p = (char)('0' + clen % 10);
+    while ((clen /= 10) > 0);
+    TRY(APP_LIT(out, "Content-Length: "));
+    TRY(app(out, p, (size_t)(num + sizeof num - p)));
+    return app_c(out, '\n');
+}
+
+/* In-Reply-To and References of a post with a parent. */
+static int put_reply(mb_builder *b, tc_buf *h, const tc_post *p)
+{
+    tc_buf_reset(&b->tmp);
+    TRY(put_msgid(&b->tmp, b, p->parent_id));
+    TRY(APP_LIT(h, "In-Reply-To: "));
+    TRY(app(h, b->tmp.data, b->tmp.len));
+    TRY(app_c(h, '\n'));
+
+    /* the chain, newest first, bounded against loops */
+    const char *chain[32];
+    size_t n = 0;
+    for (const char *a = p->parent_id; a && n < 32; a = pmap_get(b, a)) {
+        bool again = strcmp(a, p->id) == 0;
+        for (size_t k = 0; k < n && !again; k++)
+            again = strcmp(chain[k], a) == 0;
+        if (again)
+            break;
+        chain[n++] = a;
+    }
+    TRY(APP_LIT(h, "References:"));
+    size_t col = 11;
+    tc_buf_reset(&b->tmp);
+    TRY(app(&b->tmp, b->first_msgid.data, b->first_msgid.len));
+    for (size_t k = n + 1; k-- > 0;) {
+        if (k < n) {
+            tc_buf_reset(&b->tmp);
+            TRY(put_msgid(&b->tmp, b, chain[k]));
+            if (strcmp(b->tmp.data, b->first_msgid.data) == 0)
+                continue;
+        }
+        if (col + 1 + b->tmp.len > FOLD && col > 11) {
+            TRY(app_c(h, '\n'));
+            col = 0;
+        }
+        TRY(app_c(h, ' '));
+        TRY(app(h, b->tmp.data, b->tmp.len));
+        col += 1 + b->tmp.len;
+    }
+    return app_c(h, '\n');
+}
+
+/*
+ * The message is written straight into out, in order: From_ line, header,
+ * body.  What is the same for every message of a thread (Subject, the end
+ * of the Message-IDs, In-Reply-To and References of posts without a
+ * parent, the thread headers) was made once, in mb_builder_begin_thread or
+ * at the thread's first post.
+ */
 int mb_builder_post(mb_builder *b, const tc_post *p, tc_buf *out)
 {
     bool first = b->n_posts == 0;
@@ -729,98 +961,70 @@ int mb_builder_post(mb_builder *b, const tc_post *p, tc_buf *out)
         h = mb_hash(h, p->body, p->body_len);
         TRY(settle_hash(b, h));
         TRY(put_msgid(&b->first_msgid, b, p->id));
+        /* In-Reply-To and References of the posts without a parent */
+        tc_buf *r = &b->reply_first;
+        tc_buf_reset(r);
+        TRY(APP_LIT(r, "In-Reply-To: "));
+        TRY(app(r, b->first_msgid.data, b->first_msgid.len));
+        TRY(APP_LIT(r, "\nReferences: "));
+        TRY(app(r, b->first_msgid.data, b->first_msgid.len));
+        TRY(app_c(r, '\n'));
     }
     if (p->parent_id)
         TRY(pmap_put(b, p->id, p->parent_id));
 
-    tc_buf *h = &b->hdr;
-    tc_buf_reset(h);
+    const char *body;
+    size_t body_len, clen;
+    TRY(prepare_body(b, p->body, p->body_len, &body, &body_len, &clen));
+
     tc_buf_reset(&b->tmp2);
     TRY(put_address(&b->tmp2, b, p->author));
-    TRY(put_from(b, h, p->author, b->tmp2.data));
+    if (b->variant != MB_MAILDIR)
+        TRY(put_from_line(out, &b->tmp2, p->date));
+    TRY(put_from(out, p->author, b->tmp2.data, b->tmp2.len));
 
     char date[40];
     bool have_date = p->date.present && mb_format_rfc5322(p->date, date);
-    if (have_date)
-        TRY(tc_buf_printf(h, "Date: %s\n", date));
-
-    if (first)
-        TRY(mb_put_unstructured(h, "Subject", b->title.data, b->title.len));
-    else {
-        tc_buf_reset(&b->tmp);
-        TRY(tc_buf_append(&b->tmp, "Re: ", 4));
-        TRY(tc_buf_append(&b->tmp, b->title.data, b->title.len));
-        TRY(mb_put_unstructured(h, "Subject", b->tmp.data, b->tmp.len));
+    if (have_date) {
+        TRY(APP_LIT(out, "Date: "));
+        TRY(app_s(out, date));
+        TRY(app_c(out, '\n'));
     }
 
-    TRY(tc_buf_append(h, "Message-ID: ", 12));
-    TRY(put_msgid(h, b, p->id));
-    TRY(tc_buf_putc(h, '\n'));
+    const tc_buf *subject = first ? &b->subject_first : &b->subject_re;
+    TRY(app(out, subject->data, subject->len));
 
-    if (!first) {
-        /* In-Reply-To: the parent, or the thread's first post when the
-         * model has none (flat forums).  References: the ancestors, oldest
-         * first, always starting at the thread's first post. */
-        tc_buf_reset(&b->tmp);
-        if (p->parent_id)
-            TRY(put_msgid(&b->tmp, b, p->parent_id));
-        else
-            TRY(tc_buf_append(&b->tmp, b->first_msgid.data, b->first_msgid.len));
-        TRY(tc_buf_printf(h, "In-Reply-To: %s\n", b->tmp.data));
+    TRY(APP_LIT(out, "Message-ID: "));
+    TRY(put_msgid(out, b, p->id));
+    TRY(app_c(out, '\n'));
 
-        /* the chain, newest first, bounded against loops */
-        const char *chain[32];
-        size_t n = 0;
-        for (const char *a = p->parent_id; a && n < 32; a = pmap_get(b, a)) {
-            bool again = strcmp(a, p->id) == 0;
-            for (size_t k = 0; k < n && !again; k++)
-                again = strcmp(chain[k], a) == 0;
-            if (again)
-                break;
-            chain[n++] = a;
-        }
-        TRY(tc_buf_append(h, "References:", 11));
-        size_t col = 11;
-        tc_buf_reset(&b->tmp);
-        TRY(tc_buf_append(&b->tmp, b->first_msgid.data, b->first_msgid.len));
-        for (size_t k = n + 1; k-- > 0;) {
-            if (k < n) {
-                tc_buf_reset(&b->tmp);
-                TRY(put_msgid(&b->tmp, b, chain[k]));
-                if (strcmp(b->tmp.data, b->first_msgid.data) == 0)
-                    continue;
-            }
-            if (col + 1 + b->tmp.len > FOLD && col > 11) {
-                TRY(tc_buf_putc(h, '\n'));
-                col = 0;
-            }
-            TRY(tc_buf_putc(h, ' '));
-            TRY(tc_buf_append(h, b->tmp.data, b->tmp.len));
-            col += 1 + b->tmp.len;
-        }
-        TRY(tc_buf_putc(h, '\n'));
-    }
+    /* In-Reply-To: the parent, or the thread's first post when the model
+     * has none (flat forums).  References: the ancestors, oldest first,
+     * always starting at the thread's first post. */
+    if (!first && p->parent_id)
+        TRY(put_reply(b, out, p));
+    else if (!first)
+        TRY(app(out, b->reply_first.data, b->reply_first.len));
 
-    TRY(put_body(b, p->body, p->body_len));
-    TRY(put_mime(b));
+    TRY(put_mime(b, out, clen));
 
-    TRY(mb_put_unstructured(h, MB_H_ID, p->id, strlen(p->id)));
+    TRY(mb_put_unstructured(out, MB_H_ID, p->id, strlen(p->id)));
     if (p->parent_id)
-        TRY(mb_put_unstructured(h, MB_H_PARENT, p->parent_id, strlen(p->parent_id)));
+        TRY(mb_put_unstructured(out, MB_H_PARENT, p->parent_id, strlen(p->parent_id)));
     if (p->date.present && !have_date) {
         char iso[TC_ISO_DATE_SIZE];
         size_t n = tc_date_format_iso(p->date, iso);
-        TRY(mb_put_unstructured(h, MB_H_DATE, iso, n));
+        TRY(mb_put_unstructured(out, MB_H_DATE, iso, n));
     }
     for (size_t i = 0; i < p->extras.count; i++) {
         tc_buf_reset(&b->tmp);
         TRY(mb_encode_key(&b->tmp, MB_H_EXTRA, p->extras.items[i].key));
-        TRY(mb_put_unstructured(h, b->tmp.data, p->extras.items[i].value,
+        TRY(mb_put_unstructured(out, b->tmp.data, p->extras.items[i].value,
                                 strlen(p->extras.items[i].value)));
     }
     if (first)
-        TRY(tc_buf_append(h, b->thread_hdrs.data, b->thread_hdrs.len));
-    return assemble(b, out, b->tmp2.data, p->date);
+        TRY(app(out, b->thread_hdrs.data, b->thread_hdrs.len));
+    return put_body(b, out, body, body_len);
 }
 
 int mb_builder_end_thread(mb_builder *b, tc_buf *out)
@@ -830,19 +1034,22 @@ int mb_builder_end_thread(mb_builder *b, tc_buf *out)
     /* A thread without posts: a message holding only the thread, so the
      * thread is not lost.  Readers of ours give it back with no posts. */
     TRY(settle_hash(b, b->base_hash));
-    tc_buf *h = &b->hdr;
-    tc_buf_reset(h);
+    const char *body;
+    size_t body_len, clen;
+    TRY(prepare_body(b, "", 0, &body, &body_len, &clen));
     tc_buf_reset(&b->tmp2);
-    TRY(tc_buf_printf(&b->tmp2, "thread@%s", b->domain.data));
-    TRY(tc_buf_printf(h, "From: <%s>\n", b->tmp2.data));
-    TRY(mb_put_unstructured(h, "Subject", b->title.data, b->title.len));
-    TRY(tc_buf_append(h, "Message-ID: ", 12));
-    TRY(put_msgid(h, b, "thread"));
-    TRY(tc_buf_putc(h, '\n'));
-    TRY(put_body(b, "", 0));
-    TRY(put_mime(b));
-    TRY(tc_buf_printf(h, "%s: yes\n", MB_H_EMPTY));
-    TRY(tc_buf_append(h, b->thread_hdrs.data, b->thread_hdrs.len));
+    TRY(APP_LIT(&b->tmp2, "thread@"));
+    TRY(app(&b->tmp2, b->domain.data, b->domain.len));
     tc_date none = {0, 0, false};
-    return assemble(b, out, b->tmp2.data, none);
+    if (b->variant != MB_MAILDIR)
+        TRY(put_from_line(out, &b->tmp2, none));
+    TRY(put_from(out, "", b->tmp2.data, b->tmp2.len));
+    TRY(app(out, b->subject_first.data, b->subject_first.len));
+    TRY(APP_LIT(out, "Message-ID: "));
+    TRY(put_msgid(out, b, "thread"));
+    TRY(app_c(out, '\n'));
+    TRY(put_mime(b, out, clen));
+    TRY(APP_LIT(out, MB_H_EMPTY ": yes\n"));
+    TRY(app(out, b->thread_hdrs.data, b->thread_hdrs.len));
+    return put_body(b, out, body, body_len);
 }

@@ -90,14 +90,21 @@ typedef struct mb_builder {
     uint64_t base_hash;  /* of the thread header alone */
     uint64_t n_posts;
     tc_buf first_msgid;  /* "<...>" of the thread's first post */
+    /* made once per thread, copied into every message (see build.c) */
+    tc_buf subject_first; /* "Subject: TITLE\n", folded */
+    tc_buf subject_re;    /* "Subject: Re: TITLE\n", folded */
+    tc_buf msgid_tail;    /* ".HASH@DOMAIN>" ending every Message-ID */
+    tc_buf reply_first;   /* In-Reply-To and References naming the first post */
+    /* hashes of the threads written so far (open addressing, 0 = empty;
+     * a hash of 0 is recorded in used_zero): Message-IDs never repeat */
+    uint64_t *used;
+    size_t n_used, cap_used;
+    bool used_zero;
     /* id -> parent id of posts with a parent, for References */
     struct mb_pmap *pmap;
     size_t pmap_count, pmap_cap;
-    /* thread hashes used so far: Message-IDs never repeat in one output */
-    uint64_t *used;
-    size_t n_used, cap_used;
     /* scratch */
-    tc_buf body, hdr, tmp, tmp2, enc;
+    tc_buf tmp, tmp2, enc;
     char why[200];       /* what went wrong when a call fails */
 } mb_builder;
 
