@@ -151,8 +151,13 @@ r_big=$(rss "$tmp/big.mbox" mbox json /dev/null)
 r_small=$(rss "$tmp/small.mbox" mbox json /dev/null)
 # the writer holds one message; the reader an index entry per message
 # (about 130 bytes) and one message: far below the input's size
-[ "$w_big" -lt 16000 ] && ok || bad "mumsnet -> mbox of 100 MB used $w_big KB"
-[ "$r_big" -lt 48000 ] && ok || bad "mbox -> json of a 100 MB mbox used $r_big KB (5 MB: $r_small KB)"
+if [ -n "${THREADCONV_SANITIZED:-}" ]; then
+    # ASan's shadow memory and quarantine inflate RSS; the plain build checks it.
+    echo "mbox.sh: sanitizer build, memory bounds not checked"
+else
+    [ "$w_big" -lt 16000 ] && ok || bad "mumsnet -> mbox of 100 MB used $w_big KB"
+    [ "$r_big" -lt 48000 ] && ok || bad "mbox -> json of a 100 MB mbox used $r_big KB (5 MB: $r_small KB)"
+fi
 echo "memory: mumsnet -> mbox $w_big KB; mbox ($size bytes) -> json $r_big KB (a 5 MB input: $r_small KB)"
 
 echo "mbox.sh: $passed passed, $fail failed"
