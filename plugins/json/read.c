@@ -147,6 +147,13 @@ int jr_post(tc_stream *in, json_t *obj, const char *path, uint64_t line, const c
         return wrong_type(in, path, line, "date", "an ISO 8601 date or null", d);
     }
     rc = get_string(in, obj, path, line, "body", true, &p->body, &p->body_len);
+    /* The json reader holds the whole document, but a post still may not
+     * be larger than the limit every reader enforces. */
+    if (rc == TC_OK && p->body_len > tc_stream_max_post(in))
+        return tc_stream_error(in, TC_ERR_DATA, line, 0,
+                               "%s%sbody: %zu bytes, longer than the max-post limit (%zu bytes); "
+                               "raise it with --limit max-post=SIZE",
+                               DOT(path), p->body_len, tc_stream_max_post(in));
     if (rc == TC_OK)
         rc = get_string(in, obj, path, line, "parent", false, &p->parent_id, NULL);
     if (rc == TC_OK)

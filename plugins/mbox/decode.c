@@ -359,6 +359,7 @@ int mb_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len, siz
         *unknown = true;
         return utf8_fallback(out, in, len, n_bad);
     }
+    size_t start = out->len;
     char *ip = (char *)in;
     size_t il = len;
     int rc = TC_OK;
@@ -406,6 +407,19 @@ int mb_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len, siz
             (*n_bad)++;
         } else
             tc_buf_free(&tmp);
+    }
+    if (rc == TC_OK && out->len > start &&
+        !tc_utf8_valid(out->data + start, out->len - start, NULL, NULL)) {
+        /* iconv passed invalid UTF-8 through (glibc reads "utf_8",
+         * "u.t.f-8" and such as UTF-8 and copies sequences above U+10FFFF
+         * as they are): the model holds UTF-8 only, so each bad byte is
+         * replaced as for UTF-8 input */
+        tc_buf tmp = {0};
+        rc = utf8_fallback(&tmp, out->data + start, out->len - start, n_bad);
+        out->len = start;
+        if (rc == TC_OK && tmp.len > 0)
+            rc = tc_buf_append(out, tmp.data, tmp.len);
+        tc_buf_free(&tmp);
     }
     return rc;
 }
@@ -598,7 +612,9 @@ int mb_decode_words(tc_buf *out, const char *s, size_t len, size_t *n_bad, bool 
         name[nn] = '\0';
         if (!(pending && only_ws)) {
             FLUSH_RAW();
-            if (rc == TC_OK && gn > 0 && tc_buf_append(out, gap, gn) != TC_OK)
+            /* plain text: may hold raw 8-bit bytes (taken as UTF-8) */
+            if (rc == TC_OK && gn > 0 &&
+                mb_to_utf8(out, NULL, gap, gn, n_bad, unknown) != TC_OK)
                 rc = TC_ERR_NOMEM;
         } else if (strcmp(name, cs) != 0) {
             FLUSH_RAW(); /* adjacent, but another charset: convert separately */

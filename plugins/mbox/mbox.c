@@ -630,6 +630,15 @@ static int thread_messages(tc_stream *in, mb_reader *st)
         uint32_t prev = NONE;
         for (uint32_t r = 0; r < x->n_refs && rc == TC_OK; r++) {
             uint32_t c = ctr_get(&j, st->refs[x->refs + r]);
+            /* a message naming itself among its references (broken
+             * mailers; a post that is its own parent) would lose its
+             * real parent to the loop: JWZ ignores such a reference.
+             * (When another message already has the id, this one gets a
+             * container of its own below and the reference is to that
+             * other message.) */
+            if (c != NONE && x->msgid && st->refs[x->refs + r] == x->msgid &&
+                j.c[c].msg == NONE)
+                continue;
             if (c == NONE) {
                 rc = nomem(in);
                 break;
@@ -651,10 +660,16 @@ static int thread_messages(tc_stream *in, mb_reader *st)
         }
         j.c[c].msg = (uint32_t)m;
         mc[m] = c;
-        /* the message's own references are the authority on its parent */
+        /* the message's own references are the authority on its parent:
+         * the last one, or when that would make a loop (references that
+         * disagree with an earlier message's), the nearest one that does
+         * not, so the message stays in its thread */
         j.c[c].parent = NONE;
-        if (prev != NONE && !reaches(&j, prev, c))
-            j.c[c].parent = prev;
+        for (uint32_t r = x->n_refs; prev != NONE && r-- > 0 && j.c[c].parent == NONE;) {
+            uint32_t a = ctr_get(&j, st->refs[x->refs + r]);
+            if (a != NONE && !reaches(&j, a, c))
+                j.c[c].parent = a;
+        }
     }
     free(j.table);
     j.table = NULL;
@@ -946,13 +961,29 @@ typedef struct entity {
     bool attachment;
 } entity;
 
+/* A header token (a MIME type, a charset name) as printable ASCII: other
+ * bytes, which no token holds, become '?' so the copy stays valid UTF-8
+ * (it lands in extra fields and messages) however it is cut short. */
+static char token_char(char c)
+{
+    return c > ' ' && c < 0x7F ? c : '?';
+}
+
 static void lower_copy(char *dst, size_t size, const char *s, size_t n)
 {
     if (n >= size)
         n = size - 1;
     for (size_t i = 0; i < n; i++)
-        dst[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
+        dst[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : token_char(s[i]);
     dst[n] = '\0';
+}
+
+static void token_copy(char *dst, size_t size, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i + 1 < size; i++)
+        dst[i] = token_char(s[i]);
+    dst[i] = '\0';
 }
 
 static void entity_info(mb_reader *st, const hdrs *hs, const char *text, entity *e,
@@ -971,7 +1002,7 @@ static void entity_info(mb_reader *st, const hdrs *hs, const char *text, entity 
         if (k > 0 && memchr(v, '/', k))
             lower_copy(e->type, sizeof e->type, v, k);
         if (mb_param(v, vn, "charset", &st->tmp2))
-            snprintf(e->charset, sizeof e->charset, "%s", st->tmp2.data);
+            token_copy(e->charset, sizeof e->charset, st->tmp2.data);
         if (mb_param(v, vn, "boundary", &st->tmp2))
             snprintf(e->boundary, sizeof e->boundary, "%s", st->tmp2.data);
         if (mb_param(v, vn, "name", &st->tmp2))
