@@ -1012,9 +1012,9 @@ START_TEST(bodies_and_warnings)
     tu_archive *a = read_str(
         "From a@b Mon Sep 17 00:00:00 2001\nSubject: b64\nDate: Thu, 31 Feb 2021 10:00:00 +0000\n"
         "Content-Type: text/plain; charset=iso-8859-15\nContent-Transfer-Encoding: base64\n\n"
-        "pCBldXJv\n*\n\n"
-        "From a@b Mon Sep 17 00:00:00 2001\nSubject: bad charset\n"
-        "Content-Type: text/plain; charset=x-unknown\n\ncaf\xC3\xA9\n\n"
+        "pCBldXJv\n\n"
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: utf-8 charset\n"
+        "Content-Type: text/plain; charset=UTF-8\n\ncaf\xC3\xA9\n\n"
         "From a@b Mon Sep 17 00:00:00 2001\nSubject: qp latin1\n"
         "Content-Type: text/plain; charset=\"ISO-8859-1\"\nContent-Transfer-Encoding: "
         "quoted-printable\n\nd=E9j=E0 vu=\n soft\n\n"
@@ -1046,10 +1046,30 @@ START_TEST(bodies_and_warnings)
     ck_assert_str_eq(p->body, "<b>bold</b>\n");
     ck_assert_str_eq(a->warnings,
                      "test.mbox:3: message 1: bad Date header \"Thu, 31 Feb 2021 10:00:00 +0000\": "
-                     "impossible date (no such day in that month); the post has no date\n"
-                     "test.mbox:1: message 1: bad base64 in the body: 1 character skipped\n"
-                     "test.mbox:10: message 2: unknown charset \"x-unknown\" in the body; read as "
-                     "UTF-8\n");
+                     "impossible date (no such day in that month); the post has no date\n");
+    tu_archive_free(a);
+}
+END_TEST
+
+/* Text that cannot be decoded without losing or guessing is an error naming
+ * the message; the reader can go on with the next (TC_SKIPPED). */
+START_TEST(undecodable_bodies_are_errors)
+{
+    tu_archive *a = read_str("From a@b Mon Sep 17 00:00:00 2001\nSubject: b64\n"
+                             "Content-Transfer-Encoding: base64\n\npCBldXJv\n*\n");
+    ck_assert_int_eq(a->rc, TC_ERR_DATA);
+    ck_assert_uint_eq(a->err.line, 1);
+    ck_assert_str_eq(a->err.text, "message 1: the body is declared base64 but 1 character is "
+                                  "not base64: expected A-Z a-z 0-9 + / =");
+    tu_archive_free(a);
+    a = read_str("From a@b Mon Sep 17 00:00:00 2001\nSubject: fine\n\nok\n\n"
+                 "From a@b Mon Sep 17 00:00:00 2001\nSubject: bad charset\n"
+                 "Content-Type: text/plain; charset=x-unknown\n\ncaf\xC3\xA9\n");
+    ck_assert_int_eq(a->rc, TC_ERR_DATA);
+    ck_assert_uint_eq(a->err.line, 6);
+    ck_assert_str_eq(a->err.text, "message 2: unknown charset \"x-unknown\" in the body: "
+                                  "expected a charset iconv knows (utf-8, iso-8859-1, "
+                                  "windows-1252, ...)");
     tu_archive_free(a);
 }
 END_TEST
@@ -1112,6 +1132,7 @@ static Suite *mbox_suite(void)
     tc = tcase_create("inputs");
     tcase_add_test(tc, junk_and_errors);
     tcase_add_test(tc, bodies_and_warnings);
+    tcase_add_test(tc, undecodable_bodies_are_errors);
     tcase_add_test(tc, probe_scores);
     suite_add_tcase(s, tc);
     return s;

@@ -1045,10 +1045,13 @@ static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, co
     } else if (strcmp(cte, "base64") == 0) {
         if (mb_b64_decode(&st->dec, s, n, &bad) != TC_OK)
             return nomem(in);
+        /* Dropping the characters would lose text without a trace: an
+         * error, which --keep-going turns into skipping this message. */
         if (bad)
-            tc_stream_warn(in, line, 0,
-                           "message %u: bad base64 in the %s: %zu character%s skipped", num,
-                           what, bad, bad == 1 ? "" : "s");
+            return tc_stream_error(in, TC_ERR_DATA, line, 0,
+                                   "message %u: the %s is declared base64 but %zu character%s "
+                                   "%s not base64: expected A-Z a-z 0-9 + / =", num, what, bad,
+                                   bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
         bytes = st->dec.data;
         len = st->dec.len;
     }
@@ -1059,10 +1062,12 @@ static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, co
                    &unknown) != TC_OK ||
         tc_buf_append(out, "", 0) != TC_OK)
         return nomem(in);
+    /* Guessing at an unknown charset could garble the text: an error. */
     if (unknown)
-        tc_stream_warn(in, line, 0,
-                       "message %u: unknown charset \"%s\" in the %s; read as UTF-8", num,
-                       charset, what);
+        return tc_stream_error(in, TC_ERR_DATA, line, 0,
+                               "message %u: unknown charset \"%s\" in the %s: expected a "
+                               "charset iconv knows (utf-8, iso-8859-1, windows-1252, ...)",
+                               num, charset, what);
     if (bad) {
         tc_stream_warn(in, line, 0,
                        "message %u: %zu byte%s of the %s not valid in %s; each read as the "
@@ -1438,14 +1443,16 @@ static int mbox_next_post(tc_stream *in, void *state, const tc_post **post)
     st->fb_text = NULL;
     const char *body = l->raw.data + l->hs.body;
     size_t body_len = l->raw.len - l->hs.body;
+    /* A body that cannot be decoded spoils only its own message: the index
+     * already points at the next one, so the reader can go on. */
     if ((rc = walk(in, st, &e, body, body_len, 0)) != TC_OK)
-        return rc;
+        return rc == TC_ERR_DATA ? TC_SKIPPED : rc;
     if (!st->have_body) {
         if (st->fb_text) {
             rc = decode_leaf(in, st, st->fb_text, st->fb_len, st->fb_cte, st->fb_charset,
                              &st->p_body, "body");
             if (rc != TC_OK)
-                return rc;
+                return rc == TC_ERR_DATA ? TC_SKIPPED : rc;
         } else if (set_buf(&st->p_body, "", 0) != TC_OK)
             return nomem(in);
     }
