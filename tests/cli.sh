@@ -283,6 +283,17 @@ run 5 --keep-going -f jsonl -t json "$tmp/bad-line.jsonl"
 pycheck '[p["id"] for p in doc["threads"][0]["posts"]] == ["1", "3"]' 'len(doc["threads"]) == 1'
 contains "$tmp/err" "threadconv: skipped 1 bad post (--keep-going)"
 
+# mumsnet: a post whose header holds an impossible date is stepped over;
+# two bad ones in a row each get their own message; ids stay positions.
+printf 'T\n\nA Thu 04-Feb-21 21:33:59\n\none\n\nB Thu 31-Feb-21 21:34:00\n\nbad one\n\nC Thu 30-Feb-21 21:35:00\n\nbad two\n\nD Thu 04-Feb-21 21:36:00\n\nfour\n' >"$tmp/skip.txt"
+run 1 -f mumsnet -t json "$tmp/skip.txt" \
+  && stderr_is "threadconv: $tmp/skip.txt:7:7: impossible date in post header: 31-Feb-21 21:34:00 has day 31, but February 2021 has 28 days"
+run 5 --keep-going -f mumsnet -t json "$tmp/skip.txt"
+contains "$tmp/err" "threadconv: warning: $tmp/skip.txt:7:7: skipped (--keep-going): impossible date in post header: 31-Feb-21"
+contains "$tmp/err" "threadconv: warning: $tmp/skip.txt:11:7: skipped (--keep-going): impossible date in post header: 30-Feb-21"
+contains "$tmp/err" "threadconv: skipped 2 bad posts (--keep-going); the output holds everything else"
+pycheck '[(p["id"], p["author"], p["body"]) for p in doc["threads"][0]["posts"]] == [("1", "A", "one"), ("4", "D", "four")]'
+
 # Limits are named when hit and can be changed.
 run 1 -f mumsnet -t json --limit max-line=20 "$data/summer.txt" \
   && stderr_is "threadconv: $data/summer.txt:1: line is longer than the max-line limit (20 bytes); raise it with --limit max-line=SIZE"

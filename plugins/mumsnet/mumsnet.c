@@ -122,6 +122,9 @@ typedef struct mn_state {
 
     /* the read-ahead header and the post handed out */
     bool have_next;
+    bool next_bad;      /* the read-ahead header is header-shaped but impossible */
+    bool have_pending;  /* a header line kept by skip_bad_post, not yet read */
+    tc_buf pending;
     header next;
     header cur;
     tc_buf body;
@@ -506,6 +509,7 @@ static void mn_close(tc_stream *in, void *state)
     tc_fields_free(&st->thread.extras);
     tc_buf_free(&st->prologue);
     free(st->plines);
+    tc_buf_free(&st->pending);
     tc_buf_free(&st->next.author);
     tc_buf_free(&st->cur.author);
     tc_buf_free(&st->body);
@@ -721,13 +725,68 @@ static void format_id(char *out, uint64_t v)
     out[n] = '\0';
 }
 
+/*
+ * See mn_next_post: the lines of a post whose header is impossible are
+ * passed over up to the next header of the thread's layout.  That header is
+ * kept and read at the next call, after the core has dealt with this
+ * post's error, so a bad header right after a bad one gets its own message.
+ */
+static int skip_bad_post(tc_stream *in, mn_state *st)
+{
+    st->next_bad = false;
+    st->have_next = false;
+    st->n_posts++; /* ids stay positions in the text */
+    const char *p;
+    size_t n;
+    int rc;
+    while ((rc = next_line(in, &p, &n)) == TC_OK) {
+        fields f;
+        if (match_header(p, n, &f) != st->layout)
+            continue;
+        tc_buf_reset(&st->pending);
+        if (tc_buf_append(&st->pending, p, n) != TC_OK)
+            return nomem(in);
+        st->have_pending = true;
+        break;
+    }
+    if (rc != TC_OK && rc != TC_EOF)
+        return rc;
+    return TC_SKIPPED;
+}
+
+/* Read the header skip_bad_post kept (the stream's line count is still its). */
+static int read_pending_header(tc_stream *in, mn_state *st)
+{
+    st->have_pending = false;
+    fields f;
+    enum layout l = match_header(st->pending.data, st->pending.len, &f);
+    int rc = read_header(in, st->pending.data, l, &f, &st->cur.date, &st->next);
+    if (rc == TC_ERR_DATA)
+        st->next_bad = true;
+    else if (rc != TC_OK)
+        return rc;
+    st->have_next = true;
+    return TC_OK;
+}
+
 static int mn_next_post(tc_stream *in, void *state, const tc_post **post)
 {
     mn_state *st = state;
+    if (st->have_pending) {
+        int rc = read_pending_header(in, st);
+        if (rc != TC_OK)
+            return rc;
+    }
     if (st->phase != 1 || !st->have_next) {
         st->phase = 2;
         return TC_EOF;
     }
+
+    /* A post whose header held an impossible date: its error is already set
+     * (at the header's line).  Step over its text to the next header, so
+     * that with --keep-going the conversion goes on after it. */
+    if (st->next_bad)
+        return skip_bad_post(in, st);
 
     /* The read-ahead header becomes this post's; its buffer is reused for
      * the next read-ahead. */
@@ -755,8 +814,12 @@ static int mn_next_post(tc_stream *in, void *state, const tc_post **post)
         enum layout l = match_header(p, n, &f);
         if (l == st->layout) {
             rc = read_header(in, p, l, &f, &st->cur.date, &st->next);
-            if (rc != TC_OK)
+            if (rc == TC_ERR_DATA) {
+                /* This post ends here and is fine; the next one is bad. */
+                st->next_bad = true;
+            } else if (rc != TC_OK) {
                 return rc;
+            }
             st->have_next = true;
             break;
         }
