@@ -63,52 +63,6 @@ static const char *extra(const tc_fields *f, const char *key)
     return v ? v : "(absent)";
 }
 
-static void fields_equal(const tc_fields *x, const tc_fields *y)
-{
-    ck_assert_uint_eq(x->count, y->count);
-    for (size_t i = 0; i < x->count; i++) {
-        ck_assert_str_eq(x->items[i].key, y->items[i].key);
-        ck_assert_str_eq(x->items[i].value, y->items[i].value);
-    }
-}
-
-static void str_or_null_eq(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        ck_assert_msg(a == b, "\"%s\" != \"%s\"", a ? a : "(null)", b ? b : "(null)");
-    else
-        ck_assert_str_eq(a, b);
-}
-
-/* Everything both archives hold is the same. */
-static void archives_equal(const tu_archive *x, const tu_archive *y)
-{
-    ck_assert_int_eq(x->rc, y->rc);
-    ck_assert_uint_eq(x->n_threads, y->n_threads);
-    for (size_t i = 0; i < x->n_threads; i++) {
-        const tu_thread *a = &x->threads[i], *b = &y->threads[i];
-        ck_assert_str_eq(a->title, b->title);
-        ck_assert_str_eq(a->source, b->source);
-        str_or_null_eq(a->id, b->id);
-        str_or_null_eq(a->url, b->url);
-        fields_equal(&a->extras, &b->extras);
-        ck_assert_uint_eq(a->n_posts, b->n_posts);
-        for (size_t j = 0; j < a->n_posts; j++) {
-            const tu_post *p = &a->posts[j], *q = &b->posts[j];
-            ck_assert_str_eq(p->id, q->id);
-            ck_assert_str_eq(p->author, q->author);
-            ck_assert(p->date.present == q->date.present);
-            ck_assert_int_eq(p->date.utc, q->date.utc);
-            ck_assert_int_eq(p->date.offset_min, q->date.offset_min);
-            ck_assert_msg(p->body_len == q->body_len && memcmp(p->body, q->body, p->body_len) == 0,
-                          "post %s body (%zu bytes) \"%s\" came back as (%zu bytes) \"%s\"",
-                          p->id, p->body_len, p->body, q->body_len, q->body);
-            str_or_null_eq(p->parent_id, q->parent_id);
-            fields_equal(&p->extras, &q->extras);
-        }
-    }
-}
-
 /* Write archive with the given options; the output (new). */
 static char *write_archive(const tu_archive *a, const tc_option_value *opts, size_t n_opts)
 {
@@ -786,7 +740,7 @@ START_TEST(corpus_imagemagick_and_crlf_twin)
     crlf[k] = '\0';
     tu_archive *b = tu_read_memory(PLUGIN, crlf, k, "twin.mbox");
     reader_ok(b);
-    archives_equal(a, b);
+    tu_archives_equal(a, b);
     tu_archive_free(a);
     tu_archive_free(b);
     free(lf);
@@ -878,7 +832,7 @@ static void roundtrip(const tu_archive *a, const tc_option_value *opts, size_t n
     tu_archive *b = tu_read_memory(PLUGIN, text, strlen(text), "roundtrip.mbox");
     reader_ok(b);
     ck_assert_msg(b->n_warnings == 0, "warnings: %s", b->warnings);
-    archives_equal(a, b);
+    tu_archives_equal(a, b);
     /* deterministic: the same input writes the same bytes */
     char *again = write_archive(a, opts, n);
     ck_assert_str_eq(text, again);
@@ -921,7 +875,7 @@ START_TEST(roundtrip_variants)
     char *text = write_archive(a, &o, 1);
     tu_archive *b = tu_read_memory(PLUGIN, text, strlen(text), "o.mbox");
     reader_ok(b);
-    archives_equal(a, b);
+    tu_archives_equal(a, b);
     free(text);
     tu_archive_free(b);
     tu_archive_free(a);

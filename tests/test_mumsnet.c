@@ -97,40 +97,6 @@ static void check_error(const tu_archive *a, int code, uint64_t line, uint64_t c
     ck_assert_str_eq(a->err.text, text);
 }
 
-static void fields_equal(const tc_fields *x, const tc_fields *y)
-{
-    ck_assert_uint_eq(x->count, y->count);
-    for (size_t i = 0; i < x->count; i++) {
-        ck_assert_str_eq(x->items[i].key, y->items[i].key);
-        ck_assert_str_eq(x->items[i].value, y->items[i].value);
-    }
-}
-
-/* Everything the reader produced is the same in both. */
-static void archives_equal(const tu_archive *x, const tu_archive *y)
-{
-    ck_assert_int_eq(x->rc, y->rc);
-    ck_assert_uint_eq(x->n_threads, y->n_threads);
-    for (size_t i = 0; i < x->n_threads; i++) {
-        const tu_thread *a = &x->threads[i], *b = &y->threads[i];
-        ck_assert_str_eq(a->title, b->title);
-        ck_assert_str_eq(a->source, b->source);
-        fields_equal(&a->extras, &b->extras);
-        ck_assert_uint_eq(a->n_posts, b->n_posts);
-        for (size_t j = 0; j < a->n_posts; j++) {
-            const tu_post *p = &a->posts[j], *q = &b->posts[j];
-            ck_assert_str_eq(p->id, q->id);
-            ck_assert_str_eq(p->author, q->author);
-            ck_assert(p->date.present == q->date.present);
-            ck_assert_int_eq(p->date.utc, q->date.utc);
-            ck_assert_int_eq(p->date.offset_min, q->date.offset_min);
-            ck_assert_uint_eq(p->body_len, q->body_len);
-            ck_assert(memcmp(p->body, q->body, p->body_len) == 0);
-            fields_equal(&p->extras, &q->extras);
-        }
-    }
-}
-
 /* LF text to CRLF, with a BOM in front and the final newline dropped. */
 static char *to_crlf_bom(const char *lf, size_t *out_len)
 {
@@ -229,7 +195,7 @@ START_TEST(seed_crlf_bom_twin)
     tu_archive *a = tu_read_file(&threadconv_plugin, path);
     tu_archive *b = tu_read_memory(&threadconv_plugin, crlf, n, "seed-crlf");
     one_thread(b, 20);
-    archives_equal(a, b);
+    tu_archives_equal(a, b);
     ck_assert_str_eq(b->warnings, "");
     tu_archive_free(a);
     tu_archive_free(b);
@@ -353,7 +319,7 @@ START_TEST(crlf_bom_twin_fixture)
     tu_archive *b = read_fixture("body-whitespace-crlf-bom.txt");
     tu_thread *t = one_thread(a, 2);
     one_thread(b, 2);
-    archives_equal(a, b);
+    tu_archives_equal(a, b);
     ck_assert_str_eq(t->title, "Tabs, spaces and blank lines");
     /* Only empty lines are blank: the " " and "\t" lines are text. */
     check_post(&t->posts[0], "1", "Pat Smith", "2021-03-01T09:00:00+00:00",

@@ -112,51 +112,6 @@ static void read_ok(const tu_archive *a)
                   a->err.text);
 }
 
-static void str_or_null_eq(const char *x, const char *y)
-{
-    if (x == NULL || y == NULL)
-        ck_assert_msg(x == y, "\"%s\" vs \"%s\"", x ? x : "(null)", y ? y : "(null)");
-    else
-        ck_assert_str_eq(x, y);
-}
-
-static void fields_equal(const tc_fields *x, const tc_fields *y)
-{
-    ck_assert_uint_eq(x->count, y->count);
-    for (size_t i = 0; i < x->count; i++) {
-        ck_assert_str_eq(x->items[i].key, y->items[i].key);
-        ck_assert_str_eq(x->items[i].value, y->items[i].value);
-    }
-}
-
-/* Every field of both archives is the same, byte for byte, in order. */
-static void archives_equal(const tu_archive *x, const tu_archive *y)
-{
-    ck_assert_uint_eq(x->n_threads, y->n_threads);
-    for (size_t i = 0; i < x->n_threads; i++) {
-        const tu_thread *a = &x->threads[i], *b = &y->threads[i];
-        ck_assert_str_eq(a->title, b->title);
-        ck_assert_str_eq(a->source, b->source);
-        str_or_null_eq(a->id, b->id);
-        str_or_null_eq(a->url, b->url);
-        fields_equal(&a->extras, &b->extras);
-        ck_assert_uint_eq(a->n_posts, b->n_posts);
-        for (size_t j = 0; j < a->n_posts; j++) {
-            const tu_post *p = &a->posts[j], *q = &b->posts[j];
-            ck_assert_str_eq(p->id, q->id);
-            ck_assert_str_eq(p->author, q->author);
-            ck_assert(p->date.present == q->date.present);
-            ck_assert_int_eq(p->date.utc, q->date.utc);
-            ck_assert_int_eq(p->date.offset_min, q->date.offset_min);
-            ck_assert_uint_eq(p->body_len, q->body_len);
-            ck_assert_msg(memcmp(p->body, q->body, p->body_len) == 0,
-                          "thread %zu post %zu: bodies differ", i + 1, j + 1);
-            str_or_null_eq(p->parent_id, q->parent_id);
-            fields_equal(&p->extras, &q->extras);
-        }
-    }
-}
-
 /*
  * Write a, validate it, read it back (equal to a), and write that again
  * (byte-identical): in both layouts.
@@ -169,7 +124,7 @@ static void round_trip(const tu_archive *a)
         validate(doc, len);
         tu_archive *b = read_xml(doc, len);
         read_ok(b);
-        archives_equal(a, b);
+        tu_archives_equal(a, b);
         char *doc2 = write_xml(b, pretty, &len2);
         ck_assert_uint_eq(len, len2);
         ck_assert_msg(memcmp(doc, doc2, len) == 0, "xml -> xml is not byte-identical");
@@ -429,7 +384,7 @@ START_TEST(long_body_round_trips)
     validate(doc, len);
     tu_archive *b = read_xml(doc, len);
     read_ok(b);
-    archives_equal(a, b);
+    tu_archives_equal(a, b);
     tu_archive_free(b);
     free(doc);
     free(body);

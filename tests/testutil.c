@@ -289,3 +289,48 @@ void tu_set_extra(tc_fields *f, const char *key, const char *value)
 {
     ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
 }
+
+static void str_or_null_eq(const char *x, const char *y)
+{
+    if (x == NULL || y == NULL)
+        ck_assert_msg(x == y, "\"%s\" != \"%s\"", x ? x : "(null)", y ? y : "(null)");
+    else
+        ck_assert_str_eq(x, y);
+}
+
+static void fields_equal(const tc_fields *x, const tc_fields *y)
+{
+    ck_assert_uint_eq(x->count, y->count);
+    for (size_t i = 0; i < x->count; i++) {
+        ck_assert_str_eq(x->items[i].key, y->items[i].key);
+        ck_assert_str_eq(x->items[i].value, y->items[i].value);
+    }
+}
+
+void tu_archives_equal(const tu_archive *x, const tu_archive *y)
+{
+    ck_assert_int_eq(x->rc, y->rc);
+    ck_assert_uint_eq(x->n_threads, y->n_threads);
+    for (size_t i = 0; i < x->n_threads; i++) {
+        const tu_thread *a = &x->threads[i], *b = &y->threads[i];
+        ck_assert_str_eq(a->title, b->title);
+        ck_assert_str_eq(a->source, b->source);
+        str_or_null_eq(a->id, b->id);
+        str_or_null_eq(a->url, b->url);
+        fields_equal(&a->extras, &b->extras);
+        ck_assert_uint_eq(a->n_posts, b->n_posts);
+        for (size_t j = 0; j < a->n_posts; j++) {
+            const tu_post *p = &a->posts[j], *q = &b->posts[j];
+            ck_assert_str_eq(p->id, q->id);
+            ck_assert_str_eq(p->author, q->author);
+            ck_assert(p->date.present == q->date.present);
+            ck_assert_int_eq(p->date.utc, q->date.utc);
+            ck_assert_int_eq(p->date.offset_min, q->date.offset_min);
+            ck_assert_msg(p->body_len == q->body_len && memcmp(p->body, q->body, p->body_len) == 0,
+                          "thread %zu post %s: body (%zu bytes) \"%s\" came back as (%zu bytes) "
+                          "\"%s\"", i + 1, p->id, p->body_len, p->body, q->body_len, q->body);
+            str_or_null_eq(p->parent_id, q->parent_id);
+            fields_equal(&p->extras, &q->extras);
+        }
+    }
+}

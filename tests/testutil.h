@@ -78,6 +78,12 @@ tu_post *tu_add_post(tu_thread *t, const char *id, const char *author, tc_date d
                      const char *body, const char *parent);
 void tu_set_extra(tc_fields *f, const char *key, const char *value);
 
+/*
+ * Fail the test unless x and y hold the same: status, every thread field and
+ * extra (in order), every post field, bodies byte for byte.
+ */
+void tu_archives_equal(const tu_archive *x, const tu_archive *y);
+
 /* ISO 8601 form of a date ("" for no date) in a static buffer per call site. */
 const char *tu_iso(tc_date date, char out[TC_ISO_DATE_SIZE]);
 
