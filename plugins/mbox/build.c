@@ -366,24 +366,14 @@ int mb_encode_key(tc_buf *out, const char *prefix, const char *key)
     return TC_OK;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 bool mb_decode_key(tc_buf *out, const char *s, size_t len)
 {
     tc_buf_reset(out);
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (c == '_') {
-            int h1 = i + 2 < len ? hexval(s[i + 1]) : -1, h2 = i + 2 < len ? hexval(s[i + 2]) : -1;
+            int h1 = i + 2 < len ? mb_hex_value(s[i + 1]) : -1;
+            int h2 = i + 2 < len ? mb_hex_value(s[i + 2]) : -1;
             if (h1 < 0 || h2 < 0 || (h1 == 0 && h2 == 0))
                 return false;
             c = (char)(h1 * 16 + h2);

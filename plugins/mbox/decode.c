@@ -428,7 +428,7 @@ int mb_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len, siz
 /* Transfer encodings                                                  */
 /* ------------------------------------------------------------------ */
 
-static int hexv(char c)
+int mb_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -458,8 +458,8 @@ int mb_qp_decode(tc_buf *out, const char *s, size_t len)
                 i = k;
                 continue;
             }
-            if (i + 2 < len && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-                c = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+            if (i + 2 < len && mb_hex_value(s[i + 1]) >= 0 && mb_hex_value(s[i + 2]) >= 0) {
+                c = (char)(mb_hex_value(s[i + 1]) * 16 + mb_hex_value(s[i + 2]));
                 i += 2;
             } else if (i + 1 == len) {
                 break; /* "=" at the very end: a soft break */
@@ -563,8 +563,8 @@ static int decode_word_bytes(tc_buf *raw, char enc, const char *t, size_t tn, si
         char c = t[i];
         if (c == '_')
             c = ' ';
-        else if (c == '=' && i + 2 < tn && hexv(t[i + 1]) >= 0 && hexv(t[i + 2]) >= 0) {
-            c = (char)(hexv(t[i + 1]) * 16 + hexv(t[i + 2]));
+        else if (c == '=' && i + 2 < tn && mb_hex_value(t[i + 1]) >= 0 && mb_hex_value(t[i + 2]) >= 0) {
+            c = (char)(mb_hex_value(t[i + 1]) * 16 + mb_hex_value(t[i + 2]));
             i += 2;
         }
         if (tc_buf_putc(raw, c) != TC_OK)

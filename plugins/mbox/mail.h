@@ -33,6 +33,7 @@ uint64_t mb_hash(uint64_t h, const void *data, size_t len); /* FNV-1a 64 */
 #define MB_HASH_INIT 0xcbf29ce484222325ull
 
 bool mb_ieq(const char *a, size_t alen, const char *b); /* ASCII case-insensitive */
+int mb_hex_value(char c); /* 0-15 for a hex digit (either case), else -1 */
 
 /* ------------------------------------------------------------------ */
 /* Dates                                                               */
