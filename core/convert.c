@@ -82,102 +82,6 @@ const tc_plugin *tc_probe(tc_registry *reg, const unsigned char *head, size_t le
     return chosen;
 }
 
-/* ------------------------------------------------------------- output */
-
-typedef struct output_file {
-    int fd;
-    char *final_path;  /* NULL: standard output or a device written in place */
-    char *temp_path;   /* the temporary file renamed onto final_path */
-} output_file;
-
-static int open_output(const char *path, output_file *out, tc_error *err)
-{
-    memset(out, 0, sizeof *out);
-    out->fd = STDOUT_FILENO;
-    if (path == NULL || strcmp(path, "-") == 0)
-        return TC_OK;
-    struct stat st;
-    bool exists = stat(path, &st) == 0;
-    if (exists && S_ISDIR(st.st_mode))
-        return tc__error_set(err, TC_ERR_OUTPUT, path, 0, 0, "is a directory, expected a file");
-    if (exists && !S_ISREG(st.st_mode)) {
-        /* A device or pipe (/dev/null, /dev/full, a FIFO): no rename is
-         * possible, write to it directly. */
-        out->fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (out->fd < 0)
-            return tc__error_set(err, TC_ERR_OUTPUT, path, 0, 0, "cannot open for writing: %s",
-                                 strerror(errno));
-        return TC_OK;
-    }
-    /* A temporary file beside the target, so the final rename cannot cross
-     * file systems.  O_EXCL with a fresh name each try; mode 0666 minus the
-     * umask, like any new file, or the mode of the file being replaced. */
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
-    const char *base = slash ? slash + 1 : path;
-    tc_buf temp = {0};
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    unsigned long seed = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16);
-    for (int attempt = 0; attempt < 100; attempt++) {
-        tc_buf_reset(&temp);
-        seed = seed * 6364136223846793005ul + 1442695040888963407ul;
-        tc_buf_append(&temp, path, dir_len);
-        tc_buf_printf(&temp, ".%s.tc-%08lx.tmp", base, (seed >> 16) & 0xfffffffful);
-        if (temp.data == NULL)
-            return tc__error_set(err, TC_ERR_NOMEM, path, 0, 0, "out of memory");
-        out->fd = open(temp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (out->fd >= 0 || errno != EEXIST)
-            break;
-    }
-    if (out->fd < 0) {
-        int e = errno;
-        tc_buf_free(&temp);
-        out->fd = STDOUT_FILENO;
-        return tc__error_set(err, TC_ERR_OUTPUT, path, 0, 0,
-                             "cannot create a temporary file beside it: %s", strerror(e));
-    }
-    if (exists)
-        (void)fchmod(out->fd, st.st_mode & 07777);
-    out->temp_path = temp.data;
-    out->final_path = strdup(path);
-    if (out->final_path == NULL) {
-        close(out->fd);
-        unlink(out->temp_path);
-        free(out->temp_path);
-        out->temp_path = NULL;
-        out->fd = STDOUT_FILENO;
-        return tc__error_set(err, TC_ERR_NOMEM, path, 0, 0, "out of memory");
-    }
-    return TC_OK;
-}
-
-/* Finish the output: on success make it durable and move it into place;
- * on failure remove every trace of it. */
-static int close_output(output_file *out, bool success, const char *shown, tc_error *err)
-{
-    int rc = TC_OK;
-    if (out->fd != STDOUT_FILENO) {
-        if (success && out->temp_path && fsync(out->fd) != 0)
-            rc = tc__error_set(err, TC_ERR_OUTPUT, shown, 0, 0, "fsync failed: %s",
-                               strerror(errno));
-        if (close(out->fd) != 0 && success && rc == TC_OK)
-            rc = tc__error_set(err, TC_ERR_OUTPUT, shown, 0, 0, "close failed: %s",
-                               strerror(errno));
-    }
-    if (out->temp_path) {
-        if (success && rc == TC_OK && rename(out->temp_path, out->final_path) != 0)
-            rc = tc__error_set(err, TC_ERR_OUTPUT, shown, 0, 0, "cannot rename %s into place: %s",
-                               out->temp_path, strerror(errno));
-        if (!success || rc != TC_OK)
-            unlink(out->temp_path);
-    }
-    free(out->temp_path);
-    free(out->final_path);
-    out->temp_path = out->final_path = NULL;
-    return rc;
-}
-
 /* ---------------------------------------------------------- the pump */
 
 /*
@@ -398,6 +302,8 @@ static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const ch
 int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
 {
     memset(err, 0, sizeof *err);
+    if (spec->deferred_temp)
+        *spec->deferred_temp = NULL;
     if (spec->writer == NULL)
         return tc__error_set(err, TC_ERR_USAGE, "", 0, 0,
                              "no output format given; choose one with -t");
@@ -413,8 +319,8 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
     if (rc != TC_OK)
         return rc;
 
-    output_file file;
-    if ((rc = open_output(spec->output, &file, err)) != TC_OK)
+    tc__output file;
+    if ((rc = tc__output_open(spec->output, &file, err)) != TC_OK)
         return rc;
     if (file.temp_path && spec->temp_file)
         spec->temp_file(spec->temp_file_user, file.temp_path);
@@ -422,7 +328,7 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
                                                                        : "<stdout>";
     tc_stream *out = tc_stream_open_output_fd(file.fd, shown);
     if (out == NULL) {
-        close_output(&file, false, shown, err);
+        tc__output_close(&file, false, NULL, shown, err);
         return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
     }
     tc_stream_set_warning_fn(out, spec->warn, spec->warn_user);
@@ -450,8 +356,13 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
         rc = plugin_status(TC_ERR_OUTPUT, false, out, "write", err);
     tc_stream_close(out);
     bool had_temp = file.temp_path != NULL;
-    int close_rc = close_output(&file, rc == TC_OK, shown, rc == TC_OK ? err : NULL);
-    if (had_temp && spec->temp_file)
+    char *deferred = NULL;
+    int close_rc = tc__output_close(&file, rc == TC_OK, spec->deferred_temp ? &deferred : NULL,
+                                    shown, rc == TC_OK ? err : NULL);
+    if (spec->deferred_temp)
+        *spec->deferred_temp = deferred;
+    /* A deferred file still exists: it is the caller's to track now. */
+    if (had_temp && deferred == NULL && spec->temp_file)
         spec->temp_file(spec->temp_file_user, NULL);
     return rc == TC_OK ? close_rc : rc;
 }

@@ -74,4 +74,21 @@ int tc__error_vset(tc_error *err, int code, const char *source, uint64_t line,
 /* The stream's file name as given to it. */
 const char *tc__display_name(const char *path);
 
+/* An output being written (output.c). */
+typedef struct tc__output {
+    int fd;
+    char *final_path;  /* NULL: standard output or a device written in place */
+    char *temp_path;   /* the temporary file renamed onto final_path */
+} tc__output;
+
+/* Open path for writing: a new temporary file beside it, or the device or
+ * standard output ("-" or NULL) itself. */
+int tc__output_open(const char *path, tc__output *out, tc_error *err);
+/* Finish: on success sync and rename into place -- or, when deferred is not
+ * NULL, leave the closed temporary file for tc_commit_outputs and store its
+ * path (the caller's to free) in *deferred; on failure remove every trace.
+ * err may be NULL. */
+int tc__output_close(tc__output *out, bool success, char **deferred, const char *shown,
+                     tc_error *err);
+
 #endif

@@ -5,6 +5,7 @@
 #endif
 
 #include "batch.h"
+#include "cleanup.h"
 
 #include <threadconv/convert.h>
 
@@ -86,49 +87,6 @@ static void usage(FILE *f)
 "  threadconv -f mumsnet -t jsonl -o out.jsonl a.txt b.txt\n"
 "  cat thread.txt | threadconv -t json --pretty\n",
             tc_registry_default_dir());
-}
-
-/*
- * The temporary output file of the conversion in progress, for the signal
- * handler: an interrupted run must not leave it behind.  The path is copied
- * into a static buffer so the handler reads no freed memory; the handler
- * only calls async-signal-safe functions (unlink, signal, raise).
- */
-static char temp_path[4096];
-static volatile sig_atomic_t have_temp;
-
-static void note_temp_file(void *user, const char *path)
-{
-    (void)user;
-    have_temp = 0;
-    if (path && strlen(path) < sizeof temp_path) {
-        memcpy(temp_path, path, strlen(path) + 1);
-        have_temp = 1;
-    }
-}
-
-static void on_fatal_signal(int sig)
-{
-    if (have_temp)
-        unlink(temp_path);
-    signal(sig, SIG_DFL);
-    raise(sig); /* die of the signal, so the caller sees how we ended */
-}
-
-static void catch_signals(void)
-{
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fatal_signal;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
-        struct sigaction old;
-        /* A signal ignored when we started (nohup, a background job) stays ignored. */
-        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-            continue;
-        sigaction(sigs[i], &sa, NULL);
-    }
 }
 
 static int exit_code(int rc)
@@ -383,8 +341,8 @@ int main(int argc, char **argv)
         spec.options = options;
         spec.n_options = n_options;
         spec.warn = quiet ? NULL : print_warning;
-        spec.temp_file = note_temp_file;
-        catch_signals();
+        spec.temp_file = cli_temp_note;
+        cli_catch_signals();
         if (batch.output_dir && spec.output) {
             fprintf(stderr, "%s: give either -o or --output-dir, not both\n", program);
             status = EXIT_USAGE;

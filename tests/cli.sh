@@ -336,6 +336,58 @@ run 2 -t json --output-dir "$tmp/batch-out" -o x.json "$tmp/batch-in/a.txt"
 run 4 -t json --output-dir "$tmp/no-such-dir" "$tmp/batch-in/a.txt"
 contains "$tmp/err" "not a directory"
 
+# A worker that crashes loses only the input it was converting: the files it
+# had finished but not yet committed (they wait for one sync per group) are
+# converted again, and no temporary file is left.
+ulimit -c 0 2>/dev/null || true
+mkdir "$tmp/crash-in" "$tmp/crash-out"
+cp "$data/summer.txt" "$tmp/crash-in/a.txt"
+printf 'A title\n\nSomeone Thu 04-Feb-21 21:33:59\n\nCRASH\n' >"$tmp/crash-in/b.txt"
+cp "$seed" "$tmp/crash-in/c.txt"
+run 1 --plugin-dir "$pd" -q -f mumsnet -t testfmt --output-dir "$tmp/crash-out" -j 1 \
+    "$tmp/crash-in/a.txt" "$tmp/crash-in/b.txt" "$tmp/crash-in/c.txt"
+[ "$(ls -A "$tmp/crash-out" | tr '\n' ' ')" = "a.testfmt c.testfmt " ] && ok \
+    || bad "after a crashed worker: $(ls -A "$tmp/crash-out")"
+contains "$tmp/err" "threadconv: 1 of 3 files failed: $tmp/crash-in/b.txt (exit 134)"
+"$tc" --plugin-dir "$pd" -f mumsnet -t testfmt "$data/summer.txt" | cmp -s - "$tmp/crash-out/a.testfmt" \
+    && ok || bad "the file converted again differs from a single run"
+
+# Interrupted batch: the finished files waiting for their commit and the one
+# being written are all removed; nothing appears under a final name.
+mkdir "$tmp/intr-in" "$tmp/intr-out"
+cp "$data/summer.txt" "$tmp/intr-in/a.txt"
+cp "$seed" "$tmp/intr-in/b.txt"
+python3 - "$tc" "$tmp" <<'PY' && ok || bad "interrupted batch left files behind"
+import os, signal, subprocess, sys, time
+tc, tmp = sys.argv[1], sys.argv[2]
+src, out = os.path.join(tmp, "intr-in"), os.path.join(tmp, "intr-out")
+fifo = os.path.join(src, "c.txt")
+os.mkfifo(fifo)
+def default_signals():
+    for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+proc = subprocess.Popen([tc, "-q", "-f", "mumsnet", "-t", "json", "--output-dir", out, "-j", "1",
+                         os.path.join(src, "a.txt"), os.path.join(src, "b.txt"), fifo],
+                        stderr=subprocess.DEVNULL, preexec_fn=default_signals,
+                        start_new_session=True)
+with open(fifo, "w") as w:
+    w.write("A title\n\nSomeone Thu 04-Feb-21 21:33:59\n\nhalf a thread\n")
+    w.flush()
+    temps = []
+    for _ in range(250):
+        temps = [f for f in os.listdir(out) if f.endswith(".tmp")]
+        if len(temps) == 3:
+            break
+        time.sleep(0.02)
+    assert len(temps) == 3, "expected three temporary files, saw %s" % temps
+    os.killpg(proc.pid, signal.SIGTERM)
+    status = proc.wait(timeout=10)
+assert status == -signal.SIGTERM, "exit status %d" % status
+time.sleep(0.2)  # the worker may end just after the parent
+left = os.listdir(out)
+assert not left, "left behind: %s" % left
+PY
+
 # ------------------------------------------------------ input detection
 printf 'just some words\nnothing like a thread\n' >"$tmp/unknown.txt"
 run 2 -t json "$tmp/unknown.txt" && contains "$tmp/err" "cannot tell the input format; choose one with -f: "

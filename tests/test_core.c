@@ -1,5 +1,6 @@
 /* test_core.c - the library's own pieces: extra fields, UTF-8 validation,
- * buffers, line reading with a line counter, option checking, messages. */
+ * buffers, line reading with a line counter, option checking, messages,
+ * deferred outputs committed as a group. */
 #include "testutil.h"
 
 #include <check.h>
@@ -285,6 +286,84 @@ static const tc_option_decl decls[] = {
 };
 static const tc_plugin opt_plugin = {.name = "demo", .options = decls};
 
+/* Deferred outputs: complete but unsynced under their temporary names until
+ * tc_commit_outputs syncs and renames them as a group. */
+START_TEST(deferred_outputs_commit_as_a_group)
+{
+    char *seed = tu_path("THREADCONV_SHARED", "seeds/000_e8c5bdb5bae043fe.txt");
+    char dir[] = "/tmp/tc-defer-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tc_registry *reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, NULL, 0, true), TC_OK);
+    const char *inputs[] = {seed};
+    char final[3][300], *temp[3] = {NULL, NULL, NULL};
+    tc_error err;
+    for (int i = 0; i < 3; i++) {
+        snprintf(final[i], sizeof final[i], "%s/%c.json", dir, 'a' + i);
+        tc_convert_spec spec = {.writer = "json", .inputs = inputs, .n_inputs = 1,
+                                .output = final[i], .deferred_temp = i < 2 ? &temp[i] : NULL};
+        ck_assert_msg(tc_convert(reg, &spec, &err) == TC_OK, "%s", err.text);
+    }
+    /* c.json, not deferred, is in place at once; a and b are not yet. */
+    ck_assert_int_eq(access(final[2], F_OK), 0);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_ptr_nonnull(temp[i]);
+        ck_assert_int_ne(access(final[i], F_OK), 0);
+        char prefix[320];
+        snprintf(prefix, sizeof prefix, "%s/.%c.json.tc-", dir, 'a' + i);
+        ck_assert_msg(strncmp(temp[i], prefix, strlen(prefix)) == 0, "temp %s", temp[i]);
+        ck_assert_int_eq(access(temp[i], F_OK), 0);
+    }
+    const char *finals[] = {final[0], final[1]};
+    int results[2] = {-1, -1};
+    ck_assert_int_eq(tc_commit_outputs((const char *const *)temp, finals, 2, results, &err),
+                     TC_OK);
+    ck_assert_int_eq(results[0], TC_OK);
+    ck_assert_int_eq(results[1], TC_OK);
+    size_t want_len, got_len;
+    char *want = tu_slurp(final[2], &want_len);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_ne(access(temp[i], F_OK), 0);
+        char *got = tu_slurp(final[i], &got_len);
+        ck_assert_uint_eq(got_len, want_len);
+        ck_assert(memcmp(got, want, want_len) == 0);
+        free(got);
+        free(temp[i]);
+        temp[i] = NULL;
+    }
+    free(want);
+
+    /* A file of the group that has gone fails alone, named; the rest land. */
+    tc_convert_spec spec = {.writer = "json", .inputs = inputs, .n_inputs = 1,
+                            .output = final[0], .deferred_temp = &temp[0]};
+    ck_assert_int_eq(tc_convert(reg, &spec, &err), TC_OK);
+    char gone[320];
+    snprintf(gone, sizeof gone, "%s/.b.json.tc-gone.tmp", dir);
+    const char *group[] = {temp[0], gone};
+    ck_assert_int_eq(tc_commit_outputs(group, finals, 2, results, &err), TC_ERR_OUTPUT);
+    ck_assert_int_eq(results[0], TC_OK);
+    ck_assert_int_eq(results[1], TC_ERR_OUTPUT);
+    ck_assert_str_eq(err.source, final[1]);
+    char text[400];
+    snprintf(text, sizeof text, "cannot rename %s into place: No such file or directory", gone);
+    ck_assert_str_eq(err.text, text);
+    free(temp[0]);
+
+    /* A failed conversion leaves nothing to commit and no file behind. */
+    const char *missing[] = {"/nonexistent/input.txt"};
+    tc_convert_spec failing = {.reader = "mumsnet", .writer = "json", .inputs = missing,
+                               .n_inputs = 1, .output = final[2], .deferred_temp = &temp[2]};
+    ck_assert_int_eq(tc_convert(reg, &failing, &err), TC_ERR_DATA);
+    ck_assert_ptr_null(temp[2]);
+
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(unlink(final[i]), 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* nothing else was left in it */
+    tc_registry_free(reg);
+    free(seed);
+}
+END_TEST
+
 START_TEST(options_are_checked_and_defaulted)
 {
     tc_error err;
@@ -336,6 +415,7 @@ int main(void)
     tcase_add_test(tc, stream_writes_to_buffer);
     tcase_add_test(tc, stream_reports_disk_full);
     tcase_add_test(tc, options_are_checked_and_defaulted);
+    tcase_add_test(tc, deferred_outputs_commit_as_a_group);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

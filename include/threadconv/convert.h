@@ -180,6 +180,13 @@ typedef struct tc_convert_spec {
      * instead of failing; *skipped (when not NULL) counts them. */
     bool keep_going;
     size_t *skipped;
+    /* When not NULL and the output is a file: a successful conversion leaves
+     * the output complete but not yet synced under its temporary name,
+     * stores that name here (the caller frees it; NULL when there is none)
+     * and neither syncs nor renames it -- the caller commits it, with others,
+     * through tc_commit_outputs().  The temp_file callback is then not told
+     * NULL: the file is the caller's to remove if it is interrupted. */
+    char **deferred_temp;
 } tc_convert_spec;
 
 /*
@@ -190,6 +197,19 @@ typedef struct tc_convert_spec {
  * set.
  */
 int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err);
+
+/*
+ * Commit outputs that tc_convert left under temporary names (deferred_temp):
+ * make them durable -- one syncfs() per file system where the system has
+ * it, which is far cheaper than an fsync per file when there are many small
+ * files -- then rename temp_paths[i] onto final_paths[i] and sync their
+ * directories.  A file that cannot be committed is removed.  results (may
+ * be NULL) gets TC_OK or TC_ERR_OUTPUT for each file.  Returns TC_OK when
+ * every file was committed, else TC_ERR_OUTPUT with err (may be NULL)
+ * describing the first failure.  The paths stay the caller's.
+ */
+int tc_commit_outputs(const char *const *temp_paths, const char *const *final_paths, size_t n,
+                      int *results, tc_error *err);
 
 /*
  * Choose a reader for the first bytes of an input by asking every loaded

@@ -11,6 +11,7 @@
 #include <threadconv/plugin.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(VARIANT_NO_DESCRIPTOR)
@@ -105,6 +106,9 @@ static int w_begin(tc_stream *out, void *st, const tc_thread *t)
 static int w_post(tc_stream *out, void *st, const tc_post *p)
 {
     (void)st;
+    /* A deliberate crash, for the test of a batch worker that dies. */
+    if (p->body_len == 5 && memcmp(p->body, "CRASH", 5) == 0)
+        abort();
     if (tc_stream_puts(out, p->author) || tc_stream_puts(out, ": ") ||
         tc_stream_write(out, p->body, p->body_len) || tc_stream_puts(out, "\n"))
         return TC_ERR_OUTPUT;

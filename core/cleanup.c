@@ -1,0 +1,88 @@
+/* cleanup.c - remove the CLI's temporary files when a signal ends the run.
+ *
+ * The paths are copied into static slots so the handler reads no freed
+ * memory, and a slot is published (its flag set) only once its path is
+ * complete; the handler calls only async-signal-safe functions (unlink,
+ * signal, raise).  A batch worker holds a group of finished files waiting
+ * for one commit, hence more than one slot. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#define _POSIX_C_SOURCE 200809L
+
+#include "cleanup.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SLOTS 64
+#define PATH_SIZE 4096
+
+static char paths[SLOTS][PATH_SIZE];
+static volatile sig_atomic_t in_use[SLOTS];
+static int noted = -1; /* the slot cli_temp_note filled last */
+
+static void on_fatal_signal(int sig)
+{
+    for (int i = 0; i < SLOTS; i++)
+        if (in_use[i])
+            unlink(paths[i]);
+    signal(sig, SIG_DFL);
+    raise(sig); /* die of the signal, so the caller sees how we ended */
+}
+
+void cli_catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old;
+        /* A signal ignored when we started (nohup, a background job) stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+int cli_temp_track(const char *path)
+{
+    size_t len = strlen(path);
+    if (len >= PATH_SIZE)
+        return -1;
+    for (int i = 0; i < SLOTS; i++) {
+        if (!in_use[i]) {
+            memcpy(paths[i], path, len + 1);
+            in_use[i] = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void cli_temp_forget(int slot)
+{
+    if (slot >= 0 && slot < SLOTS)
+        in_use[slot] = 0;
+}
+
+void cli_temp_note(void *user, const char *path)
+{
+    (void)user;
+    if (path) {
+        noted = cli_temp_track(path);
+    } else {
+        cli_temp_forget(noted);
+        noted = -1;
+    }
+}
+
+int cli_temp_take(void)
+{
+    int slot = noted;
+    noted = -1;
+    return slot;
+}
