@@ -10,7 +10,6 @@
 #include <threadconv/convert.h>
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
