@@ -23,6 +23,7 @@
 
 #include "batch.h"
 #include "cleanup.h"
+#include "exits.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,19 +91,13 @@ static void show_progress(size_t done, size_t total, double bytes, double start)
     fflush(stderr);
 }
 
-/* Exit status of a conversion, as the CLI gives it. */
-static int exit_status(int code)
-{
-    return code == TC_OK ? 0 : code == TC_ERR_USAGE ? 2 : code == TC_ERR_PLUGIN ? 3
-           : code == TC_ERR_OUTPUT ? 4 : 1;
-}
-
 /* A worker's finished files, waiting for one commit. */
 typedef struct group {
     size_t n;
     size_t input[GROUP_FILES];
     char *temp[GROUP_FILES];
     int slot[GROUP_FILES];      /* cleanup.c's, so a signal removes them */
+    bool skipped[GROUP_FILES];  /* --keep-going skipped posts in it */
     unsigned long long bytes;   /* input bytes, for the progress line */
 } group;
 
@@ -111,6 +106,29 @@ static void report_error(const tc_batch *batch, const tc_error *err)
     char line[sizeof err->text + sizeof err->source + 64];
     fprintf(stderr, "%sthreadconv: %s\n", batch->progress ? "\n" : "",
             tc_error_format(err, line, sizeof line));
+}
+
+/* Convert input i to outputs[i], deferred as tc_convert_spec.deferred_temp
+ * says (NULL: sync and rename at once).  Returns the input's exit status. */
+static int convert_one(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch,
+                       char **outputs, size_t i, char **deferred)
+{
+    size_t skipped = 0;
+    tc_convert_spec one = *spec;
+    one.inputs = &spec->inputs[i];
+    one.n_inputs = 1;
+    one.output = outputs[i];
+    one.deferred_temp = deferred;
+    one.skipped = &skipped;
+    tc_error err;
+    int c = tc_convert(reg, &one, &err);
+    if (c != TC_OK)
+        report_error(batch, &err);
+    if (skipped)
+        fprintf(stderr, "%sthreadconv: %s: skipped %zu bad post%s (--keep-going)\n",
+                batch->progress ? "\n" : "", spec->inputs[i], skipped, skipped == 1 ? "" : "s");
+    fflush(NULL);
+    return c != TC_OK ? exit_status_of(c) : skipped ? EXIT_SKIPPED : 0;
 }
 
 /* Sync and rename the group's files; each input's status follows. */
@@ -127,7 +145,8 @@ static void commit_group(group *g, char **outputs, pool *sh, const tc_batch *bat
     for (size_t j = 0; j < g->n; j++) {
         cli_temp_forget(g->slot[j]);
         free(g->temp[j]);
-        atomic_store(&sh->status[g->input[j]], result[j] == TC_OK ? 0 : exit_status(result[j]));
+        atomic_store(&sh->status[g->input[j]], result[j] != TC_OK ? exit_status_of(result[j])
+                                               : g->skipped[j] ? EXIT_SKIPPED : 0);
     }
     atomic_fetch_add(&sh->bytes, g->bytes);
     atomic_fetch_add(&sh->done, g->n);
@@ -155,22 +174,14 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const t
             break;
         atomic_store(&sh->current[k], i);
         char *temp = NULL;
-        tc_convert_spec one = *spec;
-        one.inputs = &spec->inputs[i];
-        one.n_inputs = 1;
-        one.output = outputs[i];
-        one.deferred_temp = &temp;
-        tc_error err;
-        int c = tc_convert(reg, &one, &err);
-        if (c != TC_OK)
-            report_error(batch, &err);
-        fflush(NULL);
+        int status = convert_one(reg, spec, batch, outputs, i, &temp);
         struct stat st;
         unsigned long long size = stat(spec->inputs[i], &st) == 0 ? (unsigned long long)st.st_size
                                                                   : 0;
         int slot = cli_temp_take();
-        if (c == TC_OK && temp != NULL) {
+        if (temp != NULL) {
             g.input[g.n] = i;
+            g.skipped[g.n] = status == EXIT_SKIPPED;
             g.temp[g.n] = temp;
             g.slot[g.n] = slot;
             g.n++;
@@ -180,7 +191,7 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const t
             cli_temp_forget(slot);
             free(temp);
             atomic_fetch_add(&sh->bytes, size);
-            atomic_store(&sh->status[i], exit_status(c));
+            atomic_store(&sh->status[i], status);
             atomic_fetch_add(&sh->done, 1);
         }
         atomic_store(&sh->current[k], SIZE_MAX);
@@ -359,37 +370,37 @@ int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *
         if (atomic_load(&sh->status[i]) != REDO)
             continue;
         remove_stale_temps(batch->output_dir, outputs[i]);
-        tc_convert_spec one = *spec;
-        one.inputs = &spec->inputs[i];
-        one.n_inputs = 1;
-        one.output = outputs[i];
-        int c = tc_convert(reg, &one, &err);
-        if (c != TC_OK)
-            report_error(batch, &err);
-        atomic_store(&sh->status[i], exit_status(c));
+        atomic_store(&sh->status[i], convert_one(reg, spec, batch, outputs, i, NULL));
         atomic_fetch_add(&sh->done, 1);
     }
     if (batch->progress)
         show_progress(atomic_load(&sh->done), n, (double)atomic_load(&sh->bytes), start);
-    size_t failed = 0;
+    size_t failed = 0, with_skips = 0;
     for (size_t i = 0; i < n; i++) {
         status[i] = atomic_load(&sh->status[i]);
         if (status[i] < 0) /* never converted: every worker failed to start */
             status[i] = 1;
-        failed += status[i] != 0;
+        with_skips += status[i] == EXIT_SKIPPED;
+        failed += status[i] != 0 && status[i] != EXIT_SKIPPED;
     }
     if (batch->progress)
         fputc('\n', stderr);
     if (failed) {
         fprintf(stderr, "threadconv: %zu of %zu files failed:", failed, n);
         for (size_t i = 0; i < n; i++) {
-            if (status[i] != 0) {
+            if (status[i] != 0 && status[i] != EXIT_SKIPPED) {
                 fprintf(stderr, " %s (exit %d)", spec->inputs[i], status[i]);
                 if (rc == 0)
                     rc = status[i] > 4 ? 1 : status[i];
             }
         }
         fputc('\n', stderr);
+    }
+    if (with_skips) {
+        fprintf(stderr, "threadconv: bad posts were skipped (--keep-going) in %zu of %zu files; "
+                        "their outputs hold everything else\n", with_skips, n);
+        if (rc == 0)
+            rc = EXIT_SKIPPED;
     }
 unmap:
     munmap(map, map_size);

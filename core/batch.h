@@ -15,7 +15,8 @@ typedef struct tc_batch {
  * after the input with the writer's extension, batch->jobs at a time (that
  * many worker processes).  A failure in one file does not stop the others; a summary
  * follows.  Returns the exit status: 0 when every file converted, else the
- * status of the first input (in command-line order) that failed.
+ * status of the first input (in command-line order) that failed, else
+ * EXIT_SKIPPED when --keep-going skipped posts.
  */
 int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch);
 

@@ -6,6 +6,7 @@
 
 #include "batch.h"
 #include "cleanup.h"
+#include "exits.h"
 
 #include <threadconv/convert.h>
 
@@ -14,12 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define EXIT_DATA 1
-#define EXIT_USAGE 2
-#define EXIT_PLUGIN 3
-#define EXIT_OUTPUT 4
-#define EXIT_SKIPPED 5
 
 static const char *program = "threadconv";
 
@@ -86,17 +81,6 @@ static void usage(FILE *f)
 "  threadconv -f mumsnet -t jsonl -o out.jsonl a.txt b.txt\n"
 "  cat thread.txt | threadconv -t json --pretty\n",
             tc_registry_default_dir());
-}
-
-static int exit_code(int rc)
-{
-    switch (rc) {
-    case TC_OK: return 0;
-    case TC_ERR_USAGE: return EXIT_USAGE;
-    case TC_ERR_PLUGIN: return EXIT_PLUGIN;
-    case TC_ERR_OUTPUT: return EXIT_OUTPUT;
-    default: return EXIT_DATA;
-    }
 }
 
 static void report(const char *prefix, const tc_error *e)
@@ -355,7 +339,7 @@ int main(int argc, char **argv)
             int rc = tc_convert(reg, &spec, &err);
             if (rc != TC_OK)
                 report("", &err);
-            status = exit_code(rc);
+            status = exit_status_of(rc);
             if (skipped) {
                 fprintf(stderr, "%s: skipped %zu bad post%s (--keep-going); %s\n", program,
                         skipped, skipped == 1 ? "" : "s",

@@ -325,6 +325,13 @@ run 1 -q -t json --output-dir "$tmp/batch-out" -j 3 "$tmp/batch-in/a.txt" \
 contains "$tmp/err" "threadconv: $tmp/batch-in/c.txt:7:15: impossible date"
 contains "$tmp/err" "threadconv: 1 of 4 files failed: $tmp/batch-in/c.txt (exit 1)"
 "$tc" -t json "$seed" | cmp -s - "$tmp/batch-out/b.thread.json" && ok || bad "batch output differs from a single run"
+# --keep-going in batch mode: as in a single run, exit 5 and a summary.
+run 5 -q --keep-going -t json --output-dir "$tmp/batch-out" -j 2 "$tmp/batch-in/a.txt" "$tmp/batch-in/c.txt"
+contains "$tmp/err" "threadconv: $tmp/batch-in/c.txt: skipped 1 bad post (--keep-going)"
+contains "$tmp/err" "threadconv: bad posts were skipped (--keep-going) in 1 of 2 files; their outputs hold everything else"
+"$tc" -q --keep-going -t json "$data/bad-date.txt" 2>/dev/null | cmp -s - "$tmp/batch-out/c.json" \
+    && ok || bad "batch --keep-going output differs from a single run"
+rm "$tmp/batch-out/c.json"
 run 0 -q -t jsonl --output-dir "$tmp/batch-out" "$tmp/batch-in/a.txt"
 [ -f "$tmp/batch-out/a.jsonl" ] && ok || bad "batch: no a.jsonl"
 cp "$data/summer.txt" "$tmp/other/a.txt"
