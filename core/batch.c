@@ -44,7 +44,7 @@
 #define WORKER_FILES 256
 /* A worker commits its finished files when it holds this many, or this
  * many input bytes, or has no more inputs to take. */
-#define GROUP_FILES 32
+#define GROUP_FILES 256
 #define GROUP_BYTES ((unsigned long long)64 << 20)
 
 /* status[] of an input converted by worker k and waiting in its group for
@@ -175,9 +175,9 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const t
         atomic_store(&sh->current[k], i);
         char *temp = NULL;
         int status = convert_one(reg, spec, batch, outputs, i, &temp);
-        struct stat st;
-        unsigned long long size = stat(spec->inputs[i], &st) == 0 ? (unsigned long long)st.st_size
-                                                                  : 0;
+        struct stat st; /* the input's size, for the progress line only */
+        unsigned long long size = batch->progress && stat(spec->inputs[i], &st) == 0
+                                  ? (unsigned long long)st.st_size : 0;
         int slot = cli_temp_take();
         if (temp != NULL) {
             g.input[g.n] = i;

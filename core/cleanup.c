@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SLOTS 64
+#define SLOTS 300
 #define PATH_SIZE 4096
 
 static char paths[SLOTS][PATH_SIZE];

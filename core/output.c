@@ -135,15 +135,25 @@ static int sync_files(const char *const *paths, size_t n, tc_error *err)
 #ifdef HAVE_SYNCFS
     dev_t synced[8];
     size_t n_synced = 0;
+    const char *last = NULL; /* the last file looked at: its directory's file system is synced */
+    size_t last_dir_len = 0;
 #endif
     for (size_t i = 0; i < n; i++) {
 #ifdef HAVE_SYNCFS
+        /* Files in one directory share a file system: look at each
+         * directory once (a batch writes one). */
+        const char *slash = strrchr(paths[i], '/');
+        size_t dir_len = slash ? (size_t)(slash - paths[i]) : 0;
+        if (last && dir_len == last_dir_len && memcmp(paths[i], last, dir_len) == 0)
+            continue;
         struct stat st;
         if (stat(paths[i], &st) != 0)
             continue; /* gone: its rename fails, and names it */
         bool seen = false;
         for (size_t k = 0; k < n_synced && !seen; k++)
             seen = synced[k] == st.st_dev;
+        last = paths[i];
+        last_dir_len = dir_len;
         if (seen)
             continue;
 #endif
