@@ -124,14 +124,73 @@ static int checked_thread(const tc_thread *t, const tc_plugin *reader, tc_thread
     return TC_OK;
 }
 
-static int checked_post(const tc_post *p, const tc_plugin *reader, tc_error *err)
+/* A string a reader without TC_PLUGIN_READS_UTF8 returned: the core keeps
+ * the promise to writers that every string is UTF-8. */
+static int checked_utf8(const char *text, size_t len, const char *what, const tc_plugin *reader,
+                        const tc_stream *in, tc_error *err)
+{
+    size_t offset;
+    if (text == NULL || tc_utf8_valid(text, len, &offset, NULL))
+        return TC_OK;
+    return tc__error_set(err, TC_ERR_PLUGIN, in->name, in->line, 0,
+                         "plugin '%s' returned %s that is not UTF-8 (byte 0x%02x at offset %zu); "
+                         "a reader must decode its input or refuse it", reader->name, what,
+                         (unsigned char)text[offset], offset);
+}
+
+static int checked_extras(const tc_fields *f, const char *whose, const tc_plugin *reader,
+                          const tc_stream *in, tc_error *err)
+{
+    char what[96];
+    for (size_t i = 0; i < f->count; i++) {
+        const char *key = f->items[i].key;
+        snprintf(what, sizeof what, "%s extra field key", whose);
+        int rc = checked_utf8(key, strlen(key), what, reader, in, err);
+        snprintf(what, sizeof what, "%s extra field '%.40s'", whose, key);
+        if (rc == TC_OK)
+            rc = checked_utf8(f->items[i].value, strlen(f->items[i].value), what, reader, in, err);
+        if (rc != TC_OK)
+            return rc;
+    }
+    return TC_OK;
+}
+
+static int checked_thread_text(const tc_thread *t, const tc_plugin *reader, const tc_stream *in,
+                               tc_error *err)
+{
+    int rc = TC_OK;
+    if (rc == TC_OK)
+        rc = checked_utf8(t->title, strlen(t->title), "a thread title", reader, in, err);
+    if (rc == TC_OK && t->id)
+        rc = checked_utf8(t->id, strlen(t->id), "a thread id", reader, in, err);
+    if (rc == TC_OK && t->url)
+        rc = checked_utf8(t->url, strlen(t->url), "a thread url", reader, in, err);
+    if (rc == TC_OK)
+        rc = checked_extras(&t->extras, "a thread", reader, in, err);
+    return rc;
+}
+
+static int checked_post(const tc_post *p, const tc_plugin *reader, const tc_stream *in,
+                        tc_error *err)
 {
     if (p == NULL || p->id == NULL || p->author == NULL || p->body == NULL)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
                              "plugin '%s' returned a post without %s", reader->name,
                              p == NULL ? "anything" : p->id == NULL ? "an id"
                              : p->author == NULL ? "an author" : "a body");
-    return TC_OK;
+    if (reader->flags & TC_PLUGIN_READS_UTF8)
+        return TC_OK;
+    int rc = checked_utf8(p->id, strlen(p->id), "a post id", reader, in, err);
+    if (rc == TC_OK)
+        rc = checked_utf8(p->author, strlen(p->author), "a post author", reader, in, err);
+    if (rc == TC_OK)
+        rc = checked_utf8(p->body, p->body_len, "a post body", reader, in, err);
+    if (rc == TC_OK && p->parent_id)
+        rc = checked_utf8(p->parent_id, strlen(p->parent_id), "a post parent id", reader, in,
+                          err);
+    if (rc == TC_OK)
+        rc = checked_extras(&p->extras, "a post", reader, in, err);
+    return rc;
 }
 
 /*
@@ -179,6 +238,9 @@ static int pump(const tc_convert_spec *spec, const tc_plugin *reader, tc_stream 
         tc_thread thread;
         if ((rc = checked_thread(t, reader, &thread, err)) != TC_OK)
             break;
+        if (!(reader->flags & TC_PLUGIN_READS_UTF8) &&
+            (rc = checked_thread_text(&thread, reader, in, err)) != TC_OK)
+            break;
         rc = plugin_status(writer->write_begin_thread(out, wstate, &thread), false, out,
                            "write_begin_thread", err);
         while (rc == TC_OK) {
@@ -191,7 +253,7 @@ static int pump(const tc_convert_spec *spec, const tc_plugin *reader, tc_stream 
             rc = plugin_status(rc, true, in, "read_next_post", err);
             if (rc != TC_OK)
                 break;
-            if ((rc = checked_post(p, reader, err)) != TC_OK)
+            if ((rc = checked_post(p, reader, in, err)) != TC_OK)
                 break;
             rc = plugin_status(writer->write_post(out, wstate, p), false, out, "write_post", err);
         }
@@ -319,14 +381,27 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
     if (rc != TC_OK)
         return rc;
 
-    tc__output file;
-    if ((rc = tc__output_open(spec->output, &file, err)) != TC_OK)
-        return rc;
-    if (file.temp_path && spec->temp_file)
-        spec->temp_file(spec->temp_file_user, file.temp_path);
     const char *shown = spec->output && strcmp(spec->output, "-") != 0 ? spec->output
                                                                        : "<stdout>";
-    tc_stream *out = tc_stream_open_output_fd(file.fd, shown);
+    /* A directory writer creates its output itself under the -o name; its
+     * stream is a buffer that must stay empty. */
+    bool to_directory = (writer->flags & TC_PLUGIN_WRITES_DIRECTORY) != 0;
+    tc_buf stray = {0};
+    tc__output file = {.fd = STDOUT_FILENO};
+    tc_stream *out;
+    if (to_directory) {
+        if (spec->output == NULL || strcmp(spec->output, "-") == 0)
+            return tc__error_set(err, TC_ERR_USAGE, "", 0, 0,
+                                 "format '%s' writes a directory, not a stream; "
+                                 "name it with -o DIR", writer->name);
+        out = tc_stream_open_output_buffer(&stray, shown);
+    } else {
+        if ((rc = tc__output_open(spec->output, &file, err)) != TC_OK)
+            return rc;
+        if (file.temp_path && spec->temp_file)
+            spec->temp_file(spec->temp_file_user, file.temp_path);
+        out = tc_stream_open_output_fd(file.fd, shown);
+    }
     if (out == NULL) {
         tc__output_close(&file, false, NULL, shown, err);
         return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
@@ -348,6 +423,11 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
         rc = plugin_status(writer->write_finish(out, wstate), false, out, "write_finish", err);
     if (rc == TC_OK && tc_stream_flush(out) != TC_OK)
         rc = plugin_status(TC_ERR_OUTPUT, false, out, "flush", err);
+    if (rc == TC_OK && stray.len > 0)
+        rc = tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                           "plugin '%s' writes a directory but wrote %zu bytes to its stream",
+                           writer->name, stray.len);
+    tc_buf_free(&stray);
     if (writer_open)
         writer->write_close(out, wstate);
     /* An output failure reported while reading (a write in the middle of a

@@ -156,9 +156,15 @@ static int describe_format(tc_registry *reg, const char *name)
         printf("URL:           %s\n", p->url);
     printf("Plugin ABI:    %u.%u (this threadconv: %d.%d)\n", p->abi_major, p->abi_minor,
            TC_ABI_MAJOR, TC_ABI_MINOR);
-    printf("Capabilities:  %s%s%s%s\n", p->read_open ? "read" : "",
+    printf("Capabilities:  %s%s%s%s%s\n", p->read_open ? "read" : "",
            p->read_open && p->read_probe ? " (detects its input)" : "",
-           p->read_open && p->write_open ? ", " : "", p->write_open ? "write" : "");
+           p->read_open && p->write_open ? ", " : "", p->write_open ? "write" : "",
+           p->write_open && (p->flags & TC_PLUGIN_WRITES_DIRECTORY) ? " (a directory: -o DIR)"
+                                                                     : "");
+    if (p->read_open)
+        printf("UTF-8 checks:  %s\n", p->flags & TC_PLUGIN_READS_UTF8
+                                          ? "by the reader (with line and column)"
+                                          : "by threadconv, on what the reader returns");
     if (p->extension)
         printf("Extension:     .%s\n", p->extension);
     if (p->options == NULL || p->options[0].name == NULL) {

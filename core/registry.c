@@ -169,6 +169,11 @@ static int check_descriptor(const char *path, const tc_plugin *d, tc_error *err)
     if (d->read_probe && !reads)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
                              "plugin %s: has read_probe but no reader callbacks", path);
+    uintptr_t known = TC_PLUGIN_READS_UTF8 | TC_PLUGIN_WRITES_DIRECTORY;
+    if (d->flags & ~known)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "plugin %s: unknown flags 0x%lx for ABI %u.%u", path,
+                             (unsigned long)(d->flags & ~known), d->abi_major, d->abi_minor);
     for (const tc_option_decl *o = d->options; o && o->name; o++) {
         if (o->type < TC_OPT_BOOL || o->type > TC_OPT_ENUM ||
             (o->type == TC_OPT_ENUM && o->enum_values == NULL))
@@ -297,6 +302,8 @@ static int load_one(tc_registry *reg, const char *path, size_t dir_index, tc_err
     /* Fields newer than the plugin's minor are not the plugin's: clear them. */
     if (head.abi_minor < 1)
         lp->desc.url = NULL;
+    if (head.abi_minor < 2)
+        lp->desc.flags = 0;
     memset(lp->desc.reserved, 0, sizeof lp->desc.reserved);
     if (check_descriptor(path, &lp->desc, err) != TC_OK) {
         free(lp);

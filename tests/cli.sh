@@ -92,6 +92,7 @@ contains "$tmp/out" "License:       MIT"
 contains "$tmp/out" "Capabilities:  read (detects its input), write"
 contains "$tmp/out" "  json.pretty=<bool>  (default: false)"
 run 0 --describe mumsnet && contains "$tmp/out" "Capabilities:  read (detects its input)"
+contains "$tmp/out" "UTF-8 checks:  by the reader (with line and column)"
 run 2 --describe nosuch && contains "$tmp/err" "unknown format 'nosuch'"
 run 0 --describe mbox && contains "$tmp/out" "  mbox.variant=mboxrd|mboxo|mboxcl2  (default: mboxrd)"
 run 2 -O mbox.nonsense=1 -t mbox "$seed"
@@ -300,6 +301,35 @@ run 1 -f mumsnet -t json --limit max-line=20 "$data/summer.txt" \
 run 0 -f mumsnet -t json --limit max-line=1K "$data/summer.txt"
 run 2 -t json --limit max-lines=1 "$data/summer.txt" \
   && stderr_is "threadconv: --limit expects NAME=SIZE with NAME one of max-post, max-line, max-depth (e.g. --limit max-post=256M), not 'max-lines=1'"
+
+# A reader that does not promise UTF-8 (no TC_PLUGIN_READS_UTF8, like
+# testfmt, which passes lines through) is checked by the core: writers are
+# only ever given UTF-8.
+printf 'TESTFMT\nfine\nbad \377 byte\n' >"$tmp/latin.txt"
+run 3 --plugin-dir "$pd" -f testfmt -t json -o "$tmp/latin.json" "$tmp/latin.txt" \
+  && stderr_is "threadconv: $tmp/latin.txt:3: plugin 'testfmt' returned a post body that is not UTF-8 (byte 0xff at offset 4); a reader must decode its input or refuse it"
+[ ! -e "$tmp/latin.json" ] && ok || bad "a refused conversion left its output"
+
+# A writer whose output is a directory (TC_PLUGIN_WRITES_DIRECTORY) is given
+# the -o path instead of a file.
+ln -s "$THREADCONV_TEST_PLUGINS/dir_writer.so" "$pd/testdir.so"
+run 0 --plugin-dir "$pd" --describe testdir && contains "$tmp/out" "Capabilities:  write (a directory: -o DIR)"
+run 0 --plugin-dir "$pd" --describe testfmt \
+  && contains "$tmp/out" "UTF-8 checks:  by threadconv, on what the reader returns"
+printf 'TESTFMT\none\ntwo\n' >"$tmp/three.txt"
+run 0 --plugin-dir "$pd" -f testfmt -t testdir -o "$tmp/postdir" "$tmp/three.txt"
+[ "$(ls "$tmp/postdir" | tr '\n' ' ')" = "1.txt 2.txt 3.txt " ] && [ "$(cat "$tmp/postdir/3.txt")" = two ] \
+  && ok || bad "directory writer: $(ls "$tmp/postdir")"
+run 2 --plugin-dir "$pd" -f testfmt -t testdir "$tmp/three.txt" \
+  && stderr_is "threadconv: format 'testdir' writes a directory, not a stream; name it with -o DIR"
+printf 'TESTFMT\nSTRAY\n' >"$tmp/stray.txt"
+run 3 --plugin-dir "$pd" -f testfmt -t testdir -o "$tmp/straydir" "$tmp/stray.txt" \
+  && stderr_is "threadconv: plugin 'testdir' writes a directory but wrote 39 bytes to its stream"
+mkdir "$tmp/dirbatch"
+printf 'TESTFMT\na\nb\nc\n' >"$tmp/four.txt"
+run 0 --plugin-dir "$pd" -q -f testfmt -t testdir --output-dir "$tmp/dirbatch" "$tmp/three.txt" "$tmp/four.txt"
+[ -f "$tmp/dirbatch/three.testdir/3.txt" ] && [ "$(cat "$tmp/dirbatch/four.testdir/4.txt")" = c ] \
+  && ok || bad "batch into directory outputs: $(ls -R "$tmp/dirbatch")"
 
 # Probing picks the reader that is sure (testfmt's signature line).
 run 0 --plugin-dir "$pd" -t json "$data/testfmt-ok.txt"

@@ -95,6 +95,7 @@ START_TEST(older_minor_loads_without_newer_fields)
     ck_assert_str_eq(p->name, "oldminor");
     ck_assert_uint_eq(p->abi_minor, 0);
     ck_assert_ptr_null(p->url); /* 1.1's field is not read from a 1.0 plugin */
+    ck_assert_uint_eq(p->flags, 0); /* nor 1.2's */
     free(path);
     tc_registry_free(reg);
 }
@@ -107,6 +108,14 @@ START_TEST(newer_minor_is_refused)
              "ABI 1.%d, this threadconv supports 1.0 to 1.%d \xe2\x80\x94 upgrade threadconv "
              "or rebuild the plugin", TC_ABI_MINOR + 1, TC_ABI_MINOR);
     expect_refusal("newer_minor.so", msg);
+}
+END_TEST
+
+START_TEST(unknown_flags_are_refused)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "unknown flags 0x100 for ABI 1.%d", TC_ABI_MINOR);
+    expect_refusal("bad_flags.so", msg);
 }
 END_TEST
 
@@ -311,14 +320,15 @@ START_TEST(load_all_reports_each_refusal)
     const char *dirs[] = {tu_env_dir("THREADCONV_TEST_PLUGINS")};
     ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 1, false), TC_OK);
     size_t refused = tc_registry_load_all(reg, NULL, NULL);
-    /* bad_magic, bad_major, bad_size, dup_name (vs good, same folder),
-     * missing_callback, newer_minor, no_descriptor */
-    ck_assert_uint_eq(refused, 7);
-    /* good, leaky, older_minor: in file name order */
-    ck_assert_uint_eq(tc_registry_count(reg), 3);
-    ck_assert_str_eq(tc_registry_plugin(reg, 0)->name, "testfmt");
-    ck_assert_str_eq(tc_registry_plugin(reg, 1)->name, "leaky");
-    ck_assert_str_eq(tc_registry_plugin(reg, 2)->name, "oldminor");
+    /* bad_flags, bad_magic, bad_major, bad_size, dup_name (vs good, same
+     * folder), missing_callback, newer_minor, no_descriptor */
+    ck_assert_uint_eq(refused, 8);
+    /* dir_writer, good, leaky, older_minor: in file name order */
+    ck_assert_uint_eq(tc_registry_count(reg), 4);
+    ck_assert_str_eq(tc_registry_plugin(reg, 0)->name, "testdir");
+    ck_assert_str_eq(tc_registry_plugin(reg, 1)->name, "testfmt");
+    ck_assert_str_eq(tc_registry_plugin(reg, 2)->name, "leaky");
+    ck_assert_str_eq(tc_registry_plugin(reg, 3)->name, "oldminor");
     tc_registry_free(reg);
 }
 END_TEST
@@ -353,6 +363,7 @@ int main(void)
     tcase_add_test(tc, missing_callback_is_refused);
     tcase_add_test(tc, older_minor_loads_without_newer_fields);
     tcase_add_test(tc, newer_minor_is_refused);
+    tcase_add_test(tc, unknown_flags_are_refused);
     tcase_add_test(tc, plugin_symbols_stay_local);
     tcase_add_test(tc, missing_descriptor_is_refused);
     tcase_add_test(tc, dlopen_failure_shows_dlerror);

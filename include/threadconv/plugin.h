@@ -48,9 +48,28 @@ extern "C" {
  *
  *   1.0  the first ABI
  *   1.1  adds `url`
+ *   1.2  adds `flags` (TC_PLUGIN_READS_UTF8, TC_PLUGIN_WRITES_DIRECTORY)
  */
 #define TC_ABI_MAJOR 1
-#define TC_ABI_MINOR 1
+#define TC_ABI_MINOR 2
+
+/*
+ * Flags (ABI 1.2).
+ *
+ * TC_PLUGIN_READS_UTF8: the reader checks that every string it returns is
+ * valid UTF-8 (refusing input that is not, with its line and column), so the
+ * core need not check again.  Without it the core checks every thread and
+ * post the reader returns and stops with TC_ERR_PLUGIN at the first string
+ * that is not UTF-8.  Either way a writer is only ever given valid UTF-8.
+ *
+ * TC_PLUGIN_WRITES_DIRECTORY: the writer's output is a directory (a
+ * Maildir, say), not a byte stream.  The core then neither opens nor
+ * replaces the -o path: the writer takes it from tc_stream_name(out),
+ * creates what it needs there and writes nothing to the stream.  Standard
+ * output cannot be such an output.
+ */
+#define TC_PLUGIN_READS_UTF8 0x1u
+#define TC_PLUGIN_WRITES_DIRECTORY 0x2u
 
 /* The one symbol a plugin exports. */
 #define TC_PLUGIN_SYMBOL "threadconv_plugin"
@@ -128,8 +147,12 @@ typedef struct tc_plugin {
     /* Optional: where the plugin's documentation lives (shown by --describe). */
     const char *url;
 
+    /* --- ABI 1.2 --- */
+    /* TC_PLUGIN_* flags: promises the core may rely on. */
+    uintptr_t flags;
+
     /* Reserved for later minor versions; zero. */
-    void *reserved[7];
+    void *reserved[6];
 } tc_plugin;
 
 /*

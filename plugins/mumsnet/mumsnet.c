@@ -866,4 +866,6 @@ TC_PLUGIN_DEFINE(.name = "mumsnet",
                  .write_open = mn_write_open, .write_begin_thread = mn_write_begin_thread,
                  .write_post = mn_write_post, .write_end_thread = mn_write_end_thread,
                  .write_finish = mn_write_finish, .write_close = mn_write_close,
-                 .options = mn_write_options, .extension = "txt");
+                 .options = mn_write_options, .extension = "txt",
+                 /* every line is checked by next_line; fields split at ASCII */
+                 .flags = TC_PLUGIN_READS_UTF8);

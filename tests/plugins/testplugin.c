@@ -10,9 +10,17 @@
  */
 #include <threadconv/plugin.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#if defined(VARIANT_DIR_WRITER)
+/* This variant has only its own writer; the shared callbacks go unused. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-const-variable"
+#endif
 
 #if defined(VARIANT_NO_DESCRIPTOR)
 /* Exports a function but no descriptor. */
@@ -115,6 +123,15 @@ static int w_post(tc_stream *out, void *st, const tc_post *p)
     return TC_OK;
 }
 
+__attribute__((unused)) static int w_begin_nothing(tc_stream *out, void *st,
+                                                   const tc_thread *t)
+{
+    (void)out;
+    (void)st;
+    (void)t;
+    return TC_OK;
+}
+
 static int w_end(tc_stream *out, void *st)
 {
     (void)out;
@@ -167,13 +184,55 @@ const tc_plugin threadconv_plugin = {
     .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR,
     .struct_size = 16, .name = "badsize", .read_next_post = t_next_post, COMMON_FIELDS};
 #elif defined(VARIANT_OLDER_MINOR)
-/* Built against ABI 1.0, before `url` existed: what sits in its slot then
- * was padding, and the loader must not read it as a url. */
+/* Built against ABI 1.0, before `url` and `flags` existed: what sits in
+ * their slots then was padding, and the loader must not read it as values. */
 extern const tc_plugin threadconv_plugin;
 const tc_plugin threadconv_plugin = {
     .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = 0,
     .struct_size = sizeof(tc_plugin), .name = "oldminor", .read_next_post = t_next_post,
-    .url = "padding, not a url", COMMON_FIELDS};
+    .url = "padding, not a url", .flags = 0x5a5a, COMMON_FIELDS};
+#elif defined(VARIANT_BAD_FLAGS)
+/* A flag this ABI does not define: the plugin expects something the core
+ * cannot do, so it is refused. */
+TC_PLUGIN_DEFINE(.name = "badflags", .read_next_post = t_next_post, .flags = 0x100,
+                 COMMON_FIELDS);
+#elif defined(VARIANT_DIR_WRITER)
+/* A writer whose output is a directory: one file per post, N.txt. */
+typedef struct dir_state {
+    char dir[4096];
+    unsigned long n;
+} dir_state;
+
+static int d_open(tc_stream *out, void **st)
+{
+    static dir_state d; /* one conversion at a time in the tests */
+    memset(&d, 0, sizeof d);
+    snprintf(d.dir, sizeof d.dir, "%s", tc_stream_name(out));
+    if (mkdir(d.dir, 0777) != 0 && errno != EEXIST)
+        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot create %s", d.dir);
+    *st = &d;
+    return TC_OK;
+}
+
+static int d_post(tc_stream *out, void *st, const tc_post *p)
+{
+    dir_state *d = st;
+    if (p->body_len == 5 && memcmp(p->body, "STRAY", 5) == 0)
+        return tc_stream_puts(out, "bytes a directory writer must not write") ? TC_ERR_OUTPUT
+                                                                               : TC_OK;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%lu.txt", d->dir, ++d->n);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot create %s", path);
+    fwrite(p->body, 1, p->body_len, f);
+    return fclose(f) == 0 ? TC_OK : tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot write %s", path);
+}
+
+TC_PLUGIN_DEFINE(.name = "testdir", .description = "test directory writer", .version = "0.0.1",
+                 .license = "MIT", .flags = TC_PLUGIN_WRITES_DIRECTORY, .write_open = d_open,
+                 .write_begin_thread = w_begin_nothing, .write_post = d_post,
+                 .write_end_thread = w_end, .write_finish = w_end, .write_close = w_close);
 #elif defined(VARIANT_NEWER_MINOR)
 extern const tc_plugin threadconv_plugin;
 const tc_plugin threadconv_plugin = {
