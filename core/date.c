@@ -460,11 +460,12 @@ static bool same_ci(const char *a, const char *b, size_t n)
     return true;
 }
 
-/* Offsets of the zone names RFC 5322 section 4.3 keeps, in minutes. */
+/* Offsets of the zone names RFC 5322 section 4.3 keeps (and UTC, which
+ * mailers write too), in minutes. */
 static bool named_zone(const char *z, size_t n, int *offset)
 {
     static const struct { const char *name; int offset; } zones[] = {
-        {"UT", 0}, {"GMT", 0}, {"Z", 0}, {"EST", -300}, {"EDT", -240}, {"CST", -360},
+        {"UT", 0}, {"GMT", 0}, {"Z", 0}, {"UTC", 0}, {"EST", -300}, {"EDT", -240}, {"CST", -360},
         {"CDT", -300}, {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
     };
     for (size_t k = 0; k < sizeof zones / sizeof *zones; k++) {
@@ -476,65 +477,94 @@ static bool named_zone(const char *z, size_t n, int *offset)
     return false;
 }
 
-int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known)
+/* Fail with a reason (when the caller wants one). */
+#define REFUSE(text)                                                          \
+    do {                                                                      \
+        if (why)                                                              \
+            *why = (text);                                                    \
+        return TC_ERR_DATA;                                                   \
+    } while (0)
+
+/* Comments may sit between any two tokens; one left open swallows the rest. */
+#define SKIP_CFWS()                                                           \
+    do {                                                                      \
+        if (!skip_cfws(s, len, &i))                                           \
+            REFUSE("unclosed comment: expected ')'");                         \
+    } while (0)
+
+#define EXPECTED_DATE "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""
+#define EXPECTED_TIME "expected a time HH:MM[:SS]"
+
+int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known,
+                          const char **why)
 {
     size_t i = 0;
     int64_t day, year, hour, minute, second = 0;
     int month = 0, offset = 0;
     bool known = true;
-    if (s == NULL || !skip_cfws(s, len, &i))
-        return TC_ERR_DATA;
+    if (s == NULL)
+        REFUSE(EXPECTED_DATE);
+    SKIP_CFWS();
     size_t n = take_alpha(s, len, i);
     if (n > 0) { /* a day name, then a comma (which old mailers sometimes left out) */
         bool is_day = false;
         for (int k = 0; k < 7 && n >= 3; k++)
             is_day |= same_ci(s + i, day_names[k], 3);
         if (!is_day)
-            return TC_ERR_DATA;
+            REFUSE(EXPECTED_DATE);
         i += n;
-        if (!skip_cfws(s, len, &i))
-            return TC_ERR_DATA;
+        SKIP_CFWS();
         if (i < len && s[i] == ',')
             i++;
-        if (!skip_cfws(s, len, &i))
-            return TC_ERR_DATA;
+        SKIP_CFWS();
     }
-    if (take_number(s, len, &i, &day, 2) == 0 || !skip_cfws(s, len, &i))
-        return TC_ERR_DATA;
+    if (take_number(s, len, &i, &day, 2) == 0)
+        REFUSE(EXPECTED_DATE);
+    SKIP_CFWS();
+    if (i < len && s[i] == '-') /* "4-Feb-2021", seen in the wild */
+        i++;
     n = take_alpha(s, len, i);
-    if (n < 3)
-        return TC_ERR_DATA;
-    for (int k = 0; k < 12 && month == 0; k++)
+    for (int k = 0; k < 12 && month == 0 && n == 3; k++)
         if (same_ci(s + i, month_names[k], 3))
             month = k + 1;
     if (month == 0)
-        return TC_ERR_DATA;
+        REFUSE("expected a month name (Jan..Dec)");
     i += n;
-    if (!skip_cfws(s, len, &i))
-        return TC_ERR_DATA;
-    size_t digits = take_number(s, len, &i, &year, 9);
-    if (digits == 2)
+    SKIP_CFWS();
+    if (i < len && s[i] == '-')
+        i++;
+    size_t digits = take_number(s, len, &i, &year, 4);
+    if (digits == 2) /* obsolete: 00-49 are 2000-2049, 50-99 are 1950-1999 */
         year += year < 50 ? 2000 : 1900;
     else if (digits == 3)
         year += 1900;
-    else if (digits < 2)
-        return TC_ERR_DATA;
-    if (!skip_cfws(s, len, &i) || take_number(s, len, &i, &hour, 2) == 0 ||
-        !skip_cfws(s, len, &i) || i >= len || s[i++] != ':' || !skip_cfws(s, len, &i) ||
-        take_number(s, len, &i, &minute, 2) != 2 || !skip_cfws(s, len, &i))
-        return TC_ERR_DATA;
+    else if (digits < 2 || (i < len && s[i] >= '0' && s[i] <= '9'))
+        REFUSE("expected a year");
+    SKIP_CFWS();
+    if (take_number(s, len, &i, &hour, 2) == 0)
+        REFUSE(EXPECTED_TIME);
+    SKIP_CFWS();
+    if (i >= len || s[i++] != ':')
+        REFUSE(EXPECTED_TIME);
+    SKIP_CFWS();
+    if (take_number(s, len, &i, &minute, 2) != 2)
+        REFUSE(EXPECTED_TIME);
+    SKIP_CFWS();
     if (i < len && s[i] == ':') {
         i++;
-        if (!skip_cfws(s, len, &i) || take_number(s, len, &i, &second, 2) != 2 ||
-            !skip_cfws(s, len, &i))
-            return TC_ERR_DATA;
+        SKIP_CFWS();
+        if (take_number(s, len, &i, &second, 2) != 2)
+            REFUSE("expected seconds after HH:MM:");
+        SKIP_CFWS();
     }
     if (i < len && (s[i] == '+' || s[i] == '-')) {
         int sign = s[i] == '-' ? -1 : 1;
         i++;
         int64_t hhmm;
-        if (take_number(s, len, &i, &hhmm, 4) != 4 || hhmm % 100 > 59 || hhmm / 100 > 23)
-            return TC_ERR_DATA;
+        if (take_number(s, len, &i, &hhmm, 4) != 4 || (i < len && s[i] >= '0' && s[i] <= '9'))
+            REFUSE("expected a zone like +0100");
+        if (hhmm % 100 > 59 || hhmm / 100 > 23)
+            REFUSE("impossible zone offset (hours 00-23, minutes 00-59)");
         offset = sign * (int)(hhmm / 100 * 60 + hhmm % 100);
         if (sign < 0 && hhmm == 0)
             known = false; /* "-0000": the time is UTC, the local zone unknown */
@@ -543,15 +573,17 @@ int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_kn
             offset = 0;     /* military letters and other names: unknown */
             known = false;
         }
-        i += n;
     } else {
         known = false; /* no zone at all */
     }
-    if (!skip_cfws(s, len, &i) || i != len)
-        return TC_ERR_DATA;
-    if (day < 1 || day > tc_days_in_month(year, month) || hour > 23 || minute > 59 ||
-        second > 60)
-        return TC_ERR_DATA;
+    /* Whatever follows a complete date is not part of it and is ignored:
+     * old mailers wrote "-0500 EST" and "MET DST". */
+    if (day < 1 || day > tc_days_in_month(year, month))
+        REFUSE("impossible date (no such day in that month)");
+    if (hour > 23 || minute > 59 || second > 60)
+        REFUSE("impossible time (hours 00-23, minutes and seconds 00-59)");
+    if (second == 60)
+        second = 59; /* a leap second: the model has none; keep the minute as written */
     if (out)
         *out = tc_date_from_fields(year, month, (int)day, (int)hour, (int)minute,
                                    (int)second, offset);

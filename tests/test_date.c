@@ -415,7 +415,7 @@ static void expect_rfc(const char *text, const char *iso, bool known)
     tc_date d;
     bool zone_known = !known;
     char out[TC_ISO_DATE_SIZE];
-    ck_assert_msg(tc_date_parse_rfc5322(text, strlen(text), &d, &zone_known) == TC_OK,
+    ck_assert_msg(tc_date_parse_rfc5322(text, strlen(text), &d, &zone_known, NULL) == TC_OK,
                   "rejected: %s", text);
     tc_date_format_iso(d, out);
     ck_assert_msg(strcmp(out, iso) == 0, "%s: got %s, expected %s", text, out, iso);
@@ -455,22 +455,51 @@ START_TEST(rfc5322_parse_current_and_obsolete)
     expect_rfc("Thu, 04 Feb 2021 21:33:59 MET", "2021-02-04T21:33:59+00:00", false);
     expect_rfc("Thu, 04 Feb 2021 21:33:59 A", "2021-02-04T21:33:59+00:00", false);
     expect_rfc("Thu, 04 Feb 2021 21:33:59", "2021-02-04T21:33:59+00:00", false);
+    /* forms seen in real mailboxes */
+    expect_rfc("Thu, 4-Feb-2021 21:33:59 +0000", "2021-02-04T21:33:59+00:00", true);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 UTC", "2021-02-04T21:33:59+00:00", true);
+    expect_rfc("Thu, 21 Jul 2005 09:10:36 -0400 EDT", "2005-07-21T09:10:36-04:00", true);
+    expect_rfc("Tue, 8 Jul 2000 10:27 MET DST", "2000-07-08T10:27:00+00:00", false);
+    expect_rfc("Sat, 31 Dec 2016 23:59:60 +0000", "2016-12-31T23:59:59+00:00", true);
+    expect_rfc("Mon, 1 Jan 101 12:00:00 EST", "2001-01-01T12:00:00-05:00", true);
 }
 END_TEST
 
 START_TEST(rfc5322_rejects)
 {
-    static const char *const bad[] = {
-        "", "Thu, 31 Feb 2021 21:33:59 +0000", "Thu, 04 Foo 2021 21:33:59 +0000",
-        "Thu, 04 Feb 2021 24:00:00 +0000", "Thu, 04 Feb 2021 21:60:00 +0000",
-        "Thu, 04 Feb 2021 21:33:59 +2400", "Thu, 04 Feb 2021 21:33:59 +01", "Blursday, 04 Feb 2021 21:33:59 +0000",
-        "Thu, 04 Feb 2021 21:33:59 +0000 trailing", "Thu, 04 Feb 2021 (unclosed 21:33:59 +0000",
-        "Thu, 04 Feb 2 21:33:59 +0000", "2021-02-04T21:33:59Z",
+    /* each with the reason a user is shown */
+    static const struct { const char *text, *why; } bad[] = {
+        {"", "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
+        {"yesterday", "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
+        {"Blursday, 04 Feb 2021 21:33:59 +0000",
+         "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
+        {"2021-02-04T21:33:59Z", "expected a month name (Jan..Dec)"},
+        {"Thu, 31 Feb 2021 21:33:59 +0000", "impossible date (no such day in that month)"},
+        {"Thu, 04 Foo 2021 21:33:59 +0000", "expected a month name (Jan..Dec)"},
+        {"Thu, 04 February 2021 21:33:59 +0000", "expected a month name (Jan..Dec)"},
+        {"Thu, 04 Feb 2021 24:00:00 +0000",
+         "impossible time (hours 00-23, minutes and seconds 00-59)"},
+        {"Thu, 04 Feb 2021 21:60:00 +0000",
+         "impossible time (hours 00-23, minutes and seconds 00-59)"},
+        {"Thu, 04 Feb 2021 21:33:61 +0000",
+         "impossible time (hours 00-23, minutes and seconds 00-59)"},
+        {"Thu, 04 Feb 2021 21:33:59 +2400", "impossible zone offset (hours 00-23, minutes 00-59)"},
+        {"Thu, 04 Feb 2021 21:33:59 +0099", "impossible zone offset (hours 00-23, minutes 00-59)"},
+        {"Thu, 04 Feb 2021 21:33:59 +01", "expected a zone like +0100"},
+        {"Thu, 04 Feb 2021 21:33:59 +01000", "expected a zone like +0100"},
+        {"Thu, 04 Feb 2021 (unclosed 21:33:59 +0000", "unclosed comment: expected ')'"},
+        {"Thu, 04 Feb 2 21:33:59 +0000", "expected a year"},
+        {"Thu, 04 Feb 20210 21:33:59 +0000", "expected a year"},
+        {"Thu, 04 Feb 2021 21:33:5 +0000", "expected seconds after HH:MM:"},
+        {"Thu, 04 Feb 2021 noon", "expected a time HH:MM[:SS]"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         tc_date d;
-        ck_assert_msg(tc_date_parse_rfc5322(bad[k], strlen(bad[k]), &d, NULL) == TC_ERR_DATA,
-                      "accepted: %s", bad[k]);
+        const char *why = NULL;
+        ck_assert_msg(tc_date_parse_rfc5322(bad[k].text, strlen(bad[k].text), &d, NULL, &why) ==
+                          TC_ERR_DATA, "accepted: %s", bad[k].text);
+        ck_assert_msg(why && strcmp(why, bad[k].why) == 0, "%s: reason \"%s\", expected \"%s\"",
+                      bad[k].text, why ? why : "(none)", bad[k].why);
     }
 }
 END_TEST
@@ -484,7 +513,7 @@ START_TEST(rfc5322_round_trip)
             tc_date d = {.utc = t, .offset_min = offsets[k], .present = true}, back;
             size_t n = tc_date_format_rfc5322(d, text);
             bool known;
-            ck_assert_int_eq(tc_date_parse_rfc5322(text, n, &back, &known), TC_OK);
+            ck_assert_int_eq(tc_date_parse_rfc5322(text, n, &back, &known, NULL), TC_OK);
             ck_assert(known);
             ck_assert_msg(back.utc == d.utc && back.offset_min == d.offset_min, "%s", text);
         }

@@ -219,15 +219,19 @@ size_t tc_date_format_rfc5322(tc_date date, char *out);
 
 /*
  * Parse an RFC 5322 date-time, including the obsolete forms of its section
- * 4.3 that real mailboxes hold: an optional day name, comments and folding
- * white space anywhere, two- and three-digit years (50-99 and 3 digits are
- * 19xx, 00-49 are 20xx), no seconds, and zone names (UT, GMT, Z, EST, EDT,
- * CST, CDT, MST, MDT, PST, PDT).  "-0000", a military letter or any other
- * zone name means the zone is unknown: the time is read as UTC and
- * *zone_known (when not NULL) is set to false.  Returns TC_OK or TC_ERR_DATA
- * (impossible dates included).
+ * 4.3 and others real mailboxes hold: an optional day name, comments and
+ * folding white space anywhere, two- and three-digit years (50-99 and 3
+ * digits are 19xx, 00-49 are 20xx), no seconds, "4-Feb-2021", and zone names
+ * (UT, UTC, GMT, Z, EST, EDT, CST, CDT, MST, MDT, PST, PDT).  "-0000", a
+ * military letter or any other zone name means the zone is unknown: the
+ * time is read as UTC and *zone_known (when not NULL) is set to false.
+ * Anything after the zone ("-0500 EST", "MET DST") is ignored; a leap second
+ * (:60) reads as :59.  Returns TC_OK, or TC_ERR_DATA (impossible dates
+ * included) with *why (when not NULL) set to a static text saying what was
+ * expected, e.g. "expected a month name (Jan..Dec)".
  */
-int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known);
+int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known,
+                          const char **why);
 
 /*
  * A growable byte buffer.  Zero-initialise it (tc_buf b = {0};) before use.
