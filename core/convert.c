@@ -129,9 +129,17 @@ static int checked_thread(const tc_thread *t, const tc_plugin *reader, tc_thread
 static int checked_utf8(const char *text, size_t len, const char *what, const tc_plugin *reader,
                         const tc_stream *in, tc_error *err)
 {
-    size_t offset;
-    if (text == NULL || tc_utf8_valid(text, len, &offset, NULL))
-        return TC_OK;
+    /* U+0000 is a character (a body holds it with body_len); only C strings
+     * cannot, and strlen already stopped at it.  So a NUL is stepped over. */
+    size_t start = 0, offset = 0;
+    for (;;) {
+        if (text == NULL || tc_utf8_valid(text + start, len - start, &offset, NULL))
+            return TC_OK;
+        offset += start;
+        if (text[offset] != '\0')
+            break;
+        start = offset + 1;
+    }
     return tc__error_set(err, TC_ERR_PLUGIN, in->name, in->line, 0,
                          "plugin '%s' returned %s that is not UTF-8 (byte 0x%02x at offset %zu); "
                          "a reader must decode its input or refuse it", reader->name, what,

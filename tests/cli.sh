@@ -309,6 +309,13 @@ printf 'TESTFMT\nfine\nbad \377 byte\n' >"$tmp/latin.txt"
 run 3 --plugin-dir "$pd" -f testfmt -t json -o "$tmp/latin.json" "$tmp/latin.txt" \
   && stderr_is "threadconv: $tmp/latin.txt:3: plugin 'testfmt' returned a post body that is not UTF-8 (byte 0xff at offset 4); a reader must decode its input or refuse it"
 [ ! -e "$tmp/latin.json" ] && ok || bad "a refused conversion left its output"
+# U+0000 is a character: a body may hold it (JSON writes it as \u0000).
+printf 'TESTFMT\na\000b \342\202\254\n' >"$tmp/nul.txt"
+run 0 --plugin-dir "$pd" -f testfmt -t json "$tmp/nul.txt"
+pycheck 'doc["threads"][0]["posts"][1]["body"] == "a\x00b \u20ac"'
+printf 'TESTFMT\na\000\377\n' >"$tmp/nulbad.txt"
+run 3 --plugin-dir "$pd" -f testfmt -t json "$tmp/nulbad.txt" \
+  && stderr_is "threadconv: $tmp/nulbad.txt:2: plugin 'testfmt' returned a post body that is not UTF-8 (byte 0xff at offset 2); a reader must decode its input or refuse it"
 
 # A writer whose output is a directory (TC_PLUGIN_WRITES_DIRECTORY) is given
 # the -o path instead of a file.
