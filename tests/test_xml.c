@@ -757,6 +757,176 @@ START_TEST(limits)
 }
 END_TEST
 
+/* Text over the max-post limit (set low here), in one run or in several
+ * runs broken by comments. */
+START_TEST(text_limit)
+{
+    /* each text between the two halves */
+    static const char *const docs[][2] = {
+        {ROOT "\n<thread><title>t</title><source>s</source>\n<post><id>1</id><author>a</author>"
+              "\n<body>",
+         "<!---->\n"},
+        {ROOT "\n<thread><title>", ""},
+    };
+    static const char *const ends[] = {"</body></post></thread></archive>",
+                                       "</title><source>s</source></thread></archive>"};
+    static const char *const want[] = {
+        "thread 1, post 1: the text of <body> is longer than the max-post limit (100 bytes)",
+        "thread 1: the text of <title> is longer than the max-post limit (100 bytes)",
+    };
+    /* libxml2 gives a run of text the line it had reached when it handed
+     * over the run's first piece (here: after the line break) */
+    static const uint64_t line[] = {5, 2};
+    char sixty[61];
+    memset(sixty, 'x', 60);
+    sixty[60] = '\0';
+    for (int i = 0; i < 2; i++) {
+        tc_buf doc = {0};
+        tc_buf_printf(&doc, "%s%s%s%s%s", docs[i][0], sixty, docs[i][1], sixty, ends[i]);
+        tc_stream *in = tc_stream_open_memory(doc.data, doc.len, "in.xml");
+        tc_stream_set_limit(in, TC_LIMIT_POST, 100);
+        void *state = NULL;
+        ck_assert_int_eq(XML->read_open(in, &state), TC_OK);
+        const tc_thread *t;
+        const tc_post *p;
+        int rc = XML->read_next_thread(in, state, &t);
+        if (i == 0) {
+            ck_assert_int_eq(rc, TC_OK);
+            rc = XML->read_next_post(in, state, &p);
+        }
+        ck_assert_int_eq(rc, TC_ERR_DATA);
+        const tc_error *err = tc_stream_get_error(in);
+        ck_assert_str_eq(err->text, want[i]);
+        ck_assert_uint_eq(err->line, line[i]);
+        XML->read_close(in, state);
+        tc_stream_close(in);
+        tc_buf_free(&doc);
+    }
+}
+END_TEST
+
+/* The posts before a problem are handed out, then the problem: one in the
+ * structure, and one libxml2 finds. */
+START_TEST(posts_before_a_problem)
+{
+    static const char *const last[] = {
+        "<post><id>41</id>\n<body>b</body></post>\n</thread></archive>\n",
+        "<post><id>41</id>\n<author>a</body></post>\n</thread></archive>\n",
+    };
+    static const char *const want[] = {
+        "thread 1, post 41: expected <author>, found <body>",
+        "not well-formed XML: Opening and ending tag mismatch: author line 44 and body: "
+        "expected </author>",
+    };
+    static const uint64_t column[] = {0, 17};
+    for (int i = 0; i < 2; i++) {
+        tc_buf doc = {0};
+        tc_buf_printf(&doc, ROOT "\n<thread><title>t</title><source>s</source>\n");
+        for (int n = 1; n <= 40; n++)
+            tc_buf_printf(&doc, "<post><id>%d</id><author>a</author><body>post %d, with "
+                                "some text to make it longer than a line</body></post>\n", n, n);
+        tc_buf_printf(&doc, "%s", last[i]);
+        tu_archive *a = read_xml(doc.data, doc.len);
+        check_error(a, 44, column[i], want[i]);
+        ck_assert_uint_eq(a->n_threads, 1);
+        ck_assert_uint_eq(a->threads[0].n_posts, 40);
+        ck_assert_str_eq(a->threads[0].posts[39].id, "40");
+        ck_assert_str_eq(a->threads[0].posts[39].body,
+                         "post 40, with some text to make it longer than a line");
+        tu_archive_free(a);
+        tc_buf_free(&doc);
+    }
+}
+END_TEST
+
+/* The first problem in the document is the one reported, though the input
+ * then ends too early or breaks the rules of XML. */
+START_TEST(first_problem_is_reported)
+{
+    read_fails(ROOT "<thread><title>t</title><source>s</source><post><id>1</id><author>a</author>"
+                    "\n<date>x</date>",
+               2, 0, "thread 1, post 1: <date>x</date>: expected an ISO 8601 date and time with "
+                     "a UTC offset, like 2021-02-04T21:33:59+00:00");
+    read_fails(ROOT "<thread>\n<source>s</source><title>t</tit>", 2, 0,
+               "thread 1: expected <title>, found <source>");
+    read_fails("<rss>\n<archive xmlns=\"urn:threadconv:xml:1\" version=\"1\"></rs>", 1, 1,
+               "not a threadconv XML archive: expected the root element " EXPECTED_ROOT
+               ", found <rss> in no namespace");
+}
+END_TEST
+
+/* Nothing may stand in a <ctrl>: how each kind of node is named. */
+START_TEST(refuses_anything_in_ctrl)
+{
+    static const struct {
+        const char *inside;
+        uint64_t line;
+        const char *found;
+    } cases[] = {
+        {"<!-- c -->", 2, "an XML node of type 8"},
+        {"<?pi x?>\n", 2, "an XML node of type 7"},
+        {"  \n  ", 3, "an XML node of type 14"},
+        {"\n<![CDATA[x]]>", 3, "an XML node of type 14"},
+        {"<![CDATA[ cdata ]]>", 2, "text \"cdata \""},
+        {"\ntext\n", 4, "text \"text \""},
+        {"<b/>", 2, "<b>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char doc[256], want[128];
+        snprintf(doc, sizeof doc, ROOT "\n<thread><title>t<ctrl code=\"01\">%s</ctrl></title>",
+                 cases[i].inside);
+        snprintf(want, sizeof want, "thread 1: expected an empty <ctrl/> element, found %s",
+                 cases[i].found);
+        read_fails(doc, cases[i].line, 0, want);
+    }
+}
+END_TEST
+
+/* Many posts of every size, bodies longer than the reader's buffers and
+ * extra fields among them, come back exactly. */
+START_TEST(large_archive_round_trips)
+{
+    static const char *const words[] = {
+        "a ", "the ", "caf\xC3\xA9 ", "\xE2\x80\x9Cquoted\xE2\x80\x9D ", "\xF0\x9F\x91\x8D ",
+        "& ", "<x> ", "\n", "\r\n", "\t", "\x1B", "]]> ", "\xEF\xBF\xBE", "\xD7\xA9\xD7\x9C ",
+    };
+    uint32_t seed = 2026;
+    tu_archive *a = tu_archive_new();
+    for (int ti = 1; ti <= 3; ti++) {
+        char title[32];
+        snprintf(title, sizeof title, "thread %d", ti);
+        tu_thread *t = tu_add_thread(a, title, "mumsnet", ti == 2 ? "t2" : NULL,
+                                     ti == 3 ? "https://example.org/?a=1&b=2" : NULL);
+        tu_set_extra(&t->extras, "k&<\"'", "v & <w>");
+        for (int pi = 1; pi <= 250; pi++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t want = pi % 40 == 0 ? 70000 + seed % 90000 : (seed >> 8) % 2500;
+            tc_buf body = {0};
+            ck_assert_int_eq(tc_buf_append(&body, "", 0), TC_OK);
+            while (body.len < want) {
+                seed = seed * 1103515245u + 12345u;
+                tc_buf_printf(&body, "%s", words[(seed >> 16) % (sizeof words / sizeof *words)]);
+            }
+            if (pi % 9 == 0)
+                tc_buf_append(&body, "\0nul", 4);
+            char id[16], parent[16];
+            snprintf(id, sizeof id, "%d", pi);
+            snprintf(parent, sizeof parent, "%d", pi / 2);
+            tc_date date = pi % 3 ? tu_at(pi, 60) : (tc_date){0};
+            tu_post *p = tu_add_post_n(t, id, pi % 5 ? "Ann" : "", date, body.data, body.len,
+                                       pi > 1 ? parent : NULL);
+            if (pi % 7 == 0) {
+                tu_set_extra(&p->extras, "n&b", id);
+                tu_set_extra(&p->extras, "long", body.len < 3000 ? "short" : "long\nvalue");
+            }
+            tc_buf_free(&body);
+        }
+    }
+    round_trip(a);
+    tu_archive_free(a);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Probe and descriptor                                                */
 /* ------------------------------------------------------------------ */
@@ -797,6 +967,8 @@ START_TEST(descriptor)
     ck_assert_ptr_nonnull(XML->write_open);
     ck_assert_str_eq(XML->options[0].name, "pretty");
     ck_assert_ptr_null(XML->options[1].name);
+    /* libxml2 checks the input is UTF-8: the core need not check again */
+    ck_assert(XML->flags & TC_PLUGIN_READS_UTF8);
 }
 END_TEST
 
@@ -831,6 +1003,11 @@ static Suite *xml_suite(void)
     tcase_add_test(tc, refuses_wrong_namespace);
     tcase_add_test(tc, refuses_bad_structure);
     tcase_add_test(tc, limits);
+    tcase_add_test(tc, text_limit);
+    tcase_add_test(tc, posts_before_a_problem);
+    tcase_add_test(tc, first_problem_is_reported);
+    tcase_add_test(tc, refuses_anything_in_ctrl);
+    tcase_add_test(tc, large_archive_round_trips);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 

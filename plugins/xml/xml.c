@@ -52,4 +52,8 @@ TC_PLUGIN_DEFINE(
     .write_finish = xml_write_finish,
     .write_close = xml_write_close,
     .options = xml_options,
-    .extension = "xml");
+    .extension = "xml",
+    /* libxml2 checks every byte of the input as UTF-8 (and as an XML
+     * character) and the reader refuses what it refuses; the characters
+     * <ctrl/> stands for are valid UTF-8 too (NUL only in a body). */
+    .flags = TC_PLUGIN_READS_UTF8);
