@@ -241,6 +241,23 @@ START_TEST(date_parse)
             "impossible time (hours 00-23, minutes and seconds 00-59)");
     refuses("Thu, 04 Feb 2021 21:33:59 +0099", "impossible zone offset (hours 00-23, minutes 00-59)");
     refuses("yesterday", "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\"");
+    /* the usual 31-character form is read at fixed places: the same
+     * answers as the general reader, refusals with the same reasons */
+    parses("Mon, 29 Feb 2016 23:59:59 -1130", "2016-02-29T23:59:59-11:30");
+    parses("sun, 01 jan 2012 00:00:00 +2359", "2012-01-01T00:00:00+23:59");
+    parses("Sat, 31 Dec 2016 23:59:60 -0000", "2016-12-31T23:59:59+00:00");
+    parses("Thu, 04 Feb 2021 21:33:59 +0000", "2021-02-04T21:33:59+00:00");
+    refuses("Mon, 29 Feb 2015 10:00:00 +0000", "impossible date (no such day in that month)");
+    refuses("Mon, 00 Feb 2015 10:00:00 +0000", "impossible date (no such day in that month)");
+    refuses("Thu, 04 Feb 2021 21:60:00 +0000",
+            "impossible time (hours 00-23, minutes and seconds 00-59)");
+    refuses("Thu, 04 Feb 2021 21:33:59 +2400",
+            "impossible zone offset (hours 00-23, minutes 00-59)");
+    refuses("Thx, 04 Feb 2021 21:33:59 +0000",
+            "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\"");
+    refuses("Thu, 04 Fex 2021 21:33:59 +0000", "expected a month name (Jan..Dec)");
+    refuses("Thu, 04 Feb 2021 21:33:5x +0000", "expected seconds after HH:MM:");
+    parses("Thu, 04 Feb 2021 21:33:59 *0000", "2021-02-04T21:33:59+00:00"); /* rest ignored */
 }
 END_TEST
 
@@ -268,6 +285,18 @@ START_TEST(from_lines)
     from_line("From time to time", false, NULL);
     from_line("From x@y Mon Feb 30 10:00:00 2009", false, NULL);
     from_line("From: x@y Mon Feb 3 10:00:00 2009", false, NULL);
+    /* the usual 24-character date is read at fixed places: the same
+     * answers as the general reading */
+    from_line("From a b c Sat Feb 29 23:59:60 2020", true, "2020-02-29T23:59:59+00:00");
+    from_line("From x@y sun mar  1 00:00:00 2015 remote from z", true,
+              "2015-03-01T00:00:00+00:00");
+    from_line("From x@y Thu Feb 29 10:00:00 2021", false, NULL);
+    from_line("From x@y Thu Feb 04 24:00:00 2021", false, NULL);
+    from_line("From x@y Thu Feb  4 21:60:00 2021", false, NULL);
+    from_line("From x@y Thu Feb  0 21:00:00 2021", false, NULL);
+    from_line("From x@y Thu Feb  4 21:33:59 20211", false, NULL);
+    from_line("From x@y Thu Feb  4 21:33:59 2021x", true, "2021-02-04T21:33:59+00:00");
+    from_line("From x@y Thu Feb 4 21:33:59 2021", true, "2021-02-04T21:33:59+00:00");
 }
 END_TEST
 
@@ -462,6 +491,63 @@ START_TEST(qp_and_base64)
     mb_b64_decode(&d, "SGV*sbG8=", 9, &bad);
     ck_assert_str_eq(d.data, "Hello");
     ck_assert_uint_eq(bad, 1);
+    /* whitespace inside a group of four, the URL alphabet, digits after
+     * the padding (not base64: counted), a group cut short */
+    const struct {
+        const char *in, *out;
+        size_t bad;
+    } b64[] = {{"SG Vs\r\nbG8h", "Hello!", 0},
+               {"-_-_", "\xFB\xFF\xBF", 0},
+               {"+/+/", "\xFB\xFF\xBF", 0},
+               {"SGk=SGk=", "Hi", 3},
+               {"SGVsbA", "Hell", 0},
+               {"SGVsbG8gd29ybGQgIQ==", "Hello world !", 0},
+               {"", "", 0}};
+    for (size_t i = 0; i < sizeof b64 / sizeof b64[0]; i++) {
+        tc_buf_reset(&d);
+        bad = 0;
+        ck_assert_int_eq(mb_b64_decode(&d, b64[i].in, strlen(b64[i].in), &bad), TC_OK);
+        tc_buf_append(&d, "", 0);
+        ck_assert_msg(strcmp(d.data, b64[i].out) == 0, "base64 \"%s\" decoded wrong", b64[i].in);
+        ck_assert_uint_eq(bad, b64[i].bad);
+    }
+    /* quoted-printable that other programs write: soft breaks with blanks
+     * before the line end, a lone '=' at the end, "=" not followed by hex */
+    const struct {
+        const char *in, *out;
+    } qp[] = {{"soft=  \nbreak", "softbreak"},
+              {"soft=\r\nbreak", "softbreak"},
+              {"caf=C3=A9=\n", "caf\xC3\xA9"},
+              {"a=ZZb", "a=ZZb"},
+              {"end=", "end"},
+              {"end=  ", "end"},
+              {"x=4", "x=4"},
+              {"=3D=3d", "=="},
+              {"no equals at all\n", "no equals at all\n"}};
+    for (size_t i = 0; i < sizeof qp / sizeof qp[0]; i++) {
+        tc_buf_reset(&d);
+        ck_assert_int_eq(mb_qp_decode(&d, qp[i].in, strlen(qp[i].in)), TC_OK);
+        tc_buf_append(&d, "", 0);
+        ck_assert_msg(strcmp(d.data, qp[i].out) == 0, "QP \"%s\" decoded as \"%s\"", qp[i].in,
+                      d.data);
+    }
+    /* parameters: the first of each name, quoted or not, any case; a name
+     * without a value does not count */
+    const char *ct = "multipart/mixed; CHARSET; Boundary=\"b \\\"1\\\"\"; charset=utf-8; "
+                     "charset=latin1; name=report.txt";
+    const char *names[] = {"charset", "boundary", "name", "format", NULL};
+    tc_buf outs[4] = {{0}};
+    bool found[4];
+    ck_assert(mb_params(ct, strlen(ct), names, outs, found));
+    ck_assert(found[0] && found[1] && found[2] && !found[3]);
+    ck_assert_str_eq(outs[0].data, "utf-8");
+    ck_assert_str_eq(outs[1].data, "b \"1\"");
+    ck_assert_str_eq(outs[2].data, "report.txt");
+    ck_assert(mb_param(ct, strlen(ct), "name", &d));
+    ck_assert_str_eq(d.data, "report.txt");
+    ck_assert(!mb_param("text/plain", 10, "charset", &d));
+    for (size_t i = 0; i < 4; i++)
+        tc_buf_free(&outs[i]);
     tc_buf_free(&d);
 }
 END_TEST
@@ -542,6 +628,230 @@ START_TEST(threading_loops_and_duplicates)
     ck_assert((t->posts[0].parent_id == NULL) != (t->posts[1].parent_id == NULL));
     ck_assert_str_eq(a->threads[1].posts[0].id, "3"); /* the duplicate gets its number */
     ck_assert_ptr_null(a->threads[2].posts[0].parent_id);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- the index */
+
+/* Read text with -O mbox.index-memory=kib (NULL: the default), into an
+ * archive, as tu_read_memory does. */
+static tu_archive *read_indexed(const char *text, size_t len, const char *kib)
+{
+    tc_stream *in = tc_stream_open_memory(text, len, "index.mbox");
+    ck_assert_ptr_nonnull(in);
+    if (kib) {
+        tc_option_value v = {"mbox", "index-memory", kib};
+        tc_error err;
+        ck_assert_int_eq(tc_stream_set_options(in, PLUGIN, &v, 1, &err), TC_OK);
+    }
+    tu_archive *a = tu_archive_new();
+    void *st = NULL;
+    int rc = PLUGIN->read_open(in, &st);
+    if (rc == TC_OK) {
+        const tc_thread *t;
+        while ((rc = PLUGIN->read_next_thread(in, st, &t)) == TC_OK) {
+            tu_thread *tt = tu_add_thread(a, t->title, t->source, t->id, t->url);
+            for (size_t i = 0; i < t->extras.count; i++)
+                tu_set_extra(&tt->extras, t->extras.items[i].key, t->extras.items[i].value);
+            const tc_post *p;
+            while ((rc = PLUGIN->read_next_post(in, st, &p)) == TC_OK) {
+                tu_post *tp = tu_add_post_n(tt, p->id, p->author, p->date, p->body,
+                                            p->body_len, p->parent_id);
+                for (size_t i = 0; i < p->extras.count; i++)
+                    tu_set_extra(&tp->extras, p->extras.items[i].key, p->extras.items[i].value);
+            }
+            if (rc != TC_EOF)
+                break;
+        }
+        if (rc == TC_EOF)
+            rc = TC_OK;
+        PLUGIN->read_close(in, st);
+    }
+    a->rc = rc;
+    a->err = *tc_stream_get_error(in);
+    tc_stream_close(in);
+    return a;
+}
+
+/* The reader promises the core UTF-8 (TC_PLUGIN_READS_UTF8): check it. */
+static void utf8_ok(const char *s, size_t len, const char *what)
+{
+    ck_assert_msg(s == NULL || tc_utf8_valid(s, len, NULL, NULL), "%s is not UTF-8", what);
+}
+
+static void fields_utf8(const tc_fields *f)
+{
+    for (size_t i = 0; i < f->count; i++) {
+        utf8_ok(f->items[i].key, strlen(f->items[i].key), "an extra key");
+        utf8_ok(f->items[i].value, strlen(f->items[i].value), "an extra value");
+    }
+}
+
+static void all_utf8(const tu_archive *a)
+{
+    for (size_t i = 0; i < a->n_threads; i++) {
+        const tu_thread *t = &a->threads[i];
+        utf8_ok(t->title, strlen(t->title), "a title");
+        utf8_ok(t->source, strlen(t->source), "a source");
+        utf8_ok(t->id, t->id ? strlen(t->id) : 0, "a thread id");
+        utf8_ok(t->url, t->url ? strlen(t->url) : 0, "a thread url");
+        fields_utf8(&t->extras);
+        for (size_t j = 0; j < t->n_posts; j++) {
+            const tu_post *p = &t->posts[j];
+            utf8_ok(p->id, strlen(p->id), "a post id");
+            utf8_ok(p->author, strlen(p->author), "an author");
+            utf8_ok(p->body, p->body_len, "a body");
+            utf8_ok(p->parent_id, p->parent_id ? strlen(p->parent_id) : 0, "a parent id");
+            fields_utf8(&p->extras);
+        }
+    }
+}
+
+/*
+ * A mailbox of n messages where every threading rule is at work: replies
+ * to recent and to old messages, References chains, In-Reply-To alone,
+ * parents missing from the file, replies before their parents, duplicate
+ * Message-IDs, messages without one, self references, references that
+ * disagree (loops), unlinked trees that share a subject, Re: prefixes.
+ * Deterministic.  (free())
+ */
+static char *tangled_mailbox(unsigned n, size_t *len)
+{
+    tc_buf b = {0};
+    uint32_t x = 2463534242u;
+    for (unsigned i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        unsigned kind = x % 16, old = i ? (x >> 4) % i : 0;
+        unsigned near = i > 8 ? i - 1 - (x >> 8) % 8 : old;
+        ck_assert_int_eq(tc_buf_printf(&b, "From a@b Mon Sep 17 00:00:00 2001\n"), TC_OK);
+        if (kind == 1 && i > 0)
+            tc_buf_printf(&b, "Message-ID: <%u@x>\n", old); /* a duplicate */
+        else if (kind != 2)
+            tc_buf_printf(&b, "Message-ID: <%u@x>\n", i);
+        switch (kind) {
+        case 3: case 4: case 5:
+            tc_buf_printf(&b, "References: <%u@x> <%u@x>\n", old, near);
+            break;
+        case 6: case 7:
+            tc_buf_printf(&b, "In-Reply-To: <%u@x>\n", near);
+            break;
+        case 8:
+            tc_buf_printf(&b, "In-Reply-To: <gone%u@x>\n", old % 50);
+            break;
+        case 9:
+            tc_buf_printf(&b, "References: <%u@x>\n", i + 3); /* a later message */
+            break;
+        case 10:
+            tc_buf_printf(&b, "References: <%u@x> <%u@x>\n", near, i); /* itself */
+            break;
+        case 11:
+            tc_buf_printf(&b, "References: <%u@x> <%u@x>\n <%u@x>\n", i + 1, near, i + 2);
+            break;
+        }
+        unsigned topic = (x >> 12) % (n / 6 + 1);
+        tc_buf_printf(&b, "Subject: %s topic  %u\n\nmessage %u\n\n",
+                      (x >> 20) % 3 == 0 ? "Re:" : (x >> 20) % 3 == 1 ? "RE: Fwd:" : "", topic, i);
+    }
+    ck_assert_ptr_nonnull(b.data);
+    *len = b.len;
+    return b.data;
+}
+
+START_TEST(index_in_a_file)
+{
+    /* An index that does not fit in index-memory goes to a temporary file
+     * through the page cache: the archive is the same, whatever part of it
+     * was written out and read back.  (This test program is built with
+     * MBOX_WEAK_HASH: ids and subjects share hashes all the time, so it
+     * also shows that strings, not hashes, decide.) */
+    size_t len;
+    char *text = tangled_mailbox(3000, &len);
+    tu_archive *in_memory = read_indexed(text, len, NULL);
+    reader_ok(in_memory);
+    all_utf8(in_memory);
+    /* every message once; parents are posts of the same thread; no loops */
+    ck_assert_uint_eq(n_posts(in_memory), 3000);
+    ck_assert_uint_gt(in_memory->n_threads, 50);
+    for (size_t i = 0; i < in_memory->n_threads; i++) {
+        const tu_thread *t = &in_memory->threads[i];
+        for (size_t j = 0; j < t->n_posts; j++) {
+            const char *parent = t->posts[j].parent_id;
+            for (size_t steps = 0; parent; steps++) {
+                ck_assert_uint_le(steps, t->n_posts);
+                const tu_post *q = NULL;
+                for (size_t k = 0; k < t->n_posts && q == NULL; k++)
+                    if (strcmp(t->posts[k].id, parent) == 0)
+                        q = &t->posts[k];
+                ck_assert_msg(q != NULL, "parent %s is not in thread %zu", parent, i + 1);
+                parent = q->parent_id;
+            }
+        }
+    }
+    for (size_t k = 0; k < 3; k++) {
+        const char *kib[] = {"16", "40", "200"};
+        tu_archive *spilled = read_indexed(text, len, kib[k]);
+        tu_archives_equal(in_memory, spilled);
+        tu_archive_free(spilled);
+    }
+    tu_archive_free(in_memory);
+    free(text);
+
+    /* the corpus too, and our own messages */
+    const char *names[] = {"git-rfc2047-samples.mbox",
+                           "git-sample-mixed-charsets.mbox",
+                           "mailbox-perl-imagemagick-list.mbox",
+                           "patchwork-crlf-pull-request.mbox",
+                           "tika-complex-thread.mbox",
+                           "patchwork-invalid-utf8-headers.mbox"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "corpus/mbox/%s", names[i]);
+        char *path = tu_path("THREADCONV_SHARED", rel);
+        size_t n;
+        char *data = tu_slurp(path, &n);
+        tu_archive *a = read_indexed(data, n, NULL), *b = read_indexed(data, n, "16");
+        reader_ok(a);
+        all_utf8(a);
+        tu_archives_equal(a, b);
+        tu_archive_free(a);
+        tu_archive_free(b);
+        free(data);
+        free(path);
+    }
+}
+END_TEST
+
+START_TEST(equal_hashes)
+{
+    /* With MBOX_WEAK_HASH every id and subject here has one of four
+     * hashes: none of them may join what the strings keep apart. */
+    tu_archive *a = read_str(MSG("a@x", "", "alpha", "1")
+                                 MSG("b@x", "", "beta", "2")
+                                 MSG("c@x", "In-Reply-To: <b@x>\n", "Re: beta", "3")
+                                 MSG("d@x", "In-Reply-To: <a@x>\n", "Re: alpha", "4")
+                                 MSG("e@x", "References: <zz@x>\n", "Re: gamma", "5")
+                                 MSG("f@x", "References: <yy@x>\n", "Re: delta", "6")
+                                 MSG("g@x", "", "Re: alpha", "7")
+                                 MSG("h@x", "", "ALPHA", "8"));
+    reader_ok(a);
+    ck_assert_uint_eq(a->n_threads, 5);
+    ck_assert_str_eq(a->threads[0].title, "alpha");
+    ck_assert_uint_eq(a->threads[0].n_posts, 3); /* a, d, g (same subject, no references) */
+    ck_assert_str_eq(a->threads[0].posts[1].id, "d@x");
+    ck_assert_str_eq(a->threads[0].posts[1].parent_id, "a@x");
+    ck_assert_str_eq(a->threads[0].posts[2].id, "g@x");
+    ck_assert_str_eq(a->threads[0].posts[2].parent_id, "a@x");
+    ck_assert_str_eq(a->threads[1].title, "beta");
+    ck_assert_uint_eq(a->threads[1].n_posts, 2);
+    ck_assert_str_eq(a->threads[1].posts[1].parent_id, "b@x");
+    ck_assert_str_eq(a->threads[2].title, "gamma");
+    ck_assert_uint_eq(a->threads[2].n_posts, 1);
+    ck_assert_str_eq(a->threads[3].title, "delta");
+    ck_assert_uint_eq(a->threads[3].n_posts, 1);
+    ck_assert_str_eq(a->threads[4].title, "ALPHA"); /* subjects match exactly, case too */
     tu_archive_free(a);
 }
 END_TEST
@@ -1068,6 +1378,9 @@ static Suite *mbox_suite(void)
     tcase_add_test(tc, threading_missing_parents_and_subjects);
     tcase_add_test(tc, threading_loops_and_duplicates);
     tcase_add_test(tc, content_length);
+    tcase_add_test(tc, equal_hashes);
+    tcase_add_test(tc, index_in_a_file);
+    tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("corpus");

@@ -35,12 +35,19 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The index of the three-letter name at s (any case) in names, -1 if none. */
 static int name_index(const char *s, size_t n, const char *const *names, int count)
 {
     if (n < 3)
         return -1;
+    char a = lower(s[0]), b = lower(s[1]), c = lower(s[2]);
     for (int i = 0; i < count; i++)
-        if (mb_ieq(s, 3, names[i]))
+        if (names[i][0] == a && names[i][1] == b && names[i][2] == c)
             return i;
     return -1;
 }
@@ -104,8 +111,46 @@ static const struct {
              {"edt", -240}, {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360},
              {"pst", -480}, {"pdt", -420}};
 
+/* n digits at p as a number; false if any is not a digit. */
+static bool digits(const char *p, int n, int *v)
+{
+    int x = 0;
+    for (int i = 0; i < n; i++) {
+        if (!is_digit(p[i]))
+            return false;
+        x = x * 10 + (p[i] - '0');
+    }
+    *v = x;
+    return true;
+}
+
+/* The usual form, "Thu, 04 Feb 2021 21:33:59 +0000", read at fixed places;
+ * false for anything else (and for impossible values), which the general
+ * parser below then reads or refuses with its reason. */
+static bool usual_date(const char *s, size_t len, tc_date *out)
+{
+    int day, year, hour, minute, second, zone, month;
+    if (len != 31 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+        s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25] != ' ' ||
+        (s[26] != '+' && s[26] != '-') || name_index(s, 3, wdays, 7) < 0 ||
+        (month = name_index(s + 8, 3, months, 12) + 1) == 0 || !digits(s + 5, 2, &day) ||
+        !digits(s + 12, 4, &year) || !digits(s + 17, 2, &hour) ||
+        !digits(s + 20, 2, &minute) || !digits(s + 23, 2, &second) ||
+        !digits(s + 27, 4, &zone))
+        return false;
+    if (zone % 100 > 59 || zone / 100 > 23 || day < 1 || day > tc_days_in_month(year, month) ||
+        hour > 23 || minute > 59 || second > 60)
+        return false;
+    int offset = (s[26] == '-' ? -1 : 1) * (zone / 100 * 60 + zone % 100);
+    *out = tc_date_from_fields(year, month, day, hour, minute, second == 60 ? 59 : second,
+                               offset);
+    return true;
+}
+
 int mb_parse_rfc5322(const char *s, size_t len, tc_date *out, const char **why)
 {
+    if (usual_date(s, len, out))
+        return TC_OK;
     lexer l = {s, len, 0};
     const char *w;
     size_t wn;
@@ -223,6 +268,21 @@ static bool asctime_at(const char *p, size_t n, tc_date *date)
 {
     if (n < 16 || p[3] != ' ' || p[7] != ' ')
         return false;
+    int fd, fh, fm, fs, fy, fmon;
+    if (n >= 24 && p[10] == ' ' && p[13] == ':' && p[16] == ':' && p[19] == ' ' &&
+        (n == 24 || !is_digit(p[24])) && name_index(p, 3, wdays, 7) >= 0 &&
+        (fmon = name_index(p + 4, 3, months, 12) + 1) > 0 &&
+        (p[8] == ' ' ? digits(p + 9, 1, &fd) : digits(p + 8, 2, &fd)) &&
+        digits(p + 11, 2, &fh) && digits(p + 14, 2, &fm) && digits(p + 17, 2, &fs) &&
+        digits(p + 20, 4, &fy)) {
+        /* the usual "Thu Feb  4 21:33:59 2021", read at fixed places: what
+         * the general reading below makes of it */
+        if (fd < 1 || fd > tc_days_in_month(fy, fmon) || fh > 23 || fm > 59 || fs > 60)
+            return false;
+        if (date)
+            *date = tc_date_from_fields(fy, fmon, fd, fh, fm, fs == 60 ? 59 : fs, 0);
+        return true;
+    }
     if (name_index(p, 3, wdays, 7) < 0)
         return false;
     int month = name_index(p + 4, 3, months, 12) + 1;
@@ -281,11 +341,13 @@ size_t mb_from_line(const char *line, size_t len, tc_date *date)
     /* the sender is one word (it may be empty: "From  Mon ..."); the date
      * follows.  Envelope senders with spaces are rare but exist, so try
      * each later word start. */
-    for (size_t i = 5; i + 16 <= len; i++) {
-        if (i > 5 && line[i - 1] != ' ')
-            continue;
+    for (size_t i = 5; i + 16 <= len;) {
         if (asctime_at(line + i, len - i, date))
             return i;
+        const char *sp = memchr(line + i, ' ', len - i); /* the next word */
+        if (sp == NULL)
+            break;
+        i = (size_t)(sp - line) + 1;
     }
     return 0;
 }
@@ -444,76 +506,98 @@ int mb_qp_decode(tc_buf *out, const char *s, size_t len)
     if (tc_buf_reserve(out, len + 1) != TC_OK)
         return TC_ERR_NOMEM;
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '=') {
-            /* a soft line break: "=" then optional spaces then newline */
-            size_t k = i + 1;
-            while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
-                k++;
-            if (k < len && s[k] == '\n') {
-                i = k;
-                continue;
-            }
-            if (k == len && k > i + 1) {
-                i = k;
-                continue;
-            }
-            if (i + 2 < len && mb_hex_value(s[i + 1]) >= 0 && mb_hex_value(s[i + 2]) >= 0) {
-                c = (char)(mb_hex_value(s[i + 1]) * 16 + mb_hex_value(s[i + 2]));
-                i += 2;
-            } else if (i + 1 == len) {
-                break; /* "=" at the very end: a soft break */
-            }
-            /* otherwise a literal "=" (robustness, RFC 2045 6.7 note) */
+        /* the text up to the next '=' as it is */
+        const char *eq = memchr(s + i, '=', len - i);
+        size_t k = eq ? (size_t)(eq - s) : len;
+        memcpy(out->data + out->len, s + i, k - i);
+        out->len += k - i;
+        if ((i = k) == len)
+            break;
+        char c = '=';
+        /* a soft line break: "=" then optional spaces then newline */
+        k = i + 1;
+        while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
+            k++;
+        if (k < len && s[k] == '\n') {
+            i = k;
+            continue;
         }
+        if (k == len && k > i + 1) {
+            i = k;
+            continue;
+        }
+        if (i + 2 < len && mb_hex_value(s[i + 1]) >= 0 && mb_hex_value(s[i + 2]) >= 0) {
+            c = (char)(mb_hex_value(s[i + 1]) * 16 + mb_hex_value(s[i + 2]));
+            i += 2;
+        } else if (i + 1 == len) {
+            break; /* "=" at the very end: a soft break */
+        }
+        /* otherwise a literal "=" (robustness, RFC 2045 6.7 note) */
         out->data[out->len++] = c;
     }
     out->data[out->len] = '\0';
     return TC_OK;
 }
-
-static int b64v(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
+/* Base64 digits (and "-_" of the URL alphabet) as their value + 1;
+ * whitespace and '=' marked; 0: not base64. */
+#define B64_WS 65
+#define B64_PAD 66
+static const unsigned char b64_table[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+    ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+    ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+    ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29,
+    ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+    ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+    ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+    ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['-'] = 63,
+    ['/'] = 64, ['_'] = 64, [' '] = B64_WS, ['\t'] = B64_WS, ['\r'] = B64_WS, ['\n'] = B64_WS,
+    ['='] = B64_PAD};
 
 int mb_b64_decode(tc_buf *out, const char *s, size_t len, size_t *n_bad)
 {
     if (tc_buf_reserve(out, len / 4 * 3 + 4) != TC_OK)
         return TC_ERR_NOMEM;
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char *o = (unsigned char *)out->data + out->len;
     unsigned v = 0;
     int bits = 0;
     bool pad = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (is_ws(c))
+    for (size_t i = 0; i < len;) {
+        if (bits == 0 && !pad && i + 4 <= len) {
+            /* four digits at a time: three bytes */
+            unsigned a = b64_table[u[i]], b = b64_table[u[i + 1]], c = b64_table[u[i + 2]],
+                     d = b64_table[u[i + 3]];
+            if (a - 1 < 64 && b - 1 < 64 && c - 1 < 64 && d - 1 < 64) {
+                unsigned x = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+                o[0] = (unsigned char)(x >> 16);
+                o[1] = (unsigned char)(x >> 8);
+                o[2] = (unsigned char)x;
+                o += 3;
+                i += 4;
+                continue;
+            }
+        }
+        unsigned t = b64_table[u[i++]];
+        if (t == B64_WS)
             continue;
-        if (c == '=') {
+        if (t == B64_PAD) {
             pad = true;
             continue;
         }
-        int d = b64v(c);
-        if (d < 0 || pad) {
+        if (t == 0 || pad) {
             (*n_bad)++;
             continue;
         }
-        v = (v << 6) | (unsigned)d;
+        v = (v << 6) | (t - 1);
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out->data[out->len++] = (char)((v >> bits) & 0xFF);
+            *o++ = (unsigned char)((v >> bits) & 0xFF);
         }
     }
+    out->len = (size_t)(o - (unsigned char *)out->data);
     out->data[out->len] = '\0';
     return TC_OK;
 }
@@ -573,8 +657,25 @@ static int decode_word_bytes(tc_buf *raw, char enc, const char *t, size_t tn, si
     return TC_OK;
 }
 
+/* Whether s[0..n) holds "=?", the start of an encoded word. */
+static bool has_ew(const char *s, size_t n)
+{
+    const char *end = s + n, *p = s;
+    while (p + 1 < end && (p = memchr(p, '=', (size_t)(end - p - 1))) != NULL) {
+        if (p[1] == '?')
+            return true;
+        p++;
+    }
+    return false;
+}
+
 int mb_decode_words(tc_buf *out, const char *s, size_t len, size_t *n_bad, bool *unknown)
 {
+    if (!has_ew(s, len)) {
+        /* no encoded word: plain text (raw 8-bit bytes taken as UTF-8) */
+        int rc = mb_to_utf8(out, NULL, s, len, n_bad, unknown);
+        return rc == TC_OK ? tc_buf_append(out, "", 0) : rc;
+    }
     tc_buf raw = {0};
     char cs[64] = "";
     bool pending = false; /* raw holds bytes of encoded words in charset cs */
@@ -644,14 +745,6 @@ int mb_decode_words(tc_buf *out, const char *s, size_t len, size_t *n_bad, bool 
 /* From: addresses                                                     */
 /* ------------------------------------------------------------------ */
 
-static bool has_ew(const char *s, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i++)
-        if (s[i] == '=' && s[i + 1] == '?')
-            return true;
-    return false;
-}
-
 /*
  * Decode a phrase: quoted strings unquoted, encoded words decoded (adjacent
  * ones joined), atoms joined by single spaces, comments left out (their
@@ -662,6 +755,25 @@ static int decode_phrase(tc_buf *out, const char *s, size_t n, tc_buf *comment, 
 {
     size_t i = 0;
     bool ws = false, last_ew = false;
+    if (!memchr(s, '"', n) && !memchr(s, '(', n) && !has_ew(s, n) &&
+        tc_utf8_valid(s, n, NULL, NULL)) {
+        /* only atoms of UTF-8 text (most names): joined by single spaces */
+        while (i < n) {
+            if (is_ws(s[i])) {
+                ws = true;
+                i++;
+                continue;
+            }
+            size_t start = i;
+            while (i < n && !is_ws(s[i]))
+                i++;
+            if ((ws && out->len > 0 && tc_buf_putc(out, ' ') != TC_OK) ||
+                tc_buf_append(out, s + start, i - start) != TC_OK)
+                return TC_ERR_NOMEM;
+            ws = false;
+        }
+        return tc_buf_append(out, "", 0);
+    }
     tc_buf tmp = {0};
     int rc = TC_OK;
     while (i < n && rc == TC_OK) {
@@ -773,7 +885,25 @@ int mb_parse_from(const char *s, size_t len, tc_buf *name, tc_buf *addr, size_t 
     size_t lt = len, gt = len, end = len;
     bool q = false;
     int depth = 0;
-    for (size_t i = 0; i < len; i++) {
+    bool plain = !memchr(s, '"', len) && !memchr(s, '(', len) && !memchr(s, '\\', len);
+    if (plain) {
+        /* no quotes, comments or escapes (most From: lines): the same
+         * scan with memchr */
+        const char *a = memchr(s, '<', len), *c = memchr(s, ',', len);
+        if (c && (a == NULL || c < a)) {
+            end = (size_t)(c - s);
+        } else if (a) {
+            lt = (size_t)(a - s);
+            const char *g = memchr(a + 1, '>', len - lt - 1);
+            if (g) {
+                gt = (size_t)(g - s);
+                c = memchr(g + 1, ',', len - gt - 1);
+                if (c)
+                    end = (size_t)(c - s);
+            }
+        }
+    }
+    for (size_t i = 0; i < len && !plain; i++) {
         char c = s[i];
         if (c == '\\' && i + 1 < len) {
             i++;
@@ -876,14 +1006,18 @@ size_t mb_strip_reply(const char **s, size_t *len)
     return count;
 }
 
-bool mb_param(const char *s, size_t len, const char *name, tc_buf *out)
+bool mb_params(const char *s, size_t len, const char *const *names, tc_buf *outs, bool *found)
 {
-    size_t nl = strlen(name);
+    size_t count = 0;
+    while (names[count])
+        count++;
+    for (size_t k = 0; k < count; k++)
+        found[k] = false;
     size_t i = 0;
     bool q = false;
     /* skip the value before the first ';' */
-    while (i < len && s[i] != ';')
-        i++;
+    const char *semi = memchr(s, ';', len);
+    i = semi ? (size_t)(semi - s) : len;
     while (i < len) {
         i++; /* past ';' */
         while (i < len && is_ws(s[i]))
@@ -891,7 +1025,12 @@ bool mb_param(const char *s, size_t len, const char *name, tc_buf *out)
         size_t k = i;
         while (k < len && s[k] != '=' && s[k] != ';' && !is_ws(s[k]))
             k++;
-        bool match = k - i == nl && mb_ieq(s + i, nl, name);
+        tc_buf *out = NULL;
+        for (size_t m = 0; m < count && out == NULL; m++)
+            if (!found[m] && mb_ieq(s + i, k - i, names[m])) {
+                out = &outs[m];
+                found[m] = true;
+            }
         size_t j = k;
         while (j < len && is_ws(s[j]))
             j++;
@@ -899,12 +1038,13 @@ bool mb_param(const char *s, size_t len, const char *name, tc_buf *out)
             j++;
             while (j < len && is_ws(s[j]))
                 j++;
-            tc_buf_reset(out);
+            if (out)
+                tc_buf_reset(out);
             if (j < len && s[j] == '"') {
                 for (j++; j < len && s[j] != '"'; j++) {
                     if (s[j] == '\\' && j + 1 < len)
                         j++;
-                    if (match && tc_buf_putc(out, s[j]) != TC_OK)
+                    if (out && tc_buf_putc(out, s[j]) != TC_OK)
                         return false;
                 }
                 if (j < len)
@@ -913,11 +1053,13 @@ bool mb_param(const char *s, size_t len, const char *name, tc_buf *out)
                 size_t v = j;
                 while (j < len && s[j] != ';' && !is_ws(s[j]))
                     j++;
-                if (match && tc_buf_append(out, s + v, j - v) != TC_OK)
+                if (out && tc_buf_append(out, s + v, j - v) != TC_OK)
                     return false;
             }
-            if (match)
-                return tc_buf_append(out, "", 0) == TC_OK;
+            if (out && tc_buf_append(out, "", 0) != TC_OK)
+                return false;
+        } else if (out) { /* a name without a value does not count */
+            found[out - outs] = false;
         }
         q = false;
         while (j < len && (q || s[j] != ';')) {
@@ -927,5 +1069,12 @@ bool mb_param(const char *s, size_t len, const char *name, tc_buf *out)
         }
         i = j;
     }
-    return false;
+    return true;
+}
+
+bool mb_param(const char *s, size_t len, const char *name, tc_buf *out)
+{
+    const char *names[] = {name, NULL};
+    bool found;
+    return mb_params(s, len, names, out, &found) && found;
 }

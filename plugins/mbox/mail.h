@@ -150,5 +150,9 @@ size_t mb_strip_reply(const char **s, size_t *len);
 
 /* A parameter of a Content-Type/Disposition value ("charset"), unquoted. */
 bool mb_param(const char *s, size_t len, const char *name, tc_buf *out);
+/* Several at once: names is NULL-terminated; the first parameter of each
+ * name goes to outs[k], and found[k] says whether there was one.  False:
+ * out of memory. */
+bool mb_params(const char *s, size_t len, const char *const *names, tc_buf *outs, bool *found);
 
 #endif
