@@ -281,6 +281,79 @@ START_TEST(test_json_errors)
 }
 END_TEST
 
+START_TEST(test_json_member_order)
+{
+    /* The reader streams, but members may come in any order: "posts" first,
+     * between or last; the document's "format" and "version" after
+     * "threads".  The same archive every time. */
+#define P1 "{\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"one\"}"
+#define P2 "{\"body\":\"two\",\"parent\":\"1\",\"date\":\"2024-03-01T12:00:00Z\",\"id\":\"2\",\"author\":\"b\",\"n\":\"2\"}"
+    static const char *const docs[] = {
+        "{\"format\":\"threadconv\",\"version\":1,\"threads\":[{\"title\":\"T\",\"source\":\"s\",\"k\":\"v\",\"posts\":[" P1 "," P2 "]},{\"title\":\"U\",\"source\":\"s\",\"posts\":[]}]}",
+        "{\"threads\":[{\"posts\":[" P1 "," P2 "],\"title\":\"T\",\"source\":\"s\",\"k\":\"v\"},{\"posts\":[],\"source\":\"s\",\"title\":\"U\"}],\"version\":1,\"format\":\"threadconv\"}",
+        "{\"threads\":[{\"title\":\"T\",\"posts\":[" P1 "," P2 "],\"source\":\"s\",\"k\":\"v\"},{\"source\":\"s\",\"title\":\"U\",\"posts\":[]}]}",
+        "{\"threads\":[{\"title\":\"T\",\"source\":\"s\",\"posts\":[" P1 "," P2 "],\"k\":\"v\"},{\"title\":\"U\",\"posts\":[],\"source\":\"s\"}]}",
+        "\xEF\xBB\xBF {\n \"threads\" : [ { \"title\" : \"T\" , \"source\" : \"s\" , \"posts\" : [\n " P1 " ,\n " P2 " ] ,\n \"k\" : \"v\" } , {\"title\":\"U\",\"source\":\"s\",\"posts\":[ ]} ] }\n",
+    };
+#undef P1
+#undef P2
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        tu_archive *a = read_text(json_p, docs[i]);
+        ck_assert_msg(a->rc == TC_OK, "document %zu: %s", i, a->err.text);
+        ck_assert_uint_eq(a->n_threads, 2);
+        const tu_thread *t = &a->threads[0];
+        ck_assert_str_eq(t->title, "T");
+        assert_fields(&t->extras, (const char *const[]){"k", NULL}, (const char *const[]){"v"});
+        ck_assert_uint_eq(t->n_posts, 2);
+        assert_body(&t->posts[0], "one");
+        ck_assert_str_eq(t->posts[1].author, "b");
+        assert_opt(t->posts[1].parent_id, "1");
+        assert_date(t->posts[1].date, utc_of(2024, 3, 1, 12, 0, 0), 0);
+        assert_fields(&t->posts[1].extras, (const char *const[]){"n", NULL},
+                      (const char *const[]){"2"});
+        ck_assert_str_eq(a->threads[1].title, "U");
+        ck_assert_uint_eq(a->threads[1].n_posts, 0);
+        tu_archive_free(a);
+    }
+}
+END_TEST
+
+START_TEST(test_json_error_order)
+{
+    /* The messages and their order are those of the reader that loaded the
+     * whole document first: a syntax error anywhere wins, then the
+     * document's own members (also after "threads"), then the first thread
+     * or post error; a member after "posts" still counts. */
+#define GOOD_POST "{\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"x\"}"
+#define BAD_POST "{\"id\":\"1\",\"author\":5,\"date\":null,\"body\":\"x\"}"
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" BAD_POST "]}],\"x\":[1,]}",
+                 1, 103, "not a JSON document: unexpected token near ']'");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" BAD_POST "]}],\"version\":2}",
+                 0, 0, "version: this reader reads version 1 of the threadconv JSON document, "
+                 "found version 2");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" BAD_POST "]}],\"format\":\"x\"}",
+                 0, 0, "format: expected \"threadconv\", found a string \"x\"");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" GOOD_POST "," BAD_POST "]}]}",
+                 0, 0, "threads[0].posts[1].author: expected a string, found a number");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" GOOD_POST "],\"views\":1}]}",
+                 0, 0, "threads[0].views: expected a string (an extra field), found a number");
+    assert_error(json_p, "{\"threads\":[{\"source\":\"s\",\"posts\":[" BAD_POST "],\"title\":7}]}",
+                 0, 0, "threads[0].title: expected a string, found a number");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" GOOD_POST "],\"title\":\"u\"}]}",
+                 1, 102, "not a JSON document: duplicate object key near '\"title\"'");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" GOOD_POST "]},7]}",
+                 0, 0, "threads[1]: expected an object, found a number");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" GOOD_POST ",[]]}]}",
+                 0, 0, "threads[0].posts[1]: expected an object, found an array");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":{}}]}", 0, 0,
+                 "threads[0].posts: expected an array of posts, found an object");
+    assert_error(json_p, "{\"threads\":[{\"title\":\"t\",\"source\":\"s\",\"posts\":[" GOOD_POST "]}]",
+                 1, 96, "not a JSON document: '}' expected near end of file");
+#undef GOOD_POST
+#undef BAD_POST
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* jsonl reader                                                        */
 /* ------------------------------------------------------------------ */
@@ -412,6 +485,39 @@ START_TEST(test_jsonl_errors)
 }
 END_TEST
 
+START_TEST(test_jsonl_long_line)
+{
+    /* A line over 1 MiB is parsed where the core keeps it (no copy): the
+     * same reading, the same messages and columns. */
+    const char *head = "{\"thread\":{\"title\":\"t\",\"source\":\"s\"},\"id\":\"1\",\"author\":\"a\","
+                       "\"date\":null,\"body\":\"";
+    size_t n = 1500000;
+    tc_buf b = {0};
+    ck_assert_int_eq(tc_buf_append(&b, head, strlen(head)), TC_OK);
+    for (size_t i = 0; i < n / 3; i++)
+        ck_assert_int_eq(tc_buf_append(&b, "x\xC3\xA9", 3), TC_OK); /* "xé" */
+    ck_assert_int_eq(tc_buf_append(&b, "\\n\"}\n", 5), TC_OK);
+    tu_archive *a = tu_read_memory(jsonl_p, b.data, b.len, "t");
+    ck_assert_msg(a->rc == TC_OK, "%s", a->err.text);
+    ck_assert_uint_eq(a->n_threads, 1);
+    ck_assert_uint_eq(a->threads[0].n_posts, 1);
+    ck_assert_uint_eq(a->threads[0].posts[0].body_len, n + 1);
+    ck_assert_mem_eq(a->threads[0].posts[0].body + n - 3, "x\xC3\xA9\n", 4);
+    tu_archive_free(a);
+    /* ... and an error at its end: the column counts characters */
+    b.len -= 3;
+    ck_assert_int_eq(tc_buf_append(&b, "\",\"x\":01}\n", 10), TC_OK);
+    a = tu_read_memory(jsonl_p, b.data, b.len, "t");
+    ck_assert_int_eq(a->rc, TC_ERR_DATA);
+    ck_assert_str_eq(a->err.text, "not a JSON object: invalid token near '0'");
+    ck_assert_uint_eq(a->err.line, 1);
+    /* the head, "xé" n / 3 times, then \n " , "x" : 0 (jansson's column) */
+    ck_assert_uint_eq(a->err.column, strlen(head) + n / 3 * 2 + 9);
+    tu_archive_free(a);
+    tc_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_jsonl_ids_round_trip)
 {
     /* The writer marks a position as a number, so what had no id has none
@@ -512,10 +618,13 @@ int main(void)
     tcase_add_test(tc, test_json_archive);
     tcase_add_test(tc, test_json_handwritten);
     tcase_add_test(tc, test_json_errors);
+    tcase_add_test(tc, test_json_member_order);
+    tcase_add_test(tc, test_json_error_order);
     tcase_add_test(tc, test_jsonl_file);
     tcase_add_test(tc, test_jsonl_grouping);
     tcase_add_test(tc, test_jsonl_skip_posts);
     tcase_add_test(tc, test_jsonl_errors);
+    tcase_add_test(tc, test_jsonl_long_line);
     tcase_add_test(tc, test_jsonl_ids_round_trip);
     tcase_add_test(tc, test_probes);
     suite_add_tcase(s, tc);

@@ -12,13 +12,29 @@
  * archive.  Compact by default; -O json.pretty=true indents by two spaces.
  * doc/formats.md and doc/json-schema.json describe the document.
  *
- * The "json" reader loads the whole document with jansson (duplicate member
- * names refused) and hands out one thread and one post at a time, with
- * strings borrowed from the loaded document; read.c checks each object.
- * The envelope: "threads" is required; "format" and "version" may be left
- * out of a hand-written document, but when present must be "threadconv" and
- * 1; any other top-level member is an error (it would be lost).  A large
- * archive is better read as jsonl, which is streamed.
+ * The "json" reader streams too, with the pull parser (pull.h): a thread's
+ * members are read up to "posts", then its posts one at a time, each checked
+ * by read.c and handed out; memory holds one post (and a window of the
+ * input), however large the document.  Members may come in any order:
+ *
+ *   - Before "posts", the reader looks ahead (jp_peek_after_array: brackets
+ *     and strings only, no decoding) to see whether "posts" is the thread's
+ *     last member, as the writer puts it.  If it is, the thread is handed out
+ *     and its posts streamed.  If members follow it (a hand-written
+ *     document), the posts array is read over and checked, the members after
+ *     it read, and the reader then seeks back to the posts: they are read a
+ *     second time, the thread's members being known by then.
+ *   - The document's members ("format", "version") may follow "threads":
+ *     they are checked when they come, after the threads.
+ *
+ * So the input must be seekable: read_open calls tc_stream_make_seekable
+ * (standard input is copied to a temporary file first).  Errors are those
+ * of the whole-document reader that came before, with the same precedence:
+ * a syntax error anywhere wins over everything else, then an error in the
+ * document's own members ("format", "version", unknown ones, "threads"
+ * missing), then the first error in a thread or post in reading order.  A
+ * thread or post error is therefore kept while the rest of the document is
+ * read and checked, and reported at its end.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -29,10 +45,11 @@
 #include <threadconv/plugin.h>
 
 #include "emit.h"
+#include "pull.h"
 #include "read.h"
 #include "scan.h"
 
-#include <jansson.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,158 +74,320 @@ static int json_probe(const unsigned char *head, size_t len, const char *name)
     return TC_PROBE_NO;
 }
 
+/* Where the reader is in the document. */
+typedef enum rstate {
+    RS_ROOT,    /* among the document's members */
+    RS_THREADS, /* in "threads", before the next thread */
+    RS_POSTS,   /* in a thread's "posts", before the next post */
+    RS_DONE     /* after the document */
+} rstate;
+
 typedef struct json_reader {
-    json_t *root;
-    json_t *threads;   /* borrowed from root */
-    size_t next_thread;
-    json_t *posts;     /* of the current thread, borrowed; NULL before the first */
-    size_t thread_index;
-    size_t next_post;
+    jp j;
+    tc_stream *in;
+    rstate state;
+    bool have_threads;   /* the document's "threads" was seen */
+    bool replay;         /* reading posts again, from posts_at; the thread ends at end_at */
+    jp_mark posts_at, end_at;
+    size_t n_threads;    /* threads begun */
+    size_t thread_index; /* of the current thread */
+    size_t post_index;   /* of the next post */
+    jr_object tobj, pobj;
     tc_thread thread;
     tc_post post;
+    tc_buf value;        /* "format"'s value */
+    jr_err doc_err;      /* the first error in the document's own members */
+    jr_err err;          /* the first error in a thread or post */
 } json_reader;
 
-/* jansson's input: the stream, with a UTF-8 BOM at the start left out. */
-typedef struct feed {
-    tc_stream *in;
-    bool started;
-    int failed;   /* the stream's error code when a read failed (the error is set) */
-} feed;
-
-static size_t feed_read(void *buffer, size_t buflen, void *data)
+/* Report the error that jansson's reader would have: see the top. */
+static int report(json_reader *r)
 {
-    feed *f = data;
-    unsigned char *b = buffer;
-    size_t n = 0;
-    if (!f->started) {
-        /* the first three bytes decide about the BOM */
-        f->started = true;
-        while (n < 3 && n < buflen) {
-            long got = tc_stream_read(f->in, b + n, buflen - n < 3 - n ? buflen - n : 3 - n);
-            if (got < 0) {
-                f->failed = (int)got;
-                return (size_t)-1;
-            }
-            if (got == 0)
-                return n;
-            n += (size_t)got;
+    jp *j = &r->j;
+    if (j->err.code == TC_ERR_DATA) {
+        char msg[200];
+        uint64_t line, column;
+        jp_error_text(j, msg, sizeof msg, &line, &column);
+        return tc_stream_error(r->in, TC_ERR_DATA, line, column, "not a JSON document: %s", msg);
+    }
+    if (j->err.code == TC_ERR_NOMEM)
+        return tc_stream_error(r->in, TC_ERR_NOMEM, 0, 0, "out of memory");
+    if (j->err.code != TC_OK) /* a read failed: the stream has said why (kept) */
+        return tc_stream_error(r->in, j->err.code, 0, 0, "json reader: %s", j->err.text);
+    const jr_err *e = r->doc_err.code != TC_OK ? &r->doc_err : &r->err;
+    if (e->code == TC_OK)
+        return tc_stream_error(r->in, TC_ERR_PLUGIN, 0, 0, "json reader: an error went missing");
+    return tc_stream_error(r->in, e->code, e->line, 0, "%s", e->text);
+}
+
+static bool failing(const json_reader *r)
+{
+    return r->doc_err.code != TC_OK || r->err.code != TC_OK;
+}
+
+/* Skip the rest of a value whose start jp_next announced. */
+static bool skip_value(jp *j, jp_event ev)
+{
+    if (ev == JP_OBJECT || ev == JP_ARRAY)
+        return jp_skip(j) != JP_ERROR;
+    return ev != JP_ERROR;
+}
+
+/*
+ * The document's members, from where the reader is among them: each is
+ * checked; at "threads" (an array) the threads are streamed (TC_OK,
+ * RS_THREADS) unless an error is waiting to be reported, in which case they
+ * are only read over.  At the end of the document: TC_EOF, or the error.
+ */
+static int doc_members(json_reader *r)
+{
+    jp *j = &r->j;
+    for (;;) {
+        jp_event ev = jp_next(j);
+        if (ev == JP_ERROR)
+            return report(r);
+        if (ev == JP_END) {
+            if (jp_next(j) != JP_EOF)
+                return report(r);
+            if (r->doc_err.code == TC_OK && !r->have_threads)
+                jr_fail(&r->doc_err, TC_ERR_DATA, 0,
+                        "threads: missing; expected an array of threads (a required member)");
+            if (failing(r))
+                return report(r);
+            r->state = RS_DONE;
+            return TC_EOF;
         }
-        if (n == 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
-            n = 0;
-        if (n > 0)
-            return n;
+        jr_name name = jr_name_of(j->key, j->key_len);
+        if (name == JN_THREADS) {
+            r->have_threads = true;
+            ev = jp_next(j);
+            if (ev == JP_ARRAY && !failing(r)) {
+                r->state = RS_THREADS;
+                return TC_OK;
+            }
+            if (ev != JP_ARRAY && ev != JP_ERROR)
+                jr_fail(&r->doc_err, TC_ERR_DATA, 0,
+                        "threads: expected an array of threads, found %s",
+                        jr_type_name(jr_event_type(ev)));
+        } else if (name == JN_FORMAT) {
+            tc_buf_reset(&r->value);
+            j->sink = &r->value;
+            j->sink_max = 64;
+            ev = jp_next(j);
+            bool ok = ev == JP_STRING && j->str_len == 10 &&
+                      memcmp(r->value.data + j->str_off, "threadconv", 10) == 0;
+            if (!ok && ev != JP_ERROR)
+                jr_fail(&r->doc_err, TC_ERR_DATA, 0,
+                        "format: expected \"threadconv\", found %s%s%.60s%s",
+                        jr_type_name(jr_event_type(ev)), ev == JP_STRING ? " \"" : "",
+                        ev == JP_STRING ? r->value.data + j->str_off : "",
+                        ev == JP_STRING ? "\"" : "");
+        } else if (name == JN_VERSION) {
+            ev = jp_next(j);
+            if (ev == JP_INTEGER && j->integer != 1)
+                jr_fail(&r->doc_err, TC_ERR_DATA, 0,
+                        "version: this reader reads version 1 of the threadconv JSON "
+                        "document, found version %" PRId64, j->integer);
+            else if (ev != JP_INTEGER && ev != JP_ERROR)
+                jr_fail(&r->doc_err, TC_ERR_DATA, 0, "version: expected the number 1, found %s",
+                        jr_type_name(jr_event_type(ev)));
+        } else {
+            jr_fail(&r->doc_err, TC_ERR_DATA, 0,
+                    "%.100s: unknown member of the document; expected only \"format\", "
+                    "\"version\" and \"threads\"", j->key);
+            ev = jp_next(j);
+        }
+        if (!skip_value(j, ev))
+            return report(r);
     }
-    long got = tc_stream_read(f->in, b, buflen);
-    if (got < 0) {
-        f->failed = (int)got;
-        return (size_t)-1;
+}
+
+/* An error in a thread or post was recorded: read (and check) the rest of
+ * the document, then report what comes first. */
+static int drain(json_reader *r)
+{
+    jp *j = &r->j;
+    if (r->state == RS_POSTS && r->replay) {
+        r->replay = false;
+        if (jp_seek(j, &r->end_at) != TC_OK)
+            return report(r);
     }
-    return (size_t)got;
+    r->state = RS_ROOT;
+    if (jp_unwind(j, 1) == JP_ERROR)
+        return report(r);
+    int rc = doc_members(r);
+    return rc == TC_EOF ? report(r) : rc;
+}
+
+/* The thread's posts ended (their ']' read): go to after the thread. */
+static int end_thread(json_reader *r)
+{
+    jp *j = &r->j;
+    r->state = RS_THREADS;
+    if (r->replay) {
+        r->replay = false;
+        return jp_seek(j, &r->end_at) == TC_OK ? TC_OK : report(r);
+    }
+    /* The look-ahead saw the thread end after its posts. */
+    jp_event ev = jp_next(j);
+    if (ev == JP_END)
+        return TC_OK;
+    if (ev == JP_ERROR)
+        return report(r);
+    return tc_stream_error(r->in, TC_ERR_PLUGIN, 0, 0,
+                           "json reader: a member after \"posts\" was not foreseen");
+}
+
+static void reader_free(json_reader *r)
+{
+    jp_free(&r->j);
+    jr_object_free(&r->tobj);
+    jr_object_free(&r->pobj);
+    tc_buf_free(&r->value);
+    free(r);
 }
 
 static int json_read_open(tc_stream *in, void **state)
 {
-    feed f = {.in = in};
-    json_error_t jerr;
-    json_t *root = json_load_callback(feed_read, &f, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        if (f.failed != 0)
-            return f.failed; /* the stream has said why */
-        return tc_stream_error(in, TC_ERR_DATA, jerr.line > 0 ? (uint64_t)jerr.line : 0,
-                               jerr.column > 0 ? (uint64_t)jerr.column : 0,
-                               "not a JSON document: %s", jerr.text);
-    }
-    int rc = TC_OK;
-    const char *key;
-    json_t *v;
-    if (!json_is_object(root)) {
-        rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                             "the document is %s; expected an object "
-                             "{\"format\":\"threadconv\",\"version\":1,\"threads\":[...]}",
-                             jr_type_name(root));
-        goto fail;
-    }
-    json_object_foreach(root, key, v) {
-        if (strcmp(key, "format") == 0) {
-            if (!json_is_string(v) || strcmp(json_string_value(v), "threadconv") != 0) {
-                rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                     "format: expected \"threadconv\", found %s%s%.60s%s",
-                                     jr_type_name(v), json_is_string(v) ? " \"" : "",
-                                     json_is_string(v) ? json_string_value(v) : "",
-                                     json_is_string(v) ? "\"" : "");
-                goto fail;
-            }
-        } else if (strcmp(key, "version") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) != 1) {
-                if (json_is_integer(v))
-                    rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                         "version: this reader reads version 1 of the "
-                                         "threadconv JSON document, found version %" JSON_INTEGER_FORMAT,
-                                         json_integer_value(v));
-                else
-                    rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                         "version: expected the number 1, found %s",
-                                         jr_type_name(v));
-                goto fail;
-            }
-        } else if (strcmp(key, "threads") == 0) {
-            if (!json_is_array(v)) {
-                rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                     "threads: expected an array of threads, found %s",
-                                     jr_type_name(v));
-                goto fail;
-            }
-        } else {
-            rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                 "%.100s: unknown member of the document; expected only "
-                                 "\"format\", \"version\" and \"threads\"", key);
-            goto fail;
-        }
-    }
-    json_t *threads = json_object_get(root, "threads");
-    if (threads == NULL) {
-        rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                             "threads: missing; expected an array of threads (a required member)");
-        goto fail;
-    }
+    int rc = tc_stream_make_seekable(in);
+    if (rc != TC_OK)
+        return rc;
     json_reader *r = calloc(1, sizeof *r);
-    if (r == NULL) {
-        rc = tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
-        goto fail;
+    if (r == NULL || jp_init_stream(&r->j, in, 0) != TC_OK) {
+        free(r);
+        return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
     }
-    r->root = root;
-    r->threads = threads;
+    r->in = in;
+    jp *j = &r->j;
+    jp_event ev = JP_ERROR;
+    if (jp_skip_bom(j) == TC_OK)
+        ev = jp_next(j);
+    if (ev == JP_ARRAY) {
+        /* the whole document is read first: a syntax error in it comes first */
+        if (jp_skip(j) != JP_ERROR && jp_next(j) == JP_EOF)
+            jr_fail(&r->doc_err, TC_ERR_DATA, 0,
+                    "the document is %s; expected an object "
+                    "{\"format\":\"threadconv\",\"version\":1,\"threads\":[...]}",
+                    jr_type_name(JV_ARRAY));
+        rc = report(r);
+    } else if (ev == JP_OBJECT) {
+        r->state = RS_ROOT;
+        rc = doc_members(r);
+        if (rc == TC_EOF)
+            rc = TC_OK; /* no threads: read_next_thread says so */
+    } else {
+        rc = report(r);
+    }
+    if (rc != TC_OK) {
+        reader_free(r);
+        return rc;
+    }
     *state = r;
     return TC_OK;
-fail:
-    json_decref(root);
-    return rc;
+}
+
+/* The thread object just opened (JP_OBJECT read): its members, then the
+ * thread is handed out with its posts ready to stream. */
+static int read_thread(json_reader *r)
+{
+    jp *j = &r->j;
+    const jr_where where = {.thread = (long long)r->thread_index, .post = -1};
+    jr_object_clear(&r->tobj);
+    bool have_posts = false;
+    jv_type posts_type = JV_NULL;
+    for (;;) {
+        jp_event ev = jp_next(j);
+        if (ev == JP_END)
+            break;
+        if (ev != JP_KEY)
+            return report(r);
+        if (j->key_len != 5 || memcmp(j->key, "posts", 5) != 0) {
+            int rc = jr_read_member(j, &r->tobj, JN_OTHER, 0, JN_OTHER, NULL);
+            if (rc != TC_OK)
+                return report(r);
+            continue;
+        }
+        /* "posts": the last member, as the writer puts it?  (Not worth
+         * looking when the thread's title or source is still to come.) */
+        int after = -2;
+        if (jr_get(&r->tobj, JN_TITLE) != NULL && jr_get(&r->tobj, JN_SOURCE) != NULL &&
+            jp_peek_after_array(j, &after) != TC_OK)
+            return report(r);
+        if (after == '}') {
+            if (jr_thread(&r->tobj, &where, 0, JR_JSON, &r->thread, &r->err) != TC_OK)
+                return drain(r);
+            if (jp_next(j) != JP_ARRAY)
+                return report(r);
+            r->replay = false;
+            r->state = RS_POSTS;
+            r->post_index = 0;
+            return TC_OK;
+        }
+        /* Members follow: read the posts over now, and again later. */
+        jp_mark_here(j, &r->posts_at);
+        ev = jp_next(j);
+        if (!skip_value(j, ev))
+            return report(r);
+        have_posts = true;
+        posts_type = jr_event_type(ev);
+    }
+    if (jr_thread(&r->tobj, &where, 0, JR_JSON, &r->thread, &r->err) == TC_OK) {
+        if (!have_posts)
+            jr_fail(&r->err, TC_ERR_DATA, 0,
+                    "threads[%zu].posts: missing; expected an array of posts (a required "
+                    "member; [] for none)", r->thread_index);
+        else if (posts_type != JV_ARRAY)
+            jr_fail(&r->err, TC_ERR_DATA, 0,
+                    "threads[%zu].posts: expected an array of posts, found %s", r->thread_index,
+                    jr_type_name(posts_type));
+    }
+    if (failing(r))
+        return drain(r);
+    jp_mark_here(j, &r->end_at);
+    if (jp_seek(j, &r->posts_at) != TC_OK || jp_next(j) != JP_ARRAY)
+        return report(r);
+    r->replay = true;
+    r->state = RS_POSTS;
+    r->post_index = 0;
+    return TC_OK;
 }
 
 static int json_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
 {
+    (void)in;
     json_reader *r = state;
-    if (r->next_thread >= json_array_size(r->threads))
+    jp *j = &r->j;
+    if (r->state == RS_POSTS) {
+        /* Posts nobody asked for are read over (and checked as JSON). */
+        for (;;) {
+            jp_event ev = jp_next(j);
+            if (ev == JP_END)
+                break;
+            if (!skip_value(j, ev))
+                return report(r);
+        }
+        int rc = end_thread(r);
+        if (rc != TC_OK)
+            return rc;
+    }
+    if (r->state != RS_THREADS)
         return TC_EOF;
-    size_t i = r->next_thread++;
-    json_t *obj = json_array_get(r->threads, i);
-    char path[48];
-    snprintf(path, sizeof path, "threads[%zu]", i);
-    int rc = jr_thread(in, obj, path, 0, JR_JSON, &r->thread);
+    jp_event ev = jp_next(j);
+    if (ev == JP_END) {
+        r->state = RS_ROOT;
+        return doc_members(r);
+    }
+    if (ev == JP_ERROR)
+        return report(r);
+    r->thread_index = r->n_threads++;
+    if (ev != JP_OBJECT) {
+        jr_fail(&r->err, TC_ERR_DATA, 0, "threads[%zu]: expected an object, found %s",
+                r->thread_index, jr_type_name(jr_event_type(ev)));
+        return drain(r);
+    }
+    int rc = read_thread(r);
     if (rc != TC_OK)
         return rc;
-    json_t *posts = json_object_get(obj, "posts");
-    if (posts == NULL)
-        return tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                               "%s.posts: missing; expected an array of posts (a required "
-                               "member; [] for none)", path);
-    if (!json_is_array(posts))
-        return tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                               "%s.posts: expected an array of posts, found %s", path,
-                               jr_type_name(posts));
-    r->posts = posts;
-    r->thread_index = i;
-    r->next_post = 0;
     *thread = &r->thread;
     return TC_OK;
 }
@@ -216,14 +395,28 @@ static int json_read_next_thread(tc_stream *in, void *state, const tc_thread **t
 static int json_read_next_post(tc_stream *in, void *state, const tc_post **post)
 {
     json_reader *r = state;
-    if (r->posts == NULL || r->next_post >= json_array_size(r->posts))
+    jp *j = &r->j;
+    if (r->state != RS_POSTS)
         return TC_EOF;
-    size_t j = r->next_post++;
-    char path[80];
-    snprintf(path, sizeof path, "threads[%zu].posts[%zu]", r->thread_index, j);
-    int rc = jr_post(in, json_array_get(r->posts, j), path, 0, NULL, &r->post);
-    if (rc != TC_OK)
-        return rc;
+    jp_event ev = jp_next(j);
+    if (ev == JP_END) {
+        int rc = end_thread(r);
+        return rc == TC_OK ? TC_EOF : rc;
+    }
+    const jr_where where = {.thread = (long long)r->thread_index,
+                            .post = (long long)r->post_index++};
+    if (ev != JP_OBJECT) {
+        if (ev == JP_ERROR)
+            return report(r);
+        jr_fail(&r->err, TC_ERR_DATA, 0, "threads[%lld].posts[%lld]: expected an object, found %s",
+                where.thread, where.post, jr_type_name(jr_event_type(ev)));
+        return drain(r);
+    }
+    size_t max_post = tc_stream_max_post(in);
+    if (jr_read_object(j, &r->pobj, JN_BODY, max_post, JN_OTHER, NULL) != TC_OK)
+        return report(r);
+    if (jr_post(&r->pobj, &where, 0, JN_OTHER, max_post, &r->post, &r->err) != TC_OK)
+        return drain(r);
     *post = &r->post;
     return TC_OK;
 }
@@ -232,12 +425,8 @@ static void json_read_close(tc_stream *in, void *state)
 {
     (void)in;
     json_reader *r = state;
-    if (r == NULL)
-        return;
-    tc_fields_free(&r->thread.extras);
-    tc_fields_free(&r->post.extras);
-    json_decref(r->root);
-    free(r);
+    if (r != NULL)
+        reader_free(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -339,5 +528,6 @@ TC_PLUGIN_DEFINE(
     .write_end_thread = json_write_end_thread,
     .write_finish = json_write_finish,
     .write_close = json_write_close,
+    .flags = TC_PLUGIN_READS_UTF8, /* the parser refuses what is not UTF-8 */
     .options = json_options,
     .extension = "json");

@@ -1,13 +1,19 @@
 /*
- * read.h - turning parsed JSON (jansson) into the model, shared by the json
- * and jsonl readers: a thread object and a post object are checked member by
- * member and handed out as a tc_thread / tc_post whose strings are borrowed
- * from the jansson values (valid while those values live).
+ * read.h - turning JSON objects into the model, shared by the json and jsonl
+ * readers.  An object is read with the pull parser (pull.h) into a flat
+ * list of members: each member's name, the type of its value, and the
+ * value itself when it is a string (decoded) or a whole number; an object
+ * or array inside is read and checked but only its type is kept.  Then a
+ * thread object or a post object is checked member by member and handed out
+ * as a tc_thread / tc_post whose strings point into the object's memory
+ * (valid until the object is read again or cleared).
  *
  * Errors name the member by its JSON path ("threads[0].posts[3].author", or
  * "thread.title" in a jsonl line) and say what was expected and what was
- * found.  jansson keeps no position for values, so the line is the jsonl
- * line, or 0 (unknown) for a json document.
+ * found.  They are kept in a jr_err, not set on the stream: the json reader
+ * reports them only once it knows the rest of the document is well formed
+ * (jansson checked the whole document before looking at any member).  The
+ * line is the jsonl line, or 0 (not given) in a json document.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -16,34 +22,143 @@
 
 #include <threadconv/threadconv.h>
 
-#include <jansson.h>
+#include "pull.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The type of a JSON value. */
+typedef enum jv_type {
+    JV_OBJECT = 1,
+    JV_ARRAY,
+    JV_STRING,
+    JV_INTEGER,
+    JV_REAL,
+    JV_TRUE,
+    JV_FALSE,
+    JV_NULL
+} jv_type;
+
+/* The member names the formats use (tc_is_reserved_key's), recognised once
+ * when a member is read so that looking one up is a comparison of numbers. */
+typedef enum jr_name {
+    JN_OTHER = 0, /* an extra field's */
+    JN_AUTHOR,
+    JN_BODY,
+    JN_DATE,
+    JN_FORMAT,
+    JN_ID,
+    JN_PARENT,
+    JN_POSTS,
+    JN_SOURCE,
+    JN_THREAD,
+    JN_THREADS,
+    JN_TITLE,
+    JN_URL,
+    JN_VERSION
+} jr_name;
+
+/* The jr_name of a member name. */
+jr_name jr_name_of(const char *key, size_t len);
+
+/* One member of an object read with jr_read_object. */
+typedef struct jr_member {
+    size_t key, key_len;   /* the name: offset in the object's arena, length */
+    size_t val, val_len;   /* JV_STRING: offset in the arena, decoded length */
+    int64_t integer;       /* JV_INTEGER */
+    jv_type type;
+    jr_name name;
+} jr_member;
+
+/* An object's members, in document order. */
+typedef struct jr_object {
+    tc_buf arena;          /* names and string values, each NUL-terminated */
+    jr_member *m;
+    size_t n, cap;
+    tc_field *fields;      /* the extra fields handed out (into the arena) */
+    size_t fields_cap;
+    uint64_t start, end;   /* input offsets of its '{' and just after its '}' */
+} jr_object;
+
+/* The first error found in the members (a data error or out of memory). */
+typedef struct jr_err {
+    int code;              /* TC_OK while there is none */
+    uint64_t line;
+    char text[1024];       /* as long as a tc_error's text */
+} jr_err;
+
 /* What the json/jsonl thread object may hold besides the shared members. */
 typedef enum jr_kind {
-    JR_JSON = 0,  /* a thread of a json document: "posts" is handled by the caller */
+    JR_JSON = 0,  /* a thread of a json document: "posts" is read by the caller */
     JR_JSONL = 1  /* the "thread" object of a jsonl line: "id" may be a position (a number) */
 } jr_kind;
 
 /* "a string", "null", "a number", ... for messages. */
-const char *jr_type_name(const json_t *v);
+const char *jr_type_name(jv_type type);
+/* The type of the value jp_next announced with ev (JP_STRING, JP_OBJECT, ...). */
+jv_type jr_event_type(jp_event ev);
+
+void jr_object_clear(jr_object *o);
+void jr_object_free(jr_object *o);
+/* The member called name, or NULL. */
+const jr_member *jr_get(const jr_object *o, jr_name name);
+static inline const char *jr_text(const jr_object *o, size_t off)
+{
+    return o->arena.data + off;
+}
 
 /*
- * Fill t from the thread object obj (title, source, id, url, extra fields
- * into t->extras, which is cleared first).  path is the object's JSON path
- * for messages, line the input line (0: unknown).  Returns TC_OK or
- * TC_ERR_DATA / TC_ERR_NOMEM with the error set on in.
+ * After jp_next returned JP_KEY: add that member to o, reading its value.
+ * A string value of a member called capped keeps at most cap bytes
+ * (val_len still counts them all).  When nest is not JN_OTHER, a member
+ * called nest whose value is an object is read into *inner (cleared first)
+ * the same way, start and end set.  Returns TC_OK, or the parser's error
+ * code (the error is in j->err), or TC_ERR_NOMEM.
  */
-int jr_thread(tc_stream *in, json_t *obj, const char *path, uint64_t line, jr_kind kind,
-              tc_thread *t);
+int jr_read_member(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
+                   jr_object *inner);
+
+/* Add a member called key[0..key_len) whose value is of type (not kept). */
+int jr_add_member(jr_object *o, const char *key, size_t key_len, jv_type type);
+
+/* After jp_next returned JP_OBJECT: read all of it into o (cleared first). */
+int jr_read_object(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
+                   jr_object *inner);
 
 /*
- * Fill p from the post object obj (id, author, date, body, parent, extra
- * fields into p->extras, cleared first).  skip names a member that is not
- * the post's (jsonl's "thread"), or NULL.
+ * Where an object is, for messages: "threads[T]" or "threads[T].posts[P]"
+ * (thread >= 0), else text ("thread" for a jsonl line's thread object, ""
+ * for its post members).  Made into text only for a message.
  */
-int jr_post(tc_stream *in, json_t *obj, const char *path, uint64_t line, const char *skip,
-            tc_post *p);
+typedef struct jr_where {
+    const char *text;
+    long long thread, post; /* -1: not used */
+} jr_where;
+
+/* Record an error in e unless it holds one already.  Returns code. */
+int jr_fail(jr_err *e, int code, uint64_t line, const char *fmt, ...) TC_PRINTF(4, 5);
+
+/*
+ * Fill t from the thread object o (title, source, id, url; the other members
+ * as extra fields, which must be strings).  where is the object's JSON path
+ * for messages, line the input line (0: unknown).  Returns TC_OK or the
+ * code recorded in err.
+ */
+int jr_thread(jr_object *o, const jr_where *where, uint64_t line, jr_kind kind, tc_thread *t,
+              jr_err *err);
+
+/*
+ * Fill p from the post object o (id, author, date, body, parent, extra
+ * fields).  skip names a member that is not the post's (jsonl's "thread"),
+ * or is JN_OTHER.  A body longer than max_post bytes is an error (it was
+ * read capped, see jr_read_member).
+ */
+int jr_post(jr_object *o, const jr_where *where, uint64_t line, jr_name skip, size_t max_post,
+            tc_post *p, jr_err *err);
+
+/* Whether two objects are equal as JSON values (the same members with the
+ * same values, in any order), for objects whose values are strings and
+ * whole numbers (a checked thread object); any other value is unequal. */
+bool jr_equal(const jr_object *a, const jr_object *b);
 
 #endif

@@ -14,9 +14,12 @@
  *
  * The reader is streamed: it holds the line being handed out, one line read
  * ahead and the current thread's object, so memory does not grow with the
- * archive.  Consecutive lines whose "thread" objects are equal (same
- * members, same values) form one thread; a line holding only "thread" is a
- * thread without posts.  Blank lines are skipped.  Errors name the line.
+ * archive.  Each line is parsed on its own with the pull parser
+ * (../json/pull.h, jansson's grammar and messages) and decoded straight into
+ * its members.  Consecutive lines whose "thread" objects are equal (same
+ * members, same values, in any order; the same bytes, usually) form one
+ * thread; a line holding only "thread" is a thread without posts.  Blank
+ * lines are skipped.  Errors name the line.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -27,6 +30,7 @@
 #include <threadconv/plugin.h>
 
 #include "../json/emit.h"
+#include "../json/pull.h"
 #include "../json/read.h"
 #include "../json/scan.h"
 
@@ -51,11 +55,28 @@ static int jsonl_probe(const unsigned char *head, size_t len, const char *name)
     return TC_PROBE_NO;
 }
 
+/* Lines up to this long are copied to be parsed (see read_object); longer
+ * ones, rare, are parsed where they are, without a second copy in memory. */
+#define COPY_MAX (1024 * 1024)
+
+/* One line, decoded. */
+typedef struct jsonl_line {
+    jr_object obj;    /* its members (the post's, and "thread") */
+    jr_object thread; /* the members of its "thread" object, unless same */
+    tc_buf raw;       /* the text of its "thread" object, unless same */
+    bool same;        /* its "thread" object is the current thread's, byte for byte */
+    uint64_t lineno;
+} jsonl_line;
+
 typedef struct jsonl_reader {
-    json_t *line;          /* the line handed out last, or the thread's first */
-    json_t *ahead;         /* a line read that starts the next thread, or NULL */
-    uint64_t ahead_lineno;
-    json_t *thread_obj;    /* the current thread's "thread" object (a reference) */
+    jp j;                  /* parses one line at a time */
+    jsonl_line lines[2];
+    jsonl_line *line;      /* the line handed out last, or the thread's first */
+    jsonl_line *ahead;     /* a line read that starts the next thread, or NULL */
+    jsonl_line *spare;     /* where the next line is read */
+    jr_object tobj;        /* the current thread's "thread" object (the thread's strings) */
+    tc_buf traw;           /* its text */
+    tc_buf text;           /* the line being parsed, padded (see jp_init_memory) */
     bool first_pending;    /* line holds the thread's first post, not handed out yet */
     bool thread_done;      /* the current thread has no more posts */
     tc_thread thread;
@@ -67,13 +88,37 @@ static int jsonl_read_open(tc_stream *in, void **state)
     jsonl_reader *r = calloc(1, sizeof *r);
     if (r == NULL)
         return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
+    r->line = &r->lines[0];
+    r->spare = &r->lines[1];
+    r->ahead = NULL;
     r->thread_done = true;
     *state = r;
     return TC_OK;
 }
 
-/* The next non-blank line as a JSON object with a "thread" object member. */
-static int read_object(tc_stream *in, json_t **obj, uint64_t *lineno)
+/* A data error in a line: set it on the stream. */
+static int line_error(tc_stream *in, const jr_err *e)
+{
+    return tc_stream_error(in, e->code, e->line, 0, "%s", e->text);
+}
+
+/* The line's syntax error (jansson's message and column), or a failed read. */
+static int parse_error(tc_stream *in, jp *j, uint64_t lineno)
+{
+    if (j->err.code == TC_ERR_DATA) {
+        char msg[200];
+        uint64_t line, column;
+        jp_error_text(j, msg, sizeof msg, &line, &column);
+        tc_stream_error(in, TC_ERR_DATA, lineno, column, "not a JSON object: %s", msg);
+        return TC_SKIPPED;
+    }
+    return tc_stream_error(in, j->err.code == TC_OK ? TC_ERR_NOMEM : j->err.code, lineno, 0,
+                           "out of memory");
+}
+
+/* The next non-blank line as a JSON object with a "thread" object member,
+ * into *l. */
+static int read_object(tc_stream *in, jsonl_reader *r, jsonl_line *l)
 {
     const char *p;
     size_t n;
@@ -81,8 +126,8 @@ static int read_object(tc_stream *in, json_t **obj, uint64_t *lineno)
         int rc = tc_stream_read_line(in, &p, &n);
         if (rc != TC_OK)
             return rc;
-        *lineno = tc_stream_line(in);
-        if (*lineno == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        l->lineno = tc_stream_line(in);
+        if (l->lineno == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
             p += 3;
             n -= 3;
         }
@@ -93,35 +138,83 @@ static int read_object(tc_stream *in, json_t **obj, uint64_t *lineno)
             break;
     }
     /* From here on a bad line is only that line: the reader can go on with
-     * the next one, so the errors below are TC_SKIPPED (see --keep-going). */
-    json_error_t jerr;
-    json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (o == NULL) {
-        tc_stream_error(in, TC_ERR_DATA, *lineno, jerr.column > 0 ? (uint64_t)jerr.column : 0,
-                        "not a JSON object: %s", jerr.text);
-        return TC_SKIPPED;
+     * the next one, so the errors below are TC_SKIPPED (see --keep-going).
+     * As jansson did, the whole line is parsed before anything in it is
+     * looked at. */
+    jp *j = &r->j;
+    if (n <= COPY_MAX) {
+        /* a copy with room after it: the parser reads 16 bytes at a time */
+        if (r->text.cap < n + JP_PAD + 1 && tc_buf_reserve(&r->text, n + JP_PAD) != TC_OK)
+            return tc_stream_error(in, TC_ERR_NOMEM, l->lineno, 0, "out of memory");
+        memcpy(r->text.data, p, n);
+        memset(r->text.data + n, 0, JP_PAD);
+        p = r->text.data;
     }
-    if (!json_is_object(o)) {
-        tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
+    jp_init_memory(j, p, n, n <= COPY_MAX);
+    l->same = false;
+    jp_event ev = jp_next(j);
+    if (ev == JP_OBJECT) {
+        jr_object_clear(&l->obj);
+        size_t max_post = tc_stream_max_post(in);
+        for (;;) {
+            jp_event m = jp_next(j);
+            if (m == JP_END)
+                break;
+            if (m != JP_KEY)
+                return parse_error(in, j, l->lineno);
+            int rc;
+            /* The thread object of the line before, again (the writer's
+             * lines): read over, not decoded again. */
+            if (r->traw.len > 0 && j->key_len == 6 && memcmp(j->key, "thread", 6) == 0 &&
+                jp_next_is(j, r->traw.data, r->traw.len)) {
+                l->same = true;
+                rc = jr_add_member(&l->obj, j->key, j->key_len, JV_OBJECT);
+            } else {
+                rc = jr_read_member(j, &l->obj, JN_BODY, max_post, JN_THREAD, &l->thread);
+            }
+            if (rc != TC_OK)
+                return parse_error(in, j, l->lineno);
+        }
+    } else if (ev == JP_ARRAY) {
+        if (jp_skip(j) == JP_ERROR)
+            return parse_error(in, j, l->lineno);
+    }
+    if (ev == JP_ERROR || jp_next(j) != JP_EOF)
+        return parse_error(in, j, l->lineno);
+    if (ev != JP_OBJECT) {
+        tc_stream_error(in, TC_ERR_DATA, l->lineno, 0,
                         "expected a JSON object {\"thread\":{...},...}, found %s",
-                        jr_type_name(o));
-        json_decref(o);
+                        jr_type_name(jr_event_type(ev)));
         return TC_SKIPPED;
     }
-    json_t *th = json_object_get(o, "thread");
-    if (th == NULL || !json_is_object(th)) {
+    const jr_member *th = jr_get(&l->obj, JN_THREAD);
+    if (th == NULL || th->type != JV_OBJECT) {
         if (th == NULL)
-            tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
+            tc_stream_error(in, TC_ERR_DATA, l->lineno, 0,
                             "thread: missing; every line needs a \"thread\" object "
                             "(a required member)");
         else
-            tc_stream_error(in, TC_ERR_DATA, *lineno, 0, "thread: expected an object, found %s",
-                            jr_type_name(th));
-        json_decref(o);
+            tc_stream_error(in, TC_ERR_DATA, l->lineno, 0, "thread: expected an object, found %s",
+                            jr_type_name(th->type));
         return TC_SKIPPED;
     }
-    *obj = o;
+    tc_buf_reset(&l->raw);
+    if (!l->same && tc_buf_append(&l->raw, p + l->thread.start,
+                                  (size_t)(l->thread.end - l->thread.start)) != TC_OK)
+        return tc_stream_error(in, TC_ERR_NOMEM, l->lineno, 0, "out of memory");
     return TC_OK;
+}
+
+/* Whether line l continues the current thread: its "thread" object is
+ * equal to the thread's (the same text, usually), and it holds a post. */
+static bool same_thread(const jsonl_reader *r, const jsonl_line *l)
+{
+    if (l->obj.n == 1)
+        return false; /* only "thread": a thread without posts, of its own */
+    if (l->same ||
+        (l->raw.len == r->traw.len && memcmp(l->raw.data, r->traw.data, l->raw.len) == 0))
+        return true;
+    return jr_equal(&l->thread, &r->tobj);
 }
 
 static int jsonl_read_next_post(tc_stream *in, void *state, const tc_post **post)
@@ -129,34 +222,35 @@ static int jsonl_read_next_post(tc_stream *in, void *state, const tc_post **post
     jsonl_reader *r = state;
     if (r->thread_done)
         return TC_EOF;
-    uint64_t lineno = tc_stream_line(in);
     if (r->first_pending) {
         r->first_pending = false;
     } else {
-        json_t *o;
-        int rc = read_object(in, &o, &lineno);
+        jsonl_line *l = r->spare;
+        int rc = read_object(in, r, l);
         if (rc == TC_EOF) {
             r->thread_done = true;
             return TC_EOF;
         }
         if (rc != TC_OK)
             return rc;
-        if (json_object_size(o) == 1 ||
-            !json_equal(json_object_get(o, "thread"), r->thread_obj)) {
+        if (!same_thread(r, l)) {
             /* the next thread begins here */
-            r->ahead = o;
-            r->ahead_lineno = lineno;
+            r->ahead = l;
             r->thread_done = true;
             return TC_EOF;
         }
-        json_decref(r->line);
-        r->line = o;
+        r->spare = r->line;
+        r->line = l;
     }
-    int rc = jr_post(in, r->line, "", lineno, "thread", &r->post);
-    if (rc == TC_ERR_DATA)
-        return TC_SKIPPED; /* one bad line; the next can still be read */
-    if (rc != TC_OK)
-        return rc;
+    static const jr_where where = {.text = "", .thread = -1, .post = -1};
+    jr_err err;
+    err.code = TC_OK;
+    int rc = jr_post(&r->line->obj, &where, r->line->lineno, JN_THREAD, tc_stream_max_post(in),
+                     &r->post, &err);
+    if (rc != TC_OK) {
+        line_error(in, &err);
+        return rc == TC_ERR_DATA ? TC_SKIPPED : rc; /* one bad line; the next can be read */
+    }
     *post = &r->post;
     return TC_OK;
 }
@@ -173,24 +267,36 @@ static int jsonl_read_next_thread(tc_stream *in, void *state, const tc_thread **
         if (rc < 0)
             return rc;
     }
-    json_t *o = r->ahead;
-    uint64_t lineno = r->ahead_lineno;
+    jsonl_line *l = r->ahead;
     r->ahead = NULL;
-    if (o == NULL) {
-        int rc = read_object(in, &o, &lineno);
+    if (l == NULL) {
+        l = r->spare;
+        int rc = read_object(in, r, l);
         if (rc == TC_SKIPPED)
             return TC_ERR_DATA; /* a thread's first line: nothing to go on with */
         if (rc != TC_OK)
             return rc;
     }
-    json_decref(r->line);
-    r->line = o;
-    json_decref(r->thread_obj);
-    r->thread_obj = json_incref(json_object_get(o, "thread"));
-    int rc = jr_thread(in, r->thread_obj, "thread", lineno, JR_JSONL, &r->thread);
-    if (rc != TC_OK)
-        return rc;
-    r->first_pending = json_object_size(o) > 1;
+    if (l != r->line) {
+        r->spare = r->line;
+        r->line = l;
+    }
+    /* The thread's object stays while the thread lasts (when the line has
+     * the one the thread before had, byte for byte, it stays as it is). */
+    if (!l->same) {
+        jr_object t = r->tobj;
+        r->tobj = l->thread;
+        l->thread = t;
+        tc_buf b = r->traw;
+        r->traw = l->raw;
+        l->raw = b;
+    }
+    static const jr_where where = {.text = "thread", .thread = -1, .post = -1};
+    jr_err err;
+    err.code = TC_OK;
+    if (jr_thread(&r->tobj, &where, l->lineno, JR_JSONL, &r->thread, &err) != TC_OK)
+        return line_error(in, &err);
+    r->first_pending = l->obj.n > 1;
     r->thread_done = !r->first_pending;
     *thread = &r->thread;
     return TC_OK;
@@ -202,11 +308,15 @@ static void jsonl_read_close(tc_stream *in, void *state)
     jsonl_reader *r = state;
     if (r == NULL)
         return;
-    json_decref(r->line);
-    json_decref(r->ahead);
-    json_decref(r->thread_obj);
-    tc_fields_free(&r->thread.extras);
-    tc_fields_free(&r->post.extras);
+    jp_free(&r->j);
+    for (size_t i = 0; i < 2; i++) {
+        jr_object_free(&r->lines[i].obj);
+        jr_object_free(&r->lines[i].thread);
+        tc_buf_free(&r->lines[i].raw);
+    }
+    jr_object_free(&r->tobj);
+    tc_buf_free(&r->traw);
+    tc_buf_free(&r->text);
     free(r);
 }
 
@@ -336,4 +446,5 @@ TC_PLUGIN_DEFINE(
     .write_end_thread = jsonl_write_end_thread,
     .write_finish = jsonl_write_finish,
     .write_close = jsonl_write_close,
+    .flags = TC_PLUGIN_READS_UTF8, /* the parser refuses what is not UTF-8 */
     .extension = "jsonl");

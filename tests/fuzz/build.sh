@@ -45,7 +45,7 @@ cc_obj mumsnet "$src/plugins/mumsnet/mumsnet.c" -Dthreadconv_plugin=fz_plugin_mu
 cc_obj mumsnet_write "$src/plugins/mumsnet/write.c" -Dthreadconv_plugin=fz_plugin_mumsnet
 cc_obj json "$src/plugins/json/json.c" -Dthreadconv_plugin=fz_plugin_json
 cc_obj jsonl "$src/plugins/jsonl/jsonl.c" -Dthreadconv_plugin=fz_plugin_jsonl
-for f in emit read scan; do cc_obj "json_$f" "$src/plugins/json/$f.c"; done
+for f in emit read scan pull; do cc_obj "json_$f" "$src/plugins/json/$f.c"; done
 for f in xml reader writer; do
     cc_obj "xml_$f" "$src/plugins/xml/$f.c" -Dthreadconv_plugin=fz_plugin_xml
 done
