@@ -1,5 +1,5 @@
 /*
- * date.c - calendar arithmetic, UK civil time and ISO 8601 dates.
+ * date.c - calendar arithmetic, UK civil time, ISO 8601 and RFC 5322 (mail) dates.
  *
  * Everything here is pure integer arithmetic on the proleptic Gregorian
  * calendar: no libc time zone machinery (TZ, localtime, mktime), no static
@@ -403,7 +403,8 @@ size_t tc_date_format_rfc5322(tc_date date, char *out)
     return (size_t)(p - out);
 }
 
-/* Skip folding white space and (nested) comments.  False on an unclosed comment. */
+/* Skip folding white space and (nested) comments.  A comment left open
+ * runs to the end of the text: false then, with *i at the end. */
 static bool skip_cfws(const char *s, size_t len, size_t *i)
 {
     for (;;) {
@@ -485,15 +486,80 @@ static bool named_zone(const char *z, size_t n, int *offset)
         return TC_ERR_DATA;                                                   \
     } while (0)
 
-/* Comments may sit between any two tokens; one left open swallows the rest. */
+/* A part of the date is missing or malformed: when a comment left open
+ * swallowed it, that is the reason to give. */
+#define EXPECTED(text) REFUSE(open_comment ? "unclosed comment: expected ')'" : (text))
+
+/* Comments may sit between any two tokens; one left open swallows the
+ * rest, which is an error only when the date is not complete before it. */
 #define SKIP_CFWS()                                                           \
     do {                                                                      \
         if (!skip_cfws(s, len, &i))                                           \
-            REFUSE("unclosed comment: expected ')'");                         \
+            open_comment = true;                                              \
     } while (0)
+
+/* The digit at s[i], if any: a number that goes on is too long. */
+#define DIGIT_AT(i) ((i) < len && s[i] >= '0' && s[i] <= '9')
 
 #define EXPECTED_DATE "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""
 #define EXPECTED_TIME "expected a time HH:MM[:SS]"
+
+/* Two digits at p as a number, -1 when they are not two digits. */
+static int two_digits(const char *p)
+{
+    unsigned a = (unsigned)((unsigned char)p[0] - '0'), b = (unsigned)((unsigned char)p[1] - '0');
+    return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
+}
+
+/* Three bytes as one number, letters in lower case: | 0x20 turns 'A'..'Z'
+ * into 'a'..'z' and makes no other byte a lower-case letter, so names
+ * compare exactly, whatever their case, with one comparison. */
+#define NAME3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+static uint32_t name3(const char *p)
+{
+    return NAME3((unsigned char)p[0], (unsigned char)p[1], (unsigned char)p[2]) | 0x202020u;
+}
+
+/*
+ * The form nearly every mailer writes, "Thu, 04 Feb 2021 21:33:59 +0000",
+ * read at fixed places: about a third of the instructions of the general
+ * reading below, which takes everything else (and every refusal, to give
+ * its reason).  It answers as the general reading does, or false.
+ */
+static bool usual_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known)
+{
+    static const uint32_t days[7] = {
+        NAME3('s', 'u', 'n'), NAME3('m', 'o', 'n'), NAME3('t', 'u', 'e'), NAME3('w', 'e', 'd'),
+        NAME3('t', 'h', 'u'), NAME3('f', 'r', 'i'), NAME3('s', 'a', 't')};
+    static const uint32_t months[12] = {
+        NAME3('j', 'a', 'n'), NAME3('f', 'e', 'b'), NAME3('m', 'a', 'r'), NAME3('a', 'p', 'r'),
+        NAME3('m', 'a', 'y'), NAME3('j', 'u', 'n'), NAME3('j', 'u', 'l'), NAME3('a', 'u', 'g'),
+        NAME3('s', 'e', 'p'), NAME3('o', 'c', 't'), NAME3('n', 'o', 'v'), NAME3('d', 'e', 'c')};
+    /* what follows the zone is ignored, unless it makes the zone too long */
+    if (len < 31 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+        s[19] != ':' || s[22] != ':' || s[25] != ' ' || (s[26] != '+' && s[26] != '-') ||
+        (len > 31 && s[31] >= '0' && s[31] <= '9'))
+        return false;
+    uint32_t wd = name3(s), mn = name3(s + 8);
+    bool is_day = false;
+    int month = 0;
+    for (int k = 0; k < 7; k++)
+        is_day |= days[k] == wd;
+    for (int k = 0; k < 12; k++)
+        month = months[k] == mn ? k + 1 : month;
+    int day = two_digits(s + 5), century = two_digits(s + 12), yy = two_digits(s + 14);
+    int hour = two_digits(s + 17), minute = two_digits(s + 20), second = two_digits(s + 23);
+    int zh = two_digits(s + 27), zm = two_digits(s + 29);
+    if (!is_day || month == 0 || day < 1 || century < 0 || yy < 0 || hour < 0 || hour > 23 ||
+        minute < 0 || minute > 59 || second < 0 || second > 60 || zh < 0 || zh > 23 || zm < 0 ||
+        zm > 59 || day > tc_days_in_month(century * 100 + yy, month))
+        return false;
+    int offset = (s[26] == '-' ? -1 : 1) * (zh * 60 + zm);
+    *out = tc_date_from_fields(century * 100 + yy, month, day, hour, minute,
+                               second == 60 ? 59 : second, offset);
+    *zone_known = offset != 0 || s[26] == '+'; /* "-0000": unknown */
+    return true;
+}
 
 int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_known,
                           const char **why)
@@ -501,9 +567,17 @@ int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_kn
     size_t i = 0;
     int64_t day, year, hour, minute, second = 0;
     int month = 0, offset = 0;
-    bool known = true;
+    bool known = true, open_comment = false;
     if (s == NULL)
         REFUSE(EXPECTED_DATE);
+    tc_date usual;
+    if (usual_rfc5322(s, len, &usual, &known)) {
+        if (out)
+            *out = usual;
+        if (zone_known)
+            *zone_known = known;
+        return TC_OK;
+    }
     SKIP_CFWS();
     size_t n = take_alpha(s, len, i);
     if (n > 0) { /* a day name, then a comma (which old mailers sometimes left out) */
@@ -518,8 +592,8 @@ int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_kn
             i++;
         SKIP_CFWS();
     }
-    if (take_number(s, len, &i, &day, 2) == 0)
-        REFUSE(EXPECTED_DATE);
+    if (take_number(s, len, &i, &day, 2) == 0 || DIGIT_AT(i))
+        EXPECTED(EXPECTED_DATE);
     SKIP_CFWS();
     if (i < len && s[i] == '-') /* "4-Feb-2021", seen in the wild */
         i++;
@@ -528,40 +602,40 @@ int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_kn
         if (same_ci(s + i, month_names[k], 3))
             month = k + 1;
     if (month == 0)
-        REFUSE("expected a month name (Jan..Dec)");
+        EXPECTED("expected a month name (Jan..Dec)");
     i += n;
     SKIP_CFWS();
     if (i < len && s[i] == '-')
         i++;
     size_t digits = take_number(s, len, &i, &year, 4);
+    if (digits < 2 || DIGIT_AT(i))
+        EXPECTED("expected a year");
     if (digits == 2) /* obsolete: 00-49 are 2000-2049, 50-99 are 1950-1999 */
         year += year < 50 ? 2000 : 1900;
     else if (digits == 3)
         year += 1900;
-    else if (digits < 2 || (i < len && s[i] >= '0' && s[i] <= '9'))
-        REFUSE("expected a year");
     SKIP_CFWS();
-    if (take_number(s, len, &i, &hour, 2) == 0)
-        REFUSE(EXPECTED_TIME);
+    if (take_number(s, len, &i, &hour, 2) == 0 || DIGIT_AT(i))
+        EXPECTED(EXPECTED_TIME);
     SKIP_CFWS();
     if (i >= len || s[i++] != ':')
-        REFUSE(EXPECTED_TIME);
+        EXPECTED(EXPECTED_TIME);
     SKIP_CFWS();
-    if (take_number(s, len, &i, &minute, 2) != 2)
-        REFUSE(EXPECTED_TIME);
+    if (take_number(s, len, &i, &minute, 2) != 2 || DIGIT_AT(i))
+        EXPECTED(EXPECTED_TIME);
     SKIP_CFWS();
     if (i < len && s[i] == ':') {
         i++;
         SKIP_CFWS();
-        if (take_number(s, len, &i, &second, 2) != 2)
-            REFUSE("expected seconds after HH:MM:");
+        if (take_number(s, len, &i, &second, 2) != 2 || DIGIT_AT(i))
+            EXPECTED("expected seconds after HH:MM:");
         SKIP_CFWS();
     }
     if (i < len && (s[i] == '+' || s[i] == '-')) {
         int sign = s[i] == '-' ? -1 : 1;
         i++;
         int64_t hhmm;
-        if (take_number(s, len, &i, &hhmm, 4) != 4 || (i < len && s[i] >= '0' && s[i] <= '9'))
+        if (take_number(s, len, &i, &hhmm, 4) != 4 || DIGIT_AT(i))
             REFUSE("expected a zone like +0100");
         if (hhmm % 100 > 59 || hhmm / 100 > 23)
             REFUSE("impossible zone offset (hours 00-23, minutes 00-59)");
@@ -574,7 +648,7 @@ int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_kn
             known = false;
         }
     } else {
-        known = false; /* no zone at all */
+        known = false; /* no zone at all (or a comment left open where it would be) */
     }
     /* Whatever follows a complete date is not part of it and is ignored:
      * old mailers wrote "-0500 EST" and "MET DST". */

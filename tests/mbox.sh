@@ -6,7 +6,9 @@
 # seed, the conformance files and every mumsnet fixture that reads; Python's
 # mailbox/email modules read the seed's mbox (tests/mbox_check.py, against
 # an independent reading of the seed); mutt opens it and shows every reply
-# in the thread; mblaze's mthread threads the maildir writer's output; every
+# in the thread; mblaze's mthread threads the maildir writer's output (a
+# directory writer: -o DIR, refused without it; a Maildir per input in
+# batch mode); every
 # corpus mbox converts; standard input; memory stays under 16 MB on a 104 MB
 # mbox of one big thread and on a 60 MB mailing list of many small threads;
 # the reader's index on disk (-O mbox.index-memory) gives the same archive.
@@ -107,12 +109,12 @@ arrows=$(sed 's/\x1b\[[0-9;?]*[a-zA-Z]/\n/g' "$tmp/mutt.log" | grep -c -- '->')
 [ "$arrows" -eq 19 ] && ok || bad "mutt showed $arrows replies in the thread, expected 19"
 
 # ------------------------------------------------- maildir and mblaze
+# the Maildir is the -o path (the writer declares TC_PLUGIN_WRITES_DIRECTORY)
 md="$tmp/Maildir"
-"$tc" -f mumsnet -t maildir -O maildir.dir="$md" -o "$tmp/delivered.txt" "$seed" || bad "maildir writer failed"
+"$tc" -f mumsnet -t maildir -o "$md" "$seed" >"$tmp/out" 2>"$tmp/err" || bad "maildir writer failed: $(cat "$tmp/err")"
 [ "$(ls "$md/new" | wc -l)" -eq 20 ] && [ "$(ls "$md/tmp" | wc -l)" -eq 0 ] && [ -d "$md/cur" ] &&
     ok || bad "maildir: expected 20 messages in new/ and none in tmp/"
-[ "$(wc -l <"$tmp/delivered.txt")" -eq 20 ] && grep -q '^new/' "$tmp/delivered.txt" && ok ||
-    bad "maildir: the output does not list the 20 delivered files"
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || bad "maildir: wrote to standard output or stderr: $(cat "$tmp/out" "$tmp/err")"
 mlist "$md" | mthread | mscan -f '%i%s' >"$tmp/mthread.txt" 2>/dev/null
 [ "$(wc -l <"$tmp/mthread.txt")" -eq 20 ] &&
     [ "$(grep -c '^ Re: Can police' "$tmp/mthread.txt")" -eq 19 ] &&
@@ -123,9 +125,34 @@ mkdir -p "$tmp/md2/cur" "$tmp/md2/new" "$tmp/md2/tmp"
 mdeliver -M "$tmp/md2" <"$tmp/seed.mbox" 2>/dev/null
 mlist "$tmp/md2" | mthread | mscan -f '%i%s' >"$tmp/mthread2.txt" 2>/dev/null
 cmp -s "$tmp/mthread.txt" "$tmp/mthread2.txt" && ok || bad "mblaze threads our mbox differently"
-# no directory: a usage error, nothing written
-"$tc" -f mumsnet -t maildir "$seed" >/dev/null 2>"$tmp/err"
-[ $? -eq 2 ] && grep -q 'maildir.dir=DIR' "$tmp/err" && ok || bad "maildir without a directory: $(cat "$tmp/err")"
+# a second run delivers into the same Maildir, beside the first's messages
+"$tc" -q -f mumsnet -t maildir -o "$md" "$seed" && [ "$(ls "$md/new" | wc -l)" -eq 40 ] && ok ||
+    bad "maildir: a second delivery into $md did not add 20 messages"
+# no directory (no -o, or -o -): the core's usage error, nothing written
+for o in "" "-o -"; do
+    # shellcheck disable=SC2086
+    "$tc" -f mumsnet -t maildir $o "$seed" >"$tmp/out" 2>"$tmp/err"
+    [ $? -eq 2 ] && [ ! -s "$tmp/out" ] &&
+        [ "$(cat "$tmp/err")" = "threadconv: format 'maildir' writes a directory, not a stream; name it with -o DIR" ] &&
+        ok || bad "maildir without a directory ($o): $(cat "$tmp/err")"
+done
+# the option it once took is refused with the list of those it takes
+"$tc" -f mumsnet -t maildir -O maildir.dir="$tmp/md3" -o "$tmp/md3" "$seed" 2>"$tmp/err"
+[ $? -eq 2 ] && [ ! -e "$tmp/md3" ] &&
+    [ "$(cat "$tmp/err")" = "threadconv: unknown option maildir.dir; maildir takes: maildir.encoding" ] &&
+    ok || bad "-O maildir.dir: $(cat "$tmp/err")"
+# -o naming a file that exists: an output error, the file untouched
+echo keep >"$tmp/afile"
+"$tc" -f mumsnet -t maildir -o "$tmp/afile" "$seed" 2>"$tmp/err"
+[ $? -eq 4 ] && [ "$(cat "$tmp/afile")" = keep ] && grep -q "is not a directory" "$tmp/err" &&
+    ok || bad "maildir -o FILE: $(cat "$tmp/err")"
+# batch mode: a Maildir per input, OUTPUT-DIR/NAME.maildir
+mkdir "$tmp/batch"
+cp "$seed" "$tmp/one.txt" && cp "$seed" "$tmp/two.txt"
+"$tc" -q -f mumsnet -t maildir --output-dir "$tmp/batch" -j 2 "$tmp/one.txt" "$tmp/two.txt" &&
+    [ "$(ls "$tmp/batch/one.maildir/new" | wc -l)" -eq 20 ] &&
+    [ "$(ls "$tmp/batch/two.maildir/new" | wc -l)" -eq 20 ] && ok ||
+    bad "maildir batch: $(ls -R "$tmp/batch" | head -20)"
 
 # ------------------------------------------------- the corpus
 for f in "$THREADCONV_SHARED"/corpus/mbox/*.mbox "$THREADCONV_SHARED"/corpus/mbox/*.mboxrd; do

@@ -462,6 +462,26 @@ START_TEST(rfc5322_parse_current_and_obsolete)
     expect_rfc("Tue, 8 Jul 2000 10:27 MET DST", "2000-07-08T10:27:00+00:00", false);
     expect_rfc("Sat, 31 Dec 2016 23:59:60 +0000", "2016-12-31T23:59:59+00:00", true);
     expect_rfc("Mon, 1 Jan 101 12:00:00 EST", "2001-01-01T12:00:00-05:00", true);
+    /* what the mbox reader met in real mailboxes (its tests, before it used
+     * this parser) */
+    expect_rfc("Fri, 9 Jun 2006 00:44:16 -0700", "2006-06-09T00:44:16-07:00", true);
+    expect_rfc("Wed,  1 Jun 2016 22:00:54 +0200", "2016-06-01T22:00:54+02:00", true);
+    expect_rfc("Thu, 21 Jul 2005 09:10:36 -0400 (EDT)", "2005-07-21T09:10:36-04:00", true);
+    expect_rfc("4 Feb 2021 21:33 -0000", "2021-02-04T21:33:00+00:00", false);
+    expect_rfc("Fri, 9 Jun 06 00:44:16 PDT", "2006-06-09T00:44:16-07:00", true);
+    expect_rfc("(comment) Thu , 04 Feb 2021 21 : 33 : 59 +0530", "2021-02-04T21:33:59+05:30", true);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 *0000", "2021-02-04T21:33:59+00:00", false);
+    /* a comment left open after a complete date swallows only the zone */
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 (EDT", "2021-02-04T21:33:59+00:00", false);
+    expect_rfc("Thu, 04 Feb 2021 21:33 (unclosed", "2021-02-04T21:33:00+00:00", false);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 +0100 (CET", "2021-02-04T21:33:59+01:00", true);
+    /* the usual form, which is read at fixed places (see below) */
+    expect_rfc("Mon, 29 Feb 2016 23:59:59 -1130", "2016-02-29T23:59:59-11:30", true);
+    expect_rfc("sun, 01 jan 2012 00:00:00 +2359", "2012-01-01T00:00:00+23:59", true);
+    expect_rfc("SUN, 01 JAN 2012 00:00:00 +0000", "2012-01-01T00:00:00+00:00", true);
+    expect_rfc("Sat, 31 Dec 2016 23:59:60 -0000", "2016-12-31T23:59:59+00:00", false);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 +0000 (UTC)", "2021-02-04T21:33:59+00:00", true);
+    expect_rfc("Thu, 04 Feb 2021 21:33:59 -0800x", "2021-02-04T21:33:59-08:00", true);
 }
 END_TEST
 
@@ -473,7 +493,7 @@ START_TEST(rfc5322_rejects)
         {"yesterday", "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
         {"Blursday, 04 Feb 2021 21:33:59 +0000",
          "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
-        {"2021-02-04T21:33:59Z", "expected a month name (Jan..Dec)"},
+        {"2021-02-04T21:33:59Z", "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
         {"Thu, 31 Feb 2021 21:33:59 +0000", "impossible date (no such day in that month)"},
         {"Thu, 04 Foo 2021 21:33:59 +0000", "expected a month name (Jan..Dec)"},
         {"Thu, 04 February 2021 21:33:59 +0000", "expected a month name (Jan..Dec)"},
@@ -492,6 +512,26 @@ START_TEST(rfc5322_rejects)
         {"Thu, 04 Feb 20210 21:33:59 +0000", "expected a year"},
         {"Thu, 04 Feb 2021 21:33:5 +0000", "expected seconds after HH:MM:"},
         {"Thu, 04 Feb 2021 noon", "expected a time HH:MM[:SS]"},
+        /* numbers that go on are not what was expected */
+        {"Thu, 004 Feb 2021 21:33:59 +0000",
+         "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
+        {"Thu, 04 Feb 2021 213:33:59 +0000", "expected a time HH:MM[:SS]"},
+        {"Thu, 04 Feb 2021 21:335 +0000", "expected a time HH:MM[:SS]"},
+        {"Thu, 04 Feb 2021 21:33:590 +0000", "expected seconds after HH:MM:"},
+        /* a comment left open before the date is complete */
+        {"(Thu, 04 Feb 2021 21:33:59 +0000", "unclosed comment: expected ')'"},
+        {"Thu, 04 Feb 2021 21:(33:59 +0000", "unclosed comment: expected ')'"},
+        /* ... but a complete date is checked as usual */
+        {"Thu, 31 Feb 2021 21:33:59 (x", "impossible date (no such day in that month)"},
+        {"Thu, 04 Feb 2021 21:61:00 (x", "impossible time (hours 00-23, minutes and seconds 00-59)"},
+        /* shaped like the usual form, refused by the general reading */
+        {"Mon, 29 Feb 2015 10:00:00 +0000", "impossible date (no such day in that month)"},
+        {"Mon, 00 Feb 2015 10:00:00 +0000", "impossible date (no such day in that month)"},
+        {"Thx, 04 Feb 2021 21:33:59 +0000",
+         "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\""},
+        {"Thu, 04 Fex 2021 21:33:59 +0000", "expected a month name (Jan..Dec)"},
+        {"Thu, 04 Feb 2021 21:33:5x +0000", "expected seconds after HH:MM:"},
+        {"Thu, 04 Feb 2021 21:33:59 +00001", "expected a zone like +0100"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         tc_date d;
@@ -500,6 +540,61 @@ START_TEST(rfc5322_rejects)
                           TC_ERR_DATA, "accepted: %s", bad[k].text);
         ck_assert_msg(why && strcmp(why, bad[k].why) == 0, "%s: reason \"%s\", expected \"%s\"",
                       bad[k].text, why ? why : "(none)", bad[k].why);
+    }
+}
+END_TEST
+
+/* The usual form ("Thu, 04 Feb 2021 21:33:59 +0000") is read at fixed
+ * places, the rest by the general reading; a leading space sends the same
+ * text to the general reading, which must answer alike: date, zone and
+ * reason. */
+static void same_as_general(const char *text)
+{
+    char spaced[64];
+    size_t n = strlen(text);
+    ck_assert_uint_lt(n + 1, sizeof spaced);
+    spaced[0] = ' ';
+    memcpy(spaced + 1, text, n + 1);
+    tc_date a = {0}, b = {0};
+    bool ka = true, kb = true;
+    const char *wa = NULL, *wb = NULL;
+    int ra = tc_date_parse_rfc5322(text, n, &a, &ka, &wa);
+    int rb = tc_date_parse_rfc5322(spaced, n + 1, &b, &kb, &wb);
+    ck_assert_msg(ra == rb, "%s: %d, general reading %d", text, ra, rb);
+    if (ra == TC_OK)
+        ck_assert_msg(a.utc == b.utc && a.offset_min == b.offset_min && ka == kb, "%s", text);
+    else
+        ck_assert_msg(strcmp(wa, wb) == 0, "%s: \"%s\", general reading \"%s\"", text, wa, wb);
+}
+
+START_TEST(rfc5322_usual_form)
+{
+    static const char *const texts[] = {
+        "Thu, 04 Feb 2021 21:33:59 +0000", "Mon, 29 Feb 2016 23:59:59 -1130",
+        "sun, 01 jan 2012 00:00:00 +2359", "Sat, 31 Dec 2016 23:59:60 -0000",
+        "Fri, 31 Dec 9999 23:59:59 -0001", "Thu, 01 Jan 0000 00:00:00 +0000",
+        "Thu, 04 Feb 2021 21:33:59 +0000 (UTC)", "Thu, 04 Feb 2021 21:33:59 -0500 EST",
+        "Thu, 04 Feb 2021 21:33:59 +00001", "Mon, 29 Feb 2015 10:00:00 +0000",
+        "Mon, 00 Feb 2015 10:00:00 +0000", "Thu, 32 Jan 2021 21:33:59 +0000",
+        "Thu, 04 Feb 2021 24:00:00 +0000", "Thu, 04 Feb 2021 21:60:00 +0000",
+        "Thu, 04 Feb 2021 21:33:61 +0000", "Thu, 04 Feb 2021 21:33:59 +2400",
+        "Thu, 04 Feb 2021 21:33:59 +0060", "Thx, 04 Feb 2021 21:33:59 +0000",
+        "Thu, 04 Fex 2021 21:33:59 +0000", "Thu, 04 Feb 2021 21:33:5x +0000",
+        "Thu, 04 Feb 2O21 21:33:59 +0000", "Thu, 04 Feb 2021 21:33:59 *0000",
+        "T@u, 04 Feb 2021 21:33:59 +0000", "Thu, 04 F\xc5" "b 2021 21:33:59 +0000",
+        "Thu, 4  Feb 2021 21:33:59 +0000", "Thu, 04 Feb 2021 21:33:59 +000",
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
+        same_as_general(texts[k]);
+    /* and every instant, in a few offsets, as tc_date_format_rfc5322 writes it */
+    char text[TC_RFC5322_DATE_SIZE];
+    for (int64_t t = -86400LL * 365 * 70; t < 86400LL * 365 * 80; t += 86400LL * 31 + 7919) {
+        tc_date d = {.utc = t, .offset_min = (int)(t % 1439), .present = true};
+        tc_date_format_rfc5322(d, text);
+        same_as_general(text);
+        text[26] = '-';
+        memcpy(text + 27, "0000", 4);
+        same_as_general(text);
     }
 }
 END_TEST
@@ -533,6 +628,7 @@ static Suite *date_suite(void)
     tcase_add_test(tc, rfc5322_format);
     tcase_add_test(tc, rfc5322_parse_current_and_obsolete);
     tcase_add_test(tc, rfc5322_rejects);
+    tcase_add_test(tc, rfc5322_usual_form);
     tcase_add_test(tc, rfc5322_round_trip);
     suite_add_tcase(s, tc);
 

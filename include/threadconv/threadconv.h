@@ -223,10 +223,13 @@ size_t tc_date_format_rfc5322(tc_date date, char *out);
  * folding white space anywhere, two- and three-digit years (50-99 and 3
  * digits are 19xx, 00-49 are 20xx), no seconds, "4-Feb-2021", and zone names
  * (UT, UTC, GMT, Z, EST, EDT, CST, CDT, MST, MDT, PST, PDT).  "-0000", a
- * military letter or any other zone name means the zone is unknown: the
- * time is read as UTC and *zone_known (when not NULL) is set to false.
- * Anything after the zone ("-0500 EST", "MET DST") is ignored; a leap second
- * (:60) reads as :59.  Returns TC_OK, or TC_ERR_DATA (impossible dates
+ * military letter, any other zone name or no zone at all means the zone is
+ * unknown: the time is read as UTC and *zone_known (when not NULL) is set
+ * to false.  Anything after the zone ("-0500 EST", "MET DST") is ignored; a
+ * leap second (:60) reads as :59.  A comment left open runs to the end of
+ * the text: after the time it only hides the zone; earlier it is why the
+ * date is refused.  A number longer than its place allows ("004 Feb",
+ * "21:335") is refused.  Returns TC_OK, or TC_ERR_DATA (impossible dates
  * included) with *why (when not NULL) set to a static text saying what was
  * expected, e.g. "expected a month name (Jan..Dec)".
  */

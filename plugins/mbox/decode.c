@@ -1,7 +1,8 @@
 /*
- * decode.c - reading mail: RFC 5322 dates (obsolete forms too), From_
- * lines, charsets to UTF-8 with iconv, RFC 2047 encoded words,
- * quoted-printable and base64, From: addresses and MIME parameters.
+ * decode.c - reading mail: From_ lines, charsets to UTF-8 with iconv,
+ * RFC 2047 encoded words, quoted-printable and base64, From: addresses
+ * and MIME parameters.  (Date: headers are read by the library's
+ * tc_date_parse_rfc5322.)
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -53,31 +54,13 @@ static int name_index(const char *s, size_t n, const char *const *names, int cou
 }
 
 /* ------------------------------------------------------------------ */
-/* RFC 5322 dates                                                      */
+/* From_ lines                                                         */
 /* ------------------------------------------------------------------ */
 
 typedef struct lexer {
     const char *s;
     size_t n, i;
 } lexer;
-
-/* Skip whitespace and (nested) comments. */
-static void skip_cfws(lexer *l)
-{
-    int depth = 0;
-    while (l->i < l->n) {
-        char c = l->s[l->i];
-        if (c == '(')
-            depth++;
-        else if (c == ')' && depth > 0)
-            depth--;
-        else if (c == '\\' && depth > 0 && l->i + 1 < l->n)
-            l->i++;
-        else if (depth == 0 && !is_ws(c))
-            break;
-        l->i++;
-    }
-}
 
 static bool number(lexer *l, int min_digits, int max_digits, long *v, int *digits)
 {
@@ -94,23 +77,6 @@ static bool number(lexer *l, int min_digits, int max_digits, long *v, int *digit
     return true;
 }
 
-static bool word(lexer *l, const char **w, size_t *wn)
-{
-    size_t start = l->i;
-    while (l->i < l->n && is_alpha(l->s[l->i]))
-        l->i++;
-    *w = l->s + start;
-    *wn = l->i - start;
-    return *wn > 0;
-}
-
-static const struct {
-    const char *name;
-    int offset; /* minutes */
-} zones[] = {{"ut", 0},     {"gmt", 0},    {"z", 0},      {"utc", 0},    {"est", -300},
-             {"edt", -240}, {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360},
-             {"pst", -480}, {"pdt", -420}};
-
 /* n digits at p as a number; false if any is not a digit. */
 static bool digits(const char *p, int n, int *v)
 {
@@ -123,143 +89,6 @@ static bool digits(const char *p, int n, int *v)
     *v = x;
     return true;
 }
-
-/* The usual form, "Thu, 04 Feb 2021 21:33:59 +0000", read at fixed places;
- * false for anything else (and for impossible values), which the general
- * parser below then reads or refuses with its reason. */
-static bool usual_date(const char *s, size_t len, tc_date *out)
-{
-    int day, year, hour, minute, second, zone, month;
-    if (len != 31 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-        s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25] != ' ' ||
-        (s[26] != '+' && s[26] != '-') || name_index(s, 3, wdays, 7) < 0 ||
-        (month = name_index(s + 8, 3, months, 12) + 1) == 0 || !digits(s + 5, 2, &day) ||
-        !digits(s + 12, 4, &year) || !digits(s + 17, 2, &hour) ||
-        !digits(s + 20, 2, &minute) || !digits(s + 23, 2, &second) ||
-        !digits(s + 27, 4, &zone))
-        return false;
-    if (zone % 100 > 59 || zone / 100 > 23 || day < 1 || day > tc_days_in_month(year, month) ||
-        hour > 23 || minute > 59 || second > 60)
-        return false;
-    int offset = (s[26] == '-' ? -1 : 1) * (zone / 100 * 60 + zone % 100);
-    *out = tc_date_from_fields(year, month, day, hour, minute, second == 60 ? 59 : second,
-                               offset);
-    return true;
-}
-
-int mb_parse_rfc5322(const char *s, size_t len, tc_date *out, const char **why)
-{
-    if (usual_date(s, len, out))
-        return TC_OK;
-    lexer l = {s, len, 0};
-    const char *w;
-    size_t wn;
-    long day, year, hour, minute, second = 0;
-    int ydigits;
-    *why = "expected a date like \"Thu, 04 Feb 2021 21:33:59 +0000\"";
-    skip_cfws(&l);
-    size_t save = l.i;
-    if (word(&l, &w, &wn)) { /* day of week, optional */
-        if (name_index(w, wn, wdays, 7) < 0)
-            return TC_ERR_DATA;
-        skip_cfws(&l);
-        if (l.i < l.n && l.s[l.i] == ',')
-            l.i++;
-        skip_cfws(&l);
-    } else {
-        l.i = save;
-    }
-    if (!number(&l, 1, 2, &day, NULL))
-        return TC_ERR_DATA;
-    skip_cfws(&l);
-    if (l.i < l.n && l.s[l.i] == '-') /* "4-Feb-2021", seen in the wild */
-        l.i++;
-    if (!word(&l, &w, &wn) || wn != 3) {
-        *why = "expected a month name (Jan..Dec)";
-        return TC_ERR_DATA;
-    }
-    int month = name_index(w, wn, months, 12) + 1;
-    if (month == 0) {
-        *why = "expected a month name (Jan..Dec)";
-        return TC_ERR_DATA;
-    }
-    skip_cfws(&l);
-    if (l.i < l.n && l.s[l.i] == '-')
-        l.i++;
-    if (!number(&l, 2, 4, &year, &ydigits)) {
-        *why = "expected a year";
-        return TC_ERR_DATA;
-    }
-    if (ydigits == 2) /* obsolete: 00-49 are 2000-2049, 50-99 are 1950-1999 */
-        year += year < 50 ? 2000 : 1900;
-    else if (ydigits == 3)
-        year += 1900;
-    skip_cfws(&l);
-    if (!number(&l, 1, 2, &hour, NULL)) {
-        *why = "expected a time HH:MM[:SS]";
-        return TC_ERR_DATA;
-    }
-    skip_cfws(&l);
-    if (l.i >= l.n || l.s[l.i] != ':') {
-        *why = "expected a time HH:MM[:SS]";
-        return TC_ERR_DATA;
-    }
-    l.i++;
-    skip_cfws(&l);
-    if (!number(&l, 2, 2, &minute, NULL)) {
-        *why = "expected a time HH:MM[:SS]";
-        return TC_ERR_DATA;
-    }
-    skip_cfws(&l);
-    if (l.i < l.n && l.s[l.i] == ':') {
-        l.i++;
-        skip_cfws(&l);
-        if (!number(&l, 2, 2, &second, NULL)) {
-            *why = "expected seconds after HH:MM:";
-            return TC_ERR_DATA;
-        }
-        skip_cfws(&l);
-    }
-    int offset = 0;
-    if (l.i < l.n && (l.s[l.i] == '+' || l.s[l.i] == '-')) {
-        int sign = l.s[l.i] == '-' ? -1 : 1;
-        l.i++;
-        long z;
-        if (!number(&l, 4, 4, &z, NULL)) {
-            *why = "expected a zone like +0100";
-            return TC_ERR_DATA;
-        }
-        if (z % 100 > 59 || z / 100 > 23) {
-            *why = "impossible zone offset (hours 00-23, minutes 00-59)";
-            return TC_ERR_DATA;
-        }
-        offset = sign * (int)(z / 100 * 60 + z % 100); /* "-0000": unknown, taken as 0 */
-    } else if (word(&l, &w, &wn)) {
-        offset = 0; /* unknown names and military letters: -0000 (RFC 5322 4.3) */
-        for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
-            if (mb_ieq(w, wn, zones[k].name))
-                offset = zones[k].offset;
-    }
-    skip_cfws(&l);
-    /* anything after the zone is ignored ("(EDT)" comments are skipped) */
-    if (month < 1 || day < 1 || day > tc_days_in_month(year, month)) {
-        *why = "impossible date (no such day in that month)";
-        return TC_ERR_DATA;
-    }
-    if (hour > 23 || minute > 59 || second > 60) {
-        *why = "impossible time (hours 00-23, minutes and seconds 00-59)";
-        return TC_ERR_DATA;
-    }
-    if (second == 60)
-        second = 59; /* a leap second: the model has none */
-    *out = tc_date_from_fields(year, month, (int)day, (int)hour, (int)minute, (int)second,
-                               offset);
-    return TC_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* From_ lines                                                         */
-/* ------------------------------------------------------------------ */
 
 /* "Www Mmm dD HH:MM" at p (n bytes available), with the year after it:
  * ":SS" optional, then optional zone words or a numeric zone, then a

@@ -45,14 +45,6 @@ bool mb_format_rfc5322(tc_date d, char out[40]);
 /* "Thu Feb  4 21:33:59 2021" in UTC (24 bytes + NUL); no date: the epoch. */
 void mb_format_asctime(tc_date d, char out[40]);
 
-/*
- * Parse an RFC 5322 date, obsolete forms too (no weekday, two- and
- * three-digit years, no seconds, zone names, comments).  Returns TC_OK, or
- * TC_ERR_DATA with why (a static string) set.  "-0000" and unknown zone
- * names give offset 0.
- */
-int mb_parse_rfc5322(const char *s, size_t len, tc_date *out, const char **why);
-
 /* The date of a From_ line's asctime part ("Wed Feb  9 22:02 MET 2000",
  * "Mon Sep 17 00:00:00 2001"), as UTC.  Returns the byte offset where the
  * date starts, or 0 when the line is not a From_ line. */

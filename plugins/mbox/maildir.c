@@ -2,16 +2,17 @@
  * maildir.c - the "maildir" writer: a Maildir (cur/, new/, tmp/) with one
  * file per post, built by the same message builder as the mbox writer.
  *
- * The output is a directory, so it is named by an option,
- * -O maildir.dir=DIR (created when missing, with its cur, new and tmp).
- * Following the Maildir protocol each message is written to tmp/ first;
- * only when the whole conversion succeeded (write_finish) are they all
- * renamed into new/, so a failed run delivers nothing.  The conversion's
- * own output (standard output, or -o FILE) receives the list of delivered
- * files, one "new/NAME" per line.  File names are
- * SECONDS.MMICROSECONDSPPIDQN.HOST, unique as the Maildir
- * specification asks.  Memory does not grow with the number of messages:
- * names are rebuilt from the run's prefix and a counter.
+ * The output is a directory (TC_PLUGIN_WRITES_DIRECTORY): the core gives
+ * the writer the -o path, threadconv -t maildir -o DIR, and opens nothing;
+ * DIR is created when missing, with its cur, new and tmp, and the
+ * writer's stream is left empty.  In batch mode each input gets its own
+ * Maildir, OUTPUT-DIR/NAME.maildir (the plugin has no extension: the
+ * core then uses its name).  Following the Maildir protocol each message
+ * is written to tmp/ first; only when the whole conversion succeeded
+ * (write_finish) are they all renamed into new/, so a failed run delivers
+ * nothing.  File names are SECONDS.MMICROSECONDSPPIDQN.HOST, unique as
+ * the Maildir specification asks.  Memory does not grow with the number
+ * of messages: names are rebuilt from the run's prefix and a counter.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -48,17 +49,32 @@ static int md_nomem(tc_stream *out)
     return tc_stream_error(out, TC_ERR_NOMEM, 0, 0, "out of memory");
 }
 
-static int make_dir(tc_stream *out, const char *path)
+/* Messages name paths inside the Maildir relative to it: the core puts
+ * the Maildir's own path (the -o path) before each. */
+static const char *inside(const md_writer *w, const tc_buf *path)
 {
+    return path->data + w->dir.len + 1;
+}
+
+/* The Maildir (sub ""), or its sub-directory sub ("tmp"), made when missing. */
+static int make_dir(tc_stream *out, md_writer *w, const char *sub)
+{
+    tc_buf_reset(&w->path);
+    if (tc_buf_printf(&w->path, "%s%s%s", w->dir.data, *sub ? "/" : "", sub) != TC_OK)
+        return md_nomem(out);
+    const char *path = w->path.data;
     if (mkdir(path, 0777) == 0 || errno == EEXIST) {
         struct stat st;
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
             return TC_OK;
         return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0,
-                               "maildir: %s exists and is not a directory", path);
+                               "%s%sexists and is not a directory: expected a Maildir "
+                               "(a directory with cur/, new/ and tmp/)", sub, *sub ? "/ " : "");
     }
-    return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot create %s: %s", path,
-                           strerror(errno));
+    return *sub ? tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot create %s/: %s", sub,
+                                  strerror(errno))
+                : tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot create the Maildir: %s",
+                                  strerror(errno));
 }
 
 /* DIR/SUB/PREFIXQn.HOST into p */
@@ -69,18 +85,9 @@ static int name_of(md_writer *w, tc_buf *p, const char *sub, uint64_t n)
                          (unsigned long long)n, w->host.data);
 }
 
-static int md_write_open(tc_stream *out, void **state)
+/* Name the Maildir, the host and this run, and make the directories. */
+static int md_setup(tc_stream *out, md_writer *w, const char *dir)
 {
-    const char *dir = tc_stream_option(out, "dir");
-    if (dir == NULL || *dir == '\0')
-        return tc_stream_error(out, TC_ERR_USAGE, 0, 0,
-                               "the maildir writer needs its directory: -O maildir.dir=DIR");
-    md_writer *w = calloc(1, sizeof *w);
-    if (w == NULL)
-        return md_nomem(out);
-    const char *enc = tc_stream_option(out, "encoding");
-    mb_builder_init(&w->b, MB_MAILDIR, enc && strcmp(enc, "quoted-printable") == 0);
-    *state = w;
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/')
         dl--;
@@ -105,15 +112,35 @@ static int md_write_open(tc_stream *out, void **state)
                       (long)getpid()) != TC_OK)
         return md_nomem(out);
 
-    static const char *const subs[] = {"", "/tmp", "/new", "/cur"};
+    static const char *const subs[] = {"", "tmp", "new", "cur"};
     for (size_t i = 0; i < 4; i++) {
-        tc_buf_reset(&w->path);
-        if (tc_buf_printf(&w->path, "%s%s", w->dir.data, subs[i]) != TC_OK)
-            return md_nomem(out);
-        int rc = make_dir(out, w->path.data);
+        int rc = make_dir(out, w, subs[i]);
         if (rc != TC_OK)
             return rc;
     }
+    return TC_OK;
+}
+
+static void md_write_close(tc_stream *out, void *state);
+
+static int md_write_open(tc_stream *out, void **state)
+{
+    /* the core refuses a run without -o DIR before it gets here */
+    const char *dir = tc_stream_name(out);
+    if (dir == NULL || *dir == '\0')
+        return tc_stream_error(out, TC_ERR_USAGE, 0, 0,
+                               "the maildir writer needs its directory: -o DIR");
+    md_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return md_nomem(out);
+    const char *enc = tc_stream_option(out, "encoding");
+    mb_builder_init(&w->b, MB_MAILDIR, enc && strcmp(enc, "quoted-printable") == 0);
+    int rc = md_setup(out, w, dir);
+    if (rc != TC_OK) { /* the core calls write_close only after a write_open that worked */
+        md_write_close(out, w);
+        return rc;
+    }
+    *state = w;
     return TC_OK;
 }
 
@@ -133,8 +160,8 @@ static int deliver(tc_stream *out, md_writer *w)
         return md_nomem(out);
     int fd = open(w->path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0)
-        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot create %s: %s",
-                               w->path.data, strerror(errno));
+        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot create %s: %s",
+                               inside(w, &w->path), strerror(errno));
     const char *p = w->msg.data;
     size_t left = w->msg.len;
     while (left > 0) {
@@ -144,15 +171,15 @@ static int deliver(tc_stream *out, md_writer *w)
         if (k < 0) {
             int e = errno;
             close(fd);
-            return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot write %s: %s",
-                                   w->path.data, strerror(e));
+            return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot write %s: %s",
+                                   inside(w, &w->path), strerror(e));
         }
         p += k;
         left -= (size_t)k;
     }
     if (fsync(fd) != 0 || close(fd) != 0)
-        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot write %s: %s",
-                               w->path.data, strerror(errno));
+        return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot write %s: %s",
+                               inside(w, &w->path), strerror(errno));
     return TC_OK;
 }
 
@@ -181,14 +208,8 @@ static int md_write_finish(tc_stream *out, void *state)
         if (name_of(w, &w->path, "tmp", i) != TC_OK || name_of(w, &w->path2, "new", i) != TC_OK)
             return md_nomem(out);
         if (rename(w->path.data, w->path2.data) != 0)
-            return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "maildir: cannot move %s to %s: %s",
-                                   w->path.data, w->path2.data, strerror(errno));
-        const char *rel = w->path2.data + w->dir.len + 1;
-        int rc = tc_stream_puts(out, rel);
-        if (rc == TC_OK)
-            rc = tc_stream_write(out, "\n", 1);
-        if (rc != TC_OK)
-            return rc;
+            return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot move %s to %s: %s",
+                                   inside(w, &w->path), inside(w, &w->path2), strerror(errno));
     }
     w->finished = true;
     return TC_OK;
@@ -214,15 +235,14 @@ static void md_write_close(tc_stream *out, void *state)
 static const char *const encodings[] = {"8bit", "quoted-printable", NULL};
 
 static const tc_option_decl md_options[] = {
-    {.name = "dir", .type = TC_OPT_STRING, .default_value = NULL,
-     .help = "the Maildir to deliver into (created when missing); required"},
     {.name = "encoding", .type = TC_OPT_ENUM, .default_value = "8bit",
      .help = "body transfer encoding: 8bit or quoted-printable", .enum_values = encodings},
     {.name = NULL}};
 
 TC_PLUGIN_DEFINE(.name = "maildir",
-                 .description = "Maildir directory (-O maildir.dir=DIR), one file per post",
+                 .description = "Maildir directory (-o DIR), one file per post",
                  .version = "1.0.0", .license = "MIT", .write_open = md_write_open,
                  .write_begin_thread = md_write_begin_thread, .write_post = md_write_post,
                  .write_end_thread = md_write_end_thread, .write_finish = md_write_finish,
-                 .write_close = md_write_close, .options = md_options);
+                 .write_close = md_write_close, .options = md_options,
+                 .flags = TC_PLUGIN_WRITES_DIRECTORY);

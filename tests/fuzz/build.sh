@@ -49,7 +49,7 @@ for f in emit read scan pull; do cc_obj "json_$f" "$src/plugins/json/$f.c"; done
 for f in xml reader writer; do
     cc_obj "xml_$f" "$src/plugins/xml/$f.c" -Dthreadconv_plugin=fz_plugin_xml
 done
-for f in mbox build decode; do
+for f in mbox header index read mime store build decode; do
     cc_obj "mbox_$f" "$src/plugins/mbox/$f.c" -Dthreadconv_plugin=fz_plugin_mbox
 done
 cc_obj driver "$src/tests/fuzz/driver.c"
