@@ -109,12 +109,14 @@ static void report_error(const tc_batch *batch, const tc_error *err)
 }
 
 /* Convert input i to outputs[i], deferred as tc_convert_spec.deferred_temp
- * says (NULL: sync and rename at once).  Returns the input's exit status. */
+ * says (NULL: sync and rename at once), its temporary file in temp_dir (NULL:
+ * beside the output).  Returns the input's exit status. */
 static int convert_one(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch,
-                       char **outputs, size_t i, char **deferred)
+                       char **outputs, size_t i, char **deferred, const char *temp_dir)
 {
     size_t skipped = 0;
     tc_convert_spec one = *spec;
+    one.temp_dir = temp_dir;
     one.inputs = &spec->inputs[i];
     one.n_inputs = 1;
     one.output = outputs[i];
@@ -154,6 +156,36 @@ static void commit_group(group *g, char **outputs, pool *sh, const tc_batch *bat
     g->bytes = 0;
 }
 
+/* DIR/.threadconv-PID: a worker's directory for its temporary files. */
+static char *worker_dir(const char *dir, pid_t pid)
+{
+    tc_buf b = {0};
+    tc_buf_printf(&b, "%s/.threadconv-%ld", dir, (long)pid);
+    return b.data;
+}
+
+/* Remove what a worker that died left in its directory, and the directory. */
+static void remove_worker_dir(const char *dir, pid_t pid)
+{
+    char *path = worker_dir(dir, pid);
+    DIR *d = path ? opendir(path) : NULL;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            tc_buf file = {0};
+            tc_buf_printf(&file, "%s/%s", path, e->d_name);
+            if (file.data)
+                unlink(file.data);
+            tc_buf_free(&file);
+        }
+        closedir(d);
+        rmdir(path);
+    }
+    free(path);
+}
+
 /* Fork a worker in slot k: it converts inputs until none are left or it
  * has done WORKER_FILES, committing them a group at a time.  Returns its
  * pid, or -1 (with a message). */
@@ -168,13 +200,23 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const t
     if (pid > 0)
         return pid;
     group g = {0};
+    /* The worker's own directory for its temporary files: creating a file
+     * locks the directory it is made in, so workers sharing the output
+     * directory would create their files one at a time.  The renames into
+     * the output directory are cheap.  Without it (not writable, say),
+     * temporary files go beside their outputs as usual. */
+    char *temp_dir = worker_dir(batch->output_dir, getpid());
+    if (temp_dir && (mkdir(temp_dir, 0700) != 0 || !cli_temp_dir(temp_dir))) {
+        free(temp_dir);
+        temp_dir = NULL;
+    }
     for (int done = 0; done < WORKER_FILES; done++) {
         size_t i = atomic_fetch_add(&sh->next, 1);
         if (i >= n)
             break;
         atomic_store(&sh->current[k], i);
         char *temp = NULL;
-        int status = convert_one(reg, spec, batch, outputs, i, &temp);
+        int status = convert_one(reg, spec, batch, outputs, i, &temp, temp_dir);
         struct stat st; /* the input's size, for the progress line only */
         unsigned long long size = batch->progress && stat(spec->inputs[i], &st) == 0
                                   ? (unsigned long long)st.st_size : 0;
@@ -200,6 +242,11 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const t
     }
     if (g.n > 0)
         commit_group(&g, outputs, sh, batch);
+    if (temp_dir) {
+        rmdir(temp_dir);
+        cli_temp_dir(NULL);
+        free(temp_dir);
+    }
     _exit(0);
 }
 
@@ -345,6 +392,8 @@ int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *
             continue;
         running--;
         pids[k] = 0;
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+            remove_worker_dir(batch->output_dir, pid);
         /* A worker that died converting an input: that input failed. */
         size_t i = atomic_load(&sh->current[k]);
         if (i < n && atomic_load(&sh->status[i]) < 0) {
@@ -370,7 +419,7 @@ int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *
         if (atomic_load(&sh->status[i]) != REDO)
             continue;
         remove_stale_temps(batch->output_dir, outputs[i]);
-        atomic_store(&sh->status[i], convert_one(reg, spec, batch, outputs, i, NULL));
+        atomic_store(&sh->status[i], convert_one(reg, spec, batch, outputs, i, NULL, NULL));
         atomic_fetch_add(&sh->done, 1);
     }
     if (batch->progress)

@@ -3,8 +3,9 @@
  * The paths are copied into static slots so the handler reads no freed
  * memory, and a slot is published (its flag set) only once its path is
  * complete; the handler calls only async-signal-safe functions (unlink,
- * signal, raise).  A batch worker holds a group of finished files waiting
- * for one commit, hence more than one slot. */
+ * rmdir, signal, raise).  A batch worker holds a group of finished files
+ * waiting for one commit, hence more than one slot, and makes them in a
+ * directory of its own. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -22,12 +23,16 @@
 static char paths[SLOTS][PATH_SIZE];
 static volatile sig_atomic_t in_use[SLOTS];
 static int noted = -1; /* the slot cli_temp_note filled last */
+static char dir_path[PATH_SIZE];
+static volatile sig_atomic_t have_dir;
 
 static void on_fatal_signal(int sig)
 {
     for (int i = 0; i < SLOTS; i++)
         if (in_use[i])
             unlink(paths[i]);
+    if (have_dir)
+        rmdir(dir_path);
     signal(sig, SIG_DFL);
     raise(sig); /* die of the signal, so the caller sees how we ended */
 }
@@ -78,6 +83,19 @@ void cli_temp_note(void *user, const char *path)
         cli_temp_forget(noted);
         noted = -1;
     }
+}
+
+bool cli_temp_dir(const char *path)
+{
+    have_dir = 0;
+    if (path == NULL)
+        return true;
+    size_t len = strlen(path);
+    if (len >= PATH_SIZE)
+        return false;
+    memcpy(dir_path, path, len + 1);
+    have_dir = 1;
+    return true;
 }
 
 int cli_temp_take(void)

@@ -3,6 +3,8 @@
 #ifndef TC_CLEANUP_H
 #define TC_CLEANUP_H
 
+#include <stdbool.h>
+
 /* Install the signal handlers (a signal ignored at start stays ignored). */
 void cli_catch_signals(void);
 
@@ -11,6 +13,10 @@ void cli_catch_signals(void);
 int cli_temp_track(const char *path);
 /* Stop tracking slot (ignored when -1). */
 void cli_temp_forget(int slot);
+
+/* A directory of temporary files (a batch worker's), removed on a signal
+ * after the files; NULL stops tracking it.  False when the path is too long. */
+bool cli_temp_dir(const char *path);
 
 /* A tc_convert_spec temp_file callback: tracks the conversion's temporary
  * file while it is written.  After a deferred conversion (deferred_temp)

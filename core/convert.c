@@ -404,7 +404,7 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
                                  "name it with -o DIR", writer->name);
         out = tc_stream_open_output_buffer(&stray, shown);
     } else {
-        if ((rc = tc__output_open(spec->output, &file, err)) != TC_OK)
+        if ((rc = tc__output_open(spec->output, spec->temp_dir, &file, err)) != TC_OK)
             return rc;
         if (file.temp_path && spec->temp_file)
             spec->temp_file(spec->temp_file_user, file.temp_path);

@@ -81,9 +81,9 @@ typedef struct tc__output {
     char *temp_path;   /* the temporary file renamed onto final_path */
 } tc__output;
 
-/* Open path for writing: a new temporary file beside it, or the device or
- * standard output ("-" or NULL) itself. */
-int tc__output_open(const char *path, tc__output *out, tc_error *err);
+/* Open path for writing: a new temporary file beside it (or in temp_dir
+ * when not NULL), or the device or standard output ("-" or NULL) itself. */
+int tc__output_open(const char *path, const char *temp_dir, tc__output *out, tc_error *err);
 /* Finish: on success sync and rename into place -- or, when deferred is not
  * NULL, leave the closed temporary file for tc_commit_outputs and store its
  * path (the caller's to free) in *deferred; on failure remove every trace.

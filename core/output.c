@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int tc__output_open(const char *path, tc__output *out, tc_error *err)
+int tc__output_open(const char *path, const char *temp_dir, tc__output *out, tc_error *err)
 {
     memset(out, 0, sizeof *out);
     out->fd = STDOUT_FILENO;
@@ -37,12 +37,22 @@ int tc__output_open(const char *path, tc__output *out, tc_error *err)
                                  strerror(errno));
         return TC_OK;
     }
-    /* A temporary file beside the target, so the final rename cannot cross
-     * file systems.  O_EXCL with a fresh name each try; mode 0666 minus the
-     * umask, like any new file, or the mode of the file being replaced. */
+    /* A temporary file beside the target (or in temp_dir, on the same file
+     * system), so the final rename cannot cross file systems.  O_EXCL with a
+     * fresh name each try; mode 0666 minus the umask, like any new file, or
+     * the mode of the file being replaced. */
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
     const char *base = slash ? slash + 1 : path;
+    const char *dir = path;
+    tc_buf dir_slash = {0};
+    if (temp_dir) {
+        tc_buf_printf(&dir_slash, "%s/", temp_dir);
+        if (dir_slash.data == NULL)
+            return tc__error_set(err, TC_ERR_NOMEM, path, 0, 0, "out of memory");
+        dir = dir_slash.data;
+        dir_len = dir_slash.len;
+    }
     tc_buf temp = {0};
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -50,14 +60,17 @@ int tc__output_open(const char *path, tc__output *out, tc_error *err)
     for (int attempt = 0; attempt < 100; attempt++) {
         tc_buf_reset(&temp);
         seed = seed * 6364136223846793005ul + 1442695040888963407ul;
-        tc_buf_append(&temp, path, dir_len);
+        tc_buf_append(&temp, dir, dir_len);
         tc_buf_printf(&temp, ".%s.tc-%08lx.tmp", base, (seed >> 16) & 0xfffffffful);
-        if (temp.data == NULL)
+        if (temp.data == NULL) {
+            tc_buf_free(&dir_slash);
             return tc__error_set(err, TC_ERR_NOMEM, path, 0, 0, "out of memory");
+        }
         out->fd = open(temp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (out->fd >= 0 || errno != EEXIST)
             break;
     }
+    tc_buf_free(&dir_slash);
     if (out->fd < 0) {
         int e = errno;
         tc_buf_free(&temp);

@@ -419,7 +419,8 @@ with open(fifo, "w") as w:
     w.flush()
     temps = []
     for _ in range(250):
-        temps = [f for f in os.listdir(out) if f.endswith(".tmp")]
+        # in the worker's own directory, .threadconv-PID
+        temps = [f for _, _, files in os.walk(out) for f in files if f.endswith(".tmp")]
         if len(temps) == 3:
             break
         time.sleep(0.02)

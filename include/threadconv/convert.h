@@ -187,6 +187,12 @@ typedef struct tc_convert_spec {
      * through tc_commit_outputs().  The temp_file callback is then not told
      * NULL: the file is the caller's to remove if it is interrupted. */
     char **deferred_temp;
+    /* The directory to make the temporary output file in, on the output's
+     * file system (the rename must not cross file systems); NULL: beside
+     * the output.  Parallel conversions into one directory each give their
+     * own here, so file creation -- which locks the directory it is in --
+     * does not queue them one behind another. */
+    const char *temp_dir;
 } tc_convert_spec;
 
 /*
