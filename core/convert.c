@@ -166,9 +166,7 @@ static int checked_extras(const tc_fields *f, const char *whose, const tc_plugin
 static int checked_thread_text(const tc_thread *t, const tc_plugin *reader, const tc_stream *in,
                                tc_error *err)
 {
-    int rc = TC_OK;
-    if (rc == TC_OK)
-        rc = checked_utf8(t->title, strlen(t->title), "a thread title", reader, in, err);
+    int rc = checked_utf8(t->title, strlen(t->title), "a thread title", reader, in, err);
     if (rc == TC_OK && t->id)
         rc = checked_utf8(t->id, strlen(t->id), "a thread id", reader, in, err);
     if (rc == TC_OK && t->url)

@@ -27,6 +27,8 @@
  * one's (which read the whole document first); the message at the end is
  * the same.  So for a refused json document only the end is compared.
  */
+#include "prng.h"
+
 #include <threadconv/convert.h>
 #include <threadconv/plugin.h>
 
@@ -738,21 +740,6 @@ static void compare(const tc_plugin *old, const tc_plugin *new, const char *data
 /* Generating documents                                                */
 /* ------------------------------------------------------------------ */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ull;
-}
-
-static size_t below(size_t n)
-{
-    return n ? (size_t)(rnd() % n) : 0;
-}
-
 static bool chance(unsigned per_mille)
 {
     return below(1000) < per_mille;
@@ -1106,7 +1093,7 @@ static void report(const char *test)
 
 START_TEST(test_json_documents)
 {
-    rng_state = 0x0A11CE01;
+    prng_state = 0x0A11CE01;
     tc_buf b = {0};
     for (int i = 0; i < 3000; i++) {
         tc_buf_reset(&b);
@@ -1125,7 +1112,7 @@ START_TEST(test_json_large_documents)
 {
     /* Bodies of thousands of pieces: threads larger than the reader's
      * window, with "posts" first, in the middle or last. */
-    rng_state = 0x0A11CE02;
+    prng_state = 0x0A11CE02;
     tc_buf b = {0};
     for (int i = 0; i < 40; i++) {
         tc_buf_reset(&b);
@@ -1140,7 +1127,7 @@ END_TEST
 
 START_TEST(test_jsonl_documents)
 {
-    rng_state = 0x0A11CE03;
+    prng_state = 0x0A11CE03;
     tc_buf b = {0};
     for (int i = 0; i < 3000; i++) {
         tc_buf_reset(&b);
