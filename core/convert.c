@@ -30,21 +30,20 @@ static const char *extension_of(const char *name)
     return dot && dot[1] ? dot + 1 : NULL;
 }
 
-const tc_plugin *tc_probe(tc_registry *reg, const unsigned char *head, size_t len,
+const tc_format *tc_probe(tc_registry *reg, const unsigned char *head, size_t len,
                           const char *name, tc_error *err)
 {
     const char *shown = tc__display_name(name);
-    const tc_plugin *best = NULL;
+    const tc_format *best = NULL;
     int best_score = 0;
     size_t n_best = 0;
     const char *ext = extension_of(name);
-    const tc_plugin *by_extension = NULL;
+    const tc_format *by_extension = NULL;
     tc_buf readers = {0}, tied = {0};
     for (size_t i = 0; i < tc_registry_count(reg); i++) {
-        const tc_plugin *p = tc_registry_plugin(reg, i);
+        const tc_format *p = tc_registry_format(reg, i);
         if (p->read_open == NULL)
             continue;
-        tc_buf_printf(&readers, "%s%s", readers.len ? ", " : "", p->name);
         int score = p->read_probe ? p->read_probe(head, len, name) : TC_PROBE_NO;
         if (score < 0 || score > TC_PROBE_SURE)
             score = TC_PROBE_NO; /* out of contract: treat as no opinion */
@@ -62,7 +61,22 @@ const tc_plugin *tc_probe(tc_registry *reg, const unsigned char *head, size_t le
             tc_buf_printf(&tied, ", %s", p->name);
         }
     }
-    const tc_plugin *chosen = NULL;
+    /* The choices for -f, in name order (whatever order the search path
+     * gave the modules in). */
+    for (const char *last = ""; ;) {
+        const char *next = NULL;
+        for (size_t i = 0; i < tc_registry_count(reg); i++) {
+            const tc_format *p = tc_registry_format(reg, i);
+            if (p->read_open && strcmp(p->name, last) > 0 &&
+                (next == NULL || strcmp(p->name, next) < 0))
+                next = p->name;
+        }
+        if (next == NULL)
+            break;
+        tc_buf_printf(&readers, "%s%s", readers.len ? ", " : "", next);
+        last = next;
+    }
+    const tc_format *chosen = NULL;
     if (best_score >= TC_PROBE_LIKELY && n_best == 1)
         chosen = best;
     else if (best_score >= TC_PROBE_LIKELY)
@@ -84,199 +98,36 @@ const tc_plugin *tc_probe(tc_registry *reg, const unsigned char *head, size_t le
 
 /* ---------------------------------------------------------- the pump */
 
-/*
- * Check what a plugin callback returned.  A status outside the ABI, or a
- * failure with no error set, is the plugin's fault and is reported as such.
- */
-static int plugin_status(int rc, bool eof_allowed, tc_stream *s, const char *callback,
-                         tc_error *err)
+/* Every thread and post of one input, read and written through the
+ * checked sessions (session.c owns the model's contract). */
+static int pump(const tc_convert_spec *spec, const tc_format *reader, tc_stream *in,
+                tc_writer *writer, tc_error *err)
 {
-    if (rc == TC_OK || (rc == TC_EOF && eof_allowed))
-        return rc;
-    const char *plugin = s->plugin ? s->plugin->name : "?";
-    if (rc < TC_ERR_NOMEM || rc > TC_EOF || (rc == TC_EOF && !eof_allowed)) {
-        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin '%s' returned status %d from %s, which the plugin ABI "
-                             "does not define there", plugin, rc, callback);
-    }
-    if (s->error.code == TC_OK)
-        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin '%s' failed in %s (status %d) without saying why",
-                             plugin, callback, rc);
-    *err = s->error;
-    err->code = rc;
-    return rc;
-}
-
-/* The reader's thread header, with the model's promises enforced. */
-static int checked_thread(const tc_thread *t, const tc_plugin *reader, tc_thread *copy,
-                          tc_error *err)
-{
-    if (t == NULL)
-        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin '%s' returned TC_OK from read_next_thread but no thread",
-                             reader->name);
-    *copy = *t;
-    if (copy->title == NULL)
-        copy->title = "";
-    if (copy->source == NULL)
-        copy->source = reader->name;
-    return TC_OK;
-}
-
-/* A string a reader without TC_PLUGIN_READS_UTF8 returned: the core keeps
- * the promise to writers that every string is UTF-8. */
-static int checked_utf8(const char *text, size_t len, const char *what, const tc_plugin *reader,
-                        const tc_stream *in, tc_error *err)
-{
-    /* U+0000 is a character (a body holds it with body_len); only C strings
-     * cannot, and strlen already stopped at it.  So a NUL is stepped over. */
-    size_t start = 0, offset = 0;
-    for (;;) {
-        if (text == NULL || tc_utf8_valid(text + start, len - start, &offset, NULL))
-            return TC_OK;
-        offset += start;
-        if (text[offset] != '\0')
-            break;
-        start = offset + 1;
-    }
-    return tc__error_set(err, TC_ERR_PLUGIN, in->name, in->line, 0,
-                         "plugin '%s' returned %s that is not UTF-8 (byte 0x%02x at offset %zu); "
-                         "a reader must decode its input or refuse it", reader->name, what,
-                         (unsigned char)text[offset], offset);
-}
-
-static int checked_extras(const tc_fields *f, const char *whose, const tc_plugin *reader,
-                          const tc_stream *in, tc_error *err)
-{
-    char what[96];
-    for (size_t i = 0; i < f->count; i++) {
-        const char *key = f->items[i].key;
-        snprintf(what, sizeof what, "%s extra field key", whose);
-        int rc = checked_utf8(key, strlen(key), what, reader, in, err);
-        snprintf(what, sizeof what, "%s extra field '%.40s'", whose, key);
-        if (rc == TC_OK)
-            rc = checked_utf8(f->items[i].value, strlen(f->items[i].value), what, reader, in, err);
-        if (rc != TC_OK)
-            return rc;
-    }
-    return TC_OK;
-}
-
-static int checked_thread_text(const tc_thread *t, const tc_plugin *reader, const tc_stream *in,
-                               tc_error *err)
-{
-    int rc = checked_utf8(t->title, strlen(t->title), "a thread title", reader, in, err);
-    if (rc == TC_OK && t->id)
-        rc = checked_utf8(t->id, strlen(t->id), "a thread id", reader, in, err);
-    if (rc == TC_OK && t->url)
-        rc = checked_utf8(t->url, strlen(t->url), "a thread url", reader, in, err);
-    if (rc == TC_OK)
-        rc = checked_extras(&t->extras, "a thread", reader, in, err);
-    return rc;
-}
-
-static int checked_post(const tc_post *p, const tc_plugin *reader, const tc_stream *in,
-                        tc_error *err)
-{
-    if (p == NULL || p->id == NULL || p->author == NULL || p->body == NULL)
-        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin '%s' returned a post without %s", reader->name,
-                             p == NULL ? "anything" : p->id == NULL ? "an id"
-                             : p->author == NULL ? "an author" : "a body");
-    if (reader->flags & TC_PLUGIN_READS_UTF8)
-        return TC_OK;
-    int rc = checked_utf8(p->id, strlen(p->id), "a post id", reader, in, err);
-    if (rc == TC_OK)
-        rc = checked_utf8(p->author, strlen(p->author), "a post author", reader, in, err);
-    if (rc == TC_OK)
-        rc = checked_utf8(p->body, p->body_len, "a post body", reader, in, err);
-    if (rc == TC_OK && p->parent_id)
-        rc = checked_utf8(p->parent_id, strlen(p->parent_id), "a post parent id", reader, in,
-                          err);
-    if (rc == TC_OK)
-        rc = checked_extras(&p->extras, "a post", reader, in, err);
-    return rc;
-}
-
-/*
- * A post the reader skipped (TC_SKIPPED).  With keep-going: warn with the
- * reader's message, count it, clear the error and go on (TC_OK).  Without:
- * it is the data error it describes.
- */
-static int skipped_post(const tc_convert_spec *spec, tc_stream *in, tc_error *err)
-{
-    if (in->error.code == TC_OK)
-        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin '%s' skipped a post in read_next_post without saying why",
-                             in->plugin ? in->plugin->name : "?");
-    if (!spec->keep_going) {
-        *err = in->error;
-        err->code = TC_ERR_DATA;
-        return TC_ERR_DATA;
-    }
-    if (spec->warn) {
-        tc_error w = in->error;
-        /* the prefix takes 24 bytes of the text's 1024 */
-        snprintf(w.text, sizeof w.text, "skipped (--keep-going): %.999s", in->error.text);
-        w.code = TC_OK;
-        spec->warn(spec->warn_user, &w);
-    }
-    if (spec->skipped)
-        (*spec->skipped)++;
-    memset(&in->error, 0, sizeof in->error);
-    return TC_OK;
-}
-
-static int pump(const tc_convert_spec *spec, const tc_plugin *reader, tc_stream *in,
-                const tc_plugin *writer, tc_stream *out, void *wstate, tc_error *err)
-{
-    void *rstate = NULL;
-    int rc = plugin_status(reader->read_open(in, &rstate), false, in, "read_open", err);
+    tc_reader *r = NULL;
+    int rc = tc_reader_open(reader, in, spec->keep_going ? TC_READ_KEEP_GOING : 0, &r, err);
     if (rc != TC_OK)
         return rc;
-    for (;;) {
-        const tc_thread *t = NULL;
-        rc = plugin_status(reader->read_next_thread(in, rstate, &t), true, in,
-                           "read_next_thread", err);
-        if (rc != TC_OK)
-            break;
-        tc_thread thread;
-        if ((rc = checked_thread(t, reader, &thread, err)) != TC_OK)
-            break;
-        if (!(reader->flags & TC_PLUGIN_READS_UTF8) &&
-            (rc = checked_thread_text(&thread, reader, in, err)) != TC_OK)
-            break;
-        rc = plugin_status(writer->write_begin_thread(out, wstate, &thread), false, out,
-                           "write_begin_thread", err);
-        while (rc == TC_OK) {
-            const tc_post *p = NULL;
-            rc = reader->read_next_post(in, rstate, &p);
-            if (rc == TC_SKIPPED) {
-                rc = skipped_post(spec, in, err);
-                continue;
-            }
-            rc = plugin_status(rc, true, in, "read_next_post", err);
-            if (rc != TC_OK)
-                break;
-            if ((rc = checked_post(p, reader, in, err)) != TC_OK)
-                break;
-            rc = plugin_status(writer->write_post(out, wstate, p), false, out, "write_post", err);
-        }
+    const tc_thread *thread;
+    while ((rc = tc_reader_next_thread(r, &thread, err)) == TC_OK) {
+        rc = tc_writer_begin_thread(writer, thread, err);
+        const tc_post *post;
+        while (rc == TC_OK && (rc = tc_reader_next_post(r, &post, err)) == TC_OK)
+            rc = tc_writer_post(writer, post, err);
         if (rc == TC_EOF)
-            rc = plugin_status(writer->write_end_thread(out, wstate), false, out,
-                               "write_end_thread", err);
+            rc = tc_writer_end_thread(writer, err);
         if (rc != TC_OK)
             break;
     }
-    reader->read_close(in, rstate);
+    if (spec->skipped)
+        *spec->skipped += tc_reader_skipped(r);
+    tc_reader_close(r);
     return rc == TC_EOF ? TC_OK : rc;
 }
 
-static const tc_plugin *find_side(tc_registry *reg, const char *name, bool want_reader,
+static const tc_format *find_side(tc_registry *reg, const char *name, bool want_reader,
                                   tc_error *err)
 {
-    const tc_plugin *p = tc_registry_find(reg, name, err);
+    const tc_format *p = tc_registry_find(reg, name, err);
     if (p == NULL)
         return NULL;
     if (want_reader ? p->read_open != NULL : p->write_open != NULL)
@@ -284,7 +135,7 @@ static const tc_plugin *find_side(tc_registry *reg, const char *name, bool want_
     tc_registry_load_all(reg, NULL, NULL); /* to list every alternative */
     tc_buf others = {0};
     for (size_t i = 0; i < tc_registry_count(reg); i++) {
-        const tc_plugin *q = tc_registry_plugin(reg, i);
+        const tc_format *q = tc_registry_format(reg, i);
         if (want_reader ? q->read_open != NULL : q->write_open != NULL)
             tc_buf_printf(&others, "%s%s", others.len ? ", " : "", q->name);
     }
@@ -300,7 +151,7 @@ static int check_options(tc_registry *reg, const tc_convert_spec *spec, tc_error
 {
     for (size_t i = 0; i < spec->n_options; i++) {
         const tc_option_value *o = &spec->options[i];
-        const tc_plugin *p = tc_registry_find(reg, o->format, err);
+        const tc_format *p = tc_registry_find(reg, o->format, err);
         if (p == NULL) {
             if (err->code == TC_ERR_USAGE) {
                 char why[sizeof err->text];
@@ -335,8 +186,7 @@ static int check_output_not_input(const tc_convert_spec *spec, tc_error *err)
 }
 
 static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const char *path,
-                         const tc_plugin *fixed_reader, const tc_plugin *writer,
-                         tc_stream *out, void *wstate, tc_error *err)
+                         const tc_format *fixed_reader, tc_writer *writer, tc_error *err)
 {
     tc_stream *in = tc_stream_open_input(path, err);
     if (in == NULL)
@@ -344,7 +194,7 @@ static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const ch
     tc_stream_set_warning_fn(in, spec->warn, spec->warn_user);
     for (int i = 0; i < TC_LIMIT_COUNT; i++)
         tc_stream_set_limit(in, (tc_limit)i, spec->limits[i]);
-    const tc_plugin *reader = fixed_reader;
+    const tc_format *reader = fixed_reader;
     int rc = TC_OK;
     if (reader == NULL) {
         const unsigned char *head;
@@ -362,7 +212,7 @@ static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const ch
     if (rc == TC_OK)
         rc = tc_stream_set_options(in, reader, spec->options, spec->n_options, err);
     if (rc == TC_OK)
-        rc = pump(spec, reader, in, writer, out, wstate, err);
+        rc = pump(spec, reader, in, writer, err);
     tc_stream_close(in);
     return rc;
 }
@@ -375,10 +225,10 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
     if (spec->writer == NULL)
         return tc__error_set(err, TC_ERR_USAGE, "", 0, 0,
                              "no output format given; choose one with -t");
-    const tc_plugin *writer = find_side(reg, spec->writer, false, err);
+    const tc_format *writer = find_side(reg, spec->writer, false, err);
     if (writer == NULL)
         return err->code;
-    const tc_plugin *reader = NULL;
+    const tc_format *reader = NULL;
     if (spec->reader && (reader = find_side(reg, spec->reader, true, err)) == NULL)
         return err->code;
     int rc = check_options(reg, spec, err);
@@ -391,7 +241,7 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
                                                                        : "<stdout>";
     /* A directory writer creates its output itself under the -o name; its
      * stream is a buffer that must stay empty. */
-    bool to_directory = (writer->flags & TC_PLUGIN_WRITES_DIRECTORY) != 0;
+    bool to_directory = (writer->flags & TC_FORMAT_WRITES_DIRECTORY) != 0;
     tc_buf stray = {0};
     tc__output file = {.fd = STDOUT_FILENO};
     tc_stream *out;
@@ -414,32 +264,28 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
     }
     tc_stream_set_warning_fn(out, spec->warn, spec->warn_user);
     rc = tc_stream_set_options(out, writer, spec->options, spec->n_options, err);
-    void *wstate = NULL;
-    bool writer_open = false;
-    if (rc == TC_OK) {
-        rc = plugin_status(writer->write_open(out, &wstate), false, out, "write_open", err);
-        writer_open = rc == TC_OK;
-    }
+    tc_writer *w = NULL;
+    if (rc == TC_OK)
+        rc = tc_writer_open(writer, out, TC_WRITE_TRUSTED, &w, err);
     static const char *const stdin_only[] = {"-"};
     const char *const *inputs = spec->n_inputs ? spec->inputs : stdin_only;
     size_t n_inputs = spec->n_inputs ? spec->n_inputs : 1;
     for (size_t i = 0; rc == TC_OK && i < n_inputs; i++)
-        rc = convert_input(reg, spec, inputs[i], reader, writer, out, wstate, err);
+        rc = convert_input(reg, spec, inputs[i], reader, w, err);
     if (rc == TC_OK)
-        rc = plugin_status(writer->write_finish(out, wstate), false, out, "write_finish", err);
+        rc = tc_writer_finish(w, err);
     if (rc == TC_OK && tc_stream_flush(out) != TC_OK)
-        rc = plugin_status(TC_ERR_OUTPUT, false, out, "flush", err);
+        rc = tc__plugin_status(TC_ERR_OUTPUT, false, out, "flush", err);
     if (rc == TC_OK && stray.len > 0)
         rc = tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
                            "plugin '%s' writes a directory but wrote %zu bytes to its stream",
                            writer->name, stray.len);
     tc_buf_free(&stray);
-    if (writer_open)
-        writer->write_close(out, wstate);
+    tc_writer_close(w);
     /* An output failure reported while reading (a write in the middle of a
      * post) is the output's fault: exit 4, whatever the reader said. */
     if (rc != TC_OK && out->error.code == TC_ERR_OUTPUT && err->code != TC_ERR_OUTPUT)
-        rc = plugin_status(TC_ERR_OUTPUT, false, out, "write", err);
+        rc = tc__plugin_status(TC_ERR_OUTPUT, false, out, "write", err);
     tc_stream_close(out);
     bool had_temp = file.temp_path != NULL;
     char *deferred = NULL;

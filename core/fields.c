@@ -15,7 +15,7 @@
  * writer stores extras beside them.
  */
 static const char *const reserved_keys[] = {
-    "author", "body", "date", "format", "id", "parent", "posts",
+    "attachments", "author", "body", "date", "format", "id", "parent", "posts",
     "source", "thread", "threads", "title", "url", "version", NULL
 };
 

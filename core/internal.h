@@ -55,7 +55,8 @@ struct tc_stream {
     tc_warning_fn warn;
     void *warn_user;
 
-    const tc_plugin *plugin;
+    const tc_format *format; /* the format reading or writing it (for messages, options) */
+    tc_tree *tree;          /* a tree input (TC_FORMAT_READS_TREE), or NULL */
     tc_option_slot *options;
     size_t n_options;
 };
@@ -70,6 +71,17 @@ int tc__error_set(tc_error *err, int code, const char *source, uint64_t line,
                   uint64_t column, const char *fmt, ...) TC_PRINTF(6, 7);
 int tc__error_vset(tc_error *err, int code, const char *source, uint64_t line,
                    uint64_t column, const char *fmt, va_list ap) TC_PRINTF(6, 0);
+
+/* A callback's status, checked against what the ABI defines there (session.c). */
+int tc__plugin_status(int rc, bool eof_allowed, tc_stream *s, const char *callback,
+                      tc_error *err);
+/* The model's contract on a thread or post (session.c); from_reader: a
+ * reader returned it (errors are TC_ERR_PLUGIN), else a writer's caller gave
+ * it (TC_ERR_USAGE). */
+int tc__check_thread(const tc_thread *t, const tc_format *format, bool from_reader,
+                     const tc_stream *s, const char *where, tc_error *err);
+int tc__check_post(const tc_post *p, const tc_format *format, bool from_reader,
+                   const tc_stream *s, const char *where, tc_error *err);
 
 /* The stream's file name as given to it. */
 const char *tc__display_name(const char *path);

@@ -27,7 +27,7 @@ static void append_list(tc_buf *b, const char *const *list)
         tc_buf_printf(b, "%s%s", i ? ", " : "", list[i]);
 }
 
-int tc_option_check(const tc_plugin *plugin, const char *key, const char *value,
+int tc_option_check(const tc_format *plugin, const char *key, const char *value,
                     tc_error *err)
 {
     const tc_option_decl *decl = NULL;

@@ -1,10 +1,11 @@
-/* registry.c - finding, loading and checking plugins.
+/* registry.c - finding, loading and checking modules.
  *
- * A plugin is trusted only step by step: the exported symbol must exist,
- * then its magic must match, then its ABI version, then its struct size;
- * only then is the rest of the descriptor read, and copied into a
- * zero-filled descriptor of our own size so that fields an older plugin
- * lacks read as NULL. */
+ * A module is trusted only step by step: the exported symbol must exist,
+ * then its magic must match, then its ABI version, then its struct sizes;
+ * only then is the rest of the descriptor read, and copied into zero-filled
+ * descriptors of our own size so that fields an older module lacks read as
+ * NULL.  Each format it lists is checked on its own and registered under its
+ * name; the registry is a list of formats, each knowing its module. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -21,23 +22,36 @@
 #error "TC_PLUGINDIR must be defined by the build"
 #endif
 
-/* Returned by load_one when an earlier directory already provides the name. */
+/* Returned by load_one when earlier directories already provide every
+ * format of the module. */
 #define SHADOWED 2
-/* dir_index of a file loaded by explicit path: duplicates are never shadowed. */
+/* dir_index of a module loaded by explicit path or added: never shadowed. */
 #define EXPLICIT ((size_t)-1)
+/* The symbol of the ABI 1 plugins, to recognise them and say what to do. */
+#define ABI1_SYMBOL "threadconv_plugin"
+/* More formats than this in one module is a broken descriptor. */
+#define MAX_FORMATS 256
 
-typedef struct loaded_plugin {
-    void *handle;
-    tc_plugin desc;   /* our zero-extended copy, checked */
-    char *path;
+typedef struct loaded_module {
+    void *handle;          /* NULL for a module added by tc_registry_add_module */
+    tc_module desc;        /* our zero-extended copy, checked */
+    tc_format *formats;    /* our zero-extended copies of its formats */
+    char *path;            /* the file, or the origin of an added module */
     size_t dir_index;
-} loaded_plugin;
+} loaded_module;
+
+typedef struct format_entry {
+    const tc_format *format;
+    loaded_module *module;
+} format_entry;
 
 struct tc_registry {
     char **dirs;
     size_t n_dirs;
-    loaded_plugin **plugins;
-    size_t n_plugins;
+    loaded_module **modules;
+    size_t n_modules;
+    format_entry *formats;
+    size_t n_formats;
     bool all_loaded;
 };
 
@@ -46,19 +60,26 @@ tc_registry *tc_registry_new(void)
     return calloc(1, sizeof(tc_registry));
 }
 
+static void free_module(loaded_module *m)
+{
+    if (m->handle)
+        dlclose(m->handle);
+    free(m->formats);
+    free(m->path);
+    free(m);
+}
+
 void tc_registry_free(tc_registry *reg)
 {
     if (reg == NULL)
         return;
-    for (size_t i = 0; i < reg->n_plugins; i++) {
-        dlclose(reg->plugins[i]->handle);
-        free(reg->plugins[i]->path);
-        free(reg->plugins[i]);
-    }
+    for (size_t i = 0; i < reg->n_modules; i++)
+        free_module(reg->modules[i]);
     for (size_t i = 0; i < reg->n_dirs; i++)
         free(reg->dirs[i]);
     free(reg->dirs);
-    free(reg->plugins);
+    free(reg->modules);
+    free(reg->formats);
     free(reg);
 }
 
@@ -103,18 +124,20 @@ int tc_registry_add_search_dirs(tc_registry *reg, const char *const *dirs,
     return add_dir(reg, TC_PLUGINDIR, strlen(TC_PLUGINDIR));
 }
 
-static bool valid_name(const char *name)
+/* [a-z0-9_-]{1,64}, or without '-' for module names (they are C names). */
+static bool valid_name(const char *name, bool module)
 {
     if (*name == '\0' || strlen(name) > 64)
         return false;
     for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+              (*p == '-' && !module)))
             return false;
     return true;
 }
 
 /* Check the callbacks of one side: all present or all absent. */
-static int check_side(const char *path, const char *side, const char *const names[],
+static int check_side(const char *who, const char *side, const char *const names[],
                       const bool present[], size_t n, bool *has, tc_error *err)
 {
     size_t count = 0;
@@ -129,8 +152,8 @@ static int check_side(const char *path, const char *side, const char *const name
             for (size_t j = 0; j < n; j++)
                 tc_buf_printf(&want, "%s%s", j ? (j + 1 == n ? " and " : ", ") : "", names[j]);
             tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                          "plugin %s: callback %s is missing; a %s needs %s",
-                          path, names[i], side, want.data);
+                          "%s: callback %s is missing; a %s needs %s",
+                          who, names[i], side, want.data);
             tc_buf_free(&want);
             return TC_ERR_PLUGIN;
         }
@@ -138,18 +161,19 @@ static int check_side(const char *path, const char *side, const char *const name
     return TC_OK;
 }
 
-static int check_descriptor(const char *path, const tc_plugin *d, tc_error *err)
+/* One format of a module; who is "plugin FILE: module M" for messages. */
+static int check_format(const char *who, const tc_format *d, tc_error *err)
 {
-    const char *missing = !d->name ? "name" : !d->description ? "description"
-                        : !d->version ? "version" : !d->license ? "license" : NULL;
-    if (missing)
+    if (d->name == NULL || d->description == NULL)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin %s: required field '%s' is missing from the descriptor",
-                             path, missing);
-    if (!valid_name(d->name))
+                             "%s: a format's required field '%s' is missing", who,
+                             d->name == NULL ? "name" : "description");
+    if (!valid_name(d->name, false))
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin %s: format name '%s' is not valid; expected 1-64 characters "
-                             "of a-z, 0-9, '_' and '-'", path, d->name);
+                             "%s: format name '%s' is not valid; expected 1-64 characters "
+                             "of a-z, 0-9, '_' and '-'", who, d->name);
+    char fwho[256];
+    snprintf(fwho, sizeof fwho, "%s, format '%s'", who, d->name);
     static const char *const reader_names[] = {"read_open", "read_next_thread",
                                                "read_next_post", "read_close"};
     const bool reader_set[] = {d->read_open, d->read_next_thread, d->read_next_post,
@@ -159,27 +183,27 @@ static int check_descriptor(const char *path, const tc_plugin *d, tc_error *err)
     const bool writer_set[] = {d->write_open, d->write_begin_thread, d->write_post,
                                d->write_end_thread, d->write_finish, d->write_close};
     bool reads, writes;
-    if (check_side(path, "reader", reader_names, reader_set, 4, &reads, err) != TC_OK ||
-        check_side(path, "writer", writer_names, writer_set, 6, &writes, err) != TC_OK)
+    if (check_side(fwho, "reader", reader_names, reader_set, 4, &reads, err) != TC_OK ||
+        check_side(fwho, "writer", writer_names, writer_set, 6, &writes, err) != TC_OK)
         return TC_ERR_PLUGIN;
     if (!reads && !writes)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin %s: provides neither a reader nor a writer "
-                             "(read_open... or write_open... callbacks expected)", path);
-    if (d->read_probe && !reads)
+                             "%s: provides neither a reader nor a writer "
+                             "(read_open... or write_open... callbacks expected)", fwho);
+    if ((d->read_probe || d->read_probe_tree) && !reads)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin %s: has read_probe but no reader callbacks", path);
-    uintptr_t known = TC_PLUGIN_READS_UTF8 | TC_PLUGIN_WRITES_DIRECTORY;
+                             "%s: has a probe but no reader callbacks", fwho);
+    uintptr_t known = TC_FORMAT_READS_UTF8 | TC_FORMAT_WRITES_DIRECTORY | TC_FORMAT_READS_TREE;
     if (d->flags & ~known)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin %s: unknown flags 0x%lx for ABI %u.%u", path,
-                             (unsigned long)(d->flags & ~known), d->abi_major, d->abi_minor);
+                             "%s: unknown flags 0x%lx for ABI %d.%d", fwho,
+                             (unsigned long)(d->flags & ~known), TC_ABI_MAJOR, TC_ABI_MINOR);
     for (const tc_option_decl *o = d->options; o && o->name; o++) {
         if (o->type < TC_OPT_BOOL || o->type > TC_OPT_ENUM ||
             (o->type == TC_OPT_ENUM && o->enum_values == NULL))
             return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                                 "plugin %s: option '%s' has an invalid type declaration",
-                                 path, o->name);
+                                 "%s: option '%s' has an invalid type declaration",
+                                 fwho, o->name);
     }
     return TC_OK;
 }
@@ -230,123 +254,240 @@ static int check_permissions(const char *path, tc_error *err)
     return TC_OK;
 }
 
+/*
+ * Check an exported descriptor at sym (from file path, or built in) and copy
+ * it, with its formats, into m.  who receives "plugin PATH: module NAME" for
+ * later messages.  Nothing past the identification is read until it checks.
+ */
+static int check_module(const unsigned char *sym, const char *path, const char *stem,
+                        loaded_module *m, char *who, size_t who_size, tc_error *err)
+{
+    uint32_t magic, struct_size, format_size;
+    uint16_t major, minor;
+    memcpy(&magic, sym + offsetof(tc_module, magic), sizeof magic);
+    snprintf(who, who_size, "plugin %s", path);
+    if (magic != TC_MODULE_MAGIC)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: bad magic 0x%08x, expected 0x%08x: not a threadconv "
+                             "module descriptor", who, (unsigned)magic, TC_MODULE_MAGIC);
+    memcpy(&major, sym + offsetof(tc_module, abi_major), sizeof major);
+    memcpy(&minor, sym + offsetof(tc_module, abi_minor), sizeof minor);
+    const char *name = stem ? stem : "?";
+    if (major != TC_ABI_MAJOR)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: module '%s' is built for ABI %u.%u, this threadconv supports "
+                             "%d.0 to %d.%d \xe2\x80\x94 rebuild the module", who, name, major,
+                             minor, TC_ABI_MAJOR, TC_ABI_MAJOR, TC_ABI_MINOR);
+    if (minor > TC_ABI_MINOR)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: module '%s' is built for ABI %u.%u, this threadconv supports "
+                             "%d.0 to %d.%d \xe2\x80\x94 upgrade threadconv or rebuild the module",
+                             who, name, major, minor, TC_ABI_MAJOR, TC_ABI_MAJOR, TC_ABI_MINOR);
+    memcpy(&struct_size, sym + offsetof(tc_module, struct_size), sizeof struct_size);
+    memcpy(&format_size, sym + offsetof(tc_module, format_size), sizeof format_size);
+    /* A descriptor of our own minor has exactly our sizes; an older one is
+     * no larger than ours and holds at least what 2.0 defined. */
+    bool same = minor == TC_ABI_MINOR;
+    bool size_ok = same ? struct_size == sizeof(tc_module) && format_size == sizeof(tc_format)
+                        : struct_size <= sizeof(tc_module) && format_size <= sizeof(tc_format) &&
+                              struct_size >= offsetof(tc_module, reserved) &&
+                              format_size >= offsetof(tc_format, reserved);
+    if (!size_ok)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: module '%s' has a descriptor of %u bytes and formats of %u "
+                             "bytes, expected %zu and %zu for ABI %u.%u \xe2\x80\x94 rebuild the "
+                             "module", who, name, (unsigned)struct_size, (unsigned)format_size,
+                             sizeof(tc_module), sizeof(tc_format), major, minor);
+    memset(&m->desc, 0, sizeof m->desc);
+    memcpy(&m->desc, sym, struct_size);
+    memset(m->desc.reserved, 0, sizeof m->desc.reserved);
+    const tc_module *d = &m->desc;
+    const char *missing = !d->name ? "name" : !d->description ? "description"
+                        : !d->version ? "version" : !d->license ? "license"
+                        : !d->formats || d->n_formats == 0 ? "formats" : NULL;
+    if (missing)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: required field '%s' is missing from module '%s'", who, missing,
+                             name);
+    if (!valid_name(d->name, true) || (stem && strcmp(d->name, stem) != 0))
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: module name '%.64s' is not valid; expected 1-64 characters "
+                             "of a-z, 0-9 and '_', the same as the file name", who, d->name);
+    snprintf(who, who_size, "plugin %s: module '%s' %.32s (ABI %u.%u)", path, d->name,
+             d->version, major, minor);
+    if (d->n_formats > MAX_FORMATS)
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: lists %zu formats, more than %d", who, d->n_formats,
+                             MAX_FORMATS);
+    m->formats = calloc(d->n_formats, sizeof *m->formats);
+    if (m->formats == NULL)
+        return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+    for (size_t i = 0; i < d->n_formats; i++) {
+        memcpy(&m->formats[i], (const unsigned char *)d->formats + i * format_size, format_size);
+        memset(m->formats[i].reserved, 0, sizeof m->formats[i].reserved);
+        int rc = check_format(who, &m->formats[i], err);
+        if (rc != TC_OK)
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->formats[j].name, m->formats[i].name) == 0)
+                return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                                     "%s: lists format '%s' twice", who, m->formats[i].name);
+    }
+    return TC_OK;
+}
+
+static const format_entry *lookup_entry(const tc_registry *reg, const char *name)
+{
+    for (size_t i = 0; i < reg->n_formats; i++)
+        if (strcmp(reg->formats[i].format->name, name) == 0)
+            return &reg->formats[i];
+    return NULL;
+}
+
+/* Register m's formats: TC_OK, SHADOWED (an earlier directory provides
+ * all of them; m is not kept) or TC_ERR_* (m is not kept). */
+static int register_module(tc_registry *reg, loaded_module *m, const char *who, tc_error *err)
+{
+    size_t n = m->desc.n_formats, fresh = 0;
+    bool *shadowed = calloc(n, sizeof *shadowed);
+    if (shadowed == NULL)
+        return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const format_entry *other = lookup_entry(reg, m->formats[i].name);
+        if (other == NULL) {
+            fresh++;
+            continue;
+        }
+        if (m->dir_index != EXPLICIT && other->module->dir_index != EXPLICIT &&
+            other->module->dir_index < m->dir_index) {
+            shadowed[i] = true; /* an earlier directory wins: first match in the path */
+            continue;
+        }
+        free(shadowed);
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "%s: format name '%s' is already provided by %s; "
+                             "remove one of them", who, m->formats[i].name, other->module->path);
+    }
+    if (fresh == 0) {
+        free(shadowed);
+        return SHADOWED;
+    }
+    loaded_module **mods = realloc(reg->modules, (reg->n_modules + 1) * sizeof *mods);
+    if (mods)
+        reg->modules = mods;
+    format_entry *fmts = realloc(reg->formats, (reg->n_formats + fresh) * sizeof *fmts);
+    if (fmts)
+        reg->formats = fmts;
+    if (mods == NULL || fmts == NULL) {
+        free(shadowed);
+        return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+    }
+    reg->modules[reg->n_modules++] = m;
+    for (size_t i = 0; i < n; i++)
+        if (!shadowed[i])
+            reg->formats[reg->n_formats++] = (format_entry){&m->formats[i], m};
+    free(shadowed);
+    return TC_OK;
+}
+
+/* The module name a file must export: the base name of the file it is
+ * (after links: an installed link jsonl.so -> json.so lets `-f jsonl` find
+ * its module cheaply) without ".so". */
+static char *module_stem(const char *link)
+{
+    char *real = realpath(link, NULL);
+    const char *path = real ? real : link;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t len = strlen(base);
+    if (len > 3 && strcmp(base + len - 3, ".so") == 0)
+        len -= 3;
+    char *stem = strndup(base, len);
+    free(real);
+    return stem;
+}
+
 /* Load path; TC_OK, SHADOWED (closed again, not an error) or TC_ERR_*. */
 static int load_one(tc_registry *reg, const char *path, size_t dir_index, tc_error *err)
 {
-    for (size_t i = 0; i < reg->n_plugins; i++)
-        if (strcmp(reg->plugins[i]->path, path) == 0)
+    for (size_t i = 0; i < reg->n_modules; i++)
+        if (strcmp(reg->modules[i]->path, path) == 0)
             return TC_OK; /* already loaded from this very file */
 
     if (check_permissions(path, err) != TC_OK)
         return TC_ERR_PLUGIN;
-    dlerror();
-    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        const char *why = dlerror();
-        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0, "plugin %s: cannot load: %s", path,
-                             why ? why : "unknown dlopen error");
+    char *stem = module_stem(path);
+    loaded_module *m = calloc(1, sizeof *m);
+    if (stem == NULL || m == NULL || (m->path = strdup(path)) == NULL) {
+        free(stem);
+        free(m);
+        return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
     }
-    const unsigned char *sym = dlsym(handle, TC_PLUGIN_SYMBOL);
+    m->dir_index = dir_index;
     int rc = TC_ERR_PLUGIN;
+    char who[512];
+    dlerror();
+    m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (m->handle == NULL) {
+        const char *why = dlerror();
+        tc__error_set(err, rc, "", 0, 0, "plugin %s: cannot load: %s", path,
+                      why ? why : "unknown dlopen error");
+        goto fail;
+    }
+    char symbol[128];
+    snprintf(symbol, sizeof symbol, "%s%s", TC_MODULE_SYMBOL_PREFIX, stem);
+    const unsigned char *sym = valid_name(stem, true) ? dlsym(m->handle, symbol) : NULL;
     if (sym == NULL) {
-        tc__error_set(err, rc, "", 0, 0,
-                      "plugin %s: not a threadconv plugin: it does not export '%s'",
-                      path, TC_PLUGIN_SYMBOL);
+        if (dlsym(m->handle, ABI1_SYMBOL) != NULL)
+            tc__error_set(err, rc, "", 0, 0,
+                          "plugin %s: built for threadconv's ABI 1 (one format, symbol '%s'); "
+                          "this threadconv loads ABI %d modules only \xe2\x80\x94 rebuild it as "
+                          "a module (doc/PLUGINS.md, \"From ABI 1\")", path, ABI1_SYMBOL,
+                          TC_ABI_MAJOR);
+        else if (!valid_name(stem, true))
+            tc__error_set(err, rc, "", 0, 0,
+                          "plugin %s: the file name must be the module's name (a-z, 0-9, '_') "
+                          "followed by .so", path);
+        else
+            tc__error_set(err, rc, "", 0, 0,
+                          "plugin %s: not a threadconv module: it does not export '%s'",
+                          path, symbol);
         goto fail;
     }
-    /* Read the identification fields one at a time: nothing past them may
-     * be trusted until they check out. */
-    tc_plugin head;
-    memcpy(&head.magic, sym + offsetof(tc_plugin, magic), sizeof head.magic);
-    if (head.magic != TC_PLUGIN_MAGIC) {
-        tc__error_set(err, rc, "", 0, 0,
-                      "plugin %s: bad magic 0x%08x, expected 0x%08x: not a threadconv "
-                      "plugin descriptor", path, (unsigned)head.magic, TC_PLUGIN_MAGIC);
+    if ((rc = check_module(sym, path, stem, m, who, sizeof who, err)) != TC_OK)
         goto fail;
-    }
-    memcpy(&head.abi_major, sym + offsetof(tc_plugin, abi_major), sizeof head.abi_major);
-    memcpy(&head.abi_minor, sym + offsetof(tc_plugin, abi_minor), sizeof head.abi_minor);
-    if (head.abi_major != TC_ABI_MAJOR) {
-        tc__error_set(err, rc, "", 0, 0,
-                      "plugin %s: ABI %u.%u, this threadconv supports %d.x \xe2\x80\x94 "
-                      "rebuild the plugin", path, head.abi_major, head.abi_minor, TC_ABI_MAJOR);
+    if ((rc = register_module(reg, m, who, err)) != TC_OK)
         goto fail;
-    }
-    if (head.abi_minor > TC_ABI_MINOR) {
-        tc__error_set(err, rc, "", 0, 0,
-                      "plugin %s: ABI %u.%u, this threadconv supports %d.0 to %d.%d \xe2\x80\x94 "
-                      "upgrade threadconv or rebuild the plugin", path, head.abi_major,
-                      head.abi_minor, TC_ABI_MAJOR, TC_ABI_MAJOR, TC_ABI_MINOR);
-        goto fail;
-    }
-    memcpy(&head.struct_size, sym + offsetof(tc_plugin, struct_size), sizeof head.struct_size);
-    /* ABI 1.0 is the smallest descriptor; a descriptor of our own minor has
-     * exactly our size; none may be larger than ours. */
-    size_t min_size = sizeof(tc_plugin);
-    bool size_ok = head.abi_minor == TC_ABI_MINOR ? head.struct_size == sizeof(tc_plugin)
-                                                 : head.struct_size >= min_size &&
-                                                       head.struct_size <= sizeof(tc_plugin);
-    if (!size_ok) {
-        tc__error_set(err, rc, "", 0, 0,
-                      "plugin %s: descriptor is %u bytes, expected %zu for ABI %u.%u \xe2\x80\x94 "
-                      "rebuild the plugin", path, (unsigned)head.struct_size,
-                      sizeof(tc_plugin), head.abi_major, head.abi_minor);
-        goto fail;
-    }
-    loaded_plugin *lp = calloc(1, sizeof *lp);
-    if (lp == NULL) {
-        rc = tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
-        goto fail;
-    }
-    memcpy(&lp->desc, sym, head.struct_size);
-    /* Fields newer than the plugin's minor are not the plugin's: clear them. */
-    if (head.abi_minor < 1)
-        lp->desc.url = NULL;
-    if (head.abi_minor < 2)
-        lp->desc.flags = 0;
-    memset(lp->desc.reserved, 0, sizeof lp->desc.reserved);
-    if (check_descriptor(path, &lp->desc, err) != TC_OK) {
-        free(lp);
-        goto fail;
-    }
-    for (size_t i = 0; i < reg->n_plugins; i++) {
-        loaded_plugin *other = reg->plugins[i];
-        if (strcmp(other->desc.name, lp->desc.name) != 0)
-            continue;
-        if (dir_index != EXPLICIT && other->dir_index != EXPLICIT && other->dir_index < dir_index) {
-            free(lp); /* an earlier directory wins: first match in the search path */
-            dlclose(handle);
-            return SHADOWED;
-        }
-        tc__error_set(err, rc, "", 0, 0,
-                      "plugin %s: format name '%s' is already provided by %s; "
-                      "remove one of them", path, lp->desc.name, other->path);
-        free(lp);
-        goto fail;
-    }
-    loaded_plugin **list = realloc(reg->plugins, (reg->n_plugins + 1) * sizeof *list);
-    lp->path = strdup(path);
-    if (list == NULL || lp->path == NULL) {
-        if (list)
-            reg->plugins = list;
-        free(lp->path);
-        free(lp);
-        rc = tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
-        goto fail;
-    }
-    reg->plugins = list;
-    lp->handle = handle;
-    lp->dir_index = dir_index;
-    reg->plugins[reg->n_plugins++] = lp;
+    free(stem);
     return TC_OK;
 fail:
-    dlclose(handle);
+    free(stem);
+    free_module(m);
     return rc;
 }
 
 int tc_registry_load_file(tc_registry *reg, const char *path, tc_error *err)
 {
-    return load_one(reg, path, EXPLICIT, err);
+    int rc = load_one(reg, path, EXPLICIT, err);
+    return rc == SHADOWED ? TC_OK : rc;
+}
+
+int tc_registry_add_module(tc_registry *reg, const tc_module *module, const char *origin,
+                           tc_error *err)
+{
+    loaded_module *m = calloc(1, sizeof *m);
+    if (m == NULL || (m->path = strdup(origin ? origin : "built in")) == NULL) {
+        free(m);
+        return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+    }
+    m->dir_index = EXPLICIT;
+    char who[512];
+    int rc = check_module((const unsigned char *)module, m->path, NULL, m, who, sizeof who, err);
+    if (rc == TC_OK)
+        rc = register_module(reg, m, who, err);
+    if (rc != TC_OK)
+        free_module(m);
+    return rc == SHADOWED ? TC_OK : rc;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -410,21 +551,19 @@ static void note_refusal(void *user, const tc_error *e)
         r->first = *e;
 }
 
-static const tc_plugin *lookup(const tc_registry *reg, const char *name)
+static const tc_format *lookup(const tc_registry *reg, const char *name)
 {
-    for (size_t i = 0; i < reg->n_plugins; i++)
-        if (strcmp(reg->plugins[i]->desc.name, name) == 0)
-            return &reg->plugins[i]->desc;
-    return NULL;
+    const format_entry *e = lookup_entry(reg, name);
+    return e ? e->format : NULL;
 }
 
-const tc_plugin *tc_registry_find(tc_registry *reg, const char *name, tc_error *err)
+const tc_format *tc_registry_find(tc_registry *reg, const char *name, tc_error *err)
 {
-    const tc_plugin *p = lookup(reg, name);
+    const tc_format *p = lookup(reg, name);
     if (p)
         return p;
     /* Cheap path first: NAME.so, so a conversion loads only what it uses. */
-    if (valid_name(name)) {
+    if (valid_name(name, true)) {
         for (size_t d = 0; d < reg->n_dirs; d++) {
             tc_buf path = {0};
             tc_buf_printf(&path, "%s/%s.so", reg->dirs[d], name);
@@ -449,14 +588,14 @@ const tc_plugin *tc_registry_find(tc_registry *reg, const char *name, tc_error *
         /* The format asked for may be in a file that was refused: say so,
          * rather than only that the name is unknown. */
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "no plugin provides format '%s'; %zu plugin file%s in the search "
+                             "no module provides format '%s'; %zu plugin file%s in the search "
                              "path %s refused, the first: %s", name, seen.count,
                              seen.count == 1 ? "" : "s", seen.count == 1 ? "was" : "were",
                              seen.first.text), NULL;
     }
     tc_buf known = {0};
-    for (size_t i = 0; i < reg->n_plugins; i++)
-        tc_buf_printf(&known, "%s%s", i ? ", " : "", reg->plugins[i]->desc.name);
+    for (size_t i = 0; i < reg->n_formats; i++)
+        tc_buf_printf(&known, "%s%s", i ? ", " : "", reg->formats[i].format->name);
     tc__error_set(err, TC_ERR_USAGE, "", 0, 0,
                   "unknown format '%s'; available: %s (see threadconv --list)", name,
                   known.data ? known.data : "none; no plugins were found in the search path");
@@ -466,15 +605,20 @@ const tc_plugin *tc_registry_find(tc_registry *reg, const char *name, tc_error *
 
 size_t tc_registry_count(const tc_registry *reg)
 {
-    return reg->n_plugins;
+    return reg->n_formats;
 }
 
-const tc_plugin *tc_registry_plugin(const tc_registry *reg, size_t index)
+const tc_format *tc_registry_format(const tc_registry *reg, size_t index)
 {
-    return index < reg->n_plugins ? &reg->plugins[index]->desc : NULL;
+    return index < reg->n_formats ? reg->formats[index].format : NULL;
 }
 
-const char *tc_registry_plugin_path(const tc_registry *reg, size_t index)
+const tc_module *tc_registry_format_module(const tc_registry *reg, size_t index)
 {
-    return index < reg->n_plugins ? reg->plugins[index]->path : NULL;
+    return index < reg->n_formats ? &reg->formats[index].module->desc : NULL;
+}
+
+const char *tc_registry_format_path(const tc_registry *reg, size_t index)
+{
+    return index < reg->n_formats ? reg->formats[index].module->path : NULL;
 }

@@ -422,7 +422,7 @@ int tc_stream_puts(tc_stream *s, const char *str)
 
 /* ---------------------------------------------------------- options */
 
-int tc_stream_set_options(tc_stream *s, const tc_plugin *plugin,
+int tc_stream_set_options(tc_stream *s, const tc_format *plugin,
                           const tc_option_value *values, size_t n_values,
                           tc_error *err)
 {
@@ -434,7 +434,7 @@ int tc_stream_set_options(tc_stream *s, const tc_plugin *plugin,
     if (n && s->options == NULL)
         return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
     s->n_options = n;
-    s->plugin = plugin;
+    s->format = plugin;
     for (size_t i = 0; i < n; i++) {
         s->options[i].key = plugin->options[i].name;
         s->options[i].value = plugin->options[i].default_value;
@@ -471,4 +471,9 @@ long tc_stream_option_int(const tc_stream *s, const char *key)
 {
     const char *v = tc_stream_option(s, key);
     return v ? strtol(v, NULL, 10) : 0;
+}
+
+tc_tree *tc_stream_tree(const tc_stream *s)
+{
+    return s->tree;
 }

@@ -284,3 +284,20 @@ bool tc_utf8_valid(const char *str, size_t len, size_t *bad_offset,
     }
     return true;
 }
+
+bool tc_utf8_valid_text(const char *str, size_t len, size_t *bad_offset)
+{
+    /* tc_utf8_valid stops at a NUL like at any bad byte; a NUL is a
+     * character here, so step over it and go on from the byte after. */
+    size_t start = 0, offset = 0;
+    while (!tc_utf8_valid(str + start, len - start, &offset, NULL)) {
+        offset += start;
+        if (str[offset] != '\0') {
+            if (bad_offset)
+                *bad_offset = offset;
+            return false;
+        }
+        start = offset + 1;
+    }
+    return true;
+}

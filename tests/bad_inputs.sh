@@ -48,7 +48,7 @@ row() {
     name=$1 want=$2 max_mb=$3 msg=$4 input=$5
     shift 5
     rm -rf "$tmp/out" && mkdir "$tmp/out"
-    (cd "$in" && LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    (cd "$in" && LD_LIBRARY_PATH="$THREADCONV_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
         timeout 30 /usr/bin/time -f %M -o "$tmp/rss" \
         "$bin" "$@" -t json -o "$tmp/out/result.json" "$input") >"$tmp/stdout" 2>"$tmp/err"
     got=$?
@@ -93,7 +93,7 @@ PY
 }
 
 hdr='Ann Thu 04-Feb-21 21:33:59'
-cant_tell="cannot tell the input format; choose one with -f: json, mumsnet, jsonl, xml, mbox"
+cant_tell="cannot tell the input format; choose one with -f: json, jsonl, mbox, mumsnet, xml"
 
 # ------------------------------------------------------------ encodings
 printf 'Title\n\n%s\n\nbad \377 byte\n' "$hdr" >"$in/invalid-utf8.txt"

@@ -252,10 +252,10 @@ fi
 # ------------------------------------------------------- plugin refusals
 pd="$tmp/plugins"
 mkdir "$pd"
-ln -s "$THREADCONV_TEST_PLUGINS/bad_major.so" "$pd/badmajor.so"
+ln -s "$THREADCONV_TEST_PLUGINS/bad_major.so" "$pd/bad_major.so"
 ln -s "$THREADCONV_TEST_PLUGINS/good.so" "$pd/testfmt.so"
-run 3 --plugin-dir "$pd" -f badmajor -t json "$seed" \
-  && stderr_is "threadconv: plugin $pd/badmajor.so: ABI 2.0, this threadconv supports 1.x — rebuild the plugin"
+run 3 --plugin-dir "$pd" -f bad_major -t json "$seed" \
+  && stderr_is "threadconv: plugin $pd/bad_major.so: module 'bad_major' is built for ABI 3.0, this threadconv supports 2.0 to 2.0 — rebuild the module"
 # A plugin that fails with a message: file, line and column.
 run 1 --plugin-dir "$pd" -f testfmt -t json "$data/testfmt-fail.txt" \
   && stderr_is "threadconv: $data/testfmt-fail.txt:3:1: expected anything but FAIL"
@@ -342,7 +342,7 @@ run 0 --plugin-dir "$pd" -q -f testfmt -t testdir --output-dir "$tmp/dirbatch" "
 run 0 --plugin-dir "$pd" -t json "$data/testfmt-ok.txt"
 pycheck 'doc["threads"][0]["source"] == "testfmt"' '[p["body"] for p in doc["threads"][0]["posts"]] == ["TESTFMT", "hello"]'
 # The refusal during probing is a warning, not silence.
-contains "$tmp/err" "warning: plugin $pd/badmajor.so: ABI 2.0"
+contains "$tmp/err" "warning: plugin $pd/bad_major.so: module 'bad_major' is built for ABI 3.0"
 run 0 --plugin-dir "$pd" -q -t testfmt "$seed"
 [ ! -s "$tmp/err" ] && ok || bad "-q still printed: $(cat "$tmp/err")"
 # Options are checked against the declaring plugin.

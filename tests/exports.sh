@@ -1,6 +1,7 @@
 #!/bin/sh
 # exports.sh - the library exports only public tc_ names (never the private
-# tc__ ones), and each plugin exports exactly its descriptor.
+# tc__ ones), and each module exports exactly its descriptor,
+# threadconv_module_NAME for NAME.so.
 set -u
 die() { echo "FATAL: $*" >&2; exit 1; }
 [ -n "${THREADCONV_BIN:-}" ] || die "THREADCONV_BIN is not set"
@@ -21,8 +22,9 @@ for dir in $THREADCONV_PLUGIN_PATH; do
         [ -f "$so" ] || continue
         count=$((count + 1))
         syms=$(nm -D --defined-only "$so" | awk '$2 ~ /[TDRBVW]/ {print $3}' | sort | tr '\n' ' ')
-        if [ "$syms" != "threadconv_plugin " ]; then
-            echo "FAIL: $so exports: $syms(expected only threadconv_plugin)" >&2
+        want="threadconv_module_$(basename "$so" .so) "
+        if [ "$syms" != "$want" ]; then
+            echo "FAIL: $so exports: $syms(expected only $want)" >&2
             status=1
         fi
     done

@@ -284,7 +284,7 @@ static const tc_option_decl decls[] = {
     {"label", TC_OPT_STRING, NULL, "free text", NULL},
     {NULL, 0, NULL, NULL, NULL},
 };
-static const tc_plugin opt_plugin = {.name = "demo", .options = decls};
+static const tc_format opt_plugin = {.name = "demo", .options = decls};
 
 /* Deferred outputs: complete but unsynced under their temporary names until
  * tc_commit_outputs syncs and renames them as a group. */

@@ -44,18 +44,25 @@ START_TEST(good_plugin_loads)
     char *path = test_plugin("good.so");
     tc_error err;
     ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
-    ck_assert_uint_eq(tc_registry_count(reg), 1);
-    const tc_plugin *p = tc_registry_plugin(reg, 0);
+    /* one module, two formats */
+    ck_assert_uint_eq(tc_registry_count(reg), 2);
+    const tc_format *p = tc_registry_format(reg, 0);
     ck_assert_str_eq(p->name, "testfmt");
-    ck_assert_str_eq(p->version, "0.0.1");
-    ck_assert_str_eq(p->license, "MIT");
+    ck_assert_str_eq(tc_registry_format(reg, 1)->name, "testfmt2");
+    ck_assert_ptr_null(tc_registry_format(reg, 1)->read_open);
+    const tc_module *m = tc_registry_format_module(reg, 0);
+    ck_assert_ptr_eq(tc_registry_format_module(reg, 1), m);
+    ck_assert_str_eq(m->name, "good");
+    ck_assert_str_eq(m->version, "0.0.1");
+    ck_assert_str_eq(m->license, "MIT");
+    ck_assert_uint_eq(m->abi_major, TC_ABI_MAJOR);
     ck_assert_ptr_nonnull(p->read_open);
     ck_assert_ptr_nonnull(p->write_open);
-    ck_assert_str_eq(tc_registry_plugin_path(reg, 0), path);
+    ck_assert_str_eq(tc_registry_format_path(reg, 0), path);
     ck_assert_ptr_eq(tc_registry_find(reg, "testfmt", &err), p);
     /* Loading the same file twice is not a duplicate. */
     ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
-    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    ck_assert_uint_eq(tc_registry_count(reg), 2);
     free(path);
     tc_registry_free(reg);
 }
@@ -63,15 +70,19 @@ END_TEST
 
 START_TEST(wrong_major_is_refused_with_both_versions)
 {
-    expect_refusal("bad_major.so",
-                   "ABI 2.0, this threadconv supports 1.x \xe2\x80\x94 rebuild the plugin");
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "module 'bad_major' is built for ABI %d.0, this threadconv supports %d.0 to %d.%d "
+             "\xe2\x80\x94 rebuild the module", TC_ABI_MAJOR + 1, TC_ABI_MAJOR, TC_ABI_MAJOR,
+             TC_ABI_MINOR);
+    expect_refusal("bad_major.so", msg);
 }
 END_TEST
 
 START_TEST(wrong_magic_is_refused)
 {
-    expect_refusal("bad_magic.so", "bad magic 0xdeadbeef, expected 0x4c504354: not a "
-                                   "threadconv plugin descriptor");
+    expect_refusal("bad_magic.so", "bad magic 0xdeadbeef, expected 0x444d4354: not a "
+                                   "threadconv module descriptor");
 }
 END_TEST
 
@@ -79,25 +90,21 @@ START_TEST(wrong_size_is_refused)
 {
     char msg[256];
     snprintf(msg, sizeof msg,
-             "descriptor is 16 bytes, expected %zu for ABI 1.%d \xe2\x80\x94 rebuild the plugin",
-             sizeof(tc_plugin), TC_ABI_MINOR);
+             "module 'bad_size' has a descriptor of 16 bytes and formats of %zu bytes, "
+             "expected %zu and %zu for ABI %d.%d \xe2\x80\x94 rebuild the module",
+             sizeof(tc_format), sizeof(tc_module), sizeof(tc_format), TC_ABI_MAJOR, TC_ABI_MINOR);
     expect_refusal("bad_size.so", msg);
 }
 END_TEST
 
-START_TEST(older_minor_loads_without_newer_fields)
+START_TEST(abi1_plugins_are_refused_with_what_to_do)
 {
-    tc_registry *reg = tc_registry_new();
-    char *path = test_plugin("older_minor.so");
-    tc_error err;
-    ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
-    const tc_plugin *p = tc_registry_plugin(reg, 0);
-    ck_assert_str_eq(p->name, "oldminor");
-    ck_assert_uint_eq(p->abi_minor, 0);
-    ck_assert_ptr_null(p->url); /* 1.1's field is not read from a 1.0 plugin */
-    ck_assert_uint_eq(p->flags, 0); /* nor 1.2's */
-    free(path);
-    tc_registry_free(reg);
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "built for threadconv's ABI 1 (one format, symbol 'threadconv_plugin'); this "
+             "threadconv loads ABI %d modules only \xe2\x80\x94 rebuild it as a module "
+             "(doc/PLUGINS.md, \"From ABI 1\")", TC_ABI_MAJOR);
+    expect_refusal("abi1.so", msg);
 }
 END_TEST
 
@@ -105,8 +112,9 @@ START_TEST(newer_minor_is_refused)
 {
     char msg[256];
     snprintf(msg, sizeof msg,
-             "ABI 1.%d, this threadconv supports 1.0 to 1.%d \xe2\x80\x94 upgrade threadconv "
-             "or rebuild the plugin", TC_ABI_MINOR + 1, TC_ABI_MINOR);
+             "module 'newer_minor' is built for ABI %d.%d, this threadconv supports %d.0 to "
+             "%d.%d \xe2\x80\x94 upgrade threadconv or rebuild the module", TC_ABI_MAJOR,
+             TC_ABI_MINOR + 1, TC_ABI_MAJOR, TC_ABI_MAJOR, TC_ABI_MINOR);
     expect_refusal("newer_minor.so", msg);
 }
 END_TEST
@@ -114,7 +122,9 @@ END_TEST
 START_TEST(unknown_flags_are_refused)
 {
     char msg[256];
-    snprintf(msg, sizeof msg, "unknown flags 0x100 for ABI 1.%d", TC_ABI_MINOR);
+    snprintf(msg, sizeof msg,
+             "module 'bad_flags' 0.0.1 (ABI %d.%d), format 'badflags': unknown flags 0x100 for "
+             "ABI %d.%d", TC_ABI_MAJOR, TC_ABI_MINOR, TC_ABI_MAJOR, TC_ABI_MINOR);
     expect_refusal("bad_flags.so", msg);
 }
 END_TEST
@@ -125,13 +135,13 @@ START_TEST(plugin_symbols_stay_local)
     char *path = test_plugin("leaky.so");
     tc_error err;
     ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
-    ck_assert_str_eq(tc_registry_plugin(reg, 0)->url, "https://example.invalid/leaky");
+    ck_assert_str_eq(tc_registry_format(reg, 0)->url, "https://example.invalid/leaky");
     /* Loaded RTLD_LOCAL: neither its helper nor its descriptor is visible
      * in the global namespace other plugins resolve against. */
     void *global = dlopen(NULL, RTLD_NOW); /* the program and its global objects */
     ck_assert_ptr_nonnull(global);
     ck_assert_ptr_null(dlsym(global, "threadconv_test_leaky_helper"));
-    ck_assert_ptr_null(dlsym(global, "threadconv_plugin"));
+    ck_assert_ptr_null(dlsym(global, "threadconv_module_leaky"));
     dlclose(global);
     free(path);
     tc_registry_free(reg);
@@ -140,16 +150,20 @@ END_TEST
 
 START_TEST(missing_callback_is_refused)
 {
-    expect_refusal("missing_callback.so",
-                   "callback read_next_post is missing; a reader needs read_open, "
-                   "read_next_thread, read_next_post and read_close");
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "module 'missing_callback' 0.0.1 (ABI %d.%d), format 'missingcb': callback "
+             "read_next_post is missing; a reader needs read_open, read_next_thread, "
+             "read_next_post and read_close", TC_ABI_MAJOR, TC_ABI_MINOR);
+    expect_refusal("missing_callback.so", msg);
 }
 END_TEST
 
 START_TEST(missing_descriptor_is_refused)
 {
     expect_refusal("no_descriptor.so",
-                   "not a threadconv plugin: it does not export 'threadconv_plugin'");
+                   "not a threadconv module: it does not export "
+                   "'threadconv_module_no_descriptor'");
 }
 END_TEST
 
@@ -184,10 +198,10 @@ START_TEST(duplicate_name_is_refused)
     ck_assert_int_eq(tc_registry_load_file(reg, dup, &err), TC_ERR_PLUGIN);
     char expected[2048];
     snprintf(expected, sizeof expected,
-             "plugin %s: format name 'testfmt' is already provided by %s; remove one of them",
-             dup, good);
+             "plugin %s: module 'dup_name' 0.0.1 (ABI %d.%d): format name 'testfmt' is already "
+             "provided by %s; remove one of them", dup, TC_ABI_MAJOR, TC_ABI_MINOR, good);
     ck_assert_str_eq(err.text, expected);
-    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    ck_assert_uint_eq(tc_registry_count(reg), 2);
     free(good);
     free(dup);
     tc_registry_free(reg);
@@ -226,11 +240,13 @@ START_TEST(search_order_first_match_wins)
     const char *dirs[] = {first, second};
     ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 2, false), TC_OK);
     ck_assert_ptr_nonnull(tc_registry_find(reg, "testfmt", &err));
-    ck_assert_msg(strncmp(tc_registry_plugin_path(reg, 0), first, strlen(first)) == 0,
-                  "loaded %s", tc_registry_plugin_path(reg, 0));
-    /* Loading everything shadows the later one silently. */
+    ck_assert_msg(strncmp(tc_registry_format_path(reg, 0), first, strlen(first)) == 0,
+                  "loaded %s", tc_registry_format_path(reg, 0));
+    /* Loading everything shadows the later one's testfmt silently; its
+     * testfmt2, which nothing earlier provides, is added. */
     ck_assert_uint_eq(tc_registry_load_all(reg, NULL, NULL), 0);
-    ck_assert_uint_eq(tc_registry_count(reg), 1);
+    ck_assert_uint_eq(tc_registry_count(reg), 2);
+    ck_assert_str_eq(tc_registry_format(reg, 1)->name, "testfmt2");
     tc_registry_free(reg);
 
     /* --plugin-dir comes before THREADCONV_PLUGIN_PATH. */
@@ -239,7 +255,7 @@ START_TEST(search_order_first_match_wins)
     const char *cli[] = {second};
     ck_assert_int_eq(tc_registry_add_search_dirs(reg, cli, 1, true), TC_OK);
     ck_assert_ptr_nonnull(tc_registry_find(reg, "testfmt", &err));
-    ck_assert(strncmp(tc_registry_plugin_path(reg, 0), second, strlen(second)) == 0);
+    ck_assert(strncmp(tc_registry_format_path(reg, 0), second, strlen(second)) == 0);
     tc_registry_free(reg);
 
     /* THREADCONV_PLUGIN_PATH: colon-separated, in order, empty entries ignored. */
@@ -249,7 +265,7 @@ START_TEST(search_order_first_match_wins)
     reg = tc_registry_new();
     ck_assert_int_eq(tc_registry_add_search_dirs(reg, NULL, 0, true), TC_OK);
     ck_assert_ptr_nonnull(tc_registry_find(reg, "testfmt", &err));
-    ck_assert(strncmp(tc_registry_plugin_path(reg, 0), second, strlen(second)) == 0);
+    ck_assert(strncmp(tc_registry_format_path(reg, 0), second, strlen(second)) == 0);
     tc_registry_free(reg);
 
     remove_dir(first);
@@ -281,7 +297,7 @@ START_TEST(world_writable_plugins_are_refused)
     char *dir = strdup("/tmp/tc-ww-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char file[PATH_MAX], cmd[3 * PATH_MAX];
-    snprintf(file, sizeof file, "%s/testfmt.so", dir);
+    snprintf(file, sizeof file, "%s/good.so", dir);
     char *good = test_plugin("good.so");
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", good, file);
     ck_assert_int_eq(system(cmd), 0);
@@ -320,15 +336,16 @@ START_TEST(load_all_reports_each_refusal)
     const char *dirs[] = {tu_env_dir("THREADCONV_TEST_PLUGINS")};
     ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 1, false), TC_OK);
     size_t refused = tc_registry_load_all(reg, NULL, NULL);
-    /* bad_flags, bad_magic, bad_major, bad_size, dup_name (vs good, same
-     * folder), missing_callback, newer_minor, no_descriptor */
-    ck_assert_uint_eq(refused, 8);
-    /* dir_writer, good, leaky, older_minor: in file name order */
-    ck_assert_uint_eq(tc_registry_count(reg), 4);
-    ck_assert_str_eq(tc_registry_plugin(reg, 0)->name, "testdir");
-    ck_assert_str_eq(tc_registry_plugin(reg, 1)->name, "testfmt");
-    ck_assert_str_eq(tc_registry_plugin(reg, 2)->name, "leaky");
-    ck_assert_str_eq(tc_registry_plugin(reg, 3)->name, "oldminor");
+    /* abi1, bad_flags, bad_magic, bad_major, bad_size, good (its testfmt
+     * is already dup_name's, which sorts first, in the same folder: the
+     * whole module is refused), missing_callback, newer_minor, no_descriptor */
+    ck_assert_uint_eq(refused, 9);
+    /* dir_writer, dup_name, leaky: in file name order */
+    ck_assert_uint_eq(tc_registry_count(reg), 3);
+    ck_assert_str_eq(tc_registry_format(reg, 0)->name, "testdir");
+    ck_assert_str_eq(tc_registry_format(reg, 1)->name, "testfmt");
+    ck_assert_str_eq(tc_registry_format_module(reg, 1)->name, "dup_name");
+    ck_assert_str_eq(tc_registry_format(reg, 2)->name, "leaky");
     tc_registry_free(reg);
 }
 END_TEST
@@ -340,7 +357,7 @@ START_TEST(probe_picks_the_sure_reader)
     tc_error err;
     ck_assert_int_eq(tc_registry_load_file(reg, good, &err), TC_OK);
     static const unsigned char yes[] = "TESTFMT\nline\n";
-    ck_assert_ptr_eq(tc_probe(reg, yes, sizeof yes - 1, "x", &err), tc_registry_plugin(reg, 0));
+    ck_assert_ptr_eq(tc_probe(reg, yes, sizeof yes - 1, "x", &err), tc_registry_format(reg, 0));
     static const unsigned char no[] = "something else\n";
     ck_assert_ptr_null(tc_probe(reg, no, sizeof no - 1, "in.txt", &err));
     ck_assert_int_eq(err.code, TC_ERR_USAGE);
@@ -361,7 +378,7 @@ int main(void)
     tcase_add_test(tc, wrong_magic_is_refused);
     tcase_add_test(tc, wrong_size_is_refused);
     tcase_add_test(tc, missing_callback_is_refused);
-    tcase_add_test(tc, older_minor_loads_without_newer_fields);
+    tcase_add_test(tc, abi1_plugins_are_refused_with_what_to_do);
     tcase_add_test(tc, newer_minor_is_refused);
     tcase_add_test(tc, unknown_flags_are_refused);
     tcase_add_test(tc, plugin_symbols_stay_local);

@@ -52,6 +52,14 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+static char *must_dup(const char *s)
+{
+    char *p = dup_or_null(s);
+    if (s)
+        ck_assert_ptr_nonnull(p);
+    return p;
+}
+
 static void copy_fields(tc_fields *dst, const tc_fields *src)
 {
     for (size_t i = 0; i < src->count; i++)
@@ -71,17 +79,46 @@ static void collect_warning(void *user, const tc_error *w)
     a->n_warnings++;
 }
 
-static tu_archive *read_stream(const tc_plugin *reader, tc_stream *in)
+static void copy_attachment(tc_attachment *dst, const tc_attachment *src)
+{
+    *dst = *src;
+    dst->name = must_dup(src->name);
+    dst->media_type = must_dup(src->media_type);
+    dst->ref = must_dup(src->ref);
+    dst->content_id = must_dup(src->content_id);
+    dst->disposition = must_dup(src->disposition);
+    dst->note = must_dup(src->note);
+    if (src->data) {
+        unsigned char *bytes = malloc(src->size ? src->size : 1);
+        ck_assert_ptr_nonnull(bytes);
+        memcpy(bytes, src->data, src->size);
+        dst->data = bytes;
+    }
+}
+
+static void free_attachment(tc_attachment *a)
+{
+    free((char *)a->name);
+    free((char *)a->media_type);
+    free((char *)a->ref);
+    free((char *)a->content_id);
+    free((char *)a->disposition);
+    free((char *)a->note);
+    free((unsigned char *)a->data);
+}
+
+static tu_archive *read_stream(const tc_format *reader, tc_stream *in)
 {
     tu_archive *a = calloc(1, sizeof *a);
     ck_assert_ptr_nonnull(a);
     a->warnings = strdup("");
     tc_stream_set_warning_fn(in, collect_warning, a);
-    void *state = NULL;
-    int rc = reader->read_open(in, &state);
+    tc_reader *r = NULL;
+    tc_error err = {0};
+    int rc = tc_reader_open(reader, in, 0, &r, &err);
     if (rc == TC_OK) {
         const tc_thread *t;
-        while ((rc = reader->read_next_thread(in, state, &t)) == TC_OK) {
+        while ((rc = tc_reader_next_thread(r, &t, &err)) == TC_OK) {
             a->threads = realloc(a->threads, (a->n_threads + 1) * sizeof *a->threads);
             ck_assert_ptr_nonnull(a->threads);
             tu_thread *tt = &a->threads[a->n_threads++];
@@ -94,7 +131,7 @@ static tu_archive *read_stream(const tc_plugin *reader, tc_stream *in)
             const tc_post *p;
             /* TC_SKIPPED ends the read as a data error, as the core does
              * without --keep-going. */
-            while ((rc = reader->read_next_post(in, state, &p)) == TC_OK) {
+            while ((rc = tc_reader_next_post(r, &p, &err)) == TC_OK) {
                 tt->posts = realloc(tt->posts, (tt->n_posts + 1) * sizeof *tt->posts);
                 ck_assert_ptr_nonnull(tt->posts);
                 tu_post *tp = &tt->posts[tt->n_posts++];
@@ -110,19 +147,24 @@ static tu_archive *read_stream(const tc_plugin *reader, tc_stream *in)
                 ck_assert_msg(p->body[p->body_len] == '\0', "post body is not NUL-terminated");
                 tp->parent_id = dup_or_null(p->parent_id);
                 copy_fields(&tp->extras, &p->extras);
+                if (p->n_attachments) {
+                    tp->attachments = calloc(p->n_attachments, sizeof *tp->attachments);
+                    ck_assert_ptr_nonnull(tp->attachments);
+                    for (size_t k = 0; k < p->n_attachments; k++)
+                        copy_attachment(&tp->attachments[k], &p->attachments[k]);
+                    tp->n_attachments = p->n_attachments;
+                }
             }
-            if (rc == TC_SKIPPED)
-                rc = TC_ERR_DATA;
             if (rc != TC_EOF)
                 break;
             rc = TC_OK;
         }
         if (rc == TC_EOF)
             rc = TC_OK;
-        reader->read_close(in, state);
+        tc_reader_close(r);
     }
     a->rc = rc;
-    a->err = *tc_stream_get_error(in);
+    a->err = err;
     if (rc != TC_OK)
         ck_assert_msg(a->err.code == rc, "reader returned %d but set error code %d (%s)",
                       rc, a->err.code, a->err.text);
@@ -130,7 +172,37 @@ static tu_archive *read_stream(const tc_plugin *reader, tc_stream *in)
     return a;
 }
 
-tu_archive *tu_read_memory(const tc_plugin *reader, const void *data, size_t len,
+static tc_registry *static_registry;
+
+static void free_static_registry(void)
+{
+    tc_registry_free(static_registry);
+}
+
+const tc_format *tu_static_format(const tc_module *module, const char *name)
+{
+    if (static_registry == NULL) {
+        static_registry = tc_registry_new();
+        ck_assert_ptr_nonnull(static_registry);
+        atexit(free_static_registry);
+    }
+    tc_error err = {0};
+    const tc_format *f = NULL;
+    for (size_t i = 0; f == NULL && i < tc_registry_count(static_registry); i++)
+        if (strcmp(tc_registry_format(static_registry, i)->name, name) == 0)
+            f = tc_registry_format(static_registry, i);
+    if (f == NULL) {
+        int rc = tc_registry_add_module(static_registry, module, "linked in", &err);
+        ck_assert_msg(rc == TC_OK, "module %s refused: %s", module->name, err.text);
+        for (size_t i = 0; f == NULL && i < tc_registry_count(static_registry); i++)
+            if (strcmp(tc_registry_format(static_registry, i)->name, name) == 0)
+                f = tc_registry_format(static_registry, i);
+    }
+    ck_assert_msg(f != NULL, "module %s has no format %s", module->name, name);
+    return f;
+}
+
+tu_archive *tu_read_memory(const tc_format *reader, const void *data, size_t len,
                            const char *name)
 {
     tc_stream *in = tc_stream_open_memory(data, len, name);
@@ -138,12 +210,20 @@ tu_archive *tu_read_memory(const tc_plugin *reader, const void *data, size_t len
     return read_stream(reader, in);
 }
 
-tu_archive *tu_read_file(const tc_plugin *reader, const char *path)
+tu_archive *tu_read_file(const tc_format *reader, const char *path)
+{
+    return tu_read_file_with(reader, path, NULL, 0);
+}
+
+tu_archive *tu_read_file_with(const tc_format *reader, const char *path,
+                              const tc_option_value *options, size_t n_options)
 {
     tc_error err;
     tc_stream *in = tc_stream_open_input(path, &err);
     if (in == NULL)
         ck_abort_msg("cannot open %s: %s", path, err.text);
+    if (tc_stream_set_options(in, reader, options, n_options, &err) != TC_OK)
+        ck_abort_msg("%s: bad options: %s", path, err.text);
     return read_stream(reader, in);
 }
 
@@ -160,6 +240,9 @@ void tu_archive_free(tu_archive *a)
             free(p->body);
             free(p->parent_id);
             tc_fields_free(&p->extras);
+            for (size_t k = 0; k < p->n_attachments; k++)
+                free_attachment(&p->attachments[k]);
+            free(p->attachments);
         }
         free(t->posts);
         free(t->title);
@@ -173,43 +256,51 @@ void tu_archive_free(tu_archive *a)
     free(a);
 }
 
-int tu_write(const tc_plugin *writer, const tu_archive *a,
+int tu_write(const tc_format *writer, const tu_archive *a,
              const tc_option_value *options, size_t n_options, tc_buf *out,
              tc_error *err)
 {
+    return tu_write_warn(writer, a, options, n_options, out, err, NULL, NULL);
+}
+
+int tu_write_warn(const tc_format *writer, const tu_archive *a,
+                  const tc_option_value *options, size_t n_options, tc_buf *out,
+                  tc_error *err, tc_warning_fn warn, void *user)
+{
     tc_stream *s = tc_stream_open_output_buffer(out, "<test output>");
     ck_assert_ptr_nonnull(s);
+    tc_stream_set_warning_fn(s, warn, user);
     int rc = tc_stream_set_options(s, writer, options, n_options, err);
     if (rc != TC_OK) {
         tc_stream_close(s);
         return rc;
     }
-    void *state = NULL;
-    rc = writer->write_open(s, &state);
-    if (rc == TC_OK) {
-        for (size_t i = 0; rc == TC_OK && i < a->n_threads; i++) {
-            const tu_thread *tt = &a->threads[i];
-            tc_thread t = {.title = tt->title, .source = tt->source, .id = tt->id,
-                           .url = tt->url, .extras = tt->extras};
-            rc = writer->write_begin_thread(s, state, &t);
-            for (size_t j = 0; rc == TC_OK && j < tt->n_posts; j++) {
-                const tu_post *tp = &tt->posts[j];
-                tc_post p = {.id = tp->id, .author = tp->author, .date = tp->date,
-                             .body = tp->body, .body_len = tp->body_len,
-                             .parent_id = tp->parent_id, .extras = tp->extras};
-                rc = writer->write_post(s, state, &p);
-            }
-            if (rc == TC_OK)
-                rc = writer->write_end_thread(s, state);
+    tc_writer *w = NULL;
+    tc_error e = {0};
+    rc = tc_writer_open(writer, s, 0, &w, &e);
+    for (size_t i = 0; rc == TC_OK && i < a->n_threads; i++) {
+        const tu_thread *tt = &a->threads[i];
+        tc_thread t = {.title = tt->title, .source = tt->source, .id = tt->id,
+                       .url = tt->url, .extras = tt->extras};
+        rc = tc_writer_begin_thread(w, &t, &e);
+        for (size_t j = 0; rc == TC_OK && j < tt->n_posts; j++) {
+            const tu_post *tp = &tt->posts[j];
+            tc_post p = {.id = tp->id, .author = tp->author, .date = tp->date,
+                         .body = tp->body, .body_len = tp->body_len,
+                         .parent_id = tp->parent_id, .extras = tp->extras,
+                         .attachments = tp->attachments, .n_attachments = tp->n_attachments};
+            rc = tc_writer_post(w, &p, &e);
         }
         if (rc == TC_OK)
-            rc = writer->write_finish(s, state);
-        if (rc == TC_OK)
-            rc = tc_stream_flush(s);
-        writer->write_close(s, state);
+            rc = tc_writer_end_thread(w, &e);
     }
+    if (rc == TC_OK)
+        rc = tc_writer_finish(w, &e);
+    if (rc == TC_OK && (rc = tc_stream_flush(s)) != TC_OK)
+        e = *tc_stream_get_error(s);
+    tc_writer_close(w);
     if (err)
-        *err = *tc_stream_get_error(s);
+        *err = e;
     tc_stream_close(s);
     return rc;
 }
@@ -228,14 +319,6 @@ tc_date tu_at(int64_t utc, int32_t offset_min)
 {
     tc_date d = {.utc = utc, .offset_min = offset_min, .present = true};
     return d;
-}
-
-static char *must_dup(const char *s)
-{
-    char *p = dup_or_null(s);
-    if (s)
-        ck_assert_ptr_nonnull(p);
-    return p;
 }
 
 tu_archive *tu_archive_new(void)
@@ -290,6 +373,18 @@ void tu_set_extra(tc_fields *f, const char *key, const char *value)
     ck_assert_int_eq(tc_fields_set(f, key, value), TC_OK);
 }
 
+tc_attachment *tu_add_attachment(tu_post *p, const char *name, const char *media_type,
+                                 const void *data, size_t size, const char *ref)
+{
+    p->attachments = realloc(p->attachments, (p->n_attachments + 1) * sizeof *p->attachments);
+    ck_assert_ptr_nonnull(p->attachments);
+    tc_attachment *a = &p->attachments[p->n_attachments++];
+    tc_attachment src = {.name = name, .media_type = media_type, .data = data, .size = size,
+                         .size_known = data != NULL, .ref = ref};
+    copy_attachment(a, &src);
+    return a;
+}
+
 static void str_or_null_eq(const char *x, const char *y)
 {
     if (x == NULL || y == NULL)
@@ -331,6 +426,20 @@ void tu_archives_equal(const tu_archive *x, const tu_archive *y)
                           "\"%s\"", i + 1, p->id, p->body_len, p->body, q->body_len, q->body);
             str_or_null_eq(p->parent_id, q->parent_id);
             fields_equal(&p->extras, &q->extras);
+            ck_assert_uint_eq(p->n_attachments, q->n_attachments);
+            for (size_t k = 0; k < p->n_attachments; k++) {
+                const tc_attachment *u = &p->attachments[k], *v = &q->attachments[k];
+                ck_assert_str_eq(u->name, v->name);
+                ck_assert_str_eq(u->media_type, v->media_type);
+                ck_assert(u->size_known == v->size_known);
+                ck_assert_uint_eq(u->size, v->size);
+                ck_assert((u->data == NULL) == (v->data == NULL));
+                ck_assert(u->data == NULL || memcmp(u->data, v->data, u->size) == 0);
+                str_or_null_eq(u->ref, v->ref);
+                str_or_null_eq(u->content_id, v->content_id);
+                str_or_null_eq(u->disposition, v->disposition);
+                str_or_null_eq(u->note, v->note);
+            }
         }
     }
 }

@@ -17,6 +17,8 @@ typedef struct tu_post {
     size_t body_len;
     char *parent_id; /* NULL when none */
     tc_fields extras;
+    tc_attachment *attachments; /* owned copies (every string and the bytes) */
+    size_t n_attachments;
 } tu_post;
 
 typedef struct tu_thread {
@@ -52,19 +54,37 @@ char *tu_path(const char *var, const char *rel);
 /* Whole file in memory (new, NUL-terminated, free()); fails the test if unreadable. */
 char *tu_slurp(const char *path, size_t *len);
 
-/* Run reader over data / a file; never NULL (fails the test on ENOMEM). */
-tu_archive *tu_read_memory(const tc_plugin *reader, const void *data, size_t len,
+/*
+ * The format name of a module linked into the test program (static
+ * linking), checked by a registry as the loader checks a module file; the
+ * registry lives until the program ends.  Fails the test when the module is
+ * refused or has no such format.
+ */
+const tc_format *tu_static_format(const tc_module *module, const char *name);
+
+/* Run reader over data / a file through the checked session (tc_reader_*,
+ * without keep-going); never NULL (fails the test on ENOMEM). */
+tu_archive *tu_read_memory(const tc_format *reader, const void *data, size_t len,
                            const char *name);
-tu_archive *tu_read_file(const tc_plugin *reader, const char *path);
+tu_archive *tu_read_file(const tc_format *reader, const char *path);
+/* The same with -O values for the reader (checked; the test fails on a bad one). */
+tu_archive *tu_read_file_with(const tc_format *reader, const char *path,
+                              const tc_option_value *options, size_t n_options);
 void tu_archive_free(tu_archive *archive);
 
 /*
- * Feed an archive to writer, appending the output to out.  options may be
+ * Feed an archive to writer through the checked session (tc_writer_*,
+ * which checks what it is given), appending the output to out.  options may be
  * NULL.  Returns the writer's status; err is set on failure.
  */
-int tu_write(const tc_plugin *writer, const tu_archive *archive,
+int tu_write(const tc_format *writer, const tu_archive *archive,
              const tc_option_value *options, size_t n_options, tc_buf *out,
              tc_error *err);
+
+/* The same, with the writer's warnings passed to warn. */
+int tu_write_warn(const tc_format *writer, const tu_archive *archive,
+                  const tc_option_value *options, size_t n_options, tc_buf *out,
+                  tc_error *err, tc_warning_fn warn, void *user);
 
 /* Building archives by hand (every string copied; the test fails on ENOMEM). */
 tc_date tu_at(int64_t utc, int32_t offset_min);        /* a present date */
@@ -77,6 +97,10 @@ tu_post *tu_add_post_n(tu_thread *t, const char *id, const char *author, tc_date
 tu_post *tu_add_post(tu_thread *t, const char *id, const char *author, tc_date date,
                      const char *body, const char *parent);
 void tu_set_extra(tc_fields *f, const char *key, const char *value);
+/* Add an attachment to p (strings may be NULL where the model allows;
+ * data of size bytes is copied when not NULL). */
+tc_attachment *tu_add_attachment(tu_post *p, const char *name, const char *media_type,
+                                 const void *data, size_t size, const char *ref);
 
 /*
  * Fail the test unless x and y hold the same: status, every thread field and

@@ -72,36 +72,50 @@ int tc_registry_add_search_dirs(tc_registry *reg, const char *const *dirs,
 const char *tc_registry_default_dir(void);
 
 /*
- * Load one plugin file and check its descriptor (magic, ABI, size, required
- * fields, callbacks, unique name).  Returns TC_OK or TC_ERR_PLUGIN with err
- * naming the file, what was expected and what was found.
+ * Load one module file (NAME.so, exporting threadconv_module_NAME) and check
+ * its descriptor (magic, ABI, sizes, required fields, callbacks, unique
+ * format names).  Returns TC_OK or TC_ERR_PLUGIN with err naming the file,
+ * the module, what was expected and what was found.
  */
 int tc_registry_load_file(tc_registry *reg, const char *path, tc_error *err);
 
 /*
- * Find the plugin for format name: already loaded, else NAME.so in the
- * search directories (first match wins), else every plugin in them is
- * loaded and searched.  Returns the descriptor (borrowed until
- * tc_registry_free) or NULL with err set (TC_ERR_USAGE: no such format;
- * TC_ERR_PLUGIN: a plugin file was refused).
+ * Add a module linked into the program (static linking: tests, fuzzers,
+ * single-binary builds), checked exactly as a loaded one.  origin names it
+ * in messages and in tc_registry_format_path ("built in", say).  The
+ * descriptor is borrowed and must outlive the registry.  Returns TC_OK or
+ * TC_ERR_PLUGIN with err set.
  */
-const tc_plugin *tc_registry_find(tc_registry *reg, const char *name,
+int tc_registry_add_module(tc_registry *reg, const tc_module *module, const char *origin,
+                           tc_error *err);
+
+/*
+ * Find the format name: already known, else NAME.so in the search
+ * directories (first match wins), else every module in them is loaded and
+ * searched.  Returns the format (borrowed until tc_registry_free) or NULL
+ * with err set (TC_ERR_USAGE: no such format; TC_ERR_PLUGIN: a module file
+ * was refused).
+ */
+const tc_format *tc_registry_find(tc_registry *reg, const char *name,
                                   tc_error *err);
 
 /*
- * Load every plugin in the search directories.  A plugin that is refused
+ * Load every module in the search directories.  A module that is refused
  * does not stop the others: each refusal is passed to warn (may be NULL).
- * A plugin whose name an earlier directory already provides is shadowed
- * silently; two in one directory with the same name are a refusal.
- * Returns the number of plugins refused.
+ * A format whose name an earlier directory already provides is shadowed
+ * silently (with the rest of its module); two in one directory with the
+ * same name are a refusal.  Returns the number of module files refused.
  */
 size_t tc_registry_load_all(tc_registry *reg, tc_warning_fn warn, void *user);
 
-/* Plugins loaded so far, in load order.  Borrowed until tc_registry_free. */
+/* Formats known so far, in load order.  Borrowed until tc_registry_free. */
 size_t tc_registry_count(const tc_registry *reg);
-const tc_plugin *tc_registry_plugin(const tc_registry *reg, size_t index);
-/* The file a loaded plugin came from.  Borrowed. */
-const char *tc_registry_plugin_path(const tc_registry *reg, size_t index);
+const tc_format *tc_registry_format(const tc_registry *reg, size_t index);
+/* The module a format belongs to (its version, license, ABI). Borrowed. */
+const tc_module *tc_registry_format_module(const tc_registry *reg, size_t index);
+/* The file the format's module came from, or the origin given to
+ * tc_registry_add_module.  Borrowed. */
+const char *tc_registry_format_path(const tc_registry *reg, size_t index);
 
 /* ------------------------------------------------------------------ */
 /* Options                                                             */
@@ -119,7 +133,7 @@ typedef struct tc_option_value {
  * array).  Returns TC_OK, or TC_ERR_USAGE with err listing the valid keys
  * (unknown key) or values (bad value).
  */
-int tc_option_check(const tc_plugin *plugin, const char *key,
+int tc_option_check(const tc_format *plugin, const char *key,
                     const char *value, tc_error *err);
 
 /* ------------------------------------------------------------------ */
@@ -135,7 +149,7 @@ tc_stream *tc_stream_open_output_fd(int fd, const char *name);
 /* Append to buf (borrowed). */
 tc_stream *tc_stream_open_output_buffer(tc_buf *buf, const char *name);
 /* Apply options to a stream for plugin (values borrowed; must be checked). */
-int tc_stream_set_options(tc_stream *s, const tc_plugin *plugin,
+int tc_stream_set_options(tc_stream *s, const tc_format *plugin,
                           const tc_option_value *values, size_t n_values,
                           tc_error *err);
 /* Set a limit (see tc_limit); 0 restores the default. */
@@ -154,6 +168,57 @@ int tc_stream_flush(tc_stream *s);
 const tc_error *tc_stream_get_error(const tc_stream *s);
 /* Close and free (does not flush).  NULL is allowed. */
 void tc_stream_close(tc_stream *s);
+
+/* ------------------------------------------------------------------ */
+/* Checked sessions: the one way to drive a format                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * tc_reader_* and tc_writer_* call a format's callbacks and enforce the
+ * model's contract once, for every caller (the CLI, tests, fuzzers, your
+ * program): statuses the ABI defines, required strings present, UTF-8
+ * (checked here unless the reader declares TC_FORMAT_READS_UTF8), extra
+ * field keys non-empty, unique and not reserved, attachments whole, and
+ * TC_SKIPPED posts handled.  A reader's failure is TC_ERR_PLUGIN when the
+ * reader broke the contract, else the reader's own error.
+ *
+ * Threads and posts a tc_reader hands out are borrowed until its next call.
+ * The stream stays the caller's: open it, set its options and limits, then
+ * open the session on it; close the session before the stream.
+ */
+typedef struct tc_reader tc_reader;
+typedef struct tc_writer tc_writer;
+
+/* tc_reader_open flags. */
+#define TC_READ_KEEP_GOING 0x1u /* skip TC_SKIPPED posts with a warning (on the
+                                   stream's warning function) and count them */
+/* tc_writer_open flags. */
+#define TC_WRITE_TRUSTED 0x1u   /* everything given comes straight from a
+                                   tc_reader, checked already: do not check again */
+
+/* New (free with tc_reader_close); TC_OK or an error with *reader NULL. */
+int tc_reader_open(const tc_format *format, tc_stream *in, unsigned flags, tc_reader **reader,
+                   tc_error *err);
+/* TC_OK with *thread set, TC_EOF at the end, or an error.  Posts of the
+ * previous thread that were not read are skipped by the reader. */
+int tc_reader_next_thread(tc_reader *r, const tc_thread **thread, tc_error *err);
+/* TC_OK with *post set, TC_EOF at the end of the thread, or an error. */
+int tc_reader_next_post(tc_reader *r, const tc_post **post, tc_error *err);
+/* Posts skipped so far (TC_READ_KEEP_GOING). */
+size_t tc_reader_skipped(const tc_reader *r);
+void tc_reader_close(tc_reader *r); /* NULL is allowed */
+
+/* New (free with tc_writer_close); TC_OK or an error with *writer NULL.
+ * A writer whose format has TC_FORMAT_WRITES_DIRECTORY takes its directory
+ * from tc_stream_name(out) and writes nothing to out. */
+int tc_writer_open(const tc_format *format, tc_stream *out, unsigned flags, tc_writer **writer,
+                   tc_error *err);
+int tc_writer_begin_thread(tc_writer *w, const tc_thread *thread, tc_error *err);
+int tc_writer_post(tc_writer *w, const tc_post *post, tc_error *err);
+int tc_writer_end_thread(tc_writer *w, tc_error *err);
+/* Everything was written: complete the document.  Then flush the stream. */
+int tc_writer_finish(tc_writer *w, tc_error *err);
+void tc_writer_close(tc_writer *w); /* always, also after a failure; NULL allowed */
 
 /* ------------------------------------------------------------------ */
 /* Conversions                                                         */
@@ -223,7 +288,7 @@ int tc_commit_outputs(const char *const *temp_paths, const char *const *final_pa
  * score of at least TC_PROBE_LIKELY wins; a tie at the top is ambiguous.
  * Returns the plugin or NULL with err listing the candidates.
  */
-const tc_plugin *tc_probe(tc_registry *reg, const unsigned char *head,
+const tc_format *tc_probe(tc_registry *reg, const unsigned char *head,
                           size_t len, const char *name, tc_error *err);
 
 #ifdef __cplusplus

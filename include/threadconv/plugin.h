@@ -1,10 +1,12 @@
 /*
  * plugin.h - the plugin ABI of threadconv.
  *
- * A plugin is a shared object that exports exactly one symbol,
- * TC_PLUGIN_SYMBOL, a const tc_plugin descriptor.  The core checks the
- * descriptor's magic, ABI version and size before it trusts anything else in
- * it, then the required fields and callbacks.
+ * A plugin shared object is a *module*: it exports exactly one symbol,
+ * threadconv_module_NAME, a const tc_module descriptor that lists the
+ * formats (readers, writers or both) the module provides.  The core checks
+ * the descriptor's magic, ABI version and sizes before it trusts anything
+ * else in it, then each format's required fields and callbacks.  The same
+ * descriptor lets a program link modules statically (tc_registry_add_module).
  *
  * The streaming contract (pull-based, one post at a time):
  *
@@ -35,44 +37,54 @@
 extern "C" {
 #endif
 
-/* "TCPL" as a little-endian word: the first thing the loader checks. */
-#define TC_PLUGIN_MAGIC 0x4c504354u
+/* "TCMD" as a little-endian word: the first thing the loader checks. */
+#define TC_MODULE_MAGIC 0x444d4354u
 
 /*
- * ABI version.  The core loads a plugin whose major equals TC_ABI_MAJOR and
- * whose minor is at most TC_ABI_MINOR.  A minor version adds fields by
- * taking slots from `reserved` (the struct keeps its size); the core reads a
- * field only from plugins built with the minor that introduced it, so an
- * older plugin's zero padding never looks like a value.  struct_size guards
- * against a plugin built with a different layout altogether.
+ * ABI version.  The core loads a module whose major equals TC_ABI_MAJOR and
+ * whose minor is at most TC_ABI_MINOR.  A minor version adds fields at the
+ * end of tc_module or tc_format by taking slots from `reserved` (the structs
+ * keep their size); the core reads a field only from modules built with the
+ * minor that introduced it, so an older module's zero padding never looks
+ * like a value.  struct_size and format_size guard against a module built
+ * with a different layout altogether.
  *
- *   1.0  the first ABI
- *   1.1  adds `url`
- *   1.2  adds `flags` (TC_PLUGIN_READS_UTF8, TC_PLUGIN_WRITES_DIRECTORY)
+ *   2.0  modules: one descriptor lists one or more formats; attachments in
+ *        the model; tree inputs (TC_FORMAT_READS_TREE).
+ *
+ * ABI 1 plugins (one format each, symbol `threadconv_plugin`) are refused
+ * with a message saying to rebuild them; doc/PLUGINS.md says why.
  */
-#define TC_ABI_MAJOR 1
-#define TC_ABI_MINOR 2
+#define TC_ABI_MAJOR 2
+#define TC_ABI_MINOR 0
 
 /*
- * Flags (ABI 1.2).
+ * Format flags: promises the core may rely on.
  *
- * TC_PLUGIN_READS_UTF8: the reader checks that every string it returns is
+ * TC_FORMAT_READS_UTF8: the reader checks that every string it returns is
  * valid UTF-8 (refusing input that is not, with its line and column), so the
  * core need not check again.  Without it the core checks every thread and
  * post the reader returns and stops with TC_ERR_PLUGIN at the first string
  * that is not UTF-8.  Either way a writer is only ever given valid UTF-8.
  *
- * TC_PLUGIN_WRITES_DIRECTORY: the writer's output is a directory (a
+ * TC_FORMAT_WRITES_DIRECTORY: the writer's output is a directory (a
  * Maildir, say), not a byte stream.  The core then neither opens nor
  * replaces the -o path: the writer takes it from tc_stream_name(out),
  * creates what it needs there and writes nothing to the stream.  Standard
  * output cannot be such an output.
+ *
+ * TC_FORMAT_READS_TREE: the reader's input is a tree of files (a folder, a
+ * .zip, a .tar.gz: see tree.h).  The core opens the input as a tree and the
+ * reader takes it with tc_stream_tree(in); the stream itself has no bytes.
+ * Its probe is read_probe_tree, which sees the member list.
  */
-#define TC_PLUGIN_READS_UTF8 0x1u
-#define TC_PLUGIN_WRITES_DIRECTORY 0x2u
+#define TC_FORMAT_READS_UTF8 0x1u
+#define TC_FORMAT_WRITES_DIRECTORY 0x2u
+#define TC_FORMAT_READS_TREE 0x4u
 
-/* The one symbol a plugin exports. */
-#define TC_PLUGIN_SYMBOL "threadconv_plugin"
+/* The symbol a module exports is this prefix and the module's name, which
+ * is also the name of its file: json.so exports threadconv_module_json. */
+#define TC_MODULE_SYMBOL_PREFIX "threadconv_module_"
 
 /* How sure a reader's probe is that the first bytes are its format. */
 #define TC_PROBE_NO 0        /* certainly not */
@@ -88,7 +100,7 @@ typedef enum tc_option_type {
     TC_OPT_ENUM = 4    /* one of enum_values */
 } tc_option_type;
 
-/* One option a plugin accepts (-O FORMAT.NAME=VALUE).  Arrays of these end
+/* One option a format accepts (-O FORMAT.NAME=VALUE).  Arrays of these end
  * with an entry whose name is NULL. */
 typedef struct tc_option_decl {
     const char *name;          /* [a-z0-9_-]+ */
@@ -98,18 +110,13 @@ typedef struct tc_option_decl {
     const char *const *enum_values; /* TC_OPT_ENUM: NULL-terminated list */
 } tc_option_decl;
 
-typedef struct tc_plugin {
-    /* --- identification: checked before anything else is read --- */
-    uint32_t magic;          /* TC_PLUGIN_MAGIC */
-    uint16_t abi_major;      /* TC_ABI_MAJOR the plugin was built with */
-    uint16_t abi_minor;      /* TC_ABI_MINOR the plugin was built with */
-    uint32_t struct_size;    /* sizeof(tc_plugin) the plugin was built with */
+typedef struct tc_tree tc_tree;
 
+/* One format a module provides: a reader, a writer, or both. */
+typedef struct tc_format {
     /* --- required --- */
     const char *name;        /* format name: [a-z0-9_-]+, e.g. "mumsnet" */
     const char *description; /* one line */
-    const char *version;     /* the plugin's own version, e.g. "1.0.0" */
-    const char *license;     /* SPDX identifier, e.g. "MIT" */
 
     /* --- reader: read_open, read_next_thread, read_next_post and
      *     read_close are all set, or all NULL --- */
@@ -118,13 +125,16 @@ typedef struct tc_plugin {
      * input (the whole input when it is shorter than the core's peek size,
      * 64 KiB).  Must not keep the pointer.  name is the file name or "-". */
     int (*read_probe)(const unsigned char *head, size_t len, const char *name);
-    /* Start reading the stream; store the plugin's state in *state. */
+    /* Optional, for TC_FORMAT_READS_TREE readers: score a tree by its
+     * members (tc_tree_count, tc_tree_name, ...). */
+    int (*read_probe_tree)(const tc_tree *tree, const char *name);
+    /* Start reading the stream; store the reader's state in *state. */
     int (*read_open)(tc_stream *in, void **state);
     /* Next thread header: TC_OK with *thread set, TC_EOF at the end, or an
      * error.  The previous thread's posts need not have been read to the end. */
     int (*read_next_thread)(tc_stream *in, void *state, const tc_thread **thread);
     /* Next post of the current thread: TC_OK with *post set, TC_EOF when the
-     * thread has no more posts, or an error. */
+     * thread has no more posts, TC_SKIPPED (see threadconv.h) or an error. */
     int (*read_next_post)(tc_stream *in, void *state, const tc_post **post);
     /* Free the state.  Called once after a successful read_open. */
     void (*read_close)(tc_stream *in, void *state);
@@ -138,46 +148,71 @@ typedef struct tc_plugin {
     int (*write_finish)(tc_stream *out, void *state);
     void (*write_close)(tc_stream *out, void *state);
 
-    /* Optional: options the plugin accepts, NULL-name terminated, or NULL. */
-    const tc_option_decl *options;
-    /* Optional: usual file extension of the written format, without the dot. */
-    const char *extension;
-
-    /* --- ABI 1.1 --- */
-    /* Optional: where the plugin's documentation lives (shown by --describe). */
-    const char *url;
-
-    /* --- ABI 1.2 --- */
-    /* TC_PLUGIN_* flags: promises the core may rely on. */
-    uintptr_t flags;
+    /* --- optional --- */
+    const tc_option_decl *options; /* NULL-name terminated, or NULL */
+    const char *extension;   /* usual file extension of the written format, no dot */
+    const char *url;         /* where the format's documentation lives */
+    uintptr_t flags;         /* TC_FORMAT_* */
 
     /* Reserved for later minor versions; zero. */
-    void *reserved[6];
-} tc_plugin;
+    void *reserved[8];
+} tc_format;
+
+/* The one descriptor a module exports (symbol: see TC_MODULE_SYMBOL_PREFIX). */
+typedef struct tc_module {
+    /* --- identification: checked before anything else is read --- */
+    uint32_t magic;          /* TC_MODULE_MAGIC */
+    uint16_t abi_major;      /* TC_ABI_MAJOR the module was built with */
+    uint16_t abi_minor;      /* TC_ABI_MINOR the module was built with */
+    uint32_t struct_size;    /* sizeof(tc_module) the module was built with */
+    uint32_t format_size;    /* sizeof(tc_format): the stride of formats[] */
+
+    /* --- required --- */
+    const char *name;        /* module name, [a-z0-9_]+: its file is NAME.so */
+    const char *description; /* one line */
+    const char *version;     /* the module's own version, e.g. "1.0.0" */
+    const char *license;     /* SPDX identifier, e.g. "MIT" */
+    const tc_format *formats; /* n_formats formats, each with its own name */
+    size_t n_formats;
+
+    /* --- optional --- */
+    const char *url;         /* the module's home page */
+
+    /* Reserved for later minor versions; zero. */
+    void *reserved[8];
+} tc_module;
 
 /*
- * Declare a plugin's descriptor with the identification filled in:
+ * Declare a module's descriptor with the identification filled in.  NAME is
+ * the module's name as a bare word (its file is NAME.so); the formats are
+ * tc_format initialisers:
  *
- *   TC_PLUGIN_DEFINE(
- *       .name = "csv", .description = "comma-separated values, one row per post",
- *       .version = "1.0.0", .license = "MIT",
- *       .write_open = csv_open, ...);
+ *   TC_MODULE_DEFINE(csv,
+ *       .description = "CSV output", .version = "1.0.0", .license = "MIT",
+ *       TC_MODULE_FORMATS({.name = "csv", .description = "...",
+ *                          .write_open = csv_write_open, ...}));
  */
 #if defined(__GNUC__)
-/* Exported even when the plugin is compiled with -fvisibility=hidden, which
- * keeps everything else in the plugin private. */
-#define TC_PLUGIN_EXPORT __attribute__((visibility("default")))
+/* Exported even when the module is compiled with -fvisibility=hidden, which
+ * keeps everything else in the module private. */
+#define TC_MODULE_EXPORT __attribute__((visibility("default")))
 #else
-#define TC_PLUGIN_EXPORT
+#define TC_MODULE_EXPORT
 #endif
 
-#define TC_PLUGIN_DEFINE(...)                                                \
-    extern TC_PLUGIN_EXPORT const tc_plugin threadconv_plugin;               \
-    TC_PLUGIN_EXPORT const tc_plugin threadconv_plugin = {                   \
-        .magic = TC_PLUGIN_MAGIC,                                            \
+#define TC_MODULE_FORMATS(...)                                               \
+    .formats = (const tc_format[]){__VA_ARGS__},                             \
+    .n_formats = sizeof((const tc_format[]){__VA_ARGS__}) / sizeof(tc_format)
+
+#define TC_MODULE_DEFINE(NAME, ...)                                          \
+    extern TC_MODULE_EXPORT const tc_module threadconv_module_##NAME;        \
+    TC_MODULE_EXPORT const tc_module threadconv_module_##NAME = {            \
+        .magic = TC_MODULE_MAGIC,                                            \
         .abi_major = TC_ABI_MAJOR,                                           \
         .abi_minor = TC_ABI_MINOR,                                           \
-        .struct_size = sizeof(tc_plugin),                                    \
+        .struct_size = sizeof(tc_module),                                    \
+        .format_size = sizeof(tc_format),                                    \
+        .name = #NAME,                                                       \
         __VA_ARGS__}
 
 #ifdef __cplusplus

@@ -59,6 +59,8 @@ enum {
     TC_ERR_NOMEM = -5      /* out of memory (reported as exit 1) */
 };
 
+typedef struct tc_tree tc_tree; /* a read-only tree of files: tree.h */
+
 /* ------------------------------------------------------------------ */
 /* The interchange model                                               */
 /* ------------------------------------------------------------------ */
@@ -105,6 +107,28 @@ typedef struct tc_thread {
     void *reserved[4];     /* zero; room to grow without an ABI break */
 } tc_thread;
 
+/*
+ * A file a post carries: a mail attachment, a chat photo, a forum upload.
+ * Either the bytes are here (data, size bytes; held within the max-post
+ * limit like a body) or, for exports that ship files beside the text, ref
+ * names them (a relative path inside the input tree, or a URL).  Neither:
+ * the source mentions a file it did not include (ref and data NULL; say why
+ * in note).  All pointers are borrowed from the producer; strings are UTF-8.
+ * name is what the source calls the file: never a path to trust.
+ */
+typedef struct tc_attachment {
+    const char *name;          /* never NULL; may be "" */
+    const char *media_type;    /* "image/png"; never NULL, "" when unknown */
+    uint64_t size;             /* bytes (of data, or as the source states) */
+    bool size_known;           /* false: a reference whose size is not known */
+    const unsigned char *data; /* the bytes, or NULL */
+    const char *ref;           /* optional (NULL): where the bytes are */
+    const char *content_id;    /* optional (NULL): mail Content-ID, without <> */
+    const char *disposition;   /* optional (NULL): "inline" or "attachment" */
+    const char *note;          /* optional (NULL): e.g. the export's "<Media omitted>" */
+    void *reserved[4];         /* zero; room to grow without an ABI break */
+} tc_attachment;
+
 /* One post.  All pointers are borrowed from the producer. */
 typedef struct tc_post {
     const char *id;        /* never NULL: the source's id or its position "1", "2", ... */
@@ -114,6 +138,8 @@ typedef struct tc_post {
     size_t body_len;       /* length of body in bytes, without the NUL */
     const char *parent_id; /* optional (NULL) */
     tc_fields extras;
+    const tc_attachment *attachments; /* n_attachments of them, in order; NULL when none */
+    size_t n_attachments;
     void *reserved[4];     /* zero; room to grow without an ABI break */
 } tc_post;
 
@@ -159,6 +185,13 @@ void tc_fields_free(tc_fields *fields);
  */
 bool tc_utf8_valid(const char *s, size_t len, size_t *bad_offset,
                    size_t *bad_column);
+
+/*
+ * The same check for text that may hold U+0000 (a body, which has a
+ * length): a NUL byte is a character, everything else as tc_utf8_valid.
+ * On failure *bad_offset (when not NULL) is the offset of the first bad byte.
+ */
+bool tc_utf8_valid_text(const char *s, size_t len, size_t *bad_offset);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int64_t tc_days_from_civil(int64_t year, int month, int day);
@@ -354,6 +387,12 @@ const char *tc_limit_name(tc_limit which);
 
 /* Same as tc_stream_limit(s, TC_LIMIT_POST). */
 size_t tc_stream_max_post(const tc_stream *s);
+
+/*
+ * The tree a TC_FORMAT_READS_TREE reader reads (see tree.h), or NULL for an
+ * input that is a byte stream.  Borrowed for the stream's life.
+ */
+tc_tree *tc_stream_tree(const tc_stream *s);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,7 @@
 #include "pull.h"
 #include "read.h"
 #include "scan.h"
+#include "formats.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@
 
 /* Sure on {"format":"threadconv" (the writer's first member), likely on
  * another object with a top-level "threads" member. */
-static int json_probe(const unsigned char *head, size_t len, const char *name)
+int json_probe(const unsigned char *head, size_t len, const char *name)
 {
     (void)name;
     js_top top;
@@ -247,7 +248,7 @@ static void reader_free(json_reader *r)
     free(r);
 }
 
-static int json_read_open(tc_stream *in, void **state)
+int json_read_open(tc_stream *in, void **state)
 {
     int rc = tc_stream_make_seekable(in);
     if (rc != TC_OK)
@@ -352,7 +353,7 @@ static int read_thread(json_reader *r)
     return TC_OK;
 }
 
-static int json_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
+int json_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
 {
     (void)in;
     json_reader *r = state;
@@ -392,7 +393,7 @@ static int json_read_next_thread(tc_stream *in, void *state, const tc_thread **t
     return TC_OK;
 }
 
-static int json_read_next_post(tc_stream *in, void *state, const tc_post **post)
+int json_read_next_post(tc_stream *in, void *state, const tc_post **post)
 {
     json_reader *r = state;
     jp *j = &r->j;
@@ -421,7 +422,7 @@ static int json_read_next_post(tc_stream *in, void *state, const tc_post **post)
     return TC_OK;
 }
 
-static void json_read_close(tc_stream *in, void *state)
+void json_read_close(tc_stream *in, void *state)
 {
     (void)in;
     json_reader *r = state;
@@ -433,7 +434,7 @@ static void json_read_close(tc_stream *in, void *state)
 /* Writer                                                              */
 /* ------------------------------------------------------------------ */
 
-static int json_write_open(tc_stream *out, void **state)
+int json_write_open(tc_stream *out, void **state)
 {
     jw *w = malloc(sizeof *w);
     if (w == NULL)
@@ -454,7 +455,7 @@ static int json_write_open(tc_stream *out, void **state)
     return w->rc;
 }
 
-static int json_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+int json_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
 {
     (void)out;
     jw *w = state;
@@ -466,7 +467,7 @@ static int json_write_begin_thread(tc_stream *out, void *state, const tc_thread 
     return w->rc;
 }
 
-static int json_write_post(tc_stream *out, void *state, const tc_post *post)
+int json_write_post(tc_stream *out, void *state, const tc_post *post)
 {
     (void)out;
     jw *w = state;
@@ -477,7 +478,7 @@ static int json_write_post(tc_stream *out, void *state, const tc_post *post)
     return w->rc;
 }
 
-static int json_write_end_thread(tc_stream *out, void *state)
+int json_write_end_thread(tc_stream *out, void *state)
 {
     (void)out;
     jw *w = state;
@@ -486,7 +487,7 @@ static int json_write_end_thread(tc_stream *out, void *state)
     return w->rc;
 }
 
-static int json_write_finish(tc_stream *out, void *state)
+int json_write_finish(tc_stream *out, void *state)
 {
     (void)out;
     jw *w = state;
@@ -496,7 +497,7 @@ static int json_write_finish(tc_stream *out, void *state)
     return jw_flush(w);
 }
 
-static void json_write_close(tc_stream *out, void *state)
+void json_write_close(tc_stream *out, void *state)
 {
     (void)out;
     jw *w = state;
@@ -506,28 +507,8 @@ static void json_write_close(tc_stream *out, void *state)
     free(w);
 }
 
-static const tc_option_decl json_options[] = {
+const tc_option_decl json_options[] = {
     {.name = "pretty", .type = TC_OPT_BOOL, .default_value = "false",
      .help = "indent the output"},
     {.name = NULL}
 };
-
-TC_PLUGIN_DEFINE(
-    .name = "json",
-    .description = "threadconv JSON document (one per archive)",
-    .version = "1.0.0",
-    .license = "MIT",
-    .read_probe = json_probe,
-    .read_open = json_read_open,
-    .read_next_thread = json_read_next_thread,
-    .read_next_post = json_read_next_post,
-    .read_close = json_read_close,
-    .write_open = json_write_open,
-    .write_begin_thread = json_write_begin_thread,
-    .write_post = json_write_post,
-    .write_end_thread = json_write_end_thread,
-    .write_finish = json_write_finish,
-    .write_close = json_write_close,
-    .flags = TC_PLUGIN_READS_UTF8, /* the parser refuses what is not UTF-8 */
-    .options = json_options,
-    .extension = "json");

@@ -9,7 +9,7 @@
 #ifndef TC_MBOX_MAIL_H
 #define TC_MBOX_MAIL_H
 
-#include <threadconv/threadconv.h>
+#include <threadconv/plugin.h>
 
 /* ------------------------------------------------------------------ */
 /* Names of the round-trip headers (doc/formats.md, "mbox / maildir")   */
@@ -146,5 +146,14 @@ bool mb_param(const char *s, size_t len, const char *name, tc_buf *out);
  * name goes to outs[k], and found[k] says whether there was one.  False:
  * out of memory. */
 bool mb_params(const char *s, size_t len, const char *const *names, tc_buf *outs, bool *found);
+
+/* The maildir writer (maildir.c), listed in the module's descriptor in mbox.c. */
+int md_write_open(tc_stream *out, void **state);
+int md_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread);
+int md_write_post(tc_stream *out, void *state, const tc_post *post);
+int md_write_end_thread(tc_stream *out, void *state);
+int md_write_finish(tc_stream *out, void *state);
+void md_write_close(tc_stream *out, void *state);
+extern const tc_option_decl md_options[];
 
 #endif

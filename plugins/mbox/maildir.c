@@ -121,9 +121,8 @@ static int md_setup(tc_stream *out, md_writer *w, const char *dir)
     return TC_OK;
 }
 
-static void md_write_close(tc_stream *out, void *state);
 
-static int md_write_open(tc_stream *out, void **state)
+int md_write_open(tc_stream *out, void **state)
 {
     /* the core refuses a run without -o DIR before it gets here */
     const char *dir = tc_stream_name(out);
@@ -144,7 +143,7 @@ static int md_write_open(tc_stream *out, void **state)
     return TC_OK;
 }
 
-static int md_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+int md_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
 {
     md_writer *w = state;
     return mb_builder_begin_thread(&w->b, thread) == TC_OK ? TC_OK : md_nomem(out);
@@ -183,7 +182,7 @@ static int deliver(tc_stream *out, md_writer *w)
     return TC_OK;
 }
 
-static int md_write_post(tc_stream *out, void *state, const tc_post *post)
+int md_write_post(tc_stream *out, void *state, const tc_post *post)
 {
     md_writer *w = state;
     tc_buf_reset(&w->msg);
@@ -192,7 +191,7 @@ static int md_write_post(tc_stream *out, void *state, const tc_post *post)
     return deliver(out, w);
 }
 
-static int md_write_end_thread(tc_stream *out, void *state)
+int md_write_end_thread(tc_stream *out, void *state)
 {
     md_writer *w = state;
     tc_buf_reset(&w->msg);
@@ -201,7 +200,7 @@ static int md_write_end_thread(tc_stream *out, void *state)
     return deliver(out, w);
 }
 
-static int md_write_finish(tc_stream *out, void *state)
+int md_write_finish(tc_stream *out, void *state)
 {
     md_writer *w = state;
     for (uint64_t i = 1; i <= w->n; i++) {
@@ -215,7 +214,7 @@ static int md_write_finish(tc_stream *out, void *state)
     return TC_OK;
 }
 
-static void md_write_close(tc_stream *out, void *state)
+void md_write_close(tc_stream *out, void *state)
 {
     (void)out;
     md_writer *w = state;
@@ -234,15 +233,7 @@ static void md_write_close(tc_stream *out, void *state)
 
 static const char *const encodings[] = {"8bit", "quoted-printable", NULL};
 
-static const tc_option_decl md_options[] = {
+const tc_option_decl md_options[] = {
     {.name = "encoding", .type = TC_OPT_ENUM, .default_value = "8bit",
      .help = "body transfer encoding: 8bit or quoted-printable", .enum_values = encodings},
     {.name = NULL}};
-
-TC_PLUGIN_DEFINE(.name = "maildir",
-                 .description = "Maildir directory (-o DIR), one file per post",
-                 .version = "1.0.0", .license = "MIT", .write_open = md_write_open,
-                 .write_begin_thread = md_write_begin_thread, .write_post = md_write_post,
-                 .write_end_thread = md_write_end_thread, .write_finish = md_write_finish,
-                 .write_close = md_write_close, .options = md_options,
-                 .flags = TC_PLUGIN_WRITES_DIRECTORY);

@@ -149,17 +149,28 @@ static const tc_option_decl mbox_options[] = {
              "the rest goes to a temporary file in $TMPDIR"},
     {.name = NULL}};
 
-TC_PLUGIN_DEFINE(.name = "mbox",
-                 .description = "Unix mbox (mboxrd, mboxo, mboxcl2), one message per post",
-                 .version = "1.0.0", .license = "MIT", .read_probe = mbox_probe,
-                 .read_open = mb_read_open, .read_next_thread = mb_read_next_thread,
-                 .read_next_post = mb_read_next_post, .read_close = mb_read_close,
-                 .write_open = mbox_write_open, .write_begin_thread = mbox_write_begin_thread,
-                 .write_post = mbox_write_post, .write_end_thread = mbox_write_end_thread,
-                 .write_finish = mbox_write_finish, .write_close = mbox_write_close,
-                 .options = mbox_options, .extension = "mbox",
-                 /* every string the reader returns went through mb_to_utf8
-                  * (decode.c) or is ASCII it made; extra keys are checked
-                  * by mb_decode_key */
-                 .flags = TC_PLUGIN_READS_UTF8);
-
+TC_MODULE_DEFINE(mbox,
+    .description = "Unix mail: mbox files and Maildir directories",
+    .version = "2.0.0",
+    .license = "MIT",
+    TC_MODULE_FORMATS(
+        {.name = "mbox",
+         .description = "Unix mbox (mboxrd, mboxo, mboxcl2), one message per post",
+         .read_probe = mbox_probe,
+         .read_open = mb_read_open, .read_next_thread = mb_read_next_thread,
+         .read_next_post = mb_read_next_post, .read_close = mb_read_close,
+         .write_open = mbox_write_open, .write_begin_thread = mbox_write_begin_thread,
+         .write_post = mbox_write_post, .write_end_thread = mbox_write_end_thread,
+         .write_finish = mbox_write_finish, .write_close = mbox_write_close,
+         .options = mbox_options, .extension = "mbox",
+         /* every string the reader returns went through mb_to_utf8
+          * (decode.c) or is ASCII it made; extra keys are checked
+          * by mb_decode_key */
+         .flags = TC_FORMAT_READS_UTF8},
+        {.name = "maildir",
+         .description = "Maildir directory (-o DIR), one file per post",
+         .write_open = md_write_open,
+         .write_begin_thread = md_write_begin_thread, .write_post = md_write_post,
+         .write_end_thread = md_write_end_thread, .write_finish = md_write_finish,
+         .write_close = md_write_close, .options = md_options,
+         .flags = TC_FORMAT_WRITES_DIRECTORY}));

@@ -858,14 +858,19 @@ static int mn_next_post(tc_stream *in, void *state, const tc_post **post)
     return TC_OK;
 }
 
-TC_PLUGIN_DEFINE(.name = "mumsnet",
-                 .description = "Mumsnet Talk thread copied as text (classic and current page layouts)",
-                 .version = "1.0.0", .license = "MIT", .read_probe = mn_probe,
-                 .read_open = mn_open, .read_next_thread = mn_next_thread,
-                 .read_next_post = mn_next_post, .read_close = mn_close,
-                 .write_open = mn_write_open, .write_begin_thread = mn_write_begin_thread,
-                 .write_post = mn_write_post, .write_end_thread = mn_write_end_thread,
-                 .write_finish = mn_write_finish, .write_close = mn_write_close,
-                 .options = mn_write_options, .extension = "txt",
-                 /* every line is checked by next_line; fields split at ASCII */
-                 .flags = TC_PLUGIN_READS_UTF8);
+TC_MODULE_DEFINE(mumsnet,
+    .description = "Mumsnet Talk threads copied as text",
+    .version = "2.0.0",
+    .license = "MIT",
+    TC_MODULE_FORMATS({
+        .name = "mumsnet",
+        .description = "Mumsnet Talk thread copied as text (classic and current page layouts)",
+        .read_probe = mn_probe,
+        .read_open = mn_open, .read_next_thread = mn_next_thread,
+        .read_next_post = mn_next_post, .read_close = mn_close,
+        .write_open = mn_write_open, .write_begin_thread = mn_write_begin_thread,
+        .write_post = mn_write_post, .write_end_thread = mn_write_end_thread,
+        .write_finish = mn_write_finish, .write_close = mn_write_close,
+        .options = mn_write_options, .extension = "txt",
+        /* every line is checked by next_line; fields split at ASCII */
+        .flags = TC_FORMAT_READS_UTF8}));

@@ -35,25 +35,27 @@ static const tc_option_decl xml_options[] = {
     {.name = NULL}
 };
 
-TC_PLUGIN_DEFINE(
-    .name = "xml",
-    .description = "threadconv XML document (namespace " XML_NS ", RELAX NG schema threadconv.rng)",
-    .version = "1.0.0",
+TC_MODULE_DEFINE(xml,
+    .description = "threadconv's XML format",
+    .version = "2.0.0",
     .license = "MIT",
-    .read_probe = xml_probe,
-    .read_open = xml_read_open,
-    .read_next_thread = xml_read_next_thread,
-    .read_next_post = xml_read_next_post,
-    .read_close = xml_read_close,
-    .write_open = xml_write_open,
-    .write_begin_thread = xml_write_begin_thread,
-    .write_post = xml_write_post,
-    .write_end_thread = xml_write_end_thread,
-    .write_finish = xml_write_finish,
-    .write_close = xml_write_close,
-    .options = xml_options,
-    .extension = "xml",
-    /* libxml2 checks every byte of the input as UTF-8 (and as an XML
-     * character) and the reader refuses what it refuses; the characters
-     * <ctrl/> stands for are valid UTF-8 too (NUL only in a body). */
-    .flags = TC_PLUGIN_READS_UTF8);
+    TC_MODULE_FORMATS({
+        .name = "xml",
+        .description = "threadconv XML document (namespace " XML_NS ", RELAX NG schema threadconv.rng)",
+        .read_probe = xml_probe,
+        .read_open = xml_read_open,
+        .read_next_thread = xml_read_next_thread,
+        .read_next_post = xml_read_next_post,
+        .read_close = xml_read_close,
+        .write_open = xml_write_open,
+        .write_begin_thread = xml_write_begin_thread,
+        .write_post = xml_write_post,
+        .write_end_thread = xml_write_end_thread,
+        .write_finish = xml_write_finish,
+        .write_close = xml_write_close,
+        .options = xml_options,
+        .extension = "xml",
+        /* libxml2 checks every byte of the input as UTF-8 (and as an XML
+         * character) and the reader refuses what it refuses; the characters
+         * <ctrl/> stands for are valid UTF-8 too (NUL only in a body). */
+        .flags = TC_FORMAT_READS_UTF8}));

@@ -57,7 +57,8 @@ def real_binary(path):
     so the wrapper's shell does not count in the memory figures."""
     inner = os.path.join(os.path.dirname(path), ".libs", os.path.basename(path))
     if os.path.exists(inner):
-        libs = os.path.join(os.path.dirname(path), ".libs")
+        # the library is built in core/, the command in cli/
+        libs = os.path.join(os.path.dirname(path), "..", "core", ".libs")
         os.environ["LD_LIBRARY_PATH"] = libs + ":" + os.environ.get("LD_LIBRARY_PATH", "")
         return inner
     return path

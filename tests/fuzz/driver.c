@@ -122,7 +122,7 @@ static void ignore_warning(void *user, const tc_error *w)
         fz_fail("a warning with an empty message");
 }
 
-void fz_read(const tc_plugin *reader, const void *data, size_t len, fz_archive *a)
+void fz_read(const tc_format *reader, const void *data, size_t len, fz_archive *a)
 {
     memset(a, 0, sizeof *a);
     tc_stream *in = tc_stream_open_memory(data, len, "fuzz");
@@ -200,7 +200,7 @@ void fz_read(const tc_plugin *reader, const void *data, size_t len, fz_archive *
     tc_stream_close(in);
 }
 
-int fz_write(const tc_plugin *writer, const fz_archive *a, tc_buf *out)
+int fz_write(const tc_format *writer, const fz_archive *a, tc_buf *out)
 {
     tc_stream *s = tc_stream_open_output_buffer(out, "fuzz-out");
     if (s == NULL)

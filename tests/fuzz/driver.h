@@ -19,7 +19,7 @@
 
 /* The plugin for a format name: linked in (fuzz_link.c, the libFuzzer
  * build) or loaded through the registry (replay.c, make check). */
-const tc_plugin *fz_plugin(const char *name);
+const tc_format *fz_plugin(const char *name);
 
 /* One input through a reader's harness, and through the round trip. */
 int fz_reader_one(const char *reader, const uint8_t *data, size_t size);
@@ -51,10 +51,10 @@ typedef struct fz_archive {
 void fz_fail(const char *fmt, ...) TC_PRINTF(1, 2) __attribute__((noreturn));
 
 /* Read data with reader to the end (or its first error). */
-void fz_read(const tc_plugin *reader, const void *data, size_t len, fz_archive *out);
+void fz_read(const tc_format *reader, const void *data, size_t len, fz_archive *out);
 
 /* Write archive with writer into out; returns the writer's status. */
-int fz_write(const tc_plugin *writer, const fz_archive *archive, tc_buf *out);
+int fz_write(const tc_format *writer, const fz_archive *archive, tc_buf *out);
 
 /* Abort, naming what differs, unless a and b hold the same model. */
 void fz_compare(const fz_archive *a, const fz_archive *b, const char *what);

@@ -4,12 +4,12 @@
 
 #include <string.h>
 
-extern const tc_plugin fz_plugin_mumsnet, fz_plugin_json, fz_plugin_jsonl, fz_plugin_xml,
+extern const tc_format fz_plugin_mumsnet, fz_plugin_json, fz_plugin_jsonl, fz_plugin_xml,
     fz_plugin_mbox;
 
-const tc_plugin *fz_plugin(const char *name)
+const tc_format *fz_plugin(const char *name)
 {
-    static const tc_plugin *const all[] = {&fz_plugin_mumsnet, &fz_plugin_json,
+    static const tc_format *const all[] = {&fz_plugin_mumsnet, &fz_plugin_json,
                                            &fz_plugin_jsonl, &fz_plugin_xml, &fz_plugin_mbox};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(all[i]->name, name) == 0)

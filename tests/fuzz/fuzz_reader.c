@@ -9,7 +9,7 @@
 
 int fz_reader_one(const char *name, const uint8_t *data, size_t size)
 {
-    const tc_plugin *reader = fz_plugin(name);
+    const tc_format *reader = fz_plugin(name);
     if (reader->read_probe != NULL) {
         int score = reader->read_probe(data, size < 65536 ? size : 65536, "fuzz");
         if (score < TC_PROBE_NO || score > TC_PROBE_SURE)

@@ -72,8 +72,8 @@ int fz_roundtrip_one(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    const tc_plugin *reader = fz_plugin(readers[data[0] % 5]);
-    const tc_plugin *writer = fz_plugin(writers[data[0] / 5 % 4]);
+    const tc_format *reader = fz_plugin(readers[data[0] % 5]);
+    const tc_format *writer = fz_plugin(writers[data[0] / 5 % 4]);
     fz_archive a;
     fz_read(reader, data + 1, size - 1, &a);
     if (a.rc != TC_OK) {

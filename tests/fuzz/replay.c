@@ -22,10 +22,10 @@
 
 static tc_registry *registry;
 
-const tc_plugin *fz_plugin(const char *name)
+const tc_format *fz_plugin(const char *name)
 {
     tc_error err;
-    const tc_plugin *p = tc_registry_find(registry, name, &err);
+    const tc_format *p = tc_registry_find(registry, name, &err);
     if (p == NULL)
         fz_fail("plugin %s: %s", name, err.text);
     return p;

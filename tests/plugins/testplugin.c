@@ -1,5 +1,5 @@
 /*
- * testplugin.c - plugins the loader tests load through dlopen.  One source,
+ * testplugin.c - modules the loader tests load through dlopen.  One source,
  * built several times with a VARIANT_* macro: a good plugin, and plugins
  * with one thing wrong each, which the loader must refuse with a message
  * naming the file, what it expected and what it found.
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#if defined(VARIANT_DIR_WRITER)
+#if defined(VARIANT_DIR_WRITER) || defined(VARIANT_ABI1)
 /* This variant has only its own writer; the shared callbacks go unused. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wunused-const-variable"
@@ -152,50 +152,66 @@ static const tc_option_decl options[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-#define COMMON_FIELDS                                                         \
-    .description = "loader test plugin", .version = "0.0.1", .license = "MIT", \
+#define FORMAT_FIELDS                                                          \
+    .description = "loader test format",                                       \
     .read_probe = t_probe, .read_open = t_open, .read_next_thread = t_next_thread, \
     .read_close = t_close, .write_open = w_open, .write_begin_thread = w_begin, \
     .write_post = w_post, .write_end_thread = w_end, .write_finish = w_end,    \
     .write_close = w_close, .options = options
+#define MODULE_FIELDS .description = "loader test module", .version = "0.0.1", .license = "MIT"
+
+/* A hand-made descriptor (for the variants that are wrong in its head). */
+#define RAW_MODULE(NAME, ...)                                                  \
+    extern TC_MODULE_EXPORT const tc_module threadconv_module_##NAME;          \
+    TC_MODULE_EXPORT const tc_module threadconv_module_##NAME = {              \
+        .name = #NAME, MODULE_FIELDS, __VA_ARGS__}
 
 #if defined(VARIANT_GOOD)
-TC_PLUGIN_DEFINE(.name = "testfmt", .read_next_post = t_next_post, COMMON_FIELDS);
+/* Two formats in one module: testfmt reads and writes, testfmt2 writes. */
+TC_MODULE_DEFINE(good, MODULE_FIELDS,
+                 TC_MODULE_FORMATS({.name = "testfmt", .read_next_post = t_next_post,
+                                    FORMAT_FIELDS},
+                                   {.name = "testfmt2", .description = "second format",
+                                    .write_open = w_open, .write_begin_thread = w_begin,
+                                    .write_post = w_post, .write_end_thread = w_end,
+                                    .write_finish = w_end, .write_close = w_close}));
 #elif defined(VARIANT_DUP_NAME)
-/* Same format name as the good plugin: the second one loaded is refused. */
-TC_PLUGIN_DEFINE(.name = "testfmt", .read_next_post = t_next_post, COMMON_FIELDS);
+/* Same format name as the good module: the second one loaded is refused. */
+TC_MODULE_DEFINE(dup_name, MODULE_FIELDS,
+                 TC_MODULE_FORMATS({.name = "testfmt", .read_next_post = t_next_post,
+                                    FORMAT_FIELDS}));
 #elif defined(VARIANT_MISSING_CALLBACK)
-TC_PLUGIN_DEFINE(.name = "missingcb", COMMON_FIELDS); /* no read_next_post */
+TC_MODULE_DEFINE(missing_callback, MODULE_FIELDS,
+                 TC_MODULE_FORMATS({.name = "missingcb", FORMAT_FIELDS})); /* no read_next_post */
 #elif defined(VARIANT_BAD_MAJOR)
-extern const tc_plugin threadconv_plugin;
-const tc_plugin threadconv_plugin = {
-    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR + 1, .abi_minor = 0,
-    .struct_size = sizeof(tc_plugin), .name = "badmajor", .read_next_post = t_next_post,
-    COMMON_FIELDS};
+RAW_MODULE(bad_major, .magic = TC_MODULE_MAGIC, .abi_major = TC_ABI_MAJOR + 1, .abi_minor = 0,
+           .struct_size = sizeof(tc_module), .format_size = sizeof(tc_format),
+           TC_MODULE_FORMATS({.name = "badmajor", .read_next_post = t_next_post, FORMAT_FIELDS}));
 #elif defined(VARIANT_BAD_MAGIC)
-extern const tc_plugin threadconv_plugin;
-const tc_plugin threadconv_plugin = {
-    .magic = 0xdeadbeefu, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR,
-    .struct_size = sizeof(tc_plugin), .name = "badmagic", .read_next_post = t_next_post,
-    COMMON_FIELDS};
+RAW_MODULE(bad_magic, .magic = 0xdeadbeefu, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR,
+           .struct_size = sizeof(tc_module), .format_size = sizeof(tc_format),
+           TC_MODULE_FORMATS({.name = "badmagic", .read_next_post = t_next_post, FORMAT_FIELDS}));
 #elif defined(VARIANT_BAD_SIZE)
-extern const tc_plugin threadconv_plugin;
-const tc_plugin threadconv_plugin = {
-    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR,
-    .struct_size = 16, .name = "badsize", .read_next_post = t_next_post, COMMON_FIELDS};
-#elif defined(VARIANT_OLDER_MINOR)
-/* Built against ABI 1.0, before `url` and `flags` existed: what sits in
- * their slots then was padding, and the loader must not read it as values. */
-extern const tc_plugin threadconv_plugin;
-const tc_plugin threadconv_plugin = {
-    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = 0,
-    .struct_size = sizeof(tc_plugin), .name = "oldminor", .read_next_post = t_next_post,
-    .url = "padding, not a url", .flags = 0x5a5a, COMMON_FIELDS};
+RAW_MODULE(bad_size, .magic = TC_MODULE_MAGIC, .abi_major = TC_ABI_MAJOR,
+           .abi_minor = TC_ABI_MINOR, .struct_size = 16, .format_size = sizeof(tc_format),
+           TC_MODULE_FORMATS({.name = "badsize", .read_next_post = t_next_post, FORMAT_FIELDS}));
+#elif defined(VARIANT_ABI1)
+/* What an ABI 1.2 plugin exported: `threadconv_plugin`, one format, magic
+ * "TCPL".  The loader must recognise it and say to rebuild. */
+struct abi1_head {
+    uint32_t magic;
+    uint16_t abi_major, abi_minor;
+    uint32_t struct_size;
+    const char *name;
+};
+extern TC_MODULE_EXPORT const struct abi1_head threadconv_plugin;
+TC_MODULE_EXPORT const struct abi1_head threadconv_plugin = {0x4c504354u, 1, 2, 200, "old"};
 #elif defined(VARIANT_BAD_FLAGS)
-/* A flag this ABI does not define: the plugin expects something the core
+/* A flag this ABI does not define: the module expects something the core
  * cannot do, so it is refused. */
-TC_PLUGIN_DEFINE(.name = "badflags", .read_next_post = t_next_post, .flags = 0x100,
-                 COMMON_FIELDS);
+TC_MODULE_DEFINE(bad_flags, MODULE_FIELDS,
+                 TC_MODULE_FORMATS({.name = "badflags", .read_next_post = t_next_post,
+                                    .flags = 0x100, FORMAT_FIELDS}));
 #elif defined(VARIANT_DIR_WRITER)
 /* A writer whose output is a directory: one file per post, N.txt. */
 typedef struct dir_state {
@@ -229,23 +245,25 @@ static int d_post(tc_stream *out, void *st, const tc_post *p)
     return fclose(f) == 0 ? TC_OK : tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot write %s", path);
 }
 
-TC_PLUGIN_DEFINE(.name = "testdir", .description = "test directory writer", .version = "0.0.1",
-                 .license = "MIT", .flags = TC_PLUGIN_WRITES_DIRECTORY, .write_open = d_open,
-                 .write_begin_thread = w_begin_nothing, .write_post = d_post,
-                 .write_end_thread = w_end, .write_finish = w_end, .write_close = w_close);
+TC_MODULE_DEFINE(dir_writer, MODULE_FIELDS,
+                 TC_MODULE_FORMATS({.name = "testdir", .description = "test directory writer",
+                                    .flags = TC_FORMAT_WRITES_DIRECTORY, .write_open = d_open,
+                                    .write_begin_thread = w_begin_nothing, .write_post = d_post,
+                                    .write_end_thread = w_end, .write_finish = w_end,
+                                    .write_close = w_close}));
 #elif defined(VARIANT_NEWER_MINOR)
-extern const tc_plugin threadconv_plugin;
-const tc_plugin threadconv_plugin = {
-    .magic = TC_PLUGIN_MAGIC, .abi_major = TC_ABI_MAJOR, .abi_minor = TC_ABI_MINOR + 1,
-    .struct_size = sizeof(tc_plugin), .name = "newminor", .read_next_post = t_next_post,
-    COMMON_FIELDS};
+RAW_MODULE(newer_minor, .magic = TC_MODULE_MAGIC, .abi_major = TC_ABI_MAJOR,
+           .abi_minor = TC_ABI_MINOR + 1, .struct_size = sizeof(tc_module),
+           .format_size = sizeof(tc_format),
+           TC_MODULE_FORMATS({.name = "newminor", .read_next_post = t_next_post, FORMAT_FIELDS}));
 #elif defined(VARIANT_LEAKY)
 /* Exports a helper besides its descriptor (built without the export list):
  * loaded RTLD_LOCAL, the helper must not become visible to anything else. */
 int threadconv_test_leaky_helper(void);
 int threadconv_test_leaky_helper(void) { return 42; }
-TC_PLUGIN_DEFINE(.name = "leaky", .read_next_post = t_next_post,
-                 .url = "https://example.invalid/leaky", COMMON_FIELDS);
+TC_MODULE_DEFINE(leaky, MODULE_FIELDS,
+                 TC_MODULE_FORMATS({.name = "leaky", .read_next_post = t_next_post,
+                                    .url = "https://example.invalid/leaky", FORMAT_FIELDS}));
 #else
 #error "build with one VARIANT_* macro"
 #endif

@@ -18,7 +18,7 @@
 
 #include "testutil.h"
 
-#include "../plugins/xml/xml.h"
+#include "../xml.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -29,8 +29,8 @@
 #include <string.h>
 #include <time.h>
 
-extern const tc_plugin threadconv_plugin;
-#define XML (&threadconv_plugin)
+extern const tc_module threadconv_module_xml;
+#define XML tu_static_format(&threadconv_module_xml, "xml")
 
 /* ------------------------------------------------------------------ */
 /* Building archives by hand                                           */
@@ -166,7 +166,7 @@ static tu_archive *read_data_file(const char *name)
 
 /* The mumsnet reader, loaded from the build tree. */
 static tc_registry *reg;
-static const tc_plugin *mumsnet(void)
+static const tc_format *mumsnet(void)
 {
     if (reg == NULL) {
         reg = tc_registry_new();
@@ -174,7 +174,7 @@ static const tc_plugin *mumsnet(void)
         ck_assert_int_eq(tc_registry_add_search_dirs(reg, NULL, 0, true), TC_OK);
     }
     tc_error err;
-    const tc_plugin *p = tc_registry_find(reg, "mumsnet", &err);
+    const tc_format *p = tc_registry_find(reg, "mumsnet", &err);
     ck_assert_msg(p != NULL, "cannot load the mumsnet plugin (THREADCONV_PLUGIN_PATH): %s",
                   err.text);
     return p;
@@ -398,15 +398,17 @@ START_TEST(writer_refuses_what_xml_cannot_hold)
     tu_thread *t = tu_add_thread(a, "T", "mumsnet", NULL, NULL);
     tu_add_post(t, "1", "Ann", tu_at(0, 0), "ok", NULL);
     tu_add_post(t, "7", "Bob", tu_at(0, 0), "bad \xC3 byte", NULL);
-    write_fails(a, TC_ERR_DATA,
-                "thread 1, post 2 (id \"7\"): <body> is not valid UTF-8 (byte offset 4); "
-                "XML text must be UTF-8");
+    /* checked by the session before the writer sees it */
+    write_fails(a, TC_ERR_USAGE,
+                "thread 1, post 2 (id \"7\"): a post body given to the 'xml' writer that is not "
+                "UTF-8 (byte 0xc3 at offset 4); the model holds UTF-8 only");
     tu_archive_free(a);
 
     a = tu_archive_new();
     t = tu_add_thread(a, "bad \xED\xA0\x80 surrogate", "mumsnet", NULL, NULL);
-    write_fails(a, TC_ERR_DATA,
-                "thread 1: <title> is not valid UTF-8 (byte offset 4); XML text must be UTF-8");
+    write_fails(a, TC_ERR_USAGE,
+                "thread 1: a thread title given to the 'xml' writer that is not UTF-8 (byte 0xed "
+                "at offset 4); the model holds UTF-8 only");
     tu_archive_free(a);
 
     a = tu_archive_new();
@@ -968,7 +970,7 @@ START_TEST(descriptor)
     ck_assert_str_eq(XML->options[0].name, "pretty");
     ck_assert_ptr_null(XML->options[1].name);
     /* libxml2 checks the input is UTF-8: the core need not check again */
-    ck_assert(XML->flags & TC_PLUGIN_READS_UTF8);
+    ck_assert(XML->flags & TC_FORMAT_READS_UTF8);
 }
 END_TEST
 

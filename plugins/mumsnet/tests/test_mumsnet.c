@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const tc_plugin threadconv_plugin;
+extern const tc_module threadconv_module_mumsnet;
+#define THE_FORMAT tu_static_format(&threadconv_module_mumsnet, "mumsnet")
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -28,7 +29,7 @@ static tu_archive *read_fixture(const char *name)
     char rel[256];
     snprintf(rel, sizeof rel, "mumsnet/%s", name);
     char *path = tu_path("THREADCONV_TESTDATA", rel);
-    tu_archive *a = tu_read_file(&threadconv_plugin, path);
+    tu_archive *a = tu_read_file(THE_FORMAT, path);
     free(path);
     return a;
 }
@@ -36,14 +37,14 @@ static tu_archive *read_fixture(const char *name)
 static tu_archive *read_shared(const char *rel)
 {
     char *path = tu_path("THREADCONV_SHARED", rel);
-    tu_archive *a = tu_read_file(&threadconv_plugin, path);
+    tu_archive *a = tu_read_file(THE_FORMAT, path);
     free(path);
     return a;
 }
 
 static tu_archive *read_str(const char *text, const char *name)
 {
-    return tu_read_memory(&threadconv_plugin, text, strlen(text), name);
+    return tu_read_memory(THE_FORMAT, text, strlen(text), name);
 }
 
 /* The reader succeeded with exactly one thread of n posts. */
@@ -192,8 +193,8 @@ START_TEST(seed_crlf_bom_twin)
     char *lf = tu_slurp(path, NULL);
     size_t n;
     char *crlf = to_crlf_bom(lf, &n);
-    tu_archive *a = tu_read_file(&threadconv_plugin, path);
-    tu_archive *b = tu_read_memory(&threadconv_plugin, crlf, n, "seed-crlf");
+    tu_archive *a = tu_read_file(THE_FORMAT, path);
+    tu_archive *b = tu_read_memory(THE_FORMAT, crlf, n, "seed-crlf");
     one_thread(b, 20);
     tu_archives_equal(a, b);
     ck_assert_str_eq(b->warnings, "");
@@ -459,7 +460,7 @@ START_TEST(error_invalid_utf8_and_nul)
 
     /* in the title line, after a BOM (columns count after it) */
     static const char bad_title[] = "\xEF\xBB\xBF" "ab\xC3(\n";
-    a = tu_read_memory(&threadconv_plugin, bad_title, sizeof bad_title - 1, "bom");
+    a = tu_read_memory(THE_FORMAT, bad_title, sizeof bad_title - 1, "bom");
     check_error(a, TC_ERR_DATA, 1, 3, "invalid UTF-8 (byte 0xC3): expected UTF-8 text");
     tu_archive_free(a);
 
@@ -473,7 +474,7 @@ START_TEST(error_invalid_utf8_and_nul)
 
     /* a NUL in the last line, which has no newline */
     static const char nul_last[] = "T\n\nAnn Thu 04-Feb-21 21:33:59\n\n\xC3\xA9\xC3\xA9\0";
-    a = tu_read_memory(&threadconv_plugin, nul_last, sizeof nul_last - 1, "nul-last");
+    a = tu_read_memory(THE_FORMAT, nul_last, sizeof nul_last - 1, "nul-last");
     check_error(a, TC_ERR_DATA, 5, 3, "NUL byte in the text: expected UTF-8 text without NUL bytes");
     tu_archive_free(a);
 }
@@ -502,7 +503,7 @@ START_TEST(error_body_over_limit)
         in.len += chunk + 1;
     }
     in.data[in.len] = '\0';
-    tu_archive *a = tu_read_memory(&threadconv_plugin, in.data, in.len, "big");
+    tu_archive *a = tu_read_memory(THE_FORMAT, in.data, in.len, "big");
     /* k lines of chunk bytes take k*chunk + (k-1) bytes; the first k over max fails */
     size_t k = (max + 1) / (chunk + 1) + 1;
     while (k > 1 && (k - 1) * chunk + (k - 2) > max)
@@ -518,7 +519,7 @@ START_TEST(error_body_over_limit)
      * stops at the limit too */
     ck_assert(memcmp(in.data + 9, "Thu", 3) == 0);
     in.data[9] = 'X'; /* "Big Xhu 04-Feb-21 21:33:59" is no header */
-    a = tu_read_memory(&threadconv_plugin, in.data, in.len, "noheader");
+    a = tu_read_memory(THE_FORMAT, in.data, in.len, "noheader");
     ck_assert_int_eq(a->rc, TC_ERR_DATA);
     ck_assert_uint_gt(a->err.line, 4);
     ck_assert_uint_lt(a->err.line, lines + 4);
@@ -722,44 +723,46 @@ START_TEST(streaming_contract)
     static const char text[] = "T\n\nA Thu 04-Feb-21 21:33:59\n\none\n\nB Thu 04-Feb-21 21:34:00\n\ntwo\n";
     tc_stream *in = tc_stream_open_memory(text, sizeof text - 1, "contract");
     void *state = NULL;
-    ck_assert_int_eq(threadconv_plugin.read_open(in, &state), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_open(in, &state), TC_OK);
     const tc_thread *t;
     const tc_post *p;
-    ck_assert_int_eq(threadconv_plugin.read_next_thread(in, state, &t), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_thread(in, state, &t), TC_OK);
     ck_assert_str_eq(t->title, "T");
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_OK);
     ck_assert_str_eq(p->author, "A");
     ck_assert_str_eq(p->body, "one");
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_OK);
     ck_assert_str_eq(p->author, "B");
     ck_assert_str_eq(p->body, "two");
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_EOF);
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_EOF);
-    ck_assert_int_eq(threadconv_plugin.read_next_thread(in, state, &t), TC_EOF);
-    ck_assert_int_eq(threadconv_plugin.read_next_thread(in, state, &t), TC_EOF);
-    threadconv_plugin.read_close(in, state);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_EOF);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_EOF);
+    ck_assert_int_eq(THE_FORMAT->read_next_thread(in, state, &t), TC_EOF);
+    ck_assert_int_eq(THE_FORMAT->read_next_thread(in, state, &t), TC_EOF);
+    THE_FORMAT->read_close(in, state);
     ck_assert_int_eq(tc_stream_get_error(in)->code, TC_OK);
     tc_stream_close(in);
 
     /* leaving posts unread: the next thread is the end */
     in = tc_stream_open_memory(text, sizeof text - 1, "contract");
-    ck_assert_int_eq(threadconv_plugin.read_open(in, &state), TC_OK);
-    ck_assert_int_eq(threadconv_plugin.read_next_thread(in, state, &t), TC_OK);
-    ck_assert_int_eq(threadconv_plugin.read_next_thread(in, state, &t), TC_EOF);
-    threadconv_plugin.read_close(in, state);
+    ck_assert_int_eq(THE_FORMAT->read_open(in, &state), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_thread(in, state, &t), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_thread(in, state, &t), TC_EOF);
+    THE_FORMAT->read_close(in, state);
     tc_stream_close(in);
 }
 END_TEST
 
 START_TEST(descriptor)
 {
-    ck_assert_uint_eq(threadconv_plugin.magic, TC_PLUGIN_MAGIC);
-    ck_assert_str_eq(threadconv_plugin.name, "mumsnet");
-    ck_assert_str_eq(threadconv_plugin.version, "1.0.0");
-    ck_assert_str_eq(threadconv_plugin.license, "MIT");
-    ck_assert_ptr_nonnull(threadconv_plugin.description);
-    ck_assert(threadconv_plugin.read_probe != NULL);
-    ck_assert(threadconv_plugin.write_open != NULL); /* the writer: test_mumsnet_write.c */
+    ck_assert_uint_eq(threadconv_module_mumsnet.magic, TC_MODULE_MAGIC);
+    ck_assert_str_eq(threadconv_module_mumsnet.name, "mumsnet");
+    ck_assert_str_eq(threadconv_module_mumsnet.version, "2.0.0");
+    ck_assert_str_eq(threadconv_module_mumsnet.license, "MIT");
+    ck_assert_uint_eq(threadconv_module_mumsnet.n_formats, 1);
+    ck_assert_str_eq(THE_FORMAT->name, "mumsnet");
+    ck_assert_ptr_nonnull(THE_FORMAT->description);
+    ck_assert(THE_FORMAT->read_probe != NULL);
+    ck_assert(THE_FORMAT->write_open != NULL); /* the writer: test_mumsnet_write.c */
     ck_assert(!tc_is_reserved_key("mumsnet.layout"));
     ck_assert(!tc_is_reserved_key("mumsnet.op"));
 }
@@ -769,7 +772,7 @@ END_TEST
 
 static int probe_str(const char *s)
 {
-    return threadconv_plugin.read_probe((const unsigned char *)s, strlen(s), "x");
+    return THE_FORMAT->read_probe((const unsigned char *)s, strlen(s), "x");
 }
 
 static int probe_file(const char *path)
@@ -778,7 +781,7 @@ static int probe_file(const char *path)
     char *data = tu_slurp(path, &len);
     if (len > 65536)
         len = 65536;
-    int score = threadconv_plugin.read_probe((const unsigned char *)data, len, path);
+    int score = THE_FORMAT->read_probe((const unsigned char *)data, len, path);
     free(data);
     return score;
 }

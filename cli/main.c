@@ -98,21 +98,21 @@ static void print_warning(void *user, const tc_error *w)
 
 static int cmp_plugins(const void *a, const void *b)
 {
-    return strcmp((*(const tc_plugin *const *)a)->name, (*(const tc_plugin *const *)b)->name);
+    return strcmp((*(const tc_format *const *)a)->name, (*(const tc_format *const *)b)->name);
 }
 
 static int list_formats(tc_registry *reg)
 {
     tc_registry_load_all(reg, print_warning, NULL);
     size_t n = tc_registry_count(reg);
-    const tc_plugin **sorted = calloc(n ? n : 1, sizeof *sorted);
+    const tc_format **sorted = calloc(n ? n : 1, sizeof *sorted);
     if (sorted == NULL)
         return EXIT_DATA;
     for (size_t i = 0; i < n; i++)
-        sorted[i] = tc_registry_plugin(reg, i);
+        sorted[i] = tc_registry_format(reg, i);
     qsort(sorted, n, sizeof *sorted, cmp_plugins);
     for (size_t i = 0; i < n; i++) {
-        const tc_plugin *p = sorted[i];
+        const tc_format *p = sorted[i];
         const char *mode = p->read_open && p->write_open ? "rw" : p->read_open ? "r" : "w";
         printf("%-12s %-3s %s\n", p->name, mode, p->description);
     }
@@ -138,31 +138,44 @@ static const char *type_name(tc_option_type t)
 static int describe_format(tc_registry *reg, const char *name)
 {
     tc_error err;
-    const tc_plugin *p = tc_registry_find(reg, name, &err);
+    const tc_format *p = tc_registry_find(reg, name, &err);
     if (p == NULL) {
         report("", &err);
         return err.code == TC_ERR_USAGE ? EXIT_USAGE : EXIT_PLUGIN;
     }
     const char *path = "?";
+    const tc_module *m = NULL;
     for (size_t i = 0; i < tc_registry_count(reg); i++)
-        if (tc_registry_plugin(reg, i) == p)
-            path = tc_registry_plugin_path(reg, i);
+        if (tc_registry_format(reg, i) == p) {
+            path = tc_registry_format_path(reg, i);
+            m = tc_registry_format_module(reg, i);
+        }
     printf("Format:        %s\n", p->name);
     printf("Description:   %s\n", p->description);
-    printf("File:          %s\n", path);
-    printf("Version:       %s\n", p->version);
-    printf("License:       %s\n", p->license);
     if (p->url)
         printf("URL:           %s\n", p->url);
-    printf("Plugin ABI:    %u.%u (this threadconv: %d.%d)\n", p->abi_major, p->abi_minor,
-           TC_ABI_MAJOR, TC_ABI_MINOR);
+    if (m) {
+        printf("Module:        %s (", m->name);
+        for (size_t i = 0; i < m->n_formats; i++)
+            printf("%s%s", i ? ", " : "formats: ",
+                   ((const tc_format *)((const unsigned char *)m->formats +
+                                        i * m->format_size))->name);
+        printf(")\n");
+        printf("File:          %s\n", path);
+        printf("Version:       %s\n", m->version);
+        printf("License:       %s\n", m->license);
+        if (m->url)
+            printf("Module URL:    %s\n", m->url);
+        printf("Plugin ABI:    %u.%u (this threadconv: %d.%d)\n", m->abi_major, m->abi_minor,
+               TC_ABI_MAJOR, TC_ABI_MINOR);
+    }
     printf("Capabilities:  %s%s%s%s%s\n", p->read_open ? "read" : "",
            p->read_open && p->read_probe ? " (detects its input)" : "",
            p->read_open && p->write_open ? ", " : "", p->write_open ? "write" : "",
-           p->write_open && (p->flags & TC_PLUGIN_WRITES_DIRECTORY) ? " (a directory: -o DIR)"
+           p->write_open && (p->flags & TC_FORMAT_WRITES_DIRECTORY) ? " (a directory: -o DIR)"
                                                                      : "");
     if (p->read_open)
-        printf("UTF-8 checks:  %s\n", p->flags & TC_PLUGIN_READS_UTF8
+        printf("UTF-8 checks:  %s\n", p->flags & TC_FORMAT_READS_UTF8
                                           ? "by the reader (with line and column)"
                                           : "by threadconv, on what the reader returns");
     if (p->extension)
@@ -232,7 +245,7 @@ int main(int argc, char **argv)
     size_t n_dirs = 0, n_options = 0;
     bool list = false, quiet = false, pretty = false;
     const char *describe = NULL;
-    tc_batch batch = {.jobs = 1};
+    cli_batch batch = {.jobs = 1};
     int status = 0;
     if (dirs == NULL || options == NULL) {
         fprintf(stderr, "%s: out of memory\n", program);
@@ -337,7 +350,7 @@ int main(int argc, char **argv)
             status = EXIT_USAGE;
         } else if (batch.output_dir) {
             batch.progress = !quiet && isatty(STDERR_FILENO);
-            status = tc_batch_run(reg, &spec, &batch);
+            status = cli_batch_run(reg, &spec, &batch);
         } else {
             tc_error err;
             size_t skipped = 0;
@@ -345,7 +358,7 @@ int main(int argc, char **argv)
             int rc = tc_convert(reg, &spec, &err);
             if (rc != TC_OK)
                 report("", &err);
-            status = exit_status_of(rc);
+            status = cli_exit_status(rc);
             if (skipped) {
                 fprintf(stderr, "%s: skipped %zu bad post%s (--keep-going); %s\n", program,
                         skipped, skipped == 1 ? "" : "s",

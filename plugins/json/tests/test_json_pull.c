@@ -27,7 +27,7 @@
  * (jp_mark_here / jp_seek) reads the same value again, and a string kept
  * only up to a limit (sink_max) is that prefix, its length counted whole.
  */
-#include "../plugins/json/pull.h"
+#include "../pull.h"
 
 #include "prng.h"
 

@@ -101,7 +101,7 @@ typedef struct group {
     unsigned long long bytes;   /* input bytes, for the progress line */
 } group;
 
-static void report_error(const tc_batch *batch, const tc_error *err)
+static void report_error(const cli_batch *batch, const tc_error *err)
 {
     char line[sizeof err->text + sizeof err->source + 64];
     fprintf(stderr, "%sthreadconv: %s\n", batch->progress ? "\n" : "",
@@ -111,7 +111,7 @@ static void report_error(const tc_batch *batch, const tc_error *err)
 /* Convert input i to outputs[i], deferred as tc_convert_spec.deferred_temp
  * says (NULL: sync and rename at once), its temporary file in temp_dir (NULL:
  * beside the output).  Returns the input's exit status. */
-static int convert_one(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch,
+static int convert_one(tc_registry *reg, const tc_convert_spec *spec, const cli_batch *batch,
                        char **outputs, size_t i, char **deferred, const char *temp_dir)
 {
     size_t skipped = 0;
@@ -130,11 +130,11 @@ static int convert_one(tc_registry *reg, const tc_convert_spec *spec, const tc_b
         fprintf(stderr, "%sthreadconv: %s: skipped %zu bad post%s (--keep-going)\n",
                 batch->progress ? "\n" : "", spec->inputs[i], skipped, skipped == 1 ? "" : "s");
     fflush(NULL);
-    return c != TC_OK ? exit_status_of(c) : skipped ? EXIT_SKIPPED : 0;
+    return c != TC_OK ? cli_exit_status(c) : skipped ? EXIT_SKIPPED : 0;
 }
 
 /* Sync and rename the group's files; each input's status follows. */
-static void commit_group(group *g, char **outputs, pool *sh, const tc_batch *batch)
+static void commit_group(group *g, char **outputs, pool *sh, const cli_batch *batch)
 {
     const char *final[GROUP_FILES];
     int result[GROUP_FILES];
@@ -147,7 +147,7 @@ static void commit_group(group *g, char **outputs, pool *sh, const tc_batch *bat
     for (size_t j = 0; j < g->n; j++) {
         cli_temp_forget(g->slot[j]);
         free(g->temp[j]);
-        atomic_store(&sh->status[g->input[j]], result[j] != TC_OK ? exit_status_of(result[j])
+        atomic_store(&sh->status[g->input[j]], result[j] != TC_OK ? cli_exit_status(result[j])
                                                : g->skipped[j] ? EXIT_SKIPPED : 0);
     }
     atomic_fetch_add(&sh->bytes, g->bytes);
@@ -189,7 +189,7 @@ static void remove_worker_dir(const char *dir, pid_t pid)
 /* Fork a worker in slot k: it converts inputs until none are left or it
  * has done WORKER_FILES, committing them a group at a time.  Returns its
  * pid, or -1 (with a message). */
-static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch,
+static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const cli_batch *batch,
                           char **outputs, pool *sh, size_t k, size_t n)
 {
     pid_t pid = fork();
@@ -276,10 +276,10 @@ static void remove_stale_temps(const char *dir, const char *output)
     closedir(d);
 }
 
-int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch)
+int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch *batch)
 {
     tc_error err;
-    const tc_plugin *writer = tc_registry_find(reg, spec->writer, &err);
+    const tc_format *writer = tc_registry_find(reg, spec->writer, &err);
     if (writer == NULL) {
         fprintf(stderr, "threadconv: %s\n", err.text);
         return err.code == TC_ERR_USAGE ? 2 : 3;

@@ -16,8 +16,8 @@
 #include <string.h>
 
 static tc_registry *reg;
-static const tc_plugin *json_p;
-static const tc_plugin *jsonl_p;
+static const tc_format *json_p;
+static const tc_format *jsonl_p;
 
 static void setup(void)
 {
@@ -42,7 +42,7 @@ static void teardown(void)
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static tu_archive *read_data(const tc_plugin *p, const char *rel)
+static tu_archive *read_data(const tc_format *p, const char *rel)
 {
     char *path = tu_path("THREADCONV_TESTDATA", rel);
     tu_archive *a = tu_read_file(p, path);
@@ -50,7 +50,7 @@ static tu_archive *read_data(const tc_plugin *p, const char *rel)
     return a;
 }
 
-static tu_archive *read_text(const tc_plugin *p, const char *text)
+static tu_archive *read_text(const tc_format *p, const char *text)
 {
     return tu_read_memory(p, text, strlen(text), "t");
 }
@@ -97,7 +97,7 @@ static void assert_fields(const tc_fields *f, const char *const *keys, const cha
 #define NONE ((const char *const[]){NULL})
 
 /* The reader fails with exactly this message at line:column (0 unknown). */
-static void assert_error(const tc_plugin *p, const char *text, uint64_t line, uint64_t column,
+static void assert_error(const tc_format *p, const char *text, uint64_t line, uint64_t column,
                          const char *message)
 {
     tu_archive *a = read_text(p, text);
@@ -569,7 +569,7 @@ END_TEST
 /* Probes                                                              */
 /* ------------------------------------------------------------------ */
 
-static int probe(const tc_plugin *p, const char *text)
+static int probe(const tc_format *p, const char *text)
 {
     return p->read_probe((const unsigned char *)text, strlen(text), "x");
 }

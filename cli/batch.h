@@ -1,14 +1,14 @@
 /* batch.h - the CLI's batch mode: many inputs, one output file each. */
-#ifndef TC_BATCH_H
-#define TC_BATCH_H
+#ifndef CLI_BATCH_H
+#define CLI_BATCH_H
 
 #include <threadconv/convert.h>
 
-typedef struct tc_batch {
+typedef struct cli_batch {
     const char *output_dir;
     unsigned jobs;        /* conversions at a time, >= 1 */
     bool progress;        /* a progress line on stderr */
-} tc_batch;
+} cli_batch;
 
 /*
  * Convert each of spec->inputs into its own file in batch->output_dir, named
@@ -18,6 +18,6 @@ typedef struct tc_batch {
  * status of the first input (in command-line order) that failed, else
  * EXIT_SKIPPED when --keep-going skipped posts.
  */
-int tc_batch_run(tc_registry *reg, const tc_convert_spec *spec, const tc_batch *batch);
+int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch *batch);
 
 #endif

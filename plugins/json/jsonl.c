@@ -29,10 +29,11 @@
 
 #include <threadconv/plugin.h>
 
-#include "../json/emit.h"
-#include "../json/pull.h"
-#include "../json/read.h"
-#include "../json/scan.h"
+#include "emit.h"
+#include "pull.h"
+#include "read.h"
+#include "scan.h"
+#include "formats.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@
 
 /* Sure when the first line is one JSON object with a "thread" member whose
  * value is an object (every line the writer writes is). */
-static int jsonl_probe(const unsigned char *head, size_t len, const char *name)
+int jsonl_probe(const unsigned char *head, size_t len, const char *name)
 {
     (void)name;
     js_top top;
@@ -83,7 +84,7 @@ typedef struct jsonl_reader {
     tc_post post;
 } jsonl_reader;
 
-static int jsonl_read_open(tc_stream *in, void **state)
+int jsonl_read_open(tc_stream *in, void **state)
 {
     jsonl_reader *r = calloc(1, sizeof *r);
     if (r == NULL)
@@ -217,7 +218,7 @@ static bool same_thread(const jsonl_reader *r, const jsonl_line *l)
     return jr_equal(&l->thread, &r->tobj);
 }
 
-static int jsonl_read_next_post(tc_stream *in, void *state, const tc_post **post)
+int jsonl_read_next_post(tc_stream *in, void *state, const tc_post **post)
 {
     jsonl_reader *r = state;
     if (r->thread_done)
@@ -255,7 +256,7 @@ static int jsonl_read_next_post(tc_stream *in, void *state, const tc_post **post
     return TC_OK;
 }
 
-static int jsonl_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
+int jsonl_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
 {
     jsonl_reader *r = state;
     /* Posts of the current thread that were not asked for are skipped. */
@@ -302,7 +303,7 @@ static int jsonl_read_next_thread(tc_stream *in, void *state, const tc_thread **
     return TC_OK;
 }
 
-static void jsonl_read_close(tc_stream *in, void *state)
+void jsonl_read_close(tc_stream *in, void *state)
 {
     (void)in;
     jsonl_reader *r = state;
@@ -331,7 +332,7 @@ typedef struct jsonl_state {
     uint64_t n_posts;   /* posts of the current thread so far */
 } jsonl_state;
 
-static int jsonl_write_open(tc_stream *out, void **state)
+int jsonl_write_open(tc_stream *out, void **state)
 {
     jsonl_state *st = calloc(1, sizeof *st);
     if (st == NULL)
@@ -345,7 +346,7 @@ static int jsonl_write_open(tc_stream *out, void **state)
     return TC_OK;
 }
 
-static int jsonl_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+int jsonl_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
 {
     jsonl_state *st = state;
     char position[24];
@@ -390,7 +391,7 @@ static void end_line(jsonl_state *st)
     jw_lit(&st->w, "\n");
 }
 
-static int jsonl_write_post(tc_stream *out, void *state, const tc_post *post)
+int jsonl_write_post(tc_stream *out, void *state, const tc_post *post)
 {
     (void)out;
     jsonl_state *st = state;
@@ -401,7 +402,7 @@ static int jsonl_write_post(tc_stream *out, void *state, const tc_post *post)
     return st->w.rc;
 }
 
-static int jsonl_write_end_thread(tc_stream *out, void *state)
+int jsonl_write_end_thread(tc_stream *out, void *state)
 {
     (void)out;
     jsonl_state *st = state;
@@ -412,14 +413,14 @@ static int jsonl_write_end_thread(tc_stream *out, void *state)
     return st->w.rc;
 }
 
-static int jsonl_write_finish(tc_stream *out, void *state)
+int jsonl_write_finish(tc_stream *out, void *state)
 {
     (void)out;
     jsonl_state *st = state;
     return jw_flush(&st->w);
 }
 
-static void jsonl_write_close(tc_stream *out, void *state)
+void jsonl_write_close(tc_stream *out, void *state)
 {
     (void)out;
     jsonl_state *st = state;
@@ -429,22 +430,3 @@ static void jsonl_write_close(tc_stream *out, void *state)
     tc_buf_free(&st->thread);
     free(st);
 }
-
-TC_PLUGIN_DEFINE(
-    .name = "jsonl",
-    .description = "JSON Lines, one self-contained object per post",
-    .version = "1.0.0",
-    .license = "MIT",
-    .read_probe = jsonl_probe,
-    .read_open = jsonl_read_open,
-    .read_next_thread = jsonl_read_next_thread,
-    .read_next_post = jsonl_read_next_post,
-    .read_close = jsonl_read_close,
-    .write_open = jsonl_write_open,
-    .write_begin_thread = jsonl_write_begin_thread,
-    .write_post = jsonl_write_post,
-    .write_end_thread = jsonl_write_end_thread,
-    .write_finish = jsonl_write_finish,
-    .write_close = jsonl_write_close,
-    .flags = TC_PLUGIN_READS_UTF8, /* the parser refuses what is not UTF-8 */
-    .extension = "jsonl");

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const tc_plugin threadconv_plugin;
+extern const tc_module threadconv_module_json;
+#define THE_FORMAT tu_static_format(&threadconv_module_json, "jsonl")
 
 /* ------------------------------------------------------------------ */
 /* Building archives by hand                                           */
@@ -27,7 +28,7 @@ static char *write_jsonl(const tu_archive *a, size_t *len)
 {
     tc_buf out = {0};
     tc_error err;
-    int rc = tu_write(&threadconv_plugin, a, NULL, 0, &out, &err);
+    int rc = tu_write(THE_FORMAT, a, NULL, 0, &out, &err);
     ck_assert_msg(rc == TC_OK, "jsonl writer failed (%d): %s", rc, err.text);
     if (out.data == NULL)
         ck_assert_int_eq(tc_buf_append(&out, "", 0), TC_OK);
@@ -304,10 +305,10 @@ START_TEST(test_invalid_utf8_title_refused)
     tu_add_thread(a, "bad \xc3\x28 title", "x", NULL, NULL);
     tc_buf out = {0};
     tc_error err;
-    int rc = tu_write(&threadconv_plugin, a, NULL, 0, &out, &err);
-    ck_assert_int_eq(rc, TC_ERR_DATA);
-    ck_assert_ptr_nonnull(strstr(err.text, "\"title\""));
-    ck_assert_ptr_nonnull(strstr(err.text, "not valid UTF-8"));
+    int rc = tu_write(THE_FORMAT, a, NULL, 0, &out, &err);
+    ck_assert_int_eq(rc, TC_ERR_USAGE);
+    ck_assert_str_eq(err.text, "thread 1: a thread title given to the 'jsonl' writer that is "
+                               "not UTF-8 (byte 0xc3 at offset 4); the model holds UTF-8 only");
     tc_buf_free(&out);
     tu_archive_free(a);
 }
@@ -322,9 +323,11 @@ START_TEST(test_reserved_extra_refused)
     t->extras.count = 1;
     tc_buf out = {0};
     tc_error err;
-    int rc = tu_write(&threadconv_plugin, a, NULL, 0, &out, &err);
-    ck_assert_int_eq(rc, TC_ERR_PLUGIN);
-    ck_assert_ptr_nonnull(strstr(err.text, "\"thread\""));
+    int rc = tu_write(THE_FORMAT, a, NULL, 0, &out, &err);
+    ck_assert_int_eq(rc, TC_ERR_USAGE);
+    ck_assert_str_eq(err.text, "thread 1: a thread extra field 'thread' given to the 'jsonl' "
+                               "writer whose key is one of the model's own names; prefix it "
+                               "with the format's name");
     a->threads[0].extras.items = NULL;
     a->threads[0].extras.count = 0;
     tc_buf_free(&out);

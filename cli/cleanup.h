@@ -1,7 +1,7 @@
 /* cleanup.h - the CLI's temporary output files, removed when a fatal signal
  * (SIGINT, SIGTERM, SIGHUP, SIGPIPE) ends the run. */
-#ifndef TC_CLEANUP_H
-#define TC_CLEANUP_H
+#ifndef CLI_CLEANUP_H
+#define CLI_CLEANUP_H
 
 #include <stdbool.h>
 

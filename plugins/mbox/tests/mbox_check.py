@@ -15,7 +15,9 @@ import os
 import sys
 from datetime import datetime
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# the seed's independent reading lives in the project's tests/ folder
+sys.path.insert(0, os.path.join(os.environ.get("THREADCONV_SRCDIR", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")), "tests"))
 from oracle_mumsnet import read_classic  # noqa: E402
 
 

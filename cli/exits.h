@@ -1,6 +1,6 @@
 /* exits.h - the CLI's exit statuses (documented in README and threadconv(1)). */
-#ifndef TC_EXITS_H
-#define TC_EXITS_H
+#ifndef CLI_EXITS_H
+#define CLI_EXITS_H
 
 #include <threadconv/threadconv.h>
 
@@ -11,7 +11,7 @@
 #define EXIT_SKIPPED 5 /* finished, but --keep-going skipped bad posts */
 
 /* The exit status for a library result code. */
-static inline int exit_status_of(int code)
+static inline int cli_exit_status(int code)
 {
     switch (code) {
     case TC_OK: return 0;

@@ -14,15 +14,16 @@
 
 #include "testutil.h"
 
-#include "../plugins/mbox/mail.h"
+#include "../mail.h"
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-extern const tc_plugin threadconv_plugin;
-#define PLUGIN (&threadconv_plugin)
+extern const tc_module threadconv_module_mbox;
+#define THE_FORMAT tu_static_format(&threadconv_module_mbox, "mbox")
+#define PLUGIN (THE_FORMAT)
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -651,7 +652,7 @@ static tu_archive *read_indexed(const char *text, size_t len, const char *kib)
     return a;
 }
 
-/* The reader promises the core UTF-8 (TC_PLUGIN_READS_UTF8): check it. */
+/* The reader promises the core UTF-8 (TC_FORMAT_READS_UTF8): check it. */
 static void utf8_ok(const char *s, size_t len, const char *what)
 {
     ck_assert_msg(s == NULL || tc_utf8_valid(s, len, NULL, NULL), "%s is not UTF-8", what);

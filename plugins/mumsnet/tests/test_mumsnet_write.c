@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const tc_plugin threadconv_plugin;
-#define MN (&threadconv_plugin)
+extern const tc_module threadconv_module_mumsnet;
+#define THE_FORMAT tu_static_format(&threadconv_module_mumsnet, "mumsnet")
+#define MN (THE_FORMAT)
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -42,38 +43,8 @@ static written *write_mn(const tu_archive *a, bool lossy)
 {
     written *r = calloc(1, sizeof *r);
     ck_assert_ptr_nonnull(r);
-    tc_stream *s = tc_stream_open_output_buffer(&r->out, "<out>");
-    ck_assert_ptr_nonnull(s);
     tc_option_value opt = {.format = "mumsnet", .key = "lossy", .value = "true"};
-    tc_error err;
-    ck_assert_int_eq(tc_stream_set_options(s, MN, &opt, lossy ? 1 : 0, &err), TC_OK);
-    tc_stream_set_warning_fn(s, on_warning, r);
-    void *state = NULL;
-    int rc = MN->write_open(s, &state);
-    ck_assert_int_eq(rc, TC_OK);
-    for (size_t i = 0; rc == TC_OK && i < a->n_threads; i++) {
-        const tu_thread *tt = &a->threads[i];
-        tc_thread t = {.title = tt->title, .source = tt->source, .id = tt->id, .url = tt->url,
-                       .extras = tt->extras};
-        rc = MN->write_begin_thread(s, state, &t);
-        for (size_t j = 0; rc == TC_OK && j < tt->n_posts; j++) {
-            const tu_post *tp = &tt->posts[j];
-            tc_post p = {.id = tp->id, .author = tp->author, .date = tp->date, .body = tp->body,
-                         .body_len = tp->body_len, .parent_id = tp->parent_id,
-                         .extras = tp->extras};
-            rc = MN->write_post(s, state, &p);
-        }
-        if (rc == TC_OK)
-            rc = MN->write_end_thread(s, state);
-    }
-    if (rc == TC_OK)
-        rc = MN->write_finish(s, state);
-    if (rc == TC_OK)
-        rc = tc_stream_flush(s);
-    MN->write_close(s, state);
-    r->rc = rc;
-    r->err = *tc_stream_get_error(s);
-    tc_stream_close(s);
+    r->rc = tu_write_warn(MN, a, &opt, lossy ? 1 : 0, &r->out, &r->err, on_warning, r);
     if (r->out.data == NULL)
         ck_assert_int_eq(tc_buf_append(&r->out, "", 0), TC_OK);
     return r;

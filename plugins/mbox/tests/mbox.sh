@@ -170,13 +170,13 @@ done
 real="$(dirname "$tc")/.libs/$(basename "$tc")"
 [ -x "$real" ] || real="$tc"
 libdir="$(dirname "$tc")/.libs"
-python3 "$here/bench/gen_mumsnet.py" 55 "$tmp/big.txt" || die "gen_mumsnet.py failed"
-python3 "$here/bench/gen_mumsnet.py" 5 "$tmp/small.txt" || die "gen_mumsnet.py failed"
+python3 "$THREADCONV_SRCDIR/tests/bench/gen_mumsnet.py" 55 "$tmp/big.txt" || die "gen_mumsnet.py failed"
+python3 "$THREADCONV_SRCDIR/tests/bench/gen_mumsnet.py" 5 "$tmp/small.txt" || die "gen_mumsnet.py failed"
 python3 "$here/mbox_gen.py" 60 "$tmp/list.mbox" --tricky || die "mbox_gen.py failed"
 rss() { # FILE FORMAT-IN FORMAT-OUT OUTPUT [OPTION...] -> peak RSS in KB
     f=$1 from=$2 to=$3 out=$4
     shift 4
-    LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" /usr/bin/time -f %M -o "$tmp/rss" \
+    LD_LIBRARY_PATH="$THREADCONV_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" /usr/bin/time -f %M -o "$tmp/rss" \
         "$real" -q -f "$from" -t "$to" "$@" -o "$out" "$f" || bad "$from -> $to of $f failed"
     cat "$tmp/rss"
 }

@@ -34,7 +34,7 @@
 
 /* The stream's structure, to clear a skipped post's error as the core does
  * with --keep-going (convert.c, skipped_post). */
-#include "../core/internal.h"
+#include "../../../core/internal.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -547,7 +547,7 @@ static void jsonl_read_close(tc_stream *in, void *state)
 }
 
 
-static const tc_plugin old_json = {
+static const tc_format old_json = {
     .name = "old-json",
     .read_open = json_read_open,
     .read_next_thread = json_read_next_thread,
@@ -555,7 +555,7 @@ static const tc_plugin old_json = {
     .read_close = json_read_close,
 };
 
-static const tc_plugin old_jsonl = {
+static const tc_format old_jsonl = {
     .name = "old-jsonl",
     .read_open = jsonl_read_open,
     .read_next_thread = jsonl_read_next_thread,
@@ -614,7 +614,7 @@ typedef struct read_log {
 
 /* Read as the core does: every thread, every post; a skipped post (TC_SKIPPED)
  * is the end unless keep_going, when its message is logged and reading goes on. */
-static void read_into_log(const tc_plugin *p, const char *data, size_t len, bool keep_going,
+static void read_into_log(const tc_format *p, const char *data, size_t len, bool keep_going,
                           read_log *log)
 {
     tc_buf *b = &log->text;
@@ -678,7 +678,7 @@ static void read_into_log(const tc_plugin *p, const char *data, size_t len, bool
 }
 
 static tc_registry *reg;
-static const tc_plugin *new_json, *new_jsonl;
+static const tc_format *new_json, *new_jsonl;
 
 static void setup(void)
 {
@@ -715,7 +715,7 @@ static const char *show(const char *doc, size_t len)
 
 /* The old and the new reader agree on data (see the top for json's one
  * intended difference). */
-static void compare(const tc_plugin *old, const tc_plugin *new, const char *data, size_t len,
+static void compare(const tc_format *old, const tc_format *new, const char *data, size_t len,
                     bool keep_going, bool streams)
 {
     read_log a = {0}, b = {0};

@@ -26,9 +26,9 @@ command -v python3 >/dev/null || die "python3 is required (it generates the larg
 [ -x /usr/bin/time ] || die "GNU time is required for the memory check (apt-get install time)"
 
 tc="$THREADCONV_BIN"
-schema="$THREADCONV_TESTDATA/../../doc/threadconv.rng"
+schema="$THREADCONV_SRCDIR/doc/threadconv.rng"
 [ -f "$schema" ] || die "schema not found at $schema"
-gen="$THREADCONV_TESTDATA/../bench/gen_mumsnet.py"
+gen="$THREADCONV_SRCDIR/tests/bench/gen_mumsnet.py"
 [ -f "$gen" ] || die "generator not found at $gen"
 data="$THREADCONV_TESTDATA/xml"
 seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
@@ -104,7 +104,7 @@ rm -f "$tmp/big.txt"
 libs="$(dirname "$tc")/.libs"
 real="$libs/$(basename "$tc")"
 [ -x "$real" ] || real="$tc"
-LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+LD_LIBRARY_PATH="$THREADCONV_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     /usr/bin/time -f '%M' -o "$tmp/rss" "$real" -q -f xml -t json -o /dev/null "$tmp/big.xml"
 status=$?
 rss=$(tail -n 1 "$tmp/rss")
