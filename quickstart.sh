@@ -24,7 +24,7 @@ esac
 # mutt and mblaze (real mail clients read our mbox and maildir output),
 # parallel (the scale-out test).
 packages="build-essential autoconf automake libtool pkg-config libjansson-dev libxml2-dev
-check python3 tzdata valgrind time man-db libxml2-utils mutt mblaze parallel"
+libarchive-dev check python3 tzdata valgrind time man-db libxml2-utils mutt mblaze parallel"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -36,6 +36,11 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends $missing
 fi
 
+# The modules are the folders in plugins/: the scan lists them for the
+# build (plugins/modules.am, plugins/modules.m4).  A folder added since the
+# last build changes those files, and make then reruns automake and
+# configure by itself.
+sh plugins/scan-modules.sh
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -46,9 +51,13 @@ else
 fi
 
 if [ "$mode" = demo ]; then
-    # The plugins live in the build tree until `make install`.
-    THREADCONV_PLUGIN_PATH="$PWD/plugins/mumsnet/.libs:$PWD/plugins/json/.libs:$PWD/plugins/jsonl/.libs:$PWD/plugins/xml/.libs:$PWD/plugins/mbox/.libs" \
-        ./core/threadconv -t json --pretty examples/sample-thread.txt
+    # The modules live in the build tree until `make install`, each in its
+    # folder's .libs.
+    path=""
+    for d in plugins/*/.libs; do
+        [ -d "$d" ] && path="$path${path:+:}$PWD/$d"
+    done
+    THREADCONV_PLUGIN_PATH="$path" ./cli/threadconv -t json --pretty examples/sample-thread.txt
     exit $?
 fi
 

@@ -21,7 +21,9 @@
  *                 expected*      the exact bytes the writer must write
  *
  * and for every format with both a reader and a writer: each reader case's
- * expected archive written by F and read back by F comes back equal.
+ * expected archive written by F and read back by F comes back equal.  The
+ * shared data folder's hand-worked cases ($THREADCONV_SHARED/conformance/F/
+ * NAME.EXT with NAME.expected.json) are reader cases of F too.
  * THREADCONV_SRCDIR names the source tree.
  */
 #ifdef HAVE_CONFIG_H
@@ -285,6 +287,7 @@ static tu_archive *read_case_input(const tc_format *f, const char *input, const 
 
 static void run_reader_case(const tc_format *f, const char *dir, size_t *cases, size_t *trips)
 {
+    fprintf(stderr, "test_modules: %s\n", dir); /* names the case a failure below is in */
     char *input = file_starting(dir, "input");
     ck_assert_msg(input != NULL, "%s: no input file", dir);
     case_options o;
@@ -335,6 +338,7 @@ static void run_reader_case(const tc_format *f, const char *dir, size_t *cases, 
 static void run_writer_case(const tc_format *f, const char *dir, size_t *cases)
 {
     char path[8192];
+    fprintf(stderr, "test_modules: %s\n", dir);
     snprintf(path, sizeof path, "%s/archive.json", dir);
     tu_archive *a = archive_from_json(path);
     char *expected = file_starting(dir, "expected");
@@ -394,6 +398,66 @@ static size_t run_cases(const tc_module *m, const tc_format *f, size_t *trips)
     return cases;
 }
 
+/* A shared case's expected thread (conformance/README.md): its title and,
+ * per post, author, date and body; ids and extras are not listed. */
+static void shared_case_equal(const tu_archive *got, const char *expected)
+{
+    json_error_t jerr;
+    json_t *t = json_load_file(expected, JSON_REJECT_DUPLICATES, &jerr);
+    ck_assert_msg(t != NULL, "%s:%d: %s", expected, jerr.line, jerr.text);
+    ck_assert_uint_eq(got->n_threads, 1);
+    const tu_thread *g = &got->threads[0];
+    ck_assert_str_eq(g->title, json_string_value(json_object_get(t, "title")));
+    json_t *posts = json_object_get(t, "posts");
+    ck_assert_uint_eq(g->n_posts, json_array_size(posts));
+    for (size_t i = 0; i < g->n_posts; i++) {
+        json_t *p = json_array_get(posts, i);
+        ck_assert_str_eq(g->posts[i].author, json_string_value(json_object_get(p, "author")));
+        char iso[TC_ISO_DATE_SIZE];
+        ck_assert_str_eq(tu_iso(g->posts[i].date, iso),
+                         json_string_value(json_object_get(p, "date")));
+        json_t *body = json_object_get(p, "body");
+        ck_assert_msg(g->posts[i].body_len == json_string_length(body) &&
+                          memcmp(g->posts[i].body, json_string_value(body),
+                                 g->posts[i].body_len) == 0,
+                      "%s: post %zu body differs", expected, i + 1);
+    }
+    json_decref(t);
+}
+
+/* The shared folder's hand-worked cases for format f, when it has some:
+ * $THREADCONV_SHARED/conformance/F/NAME.EXT with NAME.expected.json. */
+static size_t run_shared_cases(const tc_format *f)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/conformance/%s", tu_env_dir("THREADCONV_SHARED"), f->name);
+    if (!is_dir(dir))
+        return 0;
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    size_t cases = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *dot = strchr(e->d_name, '.');
+        if (e->d_name[0] == '.' || dot == NULL || strstr(e->d_name, ".expected.") != NULL)
+            continue;
+        char input[8192], expected[8192];
+        snprintf(input, sizeof input, "%s/%s", dir, e->d_name);
+        snprintf(expected, sizeof expected, "%s/%.*s.expected.json", dir,
+                 (int)(dot - e->d_name), e->d_name);
+        if (!exists(expected))
+            continue;
+        fprintf(stderr, "test_modules: %s\n", input);
+        tu_archive *got = tu_read_file(f, input);
+        ck_assert_msg(got->rc == TC_OK, "%s: %s", input, got->err.text);
+        shared_case_equal(got, expected);
+        tu_archive_free(got);
+        cases++;
+    }
+    closedir(d);
+    return cases;
+}
+
 START_TEST(every_format_meets_its_case_folders)
 {
     size_t total = 0, trips = 0, formats_with_cases = 0;
@@ -401,7 +465,8 @@ START_TEST(every_format_meets_its_case_folders)
         for (size_t i = 0; i < tc_registry_count(registry); i++) {
             if (tc_registry_format_module(registry, i)->name != (*m)->name)
                 continue;
-            size_t n = run_cases(*m, tc_registry_format(registry, i), &trips);
+            size_t n = run_cases(*m, tc_registry_format(registry, i), &trips) +
+                       run_shared_cases(tc_registry_format(registry, i));
             formats_with_cases += n > 0;
             total += n;
         }
