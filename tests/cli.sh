@@ -439,6 +439,11 @@ run 2 -t json "$tmp/unknown.txt" && contains "$tmp/err" "cannot tell the input f
 : >"$tmp/empty.txt"
 run 1 -t json "$tmp/empty.txt" && contains "$tmp/err" "empty input"
 run 1 -f mumsnet -t json "$tmp/empty.txt"
+# An input two probes claim equally (a jsonl line is also a json document
+# with a "thread" member): refused, with the choices.
+printf '{"format":"threadconv","thread":{"title":"t","source":"s"}}\n' >"$tmp/ambiguous.txt"
+run 2 -t json "$tmp/ambiguous.txt" &&
+    stderr_is "threadconv: $tmp/ambiguous.txt: the input could be any of json, jsonl; choose one with -f"
 
 echo "cli.sh: $passed checks passed, $fail failed"
 [ "$fail" -eq 0 ]
