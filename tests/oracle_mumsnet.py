@@ -29,8 +29,15 @@ def read_classic(path):
         lines.pop()
     title = next(l for l in lines if l != "")
     posts = []
+    # A header only in a header's place (the first line, after a blank line,
+    # right after the title) and with no space or tab in the name.
+    in_place, text_lines = True, 0
     for line in lines:
         m = HEADER.match(line)
+        if m and (not in_place or " " in m.group(1) or "\t" in m.group(1)):
+            m = None
+        text_lines += line != ""
+        in_place = line == "" or (not posts and not m and text_lines == 1)
         if m:
             name, _dow, dd, mon, yy, hh, mi, ss = m.groups()
             local = datetime(2000 + int(yy), MONTHS.index(mon) + 1, int(dd),

@@ -35,6 +35,21 @@
  *  - The layout is decided by the first header.  Decision: a later line with
  *    the other layout's header shape is not a header; it stays body text and
  *    a warning names it, so neither a post nor text is lost silently.
+ *  - Classic layout: a line of the classic shape is a post header only in a
+ *    header's place: the first line of the input, a line after a blank
+ *    line, or the line right after the title (the first post may follow the
+ *    title without a blank line).  Right after a line of text, or after a
+ *    header, it is text: "Posted by Bob Thu 04-Feb-21 21:33:59" quoted in a
+ *    post stays in the post, with no warning (quoting is ordinary).  Mumsnet
+ *    user names hold no spaces, so in a header's place a classic-shaped line
+ *    whose name holds a space or a tab is text too, with a warning naming
+ *    the line.  A line that is text by these rules is never checked as a
+ *    date, so an impossible date on it is no error.
+ *  - Decision: the current layout keeps neither rule.  Its pages put headers
+ *    right after page furniture ("3 replies", "See all MNHQ comments on
+ *    this thread") with no blank line, and show names with spaces in them
+ *    (tests/data/mumsnet/current-furniture.txt: "Mrs. O'Brien-Smith",
+ *    "Émilie 2"): a line of the current shape is a header wherever it is.
  *  - Page furniture (current layout only; a classic body that says
  *    "OP posts:" keeps it): the lines "See all MNHQ comments on this thread",
  *    "Please or to access all these features" and "OP posts:" (exactly),
@@ -299,6 +314,15 @@ static bool name_ok(const char *p, size_t n)
     return false;
 }
 
+/* The offset of the first space or tab in p[0..n), or n when there is none. */
+static size_t space_at(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i] != ' ' && p[i] != '\t')
+        i++;
+    return i;
+}
+
 /*
  * Whether the line has a header's shape, and which: LAYOUT_CLASSIC,
  * LAYOUT_CURRENT or LAYOUT_NONE.  The values are read into f but not
@@ -355,10 +379,24 @@ static enum layout match_header(const char *p, size_t n, fields *f)
     return LAYOUT_NONE;
 }
 
-int mn_line_shape(const char *p, size_t n)
+/*
+ * The classic layout's rule (see the top of this file): a line of the
+ * classic shape is a header only in a header's place (in_place: the first
+ * line, after a blank line, or right after the title) and with no space or
+ * tab in its name.  The reader, its probe and the writer all ask here.
+ */
+static bool classic_header_ok(const char *p, const fields *f, bool in_place)
+{
+    return in_place && space_at(p, f->name_len) == f->name_len;
+}
+
+int mn_header_shape(const char *p, size_t n, bool in_place)
 {
     fields f;
-    return (int)match_header(p, n, &f);
+    enum layout l = match_header(p, n, &f);
+    if (l == LAYOUT_CLASSIC && !classic_header_ok(p, &f, in_place))
+        return MN_SHAPE_NONE;
+    return (int)l;
 }
 
 /* Characters (not bytes) in p[0..n), plus one: a 1-based column. */
@@ -369,6 +407,25 @@ static uint64_t column_of(const char *p, size_t n)
         if (((unsigned char)p[i] & 0xC0) != 0x80)
             col++;
     return col;
+}
+
+/*
+ * Whether a classic-shaped line p is a header (classic_header_ok).  One in
+ * a header's place that is not, for the space in its name, is text with a
+ * warning at that space; `of` is the author of the post the text goes to
+ * (NULL: the text before the first post).
+ */
+static bool classic_header(tc_stream *s, const char *p, const fields *f, bool in_place,
+                           const char *of)
+{
+    if (classic_header_ok(p, f, in_place))
+        return true;
+    if (in_place)
+        tc_stream_warn(s, tc_stream_line(s), column_of(p, space_at(p, f->name_len)),
+                       "line looks like a post header, but its name holds a space, which "
+                       "Mumsnet user names never do; kept as text %s%s",
+                       of ? "of the post by " : "before the first post", of ? of : "");
+    return false;
 }
 
 /*
@@ -461,7 +518,11 @@ static int mn_probe(const unsigned char *head, size_t len, const char *name)
             return TC_PROBE_NO;
     }
 
+    /* Header lines are counted where the reader takes them for headers
+     * (classic ones in a header's place: see classic_header_ok). */
     int found[3] = {0, 0, 0};
+    bool in_place = true, any_header = false;
+    size_t text_lines = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = (size_t)((nl ? nl : end) - p);
@@ -469,10 +530,18 @@ static int mn_probe(const unsigned char *head, size_t len, const char *name)
             n--;
         fields f;
         enum layout l = match_header(p, n, &f);
+        if (l == LAYOUT_CLASSIC && !classic_header_ok(p, &f, in_place))
+            l = LAYOUT_NONE;
         if (l != LAYOUT_NONE && f.month >= 1 && f.month <= 12 && f.day >= 1 &&
             f.day <= tc_days_in_month(f.year, f.month) && f.hour <= 23 && f.minute <= 59 &&
             f.second <= 59 && memchr(p, '\0', n) == NULL)
             found[l]++;
+        any_header = any_header || l != LAYOUT_NONE;
+        if (n > 0)
+            text_lines++;
+        /* the next line is in a header's place after a blank line, or
+         * right after the title (the first line of text before any header) */
+        in_place = n == 0 || (!any_header && text_lines == 1);
         if (nl == NULL)
             break;
         p = nl + 1;
@@ -671,6 +740,8 @@ static int mn_next_thread(tc_stream *in, void *state, const tc_thread **thread)
     size_t n;
     int rc;
     bool text = false;
+    bool in_place = true; /* see classic_header_ok */
+    size_t text_lines = 0;
     for (;;) {
         rc = next_line(in, &p, &n);
         if (rc == TC_EOF)
@@ -679,6 +750,13 @@ static int mn_next_thread(tc_stream *in, void *state, const tc_thread **thread)
             return rc;
         fields f;
         enum layout l = match_header(p, n, &f);
+        if (l == LAYOUT_CLASSIC && !classic_header(in, p, &f, in_place, NULL))
+            l = LAYOUT_NONE;
+        /* the next line is in a header's place after a blank line, or right
+         * after the title (the first line of text) */
+        if (n > 0)
+            text_lines++;
+        in_place = n == 0 || text_lines == 1;
         if (l != LAYOUT_NONE) {
             st->layout = l;
             rc = read_header(in, p, l, &f, NULL, &st->next);
@@ -739,9 +817,13 @@ static int skip_bad_post(tc_stream *in, mn_state *st)
     const char *p;
     size_t n;
     int rc;
+    bool in_place = false; /* the line above is the bad header */
     while ((rc = next_line(in, &p, &n)) == TC_OK) {
         fields f;
-        if (match_header(p, n, &f) != st->layout)
+        enum layout l = match_header(p, n, &f);
+        bool here = in_place;
+        in_place = n == 0;
+        if (l != st->layout || (l == LAYOUT_CLASSIC && !classic_header_ok(p, &f, here)))
             continue;
         tc_buf_reset(&st->pending);
         if (tc_buf_append(&st->pending, p, n) != TC_OK)
@@ -804,6 +886,7 @@ static int mn_next_post(tc_stream *in, void *state, const tc_post **post)
     const char *p;
     size_t n;
     int rc;
+    bool in_place = false; /* the line above is this post's header */
     for (;;) {
         rc = next_line(in, &p, &n);
         if (rc == TC_EOF)
@@ -812,6 +895,10 @@ static int mn_next_post(tc_stream *in, void *state, const tc_post **post)
             return rc;
         fields f;
         enum layout l = match_header(p, n, &f);
+        if (l == LAYOUT_CLASSIC && !current &&
+            !classic_header(in, p, &f, in_place, st->cur.author.data))
+            l = LAYOUT_NONE;
+        in_place = n == 0;
         if (l == st->layout) {
             rc = read_header(in, p, l, &f, &st->cur.date, &st->next);
             if (rc == TC_ERR_DATA) {

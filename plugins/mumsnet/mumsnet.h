@@ -10,10 +10,13 @@
 
 #include <threadconv/plugin.h>
 
-/* Layout whose post-header shape line p[0..n) has (CR already removed):
- * MN_SHAPE_NONE, MN_SHAPE_CLASSIC or MN_SHAPE_CURRENT (see mumsnet.c). */
+/* The layout of the post header the reader takes line p[0..n) for (CR
+ * already removed): MN_SHAPE_CLASSIC, MN_SHAPE_CURRENT, or MN_SHAPE_NONE for
+ * text.  in_place: the line is in a header's place (the first line, after a
+ * blank line, or right after the title), without which, or with a space or
+ * tab in its name, a classic-shaped line is text (see mumsnet.c). */
 enum { MN_SHAPE_NONE = 0, MN_SHAPE_CLASSIC = 1, MN_SHAPE_CURRENT = 2 };
-int mn_line_shape(const char *p, size_t n);
+int mn_header_shape(const char *p, size_t n, bool in_place);
 
 /* The writer (write.c): the classic layout. */
 extern const tc_option_decl mn_write_options[];

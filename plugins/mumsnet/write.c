@@ -21,12 +21,14 @@
  * mumsnet.intro, post ids other than the positions 1, 2, ..., a parent, post
  * extra fields, a date in another offset than UK time, text the reader would
  * read differently (a leading or trailing blank line, a carriage return
- * before a line break, a line break in a title or author, a line shaped like
- * a post header).  With
+ * before a line break, a line break in a title or author, a space or tab in
+ * an author, a line that would read as a post header by the reader's rule,
+ * mn_header_shape).  With
  * -O mumsnet.lossy=true these are written as best the layout allows (left
  * out, renumbered, converted to UK time, trimmed, current-layout threads
  * written as classic, a no-break space U+00A0 added at the end of a line
- * that would read as a post header) with a warning each.  Some things no
+ * that would read as a post header, an underscore for each space, tab or
+ * line break of an author) with a warning each.  Some things no
  * option helps, and are always errors: a post without a date, a year outside
  * 2000-2099, a blank author, more than one thread, a thread without posts,
  * and a time in the hour the October clock change repeats that the order of
@@ -153,9 +155,11 @@ enum text_problem {
 /*
  * Check text that goes between headers as lines: the reader keeps it byte
  * for byte only when it neither starts nor ends with a blank line, no line
- * ends in CR, and no line has the shape of a post header (of the classic
- * layout; of either layout before the first header, where the first header
- * decides the layout).  *line is set to the 1-based line of the problem.
+ * ends in CR, and no line reads as a post header (of the classic layout; of
+ * either layout before the first header, where the first header decides the
+ * layout).  The text always follows a blank line, so its first line is in a
+ * header's place, and so is each line after a blank one (mn_header_shape).
+ * *line is set to the 1-based line of the problem.
  */
 static enum text_problem check_text(const char *s, size_t len, bool any_layout, size_t *line)
 {
@@ -163,6 +167,7 @@ static enum text_problem check_text(const char *s, size_t len, bool any_layout, 
     if (len == 0)
         return TEXT_OK;
     size_t start = 0, k = 1;
+    bool in_place = true;
     for (;;) {
         const char *nl = memchr(s + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - s) : len;
@@ -174,11 +179,12 @@ static enum text_problem check_text(const char *s, size_t len, bool any_layout, 
             return TEXT_LEADING_BLANK;
         if (n == 0 && nl == NULL)
             return TEXT_TRAILING_BLANK;
-        int shape = mn_line_shape(s + start, n);
+        int shape = mn_header_shape(s + start, n, in_place);
         if (shape == MN_SHAPE_CLASSIC || (any_layout && shape == MN_SHAPE_CURRENT))
             return TEXT_HEADER;
         if (nl == NULL)
             return TEXT_OK;
+        in_place = n == 0;
         start = end + 1;
         k++;
     }
@@ -220,22 +226,24 @@ static int fix_text(mn_writer *w, const char *s, size_t len)
     return TC_OK;
 }
 
-/* Lossy: text with U+00A0 after every line that has a header's shape (the
- * reader trims only spaces and tabs, so the line no longer ends in digits),
- * into w->fixed2. */
+/* Lossy: text with U+00A0 after every line that would read as a post header
+ * (the reader trims only spaces and tabs, so the line no longer ends in
+ * digits), into w->fixed2.  Places as in check_text. */
 static int end_header_lines(mn_writer *w, const char *s, size_t len, bool any_layout)
 {
     tc_buf_reset(&w->fixed2);
     size_t start = 0;
+    bool in_place = true;
     for (;;) {
         const char *nl = memchr(s + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - s) : len;
         if (tc_buf_append(&w->fixed2, s + start, end - start) != TC_OK)
             return TC_ERR_NOMEM;
-        int shape = mn_line_shape(s + start, end - start);
+        int shape = mn_header_shape(s + start, end - start, in_place);
         if ((shape == MN_SHAPE_CLASSIC || (any_layout && shape == MN_SHAPE_CURRENT)) &&
             tc_buf_append(&w->fixed2, "\xC2\xA0", 2) != TC_OK)
             return TC_ERR_NOMEM;
+        in_place = end == start;
         if (nl == NULL)
             return TC_OK;
         if (tc_buf_putc(&w->fixed2, '\n') != TC_OK)
@@ -375,7 +383,8 @@ int mn_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
     }
     if (w->out.len >= 3 && memcmp(w->out.data, "\xEF\xBB\xBF", 3) == 0)
         return cannot(w, out, NULL, "the title starts with U+FEFF, which reads as a byte order mark");
-    if (mn_line_shape(w->out.data ? w->out.data : "", w->out.len) != MN_SHAPE_NONE) {
+    /* the title is the first line: in a header's place */
+    if (mn_header_shape(w->out.data ? w->out.data : "", w->out.len, true) != MN_SHAPE_NONE) {
         rc = cannot(w, out, "a no-break space (U+00A0) added at its end",
                     "the title would read as a post header");
         if (rc != TC_OK)
@@ -469,7 +478,7 @@ int mn_write_post(tc_stream *out, void *state, const tc_post *post)
     if (rc != TC_OK)
         return rc;
 
-    /* The author: one line with something other than spaces in it. */
+    /* The author: one line, not empty, with no space or tab in it. */
     const char *author = post->author;
     size_t author_len = strlen(author);
     if (!tc_utf8_valid(author, author_len, NULL, NULL))
@@ -483,12 +492,23 @@ int mn_write_post(tc_stream *out, void *state, const tc_post *post)
     if (tc_buf_append(&w->out, author, author_len) != TC_OK)
         return nomem(out);
     if (strchr(author, '\n') != NULL) {
-        rc = cannot(w, out, "line breaks written as spaces", "the author has a line break");
+        rc = cannot(w, out, "line breaks written as underscores", "the author has a line break");
         if (rc != TC_OK)
             return rc;
         for (size_t i = start; i < w->out.len; i++)
             if (w->out.data[i] == '\n')
-                w->out.data[i] = ' ';
+                w->out.data[i] = '_';
+    }
+    /* A header's name holds no space or tab: the reader takes a line whose
+     * name does for text (Mumsnet user names have none). */
+    if (strcspn(w->out.data + start, " \t") != w->out.len - start) {
+        rc = cannot(w, out, "each written as an underscore",
+                    "the author has a space or a tab, which a post header's name cannot hold");
+        if (rc != TC_OK)
+            return rc;
+        for (size_t i = start; i < w->out.len; i++)
+            if (w->out.data[i] == ' ' || w->out.data[i] == '\t')
+                w->out.data[i] = '_';
     }
 
     char when[40];

@@ -3,6 +3,8 @@
 to JSON: what a user would otherwise write.  The benchmark compares
 threadconv with it.  Same output shape as threadconv's json writer (streamed
 post by post, UK civil time via zoneinfo), without threadconv's checks.
+A header line counts where the reader takes it for one: right after the
+title or after a blank line, with no space or tab in the name.
 
 Usage: py_mumsnet_json.py INPUT > OUTPUT"""
 import json
@@ -36,9 +38,13 @@ def main():
             out.write(("," if n > 1 else "") + json.dumps(post, ensure_ascii=False,
                                                           separators=(",", ":")))
 
+        in_place = True  # right after the title, then after blank lines
         for line in f:
             line = line.rstrip("\n")
             m = HEADER.match(line)
+            if m and (not in_place or " " in m.group(1) or "\t" in m.group(1)):
+                m = None  # quoted after text, or a name with a space: body text
+            in_place = line == ""
             if m:
                 if post is not None:
                     flush()

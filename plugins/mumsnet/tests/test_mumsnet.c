@@ -98,6 +98,11 @@ static void check_error(const tu_archive *a, int code, uint64_t line, uint64_t c
     ck_assert_str_eq(a->err.text, text);
 }
 
+/* The warning for a classic-shaped line in a header's place whose name holds
+ * a space; "of the post by NAME" or "before the first post" follows. */
+#define SPACED_NAME "line looks like a post header, but its name holds a space, which " \
+                    "Mumsnet user names never do; kept as text "
+
 /* LF text to CRLF, with a BOM in front and the final newline dropped. */
 static char *to_crlf_bom(const char *lf, size_t *out_len)
 {
@@ -318,17 +323,24 @@ START_TEST(crlf_bom_twin_fixture)
 {
     tu_archive *a = read_fixture("body-whitespace.txt");
     tu_archive *b = read_fixture("body-whitespace-crlf-bom.txt");
-    tu_thread *t = one_thread(a, 2);
-    one_thread(b, 2);
+    tu_thread *t = one_thread(a, 1);
+    one_thread(b, 1);
     tu_archives_equal(a, b);
     ck_assert_str_eq(t->title, "Tabs, spaces and blank lines");
-    /* Only empty lines are blank: the " " and "\t" lines are text. */
-    check_post(&t->posts[0], "1", "Pat Smith", "2021-03-01T09:00:00+00:00",
-               "\tindented line\ntrailing spaces   \n\n\nafter two blank lines\n \n"
-               "^ a line of one space above is text\n\t");
-    check_post(&t->posts[1], "2", "Pat_2", "2021-03-02T10:00:00+00:00", "last\t");
-    ck_assert_str_eq(a->warnings, "");
-    ck_assert_str_eq(b->warnings, "");
+    /* Line 3, "Pat Smith Mon 01-Mar-21 09:00:00", has a space in its name:
+     * text, so lines 3-16 are the intro and Pat_2 (line 17) the one post.
+     * Only empty lines are blank: the " " and "\t" lines are text. */
+    check_extra(&t->extras, "mumsnet.intro",
+                "Pat Smith Mon 01-Mar-21 09:00:00\n\n\n"
+                "\tindented line\ntrailing spaces   \n\n\nafter two blank lines\n \n"
+                "^ a line of one space above is text\n\t");
+    check_post(&t->posts[0], "1", "Pat_2", "2021-03-02T10:00:00+00:00", "last\t");
+    ck_assert_uint_eq(a->n_warnings, 1);
+    ck_assert_ptr_nonnull(strstr(a->warnings, "/body-whitespace.txt:3:4: " SPACED_NAME
+                                              "before the first post\n"));
+    ck_assert_uint_eq(b->n_warnings, 1);
+    ck_assert_ptr_nonnull(strstr(b->warnings, "/body-whitespace-crlf-bom.txt:3:4: " SPACED_NAME
+                                              "before the first post\n"));
     tu_archive_free(a);
     tu_archive_free(b);
 }
@@ -636,17 +648,34 @@ END_TEST
 
 START_TEST(usernames)
 {
+    /* A name is anything without a space or tab: punctuation, an emoji,
+     * a weekday's name. */
     tu_archive *a = read_str("Names\n\n"
-                             "Anna Bee Smith Thu 04-Feb-21 21:33:59\n\none\n\n"
-                             "x_y.z-9 (she/her) \xF0\x9F\x8C\xBC Thu 04-Feb-21 21:34:00   \n\ntwo\n\n"
+                             "x_y.z-9(she/her)\xF0\x9F\x8C\xBC Thu 04-Feb-21 21:34:00   \n\ntwo\n\n"
                              "Thu Thu 04-Feb-21 21:35:00\n\nthree\n",
                              "names");
-    tu_thread *t = one_thread(a, 3);
-    check_post(&t->posts[0], "1", "Anna Bee Smith", "2021-02-04T21:33:59+00:00", "one");
-    check_post(&t->posts[1], "2", "x_y.z-9 (she/her) \xF0\x9F\x8C\xBC",
+    tu_thread *t = one_thread(a, 2);
+    check_post(&t->posts[0], "1", "x_y.z-9(she/her)\xF0\x9F\x8C\xBC",
                "2021-02-04T21:34:00+00:00", "two");
-    check_post(&t->posts[2], "3", "Thu", "2021-02-04T21:35:00+00:00", "three");
+    check_post(&t->posts[1], "2", "Thu", "2021-02-04T21:35:00+00:00", "three");
     ck_assert_str_eq(a->warnings, "");
+    tu_archive_free(a);
+
+    /* Names with spaces (lines 3 and 7) are text before the first post,
+     * trailing spaces kept; Thu on line 11 is the one post. */
+    a = read_str("Names\n\n"
+                 "Anna Bee Smith Thu 04-Feb-21 21:33:59\n\none\n\n"
+                 "x_y.z-9 (she/her) \xF0\x9F\x8C\xBC Thu 04-Feb-21 21:34:00   \n\ntwo\n\n"
+                 "Thu Thu 04-Feb-21 21:35:00\n\nthree\n",
+                 "spaced");
+    t = one_thread(a, 1);
+    ck_assert_str_eq(t->title, "Names");
+    check_extra(&t->extras, "mumsnet.intro",
+                "Anna Bee Smith Thu 04-Feb-21 21:33:59\n\none\n\n"
+                "x_y.z-9 (she/her) \xF0\x9F\x8C\xBC Thu 04-Feb-21 21:34:00   \n\ntwo");
+    check_post(&t->posts[0], "1", "Thu", "2021-02-04T21:35:00+00:00", "three");
+    ck_assert_str_eq(a->warnings, "spaced:3:5: " SPACED_NAME "before the first post\n"
+                                  "spaced:7:8: " SPACED_NAME "before the first post\n");
     tu_archive_free(a);
 }
 END_TEST
@@ -699,8 +728,8 @@ END_TEST
 
 START_TEST(blank_and_empty_bodies)
 {
-    /* empty bodies, a header right after a header, trailing blanks at EOF */
-    tu_archive *a = read_str("T\n\nA Thu 04-Feb-21 21:33:59\nB Thu 04-Feb-21 21:34:00\n\n\n"
+    /* empty bodies (a header, two blank lines), trailing blanks at EOF */
+    tu_archive *a = read_str("T\n\nA Thu 04-Feb-21 21:33:59\n\n\nB Thu 04-Feb-21 21:34:00\n\n\n"
                              "C Thu 04-Feb-21 21:35:00\n\n\n\n",
                              "empties");
     tu_thread *t = one_thread(a, 3);
@@ -709,11 +738,173 @@ START_TEST(blank_and_empty_bodies)
     check_post(&t->posts[2], "3", "C", "2021-02-04T21:35:00+00:00", "");
     tu_archive_free(a);
 
+    /* a header-shaped line right after a header is not in a header's place:
+     * it is A's body, and C (after a blank line) the next post */
+    a = read_str("T\n\nA Thu 04-Feb-21 21:33:59\nB Thu 04-Feb-21 21:34:00\n\n\n"
+                 "C Thu 04-Feb-21 21:35:00\n\n\n\n",
+                 "header-after-header");
+    t = one_thread(a, 2);
+    check_post(&t->posts[0], "1", "A", "2021-02-04T21:33:59+00:00", "B Thu 04-Feb-21 21:34:00");
+    check_post(&t->posts[1], "2", "C", "2021-02-04T21:35:00+00:00", "");
+    ck_assert_str_eq(a->warnings, "");
+    tu_archive_free(a);
+
     /* a CR inside a line is kept; only the one before the newline goes */
     a = read_str("T\r\n\r\nA Thu 04-Feb-21 21:33:59\r\n\r\na\rb\r\r\n", "cr");
     t = one_thread(a, 1);
     check_post(&t->posts[0], "1", "A", "2021-02-04T21:33:59+00:00", "a\rb\r");
     tu_archive_free(a);
+}
+END_TEST
+
+/* ------------------------------------------------- classic headers' places */
+
+/* tests/data/mumsnet/quoted-headers.txt, read by hand:
+ *   1 Quoting and names                       the title
+ *   2 Ann_1 Thu 04-Feb-21 21:33:59            right after the title: post 1
+ *   4 I saw this on another thread:
+ *   5 Posted by Bob Thu 04-Feb-21 21:30:00    after text: body, no warning
+ *   6 Bob Thu 04-Feb-21 21:30:00              after text: body, no warning
+ *   7 and I agree.
+ *   9 Pat Smith Thu 04-Feb-21 21:40:00        after a blank line, a space in
+ *                                             the name: body, a warning at 9:4
+ *  11 Not a post: the name has a space.
+ *  13 Cy Fri 05-Feb-21 09:00:00               after a blank line: post 2
+ *  15 A real post after a blank line.
+ * (lines 3, 8, 10, 12, 14 and 16 are blank) */
+START_TEST(quoted_headers_fixture)
+{
+    tu_archive *a = read_fixture("quoted-headers.txt");
+    tu_thread *t = one_thread(a, 2);
+    ck_assert_str_eq(t->title, "Quoting and names");
+    check_extra(&t->extras, "mumsnet.layout", "classic");
+    ck_assert_uint_eq(t->extras.count, 1); /* no intro */
+    check_post(&t->posts[0], "1", "Ann_1", "2021-02-04T21:33:59+00:00",
+               "I saw this on another thread:\n"
+               "Posted by Bob Thu 04-Feb-21 21:30:00\n"
+               "Bob Thu 04-Feb-21 21:30:00\n"
+               "and I agree.\n\n"
+               "Pat Smith Thu 04-Feb-21 21:40:00\n\n"
+               "Not a post: the name has a space.");
+    check_post(&t->posts[1], "2", "Cy", "2021-02-05T09:00:00+00:00",
+               "A real post after a blank line.");
+    ck_assert_uint_eq(a->n_warnings, 1);
+    ck_assert_ptr_nonnull(strstr(a->warnings, "/quoted-headers.txt:9:4: " SPACED_NAME
+                                              "of the post by Ann_1\n"));
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(first_post_after_title)
+{
+    /* no blank line between the title and the first header */
+    tu_archive *a = read_str("Title\nAnn Thu 04-Feb-21 21:33:59\n\nhi\n", "tight");
+    tu_thread *t = one_thread(a, 1);
+    ck_assert_str_eq(t->title, "Title");
+    ck_assert_uint_eq(t->extras.count, 1);
+    check_post(&t->posts[0], "1", "Ann", "2021-02-04T21:33:59+00:00", "hi");
+    ck_assert_str_eq(a->warnings, "");
+    tu_archive_free(a);
+
+    /* blank lines above the title change nothing (CRLF too) */
+    a = read_str("\r\n\nTitle\r\nAnn Thu 04-Feb-21 21:33:59\r\nBob Thu 04-Feb-21 21:34:00\r\n",
+                 "tight-crlf");
+    t = one_thread(a, 1);
+    ck_assert_str_eq(t->title, "Title");
+    /* Bob's line follows a header, not a blank line: Ann's body */
+    check_post(&t->posts[0], "1", "Ann", "2021-02-04T21:33:59+00:00", "Bob Thu 04-Feb-21 21:34:00");
+    tu_archive_free(a);
+
+    /* a header after the intro's text with no blank line is intro text:
+     * the file then has no header (the error is at the last line, 6) */
+    a = read_str("Title\n\nIntro line\nAnn Thu 04-Feb-21 21:33:59\n\nhi\n", "after-intro");
+    check_error(a, TC_ERR_DATA, 6, 0,
+                "no post header found: expected a line like " SHAPES
+                ", found the end of the input");
+    tu_archive_free(a);
+
+    /* right after the title, a name with a space: text (the intro), with a
+     * warning; the header after the blank line is the first post */
+    a = read_str("Title\nPat Smith Thu 04-Feb-21 21:33:59\n\nhi\n\nAnn Thu 04-Feb-21 21:34:00\n\nyo\n",
+                 "spaced-first");
+    t = one_thread(a, 1);
+    ck_assert_str_eq(t->title, "Title");
+    check_extra(&t->extras, "mumsnet.intro", "Pat Smith Thu 04-Feb-21 21:33:59\n\nhi");
+    check_post(&t->posts[0], "1", "Ann", "2021-02-04T21:34:00+00:00", "yo");
+    ck_assert_str_eq(a->warnings, "spaced-first:2:4: " SPACED_NAME "before the first post\n");
+    tu_archive_free(a);
+
+    /* on the first line it is the title */
+    a = read_str("Pat Smith Thu 04-Feb-21 21:33:59\n\nAnn Thu 04-Feb-21 21:34:00\n\nyo\n", "title");
+    t = one_thread(a, 1);
+    ck_assert_str_eq(t->title, "Pat Smith Thu 04-Feb-21 21:33:59");
+    check_post(&t->posts[0], "1", "Ann", "2021-02-04T21:34:00+00:00", "yo");
+    ck_assert_str_eq(a->warnings, "title:1:4: " SPACED_NAME "before the first post\n");
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(spaced_names_are_text)
+{
+    /* A tab (line 7, column 4) and a leading space (line 11, column 1) are
+     * spaces too; a line that is text is never checked as a date (line 11
+     * has 31 February). */
+    tu_archive *a = read_str("T\n\nAnn Thu 04-Feb-21 21:33:59\n\none\n\n"
+                             "Bob\tB Thu 04-Feb-21 21:34:00\n\ntwo\n\n"
+                             " Cy Thu 31-Feb-21 21:35:00  \n\nDi Thu 04-Feb-21 21:36:00\n\nthree\n",
+                             "spaces");
+    tu_thread *t = one_thread(a, 2);
+    check_post(&t->posts[0], "1", "Ann", "2021-02-04T21:33:59+00:00",
+               "one\n\nBob\tB Thu 04-Feb-21 21:34:00\n\ntwo\n\n Cy Thu 31-Feb-21 21:35:00  ");
+    check_post(&t->posts[1], "2", "Di", "2021-02-04T21:36:00+00:00", "three");
+    ck_assert_str_eq(a->warnings, "spaces:7:4: " SPACED_NAME "of the post by Ann\n"
+                                  "spaces:11:1: " SPACED_NAME "of the post by Ann\n");
+    tu_archive_free(a);
+
+    /* quoted after text, an impossible date is no error either */
+    a = read_str("T\n\nAnn Thu 04-Feb-21 21:33:59\n\nquote:\nBob Thu 31-Feb-21 25:61:00\n", "quoted");
+    t = one_thread(a, 1);
+    check_post(&t->posts[0], "1", "Ann", "2021-02-04T21:33:59+00:00",
+               "quote:\nBob Thu 31-Feb-21 25:61:00");
+    ck_assert_str_eq(a->warnings, "");
+    tu_archive_free(a);
+
+    /* the current layout keeps its headers anywhere, names with spaces too */
+    a = read_str("T\n1 reply\nMrs B \xC2\xB7 17/12/2012 10:21\nHello\nAnn B \xC2\xB7 17/12/2012 10:22\nyo\n",
+                 "current");
+    t = one_thread(a, 2);
+    check_post(&t->posts[0], "1", "Mrs B", "2012-12-17T10:21:00+00:00", "Hello");
+    check_post(&t->posts[1], "2", "Ann B", "2012-12-17T10:22:00+00:00", "yo");
+    ck_assert_str_eq(a->warnings, "");
+    tu_archive_free(a);
+}
+END_TEST
+
+/* A post with an impossible date is stepped over up to the next header by
+ * the same rule: C (line 10, after text) is in B's text, D is next. */
+START_TEST(skipped_post_ends_at_a_real_header)
+{
+    static const char text[] = "T\n\nA Thu 04-Feb-21 10:00:00\n\na\n\n"
+                               "B Thu 31-Feb-21 10:00:00\n\nquote:\nC Thu 04-Feb-21 11:00:00\n\n"
+                               "D Thu 04-Feb-21 12:00:00\n\nd\n";
+    tc_stream *in = tc_stream_open_memory(text, sizeof text - 1, "skip");
+    void *state = NULL;
+    const tc_thread *t;
+    const tc_post *p;
+    ck_assert_int_eq(threadconv_plugin.read_open(in, &state), TC_OK);
+    ck_assert_int_eq(threadconv_plugin.read_next_thread(in, state, &t), TC_OK);
+    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_OK);
+    ck_assert_str_eq(p->author, "A");
+    ck_assert_str_eq(p->body, "a");
+    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_SKIPPED);
+    ck_assert_uint_eq(tc_stream_get_error(in)->line, 7);
+    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_OK);
+    ck_assert_str_eq(p->id, "3");
+    ck_assert_str_eq(p->author, "D");
+    ck_assert_str_eq(p->body, "d");
+    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_EOF);
+    threadconv_plugin.read_close(in, state);
+    tc_stream_close(in);
 }
 END_TEST
 
@@ -814,6 +1005,21 @@ START_TEST(probe_scores)
     ck_assert_int_eq(probe_str("\n  \nFrom abc123 Mon Sep 17 00:00:00 2001\r\n\n"
                                "Ann Thu 04-Feb-21 21:33:59\n"),
                      TC_PROBE_NO);
+    /* classic lines count only where the reader takes them for headers:
+     * right after the title, not after other text or a header, and not
+     * with a space in the name */
+    ck_assert_int_eq(probe_str("T\nAnn Thu 04-Feb-21 21:33:59\n\nhi\n"), 80);
+    ck_assert_int_eq(probe_str("T\ntext\nAnn Thu 04-Feb-21 21:33:59\n"), TC_PROBE_NO);
+    ck_assert_int_eq(probe_str("T\n\nPat Smith Thu 04-Feb-21 21:33:59\n\nhi\n"), TC_PROBE_NO);
+    ck_assert_int_eq(probe_str("Ann Thu 04-Feb-21 21:33:59\nBob Thu 04-Feb-21 21:33:59\n"), 80);
+    ck_assert_int_eq(probe_str("T\n\nAnn Thu 04-Feb-21 21:33:59\n\nBob Thu 04-Feb-21 21:33:59\n"),
+                     TC_PROBE_SURE);
+    char *q = tu_path("THREADCONV_TESTDATA", "mumsnet/quoted-headers.txt");
+    ck_assert_int_eq(probe_file(q), TC_PROBE_SURE); /* lines 2 and 13 */
+    free(q);
+    q = tu_path("THREADCONV_TESTDATA", "mumsnet/body-whitespace.txt");
+    ck_assert_int_eq(probe_file(q), 80); /* line 17 only */
+    free(q);
     /* a title that starts with "From " is no mbox */
     ck_assert_int_eq(probe_str("From here to eternity\n\nAnn Thu 04-Feb-21 21:33:59\n\nhi\n"),
                      80);
@@ -880,6 +1086,10 @@ static Suite *mumsnet_suite(void)
     tcase_add_test(tc, clock_change_warnings);
     tcase_add_test(tc, repeated_hour_resolved_by_post_order);
     tcase_add_test(tc, blank_and_empty_bodies);
+    tcase_add_test(tc, quoted_headers_fixture);
+    tcase_add_test(tc, first_post_after_title);
+    tcase_add_test(tc, spaced_names_are_text);
+    tcase_add_test(tc, skipped_post_ends_at_a_real_header);
     tcase_add_test(tc, streaming_contract);
     tcase_add_test(tc, descriptor);
     suite_add_tcase(s, tc);

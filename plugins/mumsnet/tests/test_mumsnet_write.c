@@ -192,10 +192,13 @@ END_TEST
 
 START_TEST(test_normalised)
 {
-    /* Extra blank lines around bodies go; CRLF and the BOM too. */
+    /* Extra blank lines around bodies go; CRLF and the BOM too.  The
+     * header-shaped line 3 has a space in its name: it and the text up to
+     * Pat_2's header are the intro (its inner blank lines kept), which
+     * needs no change, as the reader takes that line for text again. */
     static const char whitespace[] =
         "Tabs, spaces and blank lines\n\n"
-        "Pat Smith Mon 01-Mar-21 09:00:00\n\n"
+        "Pat Smith Mon 01-Mar-21 09:00:00\n\n\n"
         "\tindented line\ntrailing spaces   \n\n\nafter two blank lines\n \n"
         "^ a line of one space above is text\n\t\n\n"
         "Pat_2 Tue 02-Mar-21 10:00:00\n\n"
@@ -215,26 +218,41 @@ END_TEST
 
 START_TEST(test_written_by_hand)
 {
-    /* No title, an intro, an empty body, summer time, authors with spaces. */
+    /* An intro, an empty body, summer time, an author with punctuation;
+     * header-shaped lines the reader takes for text are written as they
+     * are: after a line of text, or with a space in the name. */
     tu_archive *a = new_archive();
     tu_thread *t = add_thread(a, "Hello");
     ck_assert_int_eq(tc_fields_set(&t->extras, "mumsnet.layout", "classic"), TC_OK);
-    ck_assert_int_eq(tc_fields_set(&t->extras, "mumsnet.intro", "Rules:\n\nbe kind"), TC_OK);
-    add_post(t, "1", " Ann B ", at(2021, 6, 4, 21, 33, 59, 60), "");
-    add_post(t, "2", "Cy", at(2099, 12, 31, 23, 59, 59, 0), "Last\n\n\n  word");
+    ck_assert_int_eq(tc_fields_set(&t->extras, "mumsnet.intro",
+                                   "Rules:\n\nbe kind\nAl Thu 04-Feb-21 21:33:59"), TC_OK);
+    add_post(t, "1", "Ann.B-", at(2021, 6, 4, 21, 33, 59, 60), "");
+    add_post(t, "2", "Cy", at(2099, 12, 31, 23, 59, 59, 0),
+             "Last\n\n\n  word\nBo Fri 05-Feb-21 10:00:00\n\nPosted by Bo Fri 05-Feb-21 10:00:00");
     written *r = write_mn(a, false);
     ck_assert_msg(r->rc == TC_OK, "%s", r->err.text);
-    ck_assert_str_eq(r->out.data, "Hello\n\nRules:\n\nbe kind\n\n"
-                                  " Ann B  Fri 04-Jun-21 21:33:59\n\n\n"
-                                  "Cy Thu 31-Dec-99 23:59:59\n\nLast\n\n\n  word\n\n");
+    ck_assert_uint_eq(r->n_warnings, 0);
+    ck_assert_str_eq(r->out.data, "Hello\n\nRules:\n\nbe kind\nAl Thu 04-Feb-21 21:33:59\n\n"
+                                  "Ann.B- Fri 04-Jun-21 21:33:59\n\n\n"
+                                  "Cy Thu 31-Dec-99 23:59:59\n\nLast\n\n\n  word\n"
+                                  "Bo Fri 05-Feb-21 10:00:00\n\n"
+                                  "Posted by Bo Fri 05-Feb-21 10:00:00\n\n");
     tu_archive *b = tu_read_memory(MN, r->out.data, r->out.len, "back");
     ck_assert_int_eq(b->rc, TC_OK);
+    ck_assert_uint_eq(b->threads[0].n_posts, 2);
     ck_assert_str_eq(b->threads[0].title, "Hello");
-    ck_assert_str_eq(tc_fields_get(&b->threads[0].extras, "mumsnet.intro"), "Rules:\n\nbe kind");
-    ck_assert_str_eq(b->threads[0].posts[0].author, " Ann B ");
+    ck_assert_str_eq(tc_fields_get(&b->threads[0].extras, "mumsnet.intro"),
+                     "Rules:\n\nbe kind\nAl Thu 04-Feb-21 21:33:59");
+    ck_assert_str_eq(b->threads[0].posts[0].author, "Ann.B-");
     ck_assert_int_eq(b->threads[0].posts[0].date.utc, a->threads[0].posts[0].date.utc);
     ck_assert_int_eq(b->threads[0].posts[1].date.utc, a->threads[0].posts[1].date.utc);
-    ck_assert_str_eq(b->threads[0].posts[1].body, "Last\n\n\n  word");
+    ck_assert_str_eq(b->threads[0].posts[1].body,
+                     "Last\n\n\n  word\nBo Fri 05-Feb-21 10:00:00\n\n"
+                     "Posted by Bo Fri 05-Feb-21 10:00:00");
+    /* the reader warns about the name with a space (line 19, column 7) */
+    ck_assert_str_eq(b->warnings, "back:19:7: line looks like a post header, but its name holds "
+                                  "a space, which Mumsnet user names never do; kept as text of "
+                                  "the post by Cy\n");
     tu_archive_free(b);
     written_free(r);
     tu_archive_free(a);
@@ -340,12 +358,52 @@ START_TEST(test_refusals)
                       "break, which the reader leaves out (line 1 of it)"
                       LOSSY("written without it"));
 
+    /* header-shaped lines in a header's place: after a blank line, first */
     a = simple(&t, &p);
     free(p->body);
-    p->body = strdup("quote:\nBob Fri 05-Feb-21 10:00:00  ");
+    p->body = strdup("quote:\n\nBob Fri 05-Feb-21 10:00:00  ");
     p->body_len = strlen(p->body);
-    assert_refused(a, "thread \"T\", post 1 (Ann): line 2 of the body would read as a post header"
+    assert_refused(a, "thread \"T\", post 1 (Ann): line 3 of the body would read as a post header"
                       LOSSY("a no-break space (U+00A0) added at the end of the line"));
+
+    a = simple(&t, &p);
+    free(p->body);
+    p->body = strdup("Bob Fri 05-Feb-21 10:00:00\nquoted");
+    p->body_len = strlen(p->body);
+    assert_refused(a, "thread \"T\", post 1 (Ann): line 1 of the body would read as a post header"
+                      LOSSY("a no-break space (U+00A0) added at the end of the line"));
+
+    /* the intro: a current-layout line anywhere would be the first header */
+    a = simple(&t, &p);
+    ck_assert_int_eq(tc_fields_set(&t->extras, "mumsnet.intro", "x\nBob \xC2\xB7 17/12/2012 10:21"),
+                     TC_OK);
+    assert_refused(a, "thread \"T\": line 2 of mumsnet.intro would read as a post header"
+                      LOSSY("a no-break space (U+00A0) added at the end of the line"));
+
+    a = simple(&t, &p);
+    free(t->title);
+    t->title = strdup("Bob Fri 05-Feb-21 10:00:00");
+    assert_refused(a, "thread \"Bob Fri 05-Feb-21 10:00:00\": the title would read as a post "
+                      "header" LOSSY("a no-break space (U+00A0) added at its end"));
+
+    /* a post header's name holds no space or tab */
+    a = simple(&t, &p);
+    free(p->author);
+    p->author = strdup(" Ann B ");
+    assert_refused(a, "thread \"T\", post 1 ( Ann B ): the author has a space or a tab, which a "
+                      "post header's name cannot hold" LOSSY("each written as an underscore"));
+
+    a = simple(&t, &p);
+    free(p->author);
+    p->author = strdup("Ann\tB");
+    assert_refused(a, "thread \"T\", post 1 (Ann\tB): the author has a space or a tab, which a "
+                      "post header's name cannot hold" LOSSY("each written as an underscore"));
+
+    a = simple(&t, &p);
+    free(p->author);
+    p->author = strdup("Ann\nB");
+    assert_refused(a, "thread \"T\", post 1 (Ann...): the author has a line break"
+                      LOSSY("line breaks written as underscores"));
 
     a = simple(&t, &p);
     free(t->title);
@@ -388,22 +446,32 @@ START_TEST(test_lossy)
     ck_assert_int_eq(tc_fields_set(&t->extras, "board", "Chat"), TC_OK);
     ck_assert_int_eq(tc_fields_set(&t->extras, "mumsnet.intro", "Intro text"), TC_OK);
     /* 23:00 at +05:30 is 17:30 UTC, 17:30 GMT in February. */
+    /* Line 4 of the body is header-shaped after a blank line (line 3, once
+     * the CRs go); line 2 follows text, so it stays as it is. */
     tu_post *p = add_post(t, "p1", "Ann", at(2021, 2, 4, 23, 0, 0, 330),
-                          "\r\n\nHello\r\nBob Thu 04-Feb-21 10:00:00\n\n");
+                          "\r\n\nHello\r\nBob Thu 04-Feb-21 09:00:00\r\n\r\n"
+                          "Bob Thu 04-Feb-21 10:00:00\n\n");
     ck_assert_int_eq(tc_fields_set(&p->extras, "mumsnet.op", "true"), TC_OK);
-    p = add_post(t, "p2", "Bob", at(2021, 6, 4, 21, 33, 59, 60), "Hi");
+    p = add_post(t, "p2", "Bob\nJ", at(2021, 6, 4, 21, 33, 59, 60), "Hi");
     p->parent_id = strdup("p1");
+    add_post(t, "3", " Cy D", at(2021, 6, 4, 21, 40, 0, 60), "Yo");
 
     written *r = write_mn(a, true);
     ck_assert_msg(r->rc == TC_OK, "%s", r->err.text);
     ck_assert_str_eq(r->out.data, "Two lines\n\nIntro text\n\n"
                                   "Ann Thu 04-Feb-21 17:30:00\n\n"
-                                  "Hello\nBob Thu 04-Feb-21 10:00:00\xC2\xA0\n\n"
-                                  "Bob Fri 04-Jun-21 21:33:59\n\nHi\n\n");
+                                  "Hello\nBob Thu 04-Feb-21 09:00:00\n\n"
+                                  "Bob Thu 04-Feb-21 10:00:00\xC2\xA0\n\n"
+                                  "Bob_J Fri 04-Jun-21 21:33:59\n\nHi\n\n"
+                                  "_Cy_D Fri 04-Jun-21 21:40:00\n\nYo\n\n");
     /* One warning for each thing changed: thread id, url, layout, replies,
      * board, title; post 1 id, extra, offset, CR, header line; post 2 id,
-     * parent. */
-    ck_assert_msg(r->n_warnings == 13, "%zu warnings:\n%s", r->n_warnings, r->warnings);
+     * parent, line break in the author; post 3 spaces in the author. */
+    ck_assert_msg(r->n_warnings == 15, "%zu warnings:\n%s", r->n_warnings, r->warnings);
+    ck_assert_ptr_nonnull(strstr(r->warnings, "thread \"Two...\", post 3 ( Cy D): the author has a "
+                                              "space or a tab, which a post header's name cannot "
+                                              "hold; each written as an underscore "
+                                              "(mumsnet.lossy)\n"));
     ck_assert_ptr_nonnull(strstr(r->warnings, "thread \"Two...\", post 1 (Ann): the date "
                                               "2021-02-04T23:00:00+05:30 is not in UK time "
                                               "(+00:00 then); the layout shows UK time only; "
@@ -411,13 +479,126 @@ START_TEST(test_lossy)
     tu_archive *b = tu_read_memory(MN, r->out.data, r->out.len, "back");
     ck_assert_int_eq(b->rc, TC_OK);
     ck_assert_str_eq(b->threads[0].title, "Two lines");
-    ck_assert_uint_eq(b->threads[0].n_posts, 2);
+    ck_assert_uint_eq(b->threads[0].n_posts, 3);
     ck_assert_int_eq(b->threads[0].posts[0].date.utc, a->threads[0].posts[0].date.utc);
     ck_assert_int_eq(b->threads[0].posts[0].date.offset_min, 0);
-    ck_assert_str_eq(b->threads[0].posts[0].body, "Hello\nBob Thu 04-Feb-21 10:00:00\xC2\xA0");
+    ck_assert_str_eq(b->threads[0].posts[0].body,
+                     "Hello\nBob Thu 04-Feb-21 09:00:00\n\nBob Thu 04-Feb-21 10:00:00\xC2\xA0");
+    ck_assert_str_eq(b->threads[0].posts[1].author, "Bob_J");
+    ck_assert_str_eq(b->threads[0].posts[2].author, "_Cy_D");
+    ck_assert_str_eq(b->warnings, "");
     tu_archive_free(b);
     written_free(r);
     tu_archive_free(a);
+}
+END_TEST
+
+/*
+ * The writer's rule for header-shaped lines is the reader's, exactly: for
+ * every text made of one to three of the lines below (not starting or
+ * ending with a blank one), as a body and as the intro (and each line as a
+ * title), either the writer writes it and the reader reads it back
+ * unchanged, or the writer refuses it as a line that would read as a post
+ * header and the same file written out by hand does not read back as it.
+ */
+static const char *const rule_lines[] = {
+    "text", "", "Bob Fri 05-Feb-21 10:00:00", "Posted by Bob Fri 05-Feb-21 10:00:00",
+    " Bob Fri 05-Feb-21 10:00:00", "Bob\tB Fri 05-Feb-21 10:00:00",
+    "Bob \xC2\xB7 17/12/2012 10:21", "Bob Fri 31-Feb-21 10:00:00",
+};
+#define N_RULE_LINES (sizeof rule_lines / sizeof rule_lines[0])
+
+/* Whether text (the whole file) reads as thread title with intro (NULL:
+ * none) and the one post by Ann with body. */
+static bool reads_as(const char *text, const char *title, const char *intro, const char *body)
+{
+    tu_archive *b = tu_read_memory(MN, text, strlen(text), "rule");
+    bool same = b->rc == TC_OK && b->n_threads == 1 && b->threads[0].n_posts == 1 &&
+                strcmp(b->threads[0].title, title) == 0 &&
+                strcmp(b->threads[0].posts[0].author, "Ann") == 0 &&
+                strcmp(b->threads[0].posts[0].body, body) == 0;
+    const char *got = same ? tc_fields_get(&b->threads[0].extras, "mumsnet.intro") : NULL;
+    if (same && intro == NULL)
+        same = got == NULL;
+    else if (same)
+        same = got != NULL && strcmp(got, intro) == 0;
+    tu_archive_free(b);
+    return same;
+}
+
+/* Write title / intro / body (Ann's post); check the outcome against the
+ * reader.  Returns whether the writer accepted it. */
+static bool check_rule(const char *title, const char *intro, const char *body, const char *refusal)
+{
+    tu_archive *a = new_archive();
+    tu_thread *t = add_thread(a, title);
+    if (intro != NULL)
+        ck_assert_int_eq(tc_fields_set(&t->extras, "mumsnet.intro", intro), TC_OK);
+    add_post(t, "1", "Ann", at(2021, 2, 4, 21, 33, 59, 0), body);
+    written *r = write_mn(a, false);
+    bool accepted = r->rc == TC_OK;
+    if (accepted) {
+        ck_assert_msg(reads_as(r->out.data, title, intro, body),
+                      "written but read back differently:\n%s", r->out.data);
+    } else {
+        ck_assert_msg(strstr(r->err.text, refusal) != NULL, "refused for another reason: %s",
+                      r->err.text);
+        tc_buf by_hand = {0};
+        ck_assert_int_eq(tc_buf_printf(&by_hand, "%s\n\n%s%sAnn Thu 04-Feb-21 21:33:59\n\n%s\n\n",
+                                       title, intro ? intro : "", intro ? "\n\n" : "", body),
+                         TC_OK);
+        ck_assert_msg(!reads_as(by_hand.data, title, intro, body),
+                      "refused (%s), yet it reads back unchanged:\n%s", r->err.text, by_hand.data);
+        tc_buf_free(&by_hand);
+    }
+    written_free(r);
+    tu_archive_free(a);
+    return accepted;
+}
+
+START_TEST(test_header_rule_matches_reader)
+{
+    size_t accepted = 0, refused = 0;
+    for (size_t n = 1; n <= 3; n++) {
+        size_t count = 1;
+        for (size_t i = 0; i < n; i++)
+            count *= N_RULE_LINES;
+        for (size_t code = 0; code < count; code++) {
+            size_t pick[3], c = code;
+            for (size_t i = 0; i < n; i++) {
+                pick[i] = c % N_RULE_LINES;
+                c /= N_RULE_LINES;
+            }
+            if (rule_lines[pick[0]][0] == '\0' || rule_lines[pick[n - 1]][0] == '\0')
+                continue;
+            tc_buf text = {0};
+            for (size_t i = 0; i < n; i++)
+                ck_assert_int_eq(tc_buf_printf(&text, "%s%s", i ? "\n" : "", rule_lines[pick[i]]),
+                                 TC_OK);
+            if (check_rule("T", NULL, text.data, "of the body would read as a post header"))
+                accepted++;
+            else
+                refused++;
+            if (check_rule("T", text.data, "Hi", "of mumsnet.intro would read as a post header"))
+                accepted++;
+            else
+                refused++;
+            tc_buf_free(&text);
+        }
+    }
+    for (size_t i = 0; i < N_RULE_LINES; i++)
+        if (rule_lines[i][0] != '\0') {
+            if (check_rule(rule_lines[i], NULL, "Hi", "the title would read as a post header"))
+                accepted++;
+            else
+                refused++;
+        }
+    /* both outcomes occur: e.g. "text\nBob Fri ..." is written, "Bob Fri ..." refused */
+    ck_assert_uint_gt(accepted, 100);
+    ck_assert_uint_gt(refused, 100);
+    ck_assert(check_rule("T", NULL, "text\nBob Fri 05-Feb-21 10:00:00", ""));
+    ck_assert(!check_rule("T", NULL, "text\n\nBob Fri 05-Feb-21 10:00:00", "line 3 of the body"));
+    ck_assert(check_rule("Posted by Bob Fri 05-Feb-21 10:00:00", NULL, "Hi", ""));
 }
 END_TEST
 
@@ -430,6 +611,7 @@ int main(void)
     tcase_add_test(tc, test_written_by_hand);
     tcase_add_test(tc, test_refusals);
     tcase_add_test(tc, test_lossy);
+    tcase_add_test(tc, test_header_rule_matches_reader);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
