@@ -891,19 +891,19 @@ START_TEST(skipped_post_ends_at_a_real_header)
     void *state = NULL;
     const tc_thread *t;
     const tc_post *p;
-    ck_assert_int_eq(threadconv_plugin.read_open(in, &state), TC_OK);
-    ck_assert_int_eq(threadconv_plugin.read_next_thread(in, state, &t), TC_OK);
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_open(in, &state), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_thread(in, state, &t), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_OK);
     ck_assert_str_eq(p->author, "A");
     ck_assert_str_eq(p->body, "a");
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_SKIPPED);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_SKIPPED);
     ck_assert_uint_eq(tc_stream_get_error(in)->line, 7);
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_OK);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_OK);
     ck_assert_str_eq(p->id, "3");
     ck_assert_str_eq(p->author, "D");
     ck_assert_str_eq(p->body, "d");
-    ck_assert_int_eq(threadconv_plugin.read_next_post(in, state, &p), TC_EOF);
-    threadconv_plugin.read_close(in, state);
+    ck_assert_int_eq(THE_FORMAT->read_next_post(in, state, &p), TC_EOF);
+    THE_FORMAT->read_close(in, state);
     tc_stream_close(in);
 }
 END_TEST
