@@ -120,7 +120,7 @@ typedef struct collector {
     bool any;      /* a text line has been added */
 } collector;
 
-typedef struct mn_state {
+typedef struct mumsnet_state {
     enum layout layout;
     int phase;          /* 0: thread not read yet, 1: posts, 2: done */
     size_t max;         /* tc_stream_max_post */
@@ -146,7 +146,7 @@ typedef struct mn_state {
     char id[24];
     uint64_t n_posts;
     tc_post post;
-} mn_state;
+} mumsnet_state;
 
 /* ------------------------------------------------------------------ */
 /* Lines                                                               */
@@ -390,12 +390,12 @@ static bool classic_header_ok(const char *p, const fields *f, bool in_place)
     return in_place && space_at(p, f->name_len) == f->name_len;
 }
 
-int mn_header_shape(const char *p, size_t n, bool in_place)
+int mumsnet_header_shape(const char *p, size_t n, bool in_place)
 {
     fields f;
     enum layout l = match_header(p, n, &f);
     if (l == LAYOUT_CLASSIC && !classic_header_ok(p, &f, in_place))
-        return MN_SHAPE_NONE;
+        return MUMSNET_SHAPE_NONE;
     return (int)l;
 }
 
@@ -494,7 +494,7 @@ static int read_header(tc_stream *s, const char *p, enum layout layout, const fi
 /* Probe                                                               */
 /* ------------------------------------------------------------------ */
 
-static int mn_probe(const unsigned char *head, size_t len, const char *name)
+static int mumsnet_probe(const unsigned char *head, size_t len, const char *name)
 {
     (void)name;
     const char *p = (const char *)head;
@@ -558,9 +558,9 @@ static int mn_probe(const unsigned char *head, size_t len, const char *name)
 /* Reading                                                             */
 /* ------------------------------------------------------------------ */
 
-static int mn_open(tc_stream *in, void **state)
+static int mumsnet_read_open(tc_stream *in, void **state)
 {
-    mn_state *st = calloc(1, sizeof *st);
+    mumsnet_state *st = calloc(1, sizeof *st);
     if (st == NULL)
         return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
     st->max = tc_stream_max_post(in);
@@ -568,10 +568,10 @@ static int mn_open(tc_stream *in, void **state)
     return TC_OK;
 }
 
-static void mn_close(tc_stream *in, void *state)
+static void mumsnet_read_close(tc_stream *in, void *state)
 {
     (void)in;
-    mn_state *st = state;
+    mumsnet_state *st = state;
     if (st == NULL)
         return;
     tc_buf_free(&st->title);
@@ -591,7 +591,7 @@ static int nomem(tc_stream *in)
     return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
 }
 
-static int keep_prologue_line(tc_stream *in, mn_state *st, const char *p, size_t n)
+static int keep_prologue_line(tc_stream *in, mumsnet_state *st, const char *p, size_t n)
 {
     /* the line records count against the limit too, so a flood of blank
      * lines cannot grow memory without bound */
@@ -618,7 +618,7 @@ static int keep_prologue_line(tc_stream *in, mn_state *st, const char *p, size_t
 
 /* Join prologue lines [from, to) with "\n", blank lines at either end
  * left out, and store the result as key (when not empty). */
-static int set_joined(tc_stream *in, mn_state *st, const char *key, size_t from, size_t to,
+static int set_joined(tc_stream *in, mumsnet_state *st, const char *key, size_t from, size_t to,
                       tc_buf *scratch)
 {
     collector c = {scratch, 0, false};
@@ -634,7 +634,7 @@ static int set_joined(tc_stream *in, mn_state *st, const char *key, size_t from,
 }
 
 /* Build the thread header from the text before the first header. */
-static int build_thread(tc_stream *in, mn_state *st, uint64_t header_line)
+static int build_thread(tc_stream *in, mumsnet_state *st, uint64_t header_line)
 {
     size_t n = st->n_plines;
     bool current = st->layout == LAYOUT_CURRENT;
@@ -728,9 +728,9 @@ static int build_thread(tc_stream *in, mn_state *st, uint64_t header_line)
     return TC_OK;
 }
 
-static int mn_next_thread(tc_stream *in, void *state, const tc_thread **thread)
+static int mumsnet_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
 {
-    mn_state *st = state;
+    mumsnet_state *st = state;
     if (st->phase != 0) {
         st->phase = 2;
         return TC_EOF; /* one file, one thread */
@@ -804,12 +804,12 @@ static void format_id(char *out, uint64_t v)
 }
 
 /*
- * See mn_next_post: the lines of a post whose header is impossible are
+ * See mumsnet_read_next_post: the lines of a post whose header is impossible are
  * passed over up to the next header of the thread's layout.  That header is
  * kept and read at the next call, after the core has dealt with this
  * post's error, so a bad header right after a bad one gets its own message.
  */
-static int skip_bad_post(tc_stream *in, mn_state *st)
+static int skip_bad_post(tc_stream *in, mumsnet_state *st)
 {
     st->next_bad = false;
     st->have_next = false;
@@ -837,7 +837,7 @@ static int skip_bad_post(tc_stream *in, mn_state *st)
 }
 
 /* Read the header skip_bad_post kept (the stream's line count is still its). */
-static int read_pending_header(tc_stream *in, mn_state *st)
+static int read_pending_header(tc_stream *in, mumsnet_state *st)
 {
     st->have_pending = false;
     fields f;
@@ -851,9 +851,9 @@ static int read_pending_header(tc_stream *in, mn_state *st)
     return TC_OK;
 }
 
-static int mn_next_post(tc_stream *in, void *state, const tc_post **post)
+static int mumsnet_read_next_post(tc_stream *in, void *state, const tc_post **post)
 {
-    mn_state *st = state;
+    mumsnet_state *st = state;
     if (st->have_pending) {
         int rc = read_pending_header(in, st);
         if (rc != TC_OK)
@@ -952,12 +952,12 @@ TC_MODULE_DEFINE(mumsnet,
     TC_MODULE_FORMATS({
         .name = "mumsnet",
         .description = "Mumsnet Talk thread copied as text (classic and current page layouts)",
-        .read_probe = mn_probe,
-        .read_open = mn_open, .read_next_thread = mn_next_thread,
-        .read_next_post = mn_next_post, .read_close = mn_close,
-        .write_open = mn_write_open, .write_begin_thread = mn_write_begin_thread,
-        .write_post = mn_write_post, .write_end_thread = mn_write_end_thread,
-        .write_finish = mn_write_finish, .write_close = mn_write_close,
-        .options = mn_write_options, .extension = "txt",
+        .read_probe = mumsnet_probe,
+        .read_open = mumsnet_read_open, .read_next_thread = mumsnet_read_next_thread,
+        .read_next_post = mumsnet_read_next_post, .read_close = mumsnet_read_close,
+        .write_open = mumsnet_write_open, .write_begin_thread = mumsnet_write_begin_thread,
+        .write_post = mumsnet_write_post, .write_end_thread = mumsnet_write_end_thread,
+        .write_finish = mumsnet_write_finish, .write_close = mumsnet_write_close,
+        .options = mumsnet_options, .extension = "txt",
         /* every line is checked by next_line; fields split at ASCII */
         .flags = TC_FORMAT_READS_UTF8}));

@@ -23,7 +23,7 @@
  * read differently (a leading or trailing blank line, a carriage return
  * before a line break, a line break in a title or author, a space or tab in
  * an author, a line that would read as a post header by the reader's rule,
- * mn_header_shape).  With
+ * mumsnet_header_shape).  With
  * -O mumsnet.lossy=true these are written as best the layout allows (left
  * out, renumbered, converted to UK time, trimmed, current-layout threads
  * written as classic, a no-break space U+00A0 added at the end of a line
@@ -47,14 +47,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-const tc_option_decl mn_write_options[] = {
+const tc_option_decl mumsnet_options[] = {
     {.name = "lossy", .type = TC_OPT_BOOL, .default_value = "false",
      .help = "write what the classic layout cannot show as best it can, with a warning, "
              "instead of failing"},
     {.name = NULL}
 };
 
-typedef struct mn_writer {
+typedef struct mumsnet_writer {
     bool lossy;
     uint64_t n_threads;
     uint64_t n_posts;      /* of the current thread */
@@ -65,7 +65,7 @@ typedef struct mn_writer {
     tc_buf out;            /* what is written for one thread header or post */
     tc_buf fixed;          /* lossy: the corrected text */
     tc_buf fixed2;         /* lossy: the same with header-shaped lines ended */
-} mn_writer;
+} mumsnet_writer;
 
 static const char weekday_names[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 static const char month_names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -92,7 +92,7 @@ static size_t shown_len(const char *s, size_t max)
     return n;
 }
 
-static void set_where_thread(mn_writer *w, const char *title)
+static void set_where_thread(mumsnet_writer *w, const char *title)
 {
     tc_buf_reset(&w->where);
     size_t n = shown_len(title, 60);
@@ -100,7 +100,7 @@ static void set_where_thread(mn_writer *w, const char *title)
     w->where_thread = w->where.len;
 }
 
-static void set_where_post(mn_writer *w, const char *author)
+static void set_where_post(mumsnet_writer *w, const char *author)
 {
     /* keep the thread part, add the post */
     if (w->where.data != NULL) {
@@ -118,10 +118,10 @@ static void set_where_post(mn_writer *w, const char *author)
  * warning that says what was done instead (action).  Returns TC_OK when
  * writing goes on.
  */
-static int cannot(mn_writer *w, tc_stream *out, const char *action, const char *fmt, ...)
+static int cannot(mumsnet_writer *w, tc_stream *out, const char *action, const char *fmt, ...)
     TC_PRINTF(4, 5);
 
-static int cannot(mn_writer *w, tc_stream *out, const char *action, const char *fmt, ...)
+static int cannot(mumsnet_writer *w, tc_stream *out, const char *action, const char *fmt, ...)
 {
     char what[512];
     va_list ap;
@@ -158,7 +158,7 @@ enum text_problem {
  * ends in CR, and no line reads as a post header (of the classic layout; of
  * either layout before the first header, where the first header decides the
  * layout).  The text always follows a blank line, so its first line is in a
- * header's place, and so is each line after a blank one (mn_header_shape).
+ * header's place, and so is each line after a blank one (mumsnet_header_shape).
  * *line is set to the 1-based line of the problem.
  */
 static enum text_problem check_text(const char *s, size_t len, bool any_layout, size_t *line)
@@ -179,8 +179,8 @@ static enum text_problem check_text(const char *s, size_t len, bool any_layout, 
             return TEXT_LEADING_BLANK;
         if (n == 0 && nl == NULL)
             return TEXT_TRAILING_BLANK;
-        int shape = mn_header_shape(s + start, n, in_place);
-        if (shape == MN_SHAPE_CLASSIC || (any_layout && shape == MN_SHAPE_CURRENT))
+        int shape = mumsnet_header_shape(s + start, n, in_place);
+        if (shape == MUMSNET_SHAPE_CLASSIC || (any_layout && shape == MUMSNET_SHAPE_CURRENT))
             return TEXT_HEADER;
         if (nl == NULL)
             return TEXT_OK;
@@ -192,7 +192,7 @@ static enum text_problem check_text(const char *s, size_t len, bool any_layout, 
 
 /* Lossy: text with a CR before each line break removed and leading and
  * trailing blank lines left out, into w->fixed. */
-static int fix_text(mn_writer *w, const char *s, size_t len)
+static int fix_text(mumsnet_writer *w, const char *s, size_t len)
 {
     tc_buf_reset(&w->fixed);
     size_t start = 0;
@@ -229,7 +229,7 @@ static int fix_text(mn_writer *w, const char *s, size_t len)
 /* Lossy: text with U+00A0 after every line that would read as a post header
  * (the reader trims only spaces and tabs, so the line no longer ends in
  * digits), into w->fixed2.  Places as in check_text. */
-static int end_header_lines(mn_writer *w, const char *s, size_t len, bool any_layout)
+static int end_header_lines(mumsnet_writer *w, const char *s, size_t len, bool any_layout)
 {
     tc_buf_reset(&w->fixed2);
     size_t start = 0;
@@ -239,8 +239,8 @@ static int end_header_lines(mn_writer *w, const char *s, size_t len, bool any_la
         size_t end = nl ? (size_t)(nl - s) : len;
         if (tc_buf_append(&w->fixed2, s + start, end - start) != TC_OK)
             return TC_ERR_NOMEM;
-        int shape = mn_header_shape(s + start, end - start, in_place);
-        if ((shape == MN_SHAPE_CLASSIC || (any_layout && shape == MN_SHAPE_CURRENT)) &&
+        int shape = mumsnet_header_shape(s + start, end - start, in_place);
+        if ((shape == MUMSNET_SHAPE_CLASSIC || (any_layout && shape == MUMSNET_SHAPE_CURRENT)) &&
             tc_buf_append(&w->fixed2, "\xC2\xA0", 2) != TC_OK)
             return TC_ERR_NOMEM;
         in_place = end == start;
@@ -257,7 +257,7 @@ static int end_header_lines(mn_writer *w, const char *s, size_t len, bool any_la
  * what names it for messages ("the body", "mumsnet.intro").  On TC_OK,
  * *text and *len point at what to write (the original or w->fixed).
  */
-static int text_for_layout(mn_writer *w, tc_stream *out, const char *what, bool any_layout,
+static int text_for_layout(mumsnet_writer *w, tc_stream *out, const char *what, bool any_layout,
                            const char **text, size_t *len)
 {
     size_t bad_off;
@@ -301,9 +301,9 @@ static int text_for_layout(mn_writer *w, tc_stream *out, const char *what, bool 
 /* The writer                                                          */
 /* ------------------------------------------------------------------ */
 
-int mn_write_open(tc_stream *out, void **state)
+int mumsnet_write_open(tc_stream *out, void **state)
 {
-    mn_writer *w = calloc(1, sizeof *w);
+    mumsnet_writer *w = calloc(1, sizeof *w);
     if (w == NULL)
         return nomem(out);
     w->lossy = tc_stream_option_bool(out, "lossy");
@@ -311,16 +311,16 @@ int mn_write_open(tc_stream *out, void **state)
     return TC_OK;
 }
 
-static int put(tc_stream *out, mn_writer *w)
+static int put(tc_stream *out, mumsnet_writer *w)
 {
     int rc = tc_stream_write(out, w->out.data, w->out.len);
     tc_buf_reset(&w->out);
     return rc;
 }
 
-int mn_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+int mumsnet_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
 {
-    mn_writer *w = state;
+    mumsnet_writer *w = state;
     set_where_thread(w, thread->title);
     if (w->n_threads++ > 0)
         return cannot(w, out, NULL,
@@ -384,7 +384,7 @@ int mn_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
     if (w->out.len >= 3 && memcmp(w->out.data, "\xEF\xBB\xBF", 3) == 0)
         return cannot(w, out, NULL, "the title starts with U+FEFF, which reads as a byte order mark");
     /* the title is the first line: in a header's place */
-    if (mn_header_shape(w->out.data ? w->out.data : "", w->out.len, true) != MN_SHAPE_NONE) {
+    if (mumsnet_header_shape(w->out.data ? w->out.data : "", w->out.len, true) != MUMSNET_SHAPE_NONE) {
         rc = cannot(w, out, "a no-break space (U+00A0) added at its end",
                     "the title would read as a post header");
         if (rc != TC_OK)
@@ -413,7 +413,7 @@ int mn_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
 }
 
 /* The header's date: UK civil time, checked to read back as the same instant. */
-static int header_date(mn_writer *w, tc_stream *out, tc_date date, char *text, size_t size)
+static int header_date(mumsnet_writer *w, tc_stream *out, tc_date date, char *text, size_t size)
 {
     if (!date.present)
         return cannot(w, out, NULL, "has no date; every post header needs one");
@@ -459,9 +459,9 @@ static int header_date(mn_writer *w, tc_stream *out, tc_date date, char *text, s
     return TC_OK;
 }
 
-int mn_write_post(tc_stream *out, void *state, const tc_post *post)
+int mumsnet_write_post(tc_stream *out, void *state, const tc_post *post)
 {
-    mn_writer *w = state;
+    mumsnet_writer *w = state;
     set_where_post(w, post->author);
     int rc = TC_OK;
 
@@ -531,9 +531,9 @@ int mn_write_post(tc_stream *out, void *state, const tc_post *post)
     return put(out, w);
 }
 
-int mn_write_end_thread(tc_stream *out, void *state)
+int mumsnet_write_end_thread(tc_stream *out, void *state)
 {
-    mn_writer *w = state;
+    mumsnet_writer *w = state;
     if (w->n_posts == 0) {
         if (w->where.data != NULL) {
             w->where.len = w->where_thread;
@@ -544,19 +544,19 @@ int mn_write_end_thread(tc_stream *out, void *state)
     return TC_OK;
 }
 
-int mn_write_finish(tc_stream *out, void *state)
+int mumsnet_write_finish(tc_stream *out, void *state)
 {
-    mn_writer *w = state;
+    mumsnet_writer *w = state;
     if (w->n_threads == 0)
         return tc_stream_error(out, TC_ERR_DATA, 0, 0,
                                "no thread to write; a mumsnet text file holds one thread");
     return TC_OK;
 }
 
-void mn_write_close(tc_stream *out, void *state)
+void mumsnet_write_close(tc_stream *out, void *state)
 {
     (void)out;
-    mn_writer *w = state;
+    mumsnet_writer *w = state;
     if (w == NULL)
         return;
     tc_buf_free(&w->where);
