@@ -276,42 +276,16 @@ static void remove_stale_temps(const char *dir, const char *output)
     closedir(d);
 }
 
-int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch *batch)
+/* Name every input's output; two inputs mapping to one name are refused.
+ * Returns 0 or the exit status. */
+static int plan_outputs(const tc_convert_spec *spec, const cli_batch *batch, const char *ext,
+                        char **outputs)
 {
-    tc_error err;
-    const tc_format *writer = tc_registry_find(reg, spec->writer, &err);
-    if (writer == NULL) {
-        fprintf(stderr, "threadconv: %s\n", err.text);
-        return err.code == TC_ERR_USAGE ? 2 : 3;
-    }
-    const char *ext = writer->extension ? writer->extension : writer->name;
-    size_t n = spec->n_inputs;
-    if (n == 0) {
-        fprintf(stderr, "threadconv: --output-dir needs input files (standard input has no name)\n");
-        return 2;
-    }
-    struct stat st;
-    if (stat(batch->output_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "threadconv: --output-dir %s: not a directory%s\n", batch->output_dir,
-                errno == ENOENT ? " (create it first)" : "");
-        return 4;
-    }
-    char **outputs = calloc(n, sizeof *outputs);
-    int *status = calloc(n, sizeof *status);
-    pid_t *pids = calloc(n, sizeof *pids);
-    if (!outputs || !status || !pids) {
-        free(outputs);
-        free(status);
-        free(pids);
-        fprintf(stderr, "threadconv: out of memory\n");
-        return 1;
-    }
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = 0; i < spec->n_inputs && rc == 0; i++) {
         if (strcmp(spec->inputs[i], "-") == 0) {
             fprintf(stderr, "threadconv: --output-dir cannot name an output for standard input\n");
-            rc = 2;
-            break;
+            return 2;
         }
         outputs[i] = output_name(batch->output_dir, spec->inputs[i], ext);
         for (size_t j = 0; j < i && outputs[i]; j++) {
@@ -323,20 +297,17 @@ int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch
             }
         }
     }
-    if (rc != 0)
-        goto done;
+    return rc;
+}
 
-    /* What the workers need is loaded before forking: the writer (found
-     * above) and the reader, or every plugin when inputs are probed. */
-    if (spec->reader == NULL || tc_registry_find(reg, spec->reader, &err) == NULL)
-        tc_registry_load_all(reg, spec->warn, spec->warn_user);
-    size_t jobs = batch->jobs < n ? batch->jobs : n;
-    size_t map_size = sizeof(pool) + jobs * sizeof(atomic_size_t) + n * sizeof(atomic_int);
-    void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+/* The pool the workers share, in shared anonymous memory; NULL on failure. */
+static pool *map_pool(size_t jobs, size_t n, size_t *map_size)
+{
+    *map_size = sizeof(pool) + jobs * sizeof(atomic_size_t) + n * sizeof(atomic_int);
+    void *map = mmap(NULL, *map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED) {
         fprintf(stderr, "threadconv: cannot share memory with the workers: %s\n", strerror(errno));
-        rc = 1;
-        goto done;
+        return NULL;
     }
     pool *sh = map;
     sh->current = (atomic_size_t *)(sh + 1);
@@ -348,9 +319,38 @@ int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch
         atomic_init(&sh->current[k], SIZE_MAX);
     for (size_t i = 0; i < n; i++)
         atomic_init(&sh->status[i], -1);
+    return sh;
+}
 
-    fflush(NULL);
-    double start = now();
+/* The worker in slot k ended with wait status ws: the input it was on
+ * failed if it died, its uncommitted files are to be converted again. */
+static void worker_ended(const cli_batch *batch, char **outputs, pool *sh, size_t k, size_t n,
+                         pid_t pid, int ws)
+{
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+        remove_worker_dir(batch->output_dir, pid);
+    size_t i = atomic_load(&sh->current[k]);
+    if (i < n && atomic_load(&sh->status[i]) < 0) {
+        remove_stale_temps(batch->output_dir, outputs[i]);
+        atomic_store(&sh->status[i], WIFEXITED(ws) ? (WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1)
+                                                   : 128 + WTERMSIG(ws));
+        atomic_fetch_add(&sh->done, 1);
+    }
+    atomic_store(&sh->current[k], SIZE_MAX);
+    /* Its finished files that were waiting for their commit are converted
+     * again at the end (slot k is reused at once). */
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+        for (size_t j = 0; j < n; j++)
+            if (atomic_load(&sh->status[j]) == PENDING(k))
+                atomic_store(&sh->status[j], REDO);
+}
+
+/* Start the workers and wait for them all, restarting a slot while inputs
+ * remain; progress on the way.  Returns false when none could start. */
+static bool run_workers(tc_registry *reg, const tc_convert_spec *spec, const cli_batch *batch,
+                        char **outputs, pool *sh, pid_t *pids, size_t jobs, size_t n,
+                        double start)
+{
     size_t running = 0, shown = 0;
     for (size_t k = 0; k < jobs; k++) {
         pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
@@ -358,10 +358,8 @@ int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch
             break;
         running++;
     }
-    if (running == 0) {
-        rc = 1;
-        goto unmap;
-    }
+    if (running == 0)
+        return false;
     while (running > 0) {
         int ws;
         pid_t pid;
@@ -392,38 +390,21 @@ int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch
             continue;
         running--;
         pids[k] = 0;
-        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-            remove_worker_dir(batch->output_dir, pid);
-        /* A worker that died converting an input: that input failed. */
-        size_t i = atomic_load(&sh->current[k]);
-        if (i < n && atomic_load(&sh->status[i]) < 0) {
-            remove_stale_temps(batch->output_dir, outputs[i]);
-            atomic_store(&sh->status[i], WIFEXITED(ws) ? (WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1)
-                                                       : 128 + WTERMSIG(ws));
-            atomic_fetch_add(&sh->done, 1);
-        }
-        atomic_store(&sh->current[k], SIZE_MAX);
-        /* Its finished files that were waiting for their commit are
-         * converted again at the end (slot k is reused at once). */
-        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-            for (size_t j = 0; j < n; j++)
-                if (atomic_load(&sh->status[j]) == PENDING(k))
-                    atomic_store(&sh->status[j], REDO);
+        worker_ended(batch, outputs, sh, k, n, pid, ws);
         if (atomic_load(&sh->next) < n) {
             pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
             if (pids[k] > 0)
                 running++;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        if (atomic_load(&sh->status[i]) != REDO)
-            continue;
-        remove_stale_temps(batch->output_dir, outputs[i]);
-        atomic_store(&sh->status[i], convert_one(reg, spec, batch, outputs, i, NULL, NULL));
-        atomic_fetch_add(&sh->done, 1);
-    }
-    if (batch->progress)
-        show_progress(atomic_load(&sh->done), n, (double)atomic_load(&sh->bytes), start);
+    return true;
+}
+
+/* The failures and skips, on stderr; returns the exit status they make
+ * (rc when it is already set). */
+static int report_results(const tc_convert_spec *spec, const pool *sh, int *status, size_t n,
+                          int rc)
+{
     size_t failed = 0, with_skips = 0;
     for (size_t i = 0; i < n; i++) {
         status[i] = atomic_load(&sh->status[i]);
@@ -432,8 +413,6 @@ int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch
         with_skips += status[i] == EXIT_SKIPPED;
         failed += status[i] != 0 && status[i] != EXIT_SKIPPED;
     }
-    if (batch->progress)
-        fputc('\n', stderr);
     if (failed) {
         fprintf(stderr, "threadconv: %zu of %zu files failed:", failed, n);
         for (size_t i = 0; i < n; i++) {
@@ -451,8 +430,73 @@ int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch
         if (rc == 0)
             rc = EXIT_SKIPPED;
     }
+    return rc;
+}
+
+int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch *batch)
+{
+    tc_error err;
+    const tc_format *writer = tc_registry_find(reg, spec->writer, &err);
+    if (writer == NULL) {
+        fprintf(stderr, "threadconv: %s\n", err.text);
+        return err.code == TC_ERR_USAGE ? 2 : 3;
+    }
+    const char *ext = writer->extension ? writer->extension : writer->name;
+    size_t n = spec->n_inputs;
+    if (n == 0) {
+        fprintf(stderr, "threadconv: --output-dir needs input files (standard input has no name)\n");
+        return 2;
+    }
+    struct stat st;
+    if (stat(batch->output_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "threadconv: --output-dir %s: not a directory%s\n", batch->output_dir,
+                errno == ENOENT ? " (create it first)" : "");
+        return 4;
+    }
+    char **outputs = calloc(n, sizeof *outputs);
+    int *status = calloc(n, sizeof *status);
+    pid_t *pids = calloc(n, sizeof *pids);
+    if (!outputs || !status || !pids) {
+        free(outputs);
+        free(status);
+        free(pids);
+        fprintf(stderr, "threadconv: out of memory\n");
+        return 1;
+    }
+    int rc = plan_outputs(spec, batch, ext, outputs);
+    if (rc != 0)
+        goto done;
+
+    /* What the workers need is loaded before forking: the writer (found
+     * above) and the reader, or every plugin when inputs are probed. */
+    if (spec->reader == NULL || tc_registry_find(reg, spec->reader, &err) == NULL)
+        tc_registry_load_all(reg, spec->warn, spec->warn_user);
+    size_t jobs = batch->jobs < n ? batch->jobs : n, map_size;
+    pool *sh = map_pool(jobs, n, &map_size);
+    if (sh == NULL) {
+        rc = 1;
+        goto done;
+    }
+    fflush(NULL);
+    double start = now();
+    if (!run_workers(reg, spec, batch, outputs, sh, pids, jobs, n, start)) {
+        rc = 1;
+        goto unmap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (atomic_load(&sh->status[i]) != REDO)
+            continue;
+        remove_stale_temps(batch->output_dir, outputs[i]);
+        atomic_store(&sh->status[i], convert_one(reg, spec, batch, outputs, i, NULL, NULL));
+        atomic_fetch_add(&sh->done, 1);
+    }
+    if (batch->progress) {
+        show_progress(atomic_load(&sh->done), n, (double)atomic_load(&sh->bytes), start);
+        fputc('\n', stderr);
+    }
+    rc = report_results(spec, sh, status, n, rc);
 unmap:
-    munmap(map, map_size);
+    munmap(sh, map_size);
 done:
     for (size_t i = 0; i < n; i++)
         free(outputs[i]);

@@ -11,6 +11,7 @@
 #include <threadconv/convert.h>
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,53 @@ static bool parse_option(char *arg, tc_option_value *out)
     return true;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct cli_args {
+    tc_convert_spec spec;
+    const char **dirs;        /* --plugin-dir, in order */
+    size_t n_dirs;
+    tc_option_value *options; /* -O, and --pretty's */
+    size_t n_options;
+    bool list, quiet, pretty;
+    const char *describe;
+    cli_batch batch;
+} cli_args;
+
+static int usage_error(const char *fmt, ...) TC_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", program);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* The value of -j or --limit into a; 0, or the exit status of a bad one. */
+static int parse_value(int c, const char *arg, cli_args *a)
+{
+    if (c == 'j') {
+        char *end;
+        long j = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || j < 1 || j > 1024)
+            return usage_error("-j expects a number of jobs from 1 to 1024, not '%s'", arg);
+        a->batch.jobs = (unsigned)j;
+        return 0;
+    }
+    tc_limit which;
+    size_t value;
+    tc_error err;
+    if (tc_limit_parse(arg, &which, &value, &err) != TC_OK)
+        return usage_error("%s", err.text);
+    a->spec.limits[which] = value;
+    return 0;
+}
+
+/* Parse the options into a.  Returns -1 to go on, else the exit status
+ * (0 after --help or --version). */
+static int parse_args(int argc, char **argv, cli_args *a)
 {
     enum { OPT_LIST = 256, OPT_VERSION, OPT_PLUGIN_DIR, OPT_PRETTY, OPT_DESCRIBE,
            OPT_OUTPUT_DIR, OPT_LIMIT, OPT_KEEP_GOING };
@@ -239,138 +286,113 @@ int main(int argc, char **argv)
         {"keep-going", no_argument, NULL, OPT_KEEP_GOING},
         {NULL, 0, NULL, 0},
     };
-    tc_convert_spec spec = {0};
-    const char **dirs = calloc((size_t)argc, sizeof *dirs);
-    tc_option_value *options = calloc((size_t)argc + 1, sizeof *options);
-    size_t n_dirs = 0, n_options = 0;
-    bool list = false, quiet = false, pretty = false;
-    const char *describe = NULL;
-    cli_batch batch = {.jobs = 1};
-    int status = 0;
-    if (dirs == NULL || options == NULL) {
-        fprintf(stderr, "%s: out of memory\n", program);
-        return EXIT_DATA;
-    }
-    int c;
+    int c, status;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":f:t:o:O:j:qh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'f': spec.reader = optarg; break;
-        case 't': spec.writer = optarg; break;
-        case 'o': spec.output = optarg; break;
+        case 'f': a->spec.reader = optarg; break;
+        case 't': a->spec.writer = optarg; break;
+        case 'o': a->spec.output = optarg; break;
         case 'O':
-            if (!parse_option(optarg, &options[n_options])) {
-                fprintf(stderr, "%s: -O expects FORMAT.KEY=VALUE (e.g. -O json.pretty=true), "
-                                "not '%s'\n", program, optarg);
-                status = EXIT_USAGE;
-                goto done;
-            }
-            n_options++;
+            if (!parse_option(optarg, &a->options[a->n_options]))
+                return usage_error("-O expects FORMAT.KEY=VALUE (e.g. -O json.pretty=true), "
+                                   "not '%s'", optarg);
+            a->n_options++;
             break;
-        case 'q': quiet = true; break;
-        case 'h': usage(stdout); goto done;
-        case OPT_LIST: list = true; break;
+        case 'q': a->quiet = true; break;
+        case 'h': usage(stdout); return 0;
+        case OPT_LIST: a->list = true; break;
         case OPT_VERSION:
             printf("threadconv %s (plugin ABI %d.%d)\n", tc_version(), TC_ABI_MAJOR,
                    TC_ABI_MINOR);
-            goto done;
-        case OPT_PLUGIN_DIR: dirs[n_dirs++] = optarg; break;
-        case OPT_PRETTY: pretty = true; break;
-        case OPT_DESCRIBE: describe = optarg; break;
-        case OPT_OUTPUT_DIR: batch.output_dir = optarg; break;
-        case OPT_KEEP_GOING: spec.keep_going = true; break;
-        case OPT_LIMIT: {
-            tc_limit which;
-            size_t value;
-            tc_error err;
-            if (tc_limit_parse(optarg, &which, &value, &err) != TC_OK) {
-                fprintf(stderr, "%s: %s\n", program, err.text);
-                status = EXIT_USAGE;
-                goto done;
-            }
-            spec.limits[which] = value;
+            return 0;
+        case OPT_PLUGIN_DIR: a->dirs[a->n_dirs++] = optarg; break;
+        case OPT_PRETTY: a->pretty = true; break;
+        case OPT_DESCRIBE: a->describe = optarg; break;
+        case OPT_OUTPUT_DIR: a->batch.output_dir = optarg; break;
+        case OPT_KEEP_GOING: a->spec.keep_going = true; break;
+        case OPT_LIMIT:
+        case 'j':
+            if ((status = parse_value(c, optarg, a)) != 0)
+                return status;
             break;
-        }
-        case 'j': {
-            char *end;
-            long j = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || j < 1 || j > 1024) {
-                fprintf(stderr, "%s: -j expects a number of jobs from 1 to 1024, not '%s'\n",
-                        program, optarg);
-                status = EXIT_USAGE;
-                goto done;
-            }
-            batch.jobs = (unsigned)j;
-            break;
-        }
         case ':':
-            fprintf(stderr, "%s: option %s needs a value (see --help)\n", program,
-                    argv[optind - 1]);
-            status = EXIT_USAGE;
-            goto done;
+            return usage_error("option %s needs a value (see --help)", argv[optind - 1]);
         default:
-            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", program,
-                    argv[optind - 1]);
-            status = EXIT_USAGE;
-            goto done;
+            return usage_error("unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
+    return -1;
+}
 
-    tc_registry *reg = tc_registry_new();
-    if (reg == NULL || tc_registry_add_search_dirs(reg, dirs, n_dirs, true) != TC_OK) {
+/* The conversion the arguments ask for: one output, or batch mode. */
+static int convert(tc_registry *reg, cli_args *a, int argc, char **argv)
+{
+    tc_convert_spec *spec = &a->spec;
+    if (a->pretty) {
+        a->options[a->n_options].format = spec->writer;
+        a->options[a->n_options].key = "pretty";
+        a->options[a->n_options].value = "true";
+        a->n_options++;
+    }
+    spec->inputs = (const char *const *)(argv + optind);
+    spec->n_inputs = (size_t)(argc - optind);
+    spec->options = a->options;
+    spec->n_options = a->n_options;
+    spec->warn = a->quiet ? NULL : print_warning;
+    spec->temp_file = cli_temp_note;
+    cli_catch_signals();
+    if (a->batch.output_dir && spec->output)
+        return usage_error("give either -o or --output-dir, not both");
+    if (a->batch.output_dir) {
+        a->batch.progress = !a->quiet && isatty(STDERR_FILENO);
+        return cli_batch_run(reg, spec, &a->batch);
+    }
+    tc_error err;
+    size_t skipped = 0;
+    spec->skipped = &skipped;
+    int rc = tc_convert(reg, spec, &err);
+    if (rc != TC_OK)
+        report("", &err);
+    int status = cli_exit_status(rc);
+    if (skipped) {
+        fprintf(stderr, "%s: skipped %zu bad post%s (--keep-going); %s\n", program,
+                skipped, skipped == 1 ? "" : "s",
+                rc == TC_OK ? "the output holds everything else" : "then failed");
+        if (status == 0)
+            status = EXIT_SKIPPED;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    cli_args a = {.batch = {.jobs = 1}};
+    a.dirs = calloc((size_t)argc, sizeof *a.dirs);
+    a.options = calloc((size_t)argc + 1, sizeof *a.options);
+    int status;
+    if (a.dirs == NULL || a.options == NULL) {
         fprintf(stderr, "%s: out of memory\n", program);
-        tc_registry_free(reg);
         status = EXIT_DATA;
-        goto done;
-    }
-    if (list) {
-        status = list_formats(reg);
-    } else if (describe) {
-        status = describe_format(reg, describe);
-    } else if (spec.writer == NULL) {
-        fprintf(stderr, "%s: no output format given; choose one with -t "
-                        "(threadconv --list shows them)\n", program);
-        status = EXIT_USAGE;
-    } else {
-        if (pretty) {
-            options[n_options].format = spec.writer;
-            options[n_options].key = "pretty";
-            options[n_options].value = "true";
-            n_options++;
-        }
-        spec.inputs = (const char *const *)(argv + optind);
-        spec.n_inputs = (size_t)(argc - optind);
-        spec.options = options;
-        spec.n_options = n_options;
-        spec.warn = quiet ? NULL : print_warning;
-        spec.temp_file = cli_temp_note;
-        cli_catch_signals();
-        if (batch.output_dir && spec.output) {
-            fprintf(stderr, "%s: give either -o or --output-dir, not both\n", program);
+    } else if ((status = parse_args(argc, argv, &a)) < 0) {
+        tc_registry *reg = tc_registry_new();
+        if (reg == NULL || tc_registry_add_search_dirs(reg, a.dirs, a.n_dirs, true) != TC_OK) {
+            fprintf(stderr, "%s: out of memory\n", program);
+            status = EXIT_DATA;
+        } else if (a.list) {
+            status = list_formats(reg);
+        } else if (a.describe) {
+            status = describe_format(reg, a.describe);
+        } else if (a.spec.writer == NULL) {
+            fprintf(stderr, "%s: no output format given; choose one with -t "
+                            "(threadconv --list shows them)\n", program);
             status = EXIT_USAGE;
-        } else if (batch.output_dir) {
-            batch.progress = !quiet && isatty(STDERR_FILENO);
-            status = cli_batch_run(reg, &spec, &batch);
         } else {
-            tc_error err;
-            size_t skipped = 0;
-            spec.skipped = &skipped;
-            int rc = tc_convert(reg, &spec, &err);
-            if (rc != TC_OK)
-                report("", &err);
-            status = cli_exit_status(rc);
-            if (skipped) {
-                fprintf(stderr, "%s: skipped %zu bad post%s (--keep-going); %s\n", program,
-                        skipped, skipped == 1 ? "" : "s",
-                        rc == TC_OK ? "the output holds everything else" : "then failed");
-                if (status == 0)
-                    status = EXIT_SKIPPED;
-            }
+            status = convert(reg, &a, argc, argv);
         }
+        tc_registry_free(reg);
     }
-    tc_registry_free(reg);
-done:
-    free(dirs);
-    free(options);
+    free(a.dirs);
+    free(a.options);
     return status;
 }

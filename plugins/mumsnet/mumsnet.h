@@ -5,8 +5,8 @@
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
-#ifndef TC_MUMSNET_H
-#define TC_MUMSNET_H
+#ifndef MUMSNET_H
+#define MUMSNET_H
 
 #include <threadconv/plugin.h>
 
