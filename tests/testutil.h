@@ -6,6 +6,13 @@
 #ifndef TC_TESTUTIL_H
 #define TC_TESTUTIL_H
 
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifdef TC_TEST_DEPS_MISSING
+#error "make check needs jansson and Check, which configure did not find: apt-get install libjansson-dev check, then rerun configure"
+#endif
+
 #include <threadconv/convert.h>
 
 /* A post as a test keeps it: owned copies of everything. */
