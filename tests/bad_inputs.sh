@@ -33,6 +33,12 @@ bin="$libs/threadconv"
 [ -x "$bin" ] || die "the real binary is not in $libs"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-bad.XXXXXX") || die "mktemp"
 trap 'rm -rf "$tmp"' EXIT
+# A home of the test's own: no program started here (python3) reads or
+# writes the user's files, or depends on what is there.
+HOME="$tmp/home"
+mkdir "$HOME" || die "cannot make $HOME"
+export HOME XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" \
+    XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
 mkdir "$tmp/in" "$tmp/out"
 in="$tmp/in"
 

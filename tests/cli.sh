@@ -26,6 +26,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-cli.XXXXXX") || die "mktemp"
 trap 'rm -rf "$tmp"' EXIT
+# A home of the test's own: no program started here (python3) reads or
+# writes the user's files, or depends on what is there.
+HOME="$tmp/home"
+mkdir "$HOME" || die "cannot make $HOME"
+export HOME XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" \
+    XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
 
 ok() { passed=$((passed + 1)); }
 bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }

@@ -13,6 +13,13 @@ seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
 [ -f "$seed" ] || die "$seed not found"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-install.XXXXXX") || die mktemp
 trap 'rm -rf "$tmp"' EXIT
+# A home of the test's own: no program started here (make, the compiler,
+# python3, man) reads or writes the user's files, or depends on what is
+# there.
+HOME="$tmp/home"
+mkdir "$HOME" || die "cannot make $HOME"
+export HOME XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" \
+    XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
 
 # Build the example from a copy, as a plugin author would, with pkg-config only.
 cp "$example/csv.c" "$example/Makefile" "$tmp/" || die "cannot copy the example"
@@ -50,7 +57,7 @@ grep -Eq '^mumsnet +rw? ' "$tmp/list" || die "installed threadconv does not list
 # The man page.
 [ -f "$mandir/man1/threadconv.1" ] || die "threadconv.1 is not installed in $mandir/man1"
 if command -v man >/dev/null; then
-    MANPATH="$mandir" MANWIDTH=100 man -P cat threadconv >"$tmp/man.txt" 2>"$tmp/man.err" \
+    MANOPT='' MANPATH="$mandir" MANWIDTH=100 man -P cat threadconv >"$tmp/man.txt" 2>"$tmp/man.err" \
         || die "man threadconv failed: $(cat "$tmp/man.err")"
     for word in --from --to --output --option --pretty --plugin-dir --quiet --list --describe \
                 --version --help --output-dir --jobs --keep-going --limit max-post max-line max-depth \

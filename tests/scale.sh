@@ -21,12 +21,21 @@ for v in THREADCONV_BIN THREADCONV_PLUGIN_PATH THREADCONV_TESTDATA THREADCONV_SH
 done
 [ -d "$THREADCONV_SHARED/seeds" ] || die "THREADCONV_SHARED=$THREADCONV_SHARED has no seeds/"
 command -v parallel >/dev/null || die "GNU parallel is required (Debian package: parallel)"
-parallel --version 2>/dev/null | grep -q "GNU parallel" || die "parallel is not GNU parallel"
 command -v gzip >/dev/null || die "gzip is required"
 
 tc="$THREADCONV_BIN"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-scale.XXXXXX") || die "mktemp"
 trap 'rm -rf "$tmp"' EXIT
+# A home of the test's own: no program started here (GNU parallel, which
+# keeps ~/.parallel, gzip) reads or writes the user's files, or depends on
+# what is there; nor on the options they take from the environment.
+HOME="$tmp/home"
+mkdir "$HOME" || die "cannot make $HOME"
+export HOME XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" \
+    XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
+export PARALLEL_HOME="$HOME/.parallel"
+unset PARALLEL GZIP
+parallel --version 2>/dev/null | grep -q "GNU parallel" || die "parallel is not GNU parallel"
 ok() { passed=$((passed + 1)); }
 bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 same() { # FILE FILE WHAT

@@ -17,6 +17,15 @@ command -v valgrind >/dev/null || die "valgrind is required (apt-get install val
 libtool="${THREADCONV_LIBTOOL:-$(dirname "$THREADCONV_BIN")/../libtool}"
 [ -x "$libtool" ] || die "libtool script not found at $libtool"
 seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-vg.XXXXXX") || die "mktemp"
+trap 'rm -rf "$tmp"' EXIT
+# A home of the test's own: valgrind reads no ~/.valgrindrc and takes no
+# VALGRIND_OPTS from the user, only the options below.
+HOME="$tmp/home"
+mkdir "$HOME" || die "cannot make $HOME"
+export HOME XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" \
+    XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
+unset VALGRIND_OPTS
 status=0
 for args in "-t json $seed" "-t jsonl $seed" "-f mumsnet -t json --pretty $seed" \
             "-t json $THREADCONV_SHARED/conformance/mumsnet/current-layout.txt" \
@@ -25,15 +34,14 @@ for args in "-t json $seed" "-t jsonl $seed" "-f mumsnet -t json --pretty $seed"
     "$libtool" --mode=execute valgrind -q --error-exitcode=99 --leak-check=full \
         --show-leak-kinds=definite,indirect,possible \
         --errors-for-leak-kinds=definite,indirect,possible "$THREADCONV_BIN" $args \
-        >/dev/null 2>"${TMPDIR:-/tmp}/tc-vg.$$"
+        >/dev/null 2>"$tmp/vg.err"
     rc=$?
-    if [ "$rc" -eq 99 ] || grep -q '^==[0-9]*==' "${TMPDIR:-/tmp}/tc-vg.$$"; then
+    if [ "$rc" -eq 99 ] || grep -q '^==[0-9]*==' "$tmp/vg.err"; then
         echo "FAIL: valgrind reports for: threadconv $args" >&2
-        cat "${TMPDIR:-/tmp}/tc-vg.$$" >&2
+        cat "$tmp/vg.err" >&2
         status=1
     else
         echo "ok: threadconv $args (exit $rc)"
     fi
 done
-rm -f "${TMPDIR:-/tmp}/tc-vg.$$"
 exit $status

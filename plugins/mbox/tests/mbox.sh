@@ -38,6 +38,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-mbox.XXXXXX") || die "mktemp"
 trap 'rm -rf "$tmp"' EXIT
+# A home of the test's own: no program started here (python3, mutt,
+# mblaze, script) reads or writes the user's files, or depends on what is
+# there.
+HOME="$tmp/home"
+mkdir "$HOME" || die "cannot make $HOME"
+export HOME XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" \
+    XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
 export MBLAZE="$tmp/mblaze"   # mblaze's state, away from $HOME
 mkdir -p "$MBLAZE" && : > "$MBLAZE/seq"
 
@@ -100,10 +107,22 @@ cmp -s "$tmp/probed.json" "$tmp/stdin.json" && ok || bad "probed file and pipe r
     ok || bad "the seed read back from stdin differs"
 
 # ------------------------------------------------- mutt
-# mutt needs a terminal: script(1) gives it one; it opens the mbox with
-# threads sorted and quits.  The index shows the message count and a tree
-# arrow ("->" with ascii_chars) for each reply.
-TERM=vt100 timeout 30 script -qec "stty rows 60 cols 200; mutt -n -F /dev/null -R -f '$tmp/seed.mbox' -e 'set sort=threads ascii_chars=yes' -e 'push <quit>'" /dev/null >"$tmp/mutt.log" 2>&1 </dev/null
+# mutt needs a terminal: script(1) gives it one (through /bin/sh, not the
+# user's $SHELL and its start-up files); it opens the mbox with threads
+# sorted and quits.  The index shows the message count and a tree arrow
+# ("->" with ascii_chars) for each reply.  No system muttrc (-n), a muttrc
+# of the test's own (-F): every folder and file mutt might look at or
+# write is inside $tmp/mutt, so it never asks to create ~/Mail.
+mkdir "$tmp/mutt" "$tmp/mutt/tmp" || die "mkdir $tmp/mutt"
+cat >"$tmp/muttrc" <<EOF || die "cannot write $tmp/muttrc"
+set folder="$tmp/mutt" spoolfile="$tmp/mutt/inbox" mbox="$tmp/mutt/mbox"
+set record="$tmp/mutt/sent" postponed="$tmp/mutt/postponed" tmpdir="$tmp/mutt/tmp"
+set alias_file="$tmp/mutt/aliases" history_file="$tmp/mutt/history" save_history=0
+set header_cache="" message_cachedir="" certificate_file="$tmp/mutt/certificates"
+set mailcap_path="$tmp/mutt/mailcap" signature="" move=no
+set sort=threads ascii_chars=yes
+EOF
+TERM=vt100 SHELL=/bin/sh timeout 30 script -qec "stty rows 60 cols 200; mutt -n -F '$tmp/muttrc' -R -f '$tmp/seed.mbox' -e 'push <quit>'" /dev/null >"$tmp/mutt.log" 2>&1 </dev/null
 grep -q 'Msgs:20 ' "$tmp/mutt.log" && ok || bad "mutt did not show 20 messages: $(tail -c 400 "$tmp/mutt.log")"
 arrows=$(sed 's/\x1b\[[0-9;?]*[a-zA-Z]/\n/g' "$tmp/mutt.log" | grep -c -- '->')
 [ "$arrows" -eq 19 ] && ok || bad "mutt showed $arrows replies in the thread, expected 19"
