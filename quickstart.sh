@@ -18,7 +18,8 @@ case "$mode" in
     *) echo "usage: $0 [check]" >&2; exit 2 ;;
 esac
 
-# Build tools, the libraries threadconv uses, and what the tests run:
+# Build tools, the libraries threadconv uses (libarchive reads zip and tar
+# inputs), and what the tests run:
 # python3 + tzdata (independent oracles), valgrind (leak checks), GNU time
 # (benchmark memory), man-db (the man page test), libxml2-utils (xmllint),
 # mutt and mblaze (real mail clients read our mbox and maildir output),

@@ -19,9 +19,24 @@
 typedef enum tc_stream_kind {
     TC_STREAM_INPUT_FD,
     TC_STREAM_INPUT_MEMORY,
+    TC_STREAM_INPUT_SOURCE, /* bytes pulled from a tc__source (tree members) */
     TC_STREAM_OUTPUT_FD,
     TC_STREAM_OUTPUT_BUFFER
 } tc_stream_kind;
+
+/*
+ * Where a TC_STREAM_INPUT_SOURCE stream's bytes come from.  read fills buf
+ * with up to len bytes and returns the count, 0 at the end, or a negative
+ * TC_ERR_* code after setting the error on s.  seek (NULL when the source
+ * cannot) makes the next read start at byte offset and returns TC_OK or an
+ * error set on s.  close is called once, by tc_stream_close.
+ */
+typedef struct tc__source {
+    long (*read)(void *user, tc_stream *s, void *buf, size_t len);
+    int (*seek)(void *user, tc_stream *s, uint64_t offset);
+    void (*close)(void *user);
+    void *user;
+} tc__source;
 
 /* A resolved option: declared key and the value in force. */
 typedef struct tc_option_slot {
@@ -34,6 +49,7 @@ struct tc_stream {
     char *name;             /* for messages; "<stdin>" for "-" */
     int fd;                 /* input or output fd, -1 for memory */
     bool owns_fd;
+    tc__source src;         /* TC_STREAM_INPUT_SOURCE */
 
     /* Input: buf[pos..end) is unread; memory inputs point buf at the data. */
     unsigned char *buf;
@@ -65,6 +81,9 @@ struct tc_stream {
 int tc__stream_fill(tc_stream *s, size_t want);
 /* Copy of the first bytes for probing without consuming them. */
 int tc__stream_peek(tc_stream *s, const unsigned char **head, size_t *len);
+/* An input stream reading from src (copied); name is for messages.  New;
+ * NULL on ENOMEM, when src->close has not been called. */
+tc_stream *tc__stream_open_source(const tc__source *src, const char *name);
 
 /* Set err (any of the fields may be 0/NULL); returns code. */
 int tc__error_set(tc_error *err, int code, const char *source, uint64_t line,

@@ -63,6 +63,20 @@ tc_stream *tc_stream_open_input(const char *path, tc_error *err)
     return s;
 }
 
+tc_stream *tc__stream_open_source(const tc__source *src, const char *name)
+{
+    tc_stream *s = stream_new(TC_STREAM_INPUT_SOURCE, name);
+    if (s)
+        s->buf = malloc(READ_CHUNK);
+    if (s == NULL || s->buf == NULL) {
+        tc_stream_close(s); /* kind is set: src.close is not called yet */
+        return NULL;
+    }
+    s->cap = READ_CHUNK;
+    s->src = *src;
+    return s;
+}
+
 tc_stream *tc_stream_open_memory(const void *data, size_t len, const char *name)
 {
     tc_stream *s = stream_new(TC_STREAM_INPUT_MEMORY, name);
@@ -102,7 +116,9 @@ void tc_stream_close(tc_stream *s)
         return;
     if (s->owns_fd && s->fd >= 0)
         close(s->fd);
-    if (s->kind == TC_STREAM_INPUT_FD)
+    if (s->kind == TC_STREAM_INPUT_SOURCE && s->src.close)
+        s->src.close(s->src.user);
+    if (s->kind == TC_STREAM_INPUT_FD || s->kind == TC_STREAM_INPUT_SOURCE)
         free(s->buf);
     free(s->wbuf);
     free(s->options);
@@ -183,7 +199,15 @@ int tc__stream_fill(tc_stream *s, size_t want)
             s->buf = b;
             s->cap = cap;
         }
-        ssize_t n = read(s->fd, s->buf + s->end, s->cap - s->end);
+        ssize_t n;
+        if (s->kind == TC_STREAM_INPUT_SOURCE) {
+            long r = s->src.read(s->src.user, s, s->buf + s->end, s->cap - s->end);
+            if (r < 0)
+                return (int)r; /* the source set the error */
+            n = r;
+        } else {
+            n = read(s->fd, s->buf + s->end, s->cap - s->end);
+        }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -273,6 +297,9 @@ int tc_stream_make_seekable(tc_stream *s)
 {
     if (s->kind == TC_STREAM_INPUT_MEMORY)
         return TC_OK;
+    if (s->kind == TC_STREAM_INPUT_SOURCE)
+        return s->src.seek ? TC_OK
+                           : tc_stream_error(s, TC_ERR_PLUGIN, 0, 0, "this input cannot seek");
     if (s->kind != TC_STREAM_INPUT_FD)
         return tc_stream_error(s, TC_ERR_PLUGIN, 0, 0, "seek on an output stream");
     if (lseek(s->fd, 0, SEEK_CUR) >= 0)
@@ -347,12 +374,18 @@ int tc_stream_seek(tc_stream *s, uint64_t offset, uint64_t line)
         s->line = line;
         return TC_OK;
     }
-    if (s->kind != TC_STREAM_INPUT_FD)
+    if (s->kind == TC_STREAM_INPUT_SOURCE) {
+        int rc = s->src.seek ? s->src.seek(s->src.user, s, offset)
+                             : tc_stream_error(s, TC_ERR_PLUGIN, 0, 0, "this input cannot seek");
+        if (rc != TC_OK)
+            return rc;
+    } else if (s->kind != TC_STREAM_INPUT_FD) {
         return tc_stream_error(s, TC_ERR_PLUGIN, 0, 0, "seek on an output stream");
-    if (offset < s->spool_base ||
-        lseek(s->fd, (off_t)(offset - s->spool_base), SEEK_SET) < 0)
+    } else if (offset < s->spool_base ||
+               lseek(s->fd, (off_t)(offset - s->spool_base), SEEK_SET) < 0) {
         return tc_stream_error(s, TC_ERR_PLUGIN, 0, 0,
                                "the input is not seekable (call tc_stream_make_seekable first)");
+    }
     s->base = offset;
     s->pos = s->end = 0;
     s->eof = false;
