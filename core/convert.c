@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+#include <threadconv/tree.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -91,6 +93,48 @@ const tc_format *tc_probe(tc_registry *reg, const unsigned char *head, size_t le
         tc__error_set(err, TC_ERR_USAGE, shown, 0, 0,
                       "cannot tell the input format; choose one with -f: %s",
                       readers.len ? readers.data : "(no readers found in the plugin path)");
+    tc_buf_free(&readers);
+    tc_buf_free(&tied);
+    return chosen;
+}
+
+const tc_format *tc_probe_tree(tc_registry *reg, const tc_tree *tree, const char *name,
+                               tc_error *err)
+{
+    const tc_format *best = NULL;
+    int best_score = 0;
+    size_t n_best = 0;
+    tc_buf readers = {0}, tied = {0};
+    for (size_t i = 0; i < tc_registry_count(reg); i++) {
+        const tc_format *p = tc_registry_format(reg, i);
+        if (!(p->flags & TC_FORMAT_READS_TREE) || p->read_open == NULL)
+            continue;
+        tc_buf_printf(&readers, "%s%s", readers.len ? ", " : "", p->name);
+        int score = p->read_probe_tree ? p->read_probe_tree(tree, name) : TC_PROBE_NO;
+        if (score < 0 || score > TC_PROBE_SURE)
+            score = TC_PROBE_NO; /* out of contract: treat as no opinion */
+        if (score > best_score) {
+            best = p;
+            best_score = score;
+            n_best = 1;
+            tc_buf_reset(&tied);
+            tc_buf_printf(&tied, "%s", p->name);
+        } else if (score == best_score && score > 0) {
+            n_best++;
+            tc_buf_printf(&tied, ", %s", p->name);
+        }
+    }
+    const tc_format *chosen = NULL;
+    if (best_score >= TC_PROBE_LIKELY && n_best == 1)
+        chosen = best;
+    else if (best_score >= TC_PROBE_LIKELY)
+        tc__error_set(err, TC_ERR_USAGE, tc__display_name(name), 0, 0,
+                      "the folder or archive could be any of %s; choose one with -f", tied.data);
+    else
+        tc__error_set(err, TC_ERR_USAGE, tc__display_name(name), 0, 0,
+                      "a folder or archive of %zu files that no reader recognises; choose one "
+                      "with -f: %s", tc_tree_count(tree),
+                      readers.len ? readers.data : "(no installed format reads folders or archives)");
     tc_buf_free(&readers);
     tc_buf_free(&tied);
     return chosen;
@@ -185,10 +229,71 @@ static int check_output_not_input(const tc_convert_spec *spec, tc_error *err)
     return TC_OK;
 }
 
+/* Does some known format read trees?  Only then is a plain file worth
+ * trying as an archive while probing. */
+static bool any_tree_reader(const tc_registry *reg)
+{
+    for (size_t i = 0; i < tc_registry_count(reg); i++)
+        if (tc_registry_format(reg, i)->flags & TC_FORMAT_READS_TREE)
+            return true;
+    return false;
+}
+
+static bool is_folder(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Open path for reading: as a tree (a folder, a .zip, a .tar...) when its
+ * reader reads trees -- the fixed reader, or while probing any reader --
+ * else as a byte stream.  A tree input is a stream with no bytes whose
+ * tc_stream_tree is the tree; *tree is then the caller's to close after the
+ * stream.  Returns the stream or NULL with err set.
+ */
+static tc_stream *open_input(const tc_registry *reg, const char *path, const tc_format *fixed,
+                             tc_tree **tree, tc_error *err)
+{
+    *tree = NULL;
+    bool folder = is_folder(path);
+    bool want_tree = fixed ? (fixed->flags & TC_FORMAT_READS_TREE) != 0
+                           : folder || any_tree_reader(reg);
+    if (folder && !want_tree) {
+        tc__error_set(err, TC_ERR_USAGE, path, 0, 0,
+                      fixed ? "is a folder, and format '%s' reads a file; give a file "
+                              "(formats with TC_FORMAT_READS_TREE read folders)"
+                            : "is a folder, and no format that reads folders is installed%s",
+                      fixed ? fixed->name : "");
+        return NULL;
+    }
+    if (want_tree) {
+        int rc = tc_tree_open(path, tree, err);
+        if (rc == TC_OK) {
+            tc_stream *in = tc_stream_open_memory("", 0, path);
+            if (in == NULL) {
+                tc_tree_close(*tree);
+                *tree = NULL;
+                tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+                return NULL;
+            }
+            in->tree = *tree;
+            return in;
+        }
+        if (rc != TC_EOF)
+            return NULL; /* a refused or damaged tree: err says why */
+        memset(err, 0, sizeof *err);
+    }
+    return tc_stream_open_input(path, err);
+}
+
 static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const char *path,
                          const tc_format *fixed_reader, tc_writer *writer, tc_error *err)
 {
-    tc_stream *in = tc_stream_open_input(path, err);
+    if (fixed_reader == NULL)
+        tc_registry_load_all(reg, spec->warn, spec->warn_user);
+    tc_tree *tree = NULL;
+    tc_stream *in = open_input(reg, path, fixed_reader, &tree, err);
     if (in == NULL)
         return err->code;
     tc_stream_set_warning_fn(in, spec->warn, spec->warn_user);
@@ -196,14 +301,17 @@ static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const ch
         tc_stream_set_limit(in, (tc_limit)i, spec->limits[i]);
     const tc_format *reader = fixed_reader;
     int rc = TC_OK;
-    if (reader == NULL) {
+    if (reader == NULL && tree != NULL) {
+        reader = tc_probe_tree(reg, tree, path, err);
+        if (reader == NULL)
+            rc = err->code;
+    } else if (reader == NULL) {
         const unsigned char *head;
         size_t len;
         rc = tc__stream_peek(in, &head, &len);
         if (rc != TC_OK) {
             *err = in->error;
         } else {
-            tc_registry_load_all(reg, spec->warn, spec->warn_user);
             reader = tc_probe(reg, head, len, path, err);
             if (reader == NULL)
                 rc = err->code;
@@ -214,6 +322,7 @@ static int convert_input(tc_registry *reg, const tc_convert_spec *spec, const ch
     if (rc == TC_OK)
         rc = pump(spec, reader, in, writer, err);
     tc_stream_close(in);
+    tc_tree_close(tree);
     return rc;
 }
 

@@ -340,12 +340,13 @@ START_TEST(load_all_reports_each_refusal)
      * is already dup_name's, which sorts first, in the same folder: the
      * whole module is refused), missing_callback, newer_minor, no_descriptor */
     ck_assert_uint_eq(refused, 9);
-    /* dir_writer, dup_name, leaky: in file name order */
-    ck_assert_uint_eq(tc_registry_count(reg), 3);
+    /* dir_writer, dup_name, leaky, tree_reader: in file name order */
+    ck_assert_uint_eq(tc_registry_count(reg), 4);
     ck_assert_str_eq(tc_registry_format(reg, 0)->name, "testdir");
     ck_assert_str_eq(tc_registry_format(reg, 1)->name, "testfmt");
     ck_assert_str_eq(tc_registry_format_module(reg, 1)->name, "dup_name");
     ck_assert_str_eq(tc_registry_format(reg, 2)->name, "leaky");
+    ck_assert_str_eq(tc_registry_format(reg, 3)->name, "testtree");
     tc_registry_free(reg);
 }
 END_TEST

@@ -291,6 +291,14 @@ int tc_commit_outputs(const char *const *temp_paths, const char *const *final_pa
 const tc_format *tc_probe(tc_registry *reg, const unsigned char *head,
                           size_t len, const char *name, tc_error *err);
 
+/*
+ * The same for a tree input (a folder, a .zip, a .tar: tree.h): every
+ * reader of a TC_FORMAT_READS_TREE format scores the member list with its
+ * read_probe_tree.  Returns the format or NULL with err set.
+ */
+const tc_format *tc_probe_tree(tc_registry *reg, const tc_tree *tree, const char *name,
+                               tc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#if defined(VARIANT_DIR_WRITER) || defined(VARIANT_ABI1)
+#if defined(VARIANT_DIR_WRITER) || defined(VARIANT_ABI1) || defined(VARIANT_TREE)
 /* This variant has only its own writer; the shared callbacks go unused. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wunused-const-variable"
@@ -251,6 +251,154 @@ TC_MODULE_DEFINE(dir_writer, MODULE_FIELDS,
                                     .write_begin_thread = w_begin_nothing, .write_post = d_post,
                                     .write_end_thread = w_end, .write_finish = w_end,
                                     .write_close = w_close}));
+#elif defined(VARIANT_TREE)
+/* A tree reader (TC_FORMAT_READS_TREE): a folder, a .zip or a .tar.gz is
+ * one thread, "tree"; each member is a post (id: its name, in the tree's
+ * sorted order).  A member named *.txt is a post's body; any other member
+ * is a post with an empty body and the member as its one attachment --
+ * its bytes, or with -O testtree.attachments=ref a reference to it.
+ * Claims a tree holding a member "chat.txt". */
+#include <threadconv/tree.h>
+
+typedef struct tree_state {
+    tc_tree *tree;
+    size_t next;
+    bool thread_done, refs;
+    char *body;
+    tc_buf name;
+    tc_attachment attachment;
+    tc_post post;
+    tc_thread thread;
+} tree_state;
+
+static int tr_probe(const tc_tree *tree, const char *name)
+{
+    (void)name;
+    return tc_tree_find(tree, "chat.txt", NULL) ? TC_PROBE_SURE : TC_PROBE_NO;
+}
+
+static int tr_open(tc_stream *in, void **st)
+{
+    tree_state *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
+    s->tree = tc_stream_tree(in);
+    if (s->tree == NULL) {
+        free(s);
+        return tc_stream_error(in, TC_ERR_DATA, 0, 0,
+                               "expected a folder, a .zip or a .tar, found a plain file");
+    }
+    const char *mode = tc_stream_option(in, "attachments");
+    s->refs = mode && strcmp(mode, "ref") == 0;
+    *st = s;
+    return TC_OK;
+}
+
+static int tr_next_thread(tc_stream *in, void *st, const tc_thread **t)
+{
+    (void)in;
+    tree_state *s = st;
+    if (s->thread_done)
+        return TC_EOF;
+    s->thread_done = true;
+    s->thread.title = "tree";
+    s->thread.source = "testtree";
+    *t = &s->thread;
+    return TC_OK;
+}
+
+/* The bytes of member i, within the max-post limit. */
+static int read_member(tc_stream *in, tree_state *s, size_t i, size_t *len)
+{
+    uint64_t size = tc_tree_size(s->tree, i);
+    if (size > tc_stream_max_post(in))
+        return tc_stream_error(in, TC_ERR_DATA, 0, 0, "member %s is over the max-post limit",
+                               tc_tree_name(s->tree, i));
+    tc_error err;
+    tc_stream *m = tc_tree_open_member(s->tree, i, &err);
+    if (m == NULL)
+        return tc_stream_error(in, err.code, 0, 0, "%s: %s", err.source, err.text);
+    free(s->body);
+    s->body = malloc((size_t)size + 1);
+    size_t got = 0;
+    long n = 1;
+    while (s->body && got < size && (n = tc_stream_read(m, s->body + got, (size_t)size - got)) > 0)
+        got += (size_t)n;
+    int rc = TC_OK;
+    if (s->body == NULL)
+        rc = tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
+    else if (n < 0)
+        rc = tc_stream_error(in, TC_ERR_DATA, 0, 0, "%s", tc_stream_get_error(m)->text);
+    tc_stream_close(m);
+    if (rc == TC_OK) {
+        s->body[got] = '\0';
+        *len = got;
+    }
+    return rc;
+}
+
+static int tr_next_post(tc_stream *in, void *st, const tc_post **p)
+{
+    tree_state *s = st;
+    if (s->next >= tc_tree_count(s->tree))
+        return TC_EOF;
+    size_t i = s->next++;
+    const char *name = tc_tree_name(s->tree, i);
+    size_t n = strlen(name), len = 0;
+    memset(&s->post, 0, sizeof s->post);
+    s->post.id = name;
+    s->post.author = "tree";
+    if (n > 4 && strcmp(name + n - 4, ".txt") == 0) {
+        int rc = read_member(in, s, i, &len);
+        if (rc != TC_OK)
+            return rc;
+        s->post.body = s->body;
+        s->post.body_len = len;
+    } else {
+        memset(&s->attachment, 0, sizeof s->attachment);
+        const char *slash = strrchr(name, '/');
+        s->attachment.name = slash ? slash + 1 : name;
+        s->attachment.media_type = "application/octet-stream";
+        s->attachment.size = tc_tree_size(s->tree, i);
+        s->attachment.size_known = true;
+        if (s->refs) {
+            s->attachment.ref = name;
+        } else {
+            int rc = read_member(in, s, i, &len);
+            if (rc != TC_OK)
+                return rc;
+            s->attachment.data = (const unsigned char *)s->body;
+        }
+        s->post.body = "";
+        s->post.attachments = &s->attachment;
+        s->post.n_attachments = 1;
+    }
+    *p = &s->post;
+    return TC_OK;
+}
+
+static void tr_close(tc_stream *in, void *st)
+{
+    (void)in;
+    tree_state *s = st;
+    free(s->body);
+    tc_buf_free(&s->name);
+    free(s);
+}
+
+static const char *const attachment_modes[] = {"bytes", "ref", NULL};
+static const tc_option_decl tree_options[] = {
+    {"attachments", TC_OPT_ENUM, "bytes", "files as bytes or as references", attachment_modes},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+TC_MODULE_DEFINE(tree_reader, MODULE_FIELDS,
+                 TC_MODULE_FORMATS({.name = "testtree", .description = "test tree reader",
+                                    .flags = TC_FORMAT_READS_TREE,
+                                    .read_probe_tree = tr_probe, .read_open = tr_open,
+                                    .read_next_thread = tr_next_thread,
+                                    .read_next_post = tr_next_post, .read_close = tr_close,
+                                    .options = tree_options}));
 #elif defined(VARIANT_NEWER_MINOR)
 RAW_MODULE(newer_minor, .magic = TC_MODULE_MAGIC, .abi_major = TC_ABI_MAJOR,
            .abi_minor = TC_ABI_MINOR + 1, .struct_size = sizeof(tc_module),

@@ -1,0 +1,125 @@
+#!/bin/sh
+# trees.sh - tree inputs end to end, through the test tree reader
+# (tests/plugins/testplugin.c, VARIANT_TREE: each member a post, *.txt a
+# body, any other file an attachment): a folder, a .zip and a .tar.gz of
+# the same files read identically, with -f and by probing (the reader's
+# read_probe_tree sees the member list); files as bytes or as references
+# (-O testtree.attachments=ref); hostile member names (../x, /etc/passwd,
+# a symbolic link) refuse the whole input with the member named; a format
+# that reads files refuses a folder.  The archives are made at run time
+# with python3's zipfile and tarfile.
+set -u
+fail=0
+passed=0
+die() { echo "FATAL: $*" >&2; exit 1; }
+for v in THREADCONV_BIN THREADCONV_TEST_PLUGINS; do
+    eval "val=\${$v:-}"
+    [ -n "$val" ] || die "$v is not set"
+done
+command -v python3 >/dev/null || die "python3 is required (it makes the archives)"
+tc="$THREADCONV_BIN"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-trees.XXXXXX") || die "mktemp"
+trap 'rm -rf "$tmp"' EXIT
+HOME="$tmp/home"
+mkdir "$HOME" || die "cannot make $HOME"
+export HOME
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+pd="$tmp/plugins"
+mkdir "$pd" && ln -s "$THREADCONV_TEST_PLUGINS/tree_reader.so" "$pd/tree_reader.so" || die "plugin dir"
+run() { "$tc" --plugin-dir "$pd" "$@"; }
+
+# The files: a chat, a nested note without a final newline, a binary
+# "photo" (every byte value), an empty file.
+mkdir -p "$tmp/export/media" "$tmp/export/notes" || die "mkdir"
+printf 'first line\nsecond line\n' > "$tmp/export/chat.txt"
+printf 'no final newline' > "$tmp/export/notes/b.txt"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' > "$tmp/export/media/photo.jpg"
+: > "$tmp/export/media/empty.bin"
+python3 - "$tmp" <<'PY' || die "python3 could not make the archives"
+import os, sys, tarfile, zipfile
+tmp = sys.argv[1]
+src = os.path.join(tmp, "export")
+files = []
+for root, dirs, names in os.walk(src):
+    for n in names:
+        files.append(os.path.relpath(os.path.join(root, n), src))
+with zipfile.ZipFile(os.path.join(tmp, "export.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+    for f in sorted(files, reverse=True):  # stored in another order than sorted
+        z.write(os.path.join(src, f), f)
+with tarfile.open(os.path.join(tmp, "export.tar.gz"), "w:gz") as t:
+    for f in files:
+        t.add(os.path.join(src, f), f)
+# hostile ones
+with zipfile.ZipFile(os.path.join(tmp, "dotdot.zip"), "w") as z:
+    z.writestr("chat.txt", "hello\n")
+    z.writestr("../x", "escape\n")
+with zipfile.ZipFile(os.path.join(tmp, "absolute.zip"), "w") as z:
+    z.writestr("chat.txt", "hello\n")
+    z.writestr("/etc/passwd", "root\n")
+with tarfile.open(os.path.join(tmp, "link.tar.gz"), "w:gz") as t:
+    t.add(os.path.join(src, "chat.txt"), "chat.txt")
+    info = tarfile.TarInfo("media/link")
+    info.type = tarfile.SYMTYPE
+    info.linkname = "/etc/passwd"
+    t.addfile(info)
+PY
+
+for input in export export.zip export.tar.gz; do
+    if run -f testtree -t json -o "$tmp/$input.json" "$tmp/$input" 2>"$tmp/err"; then ok; else
+        bad "-f testtree $input: $(cat "$tmp/err")"; fi
+    if run -t json -o "$tmp/$input.probed.json" "$tmp/$input" 2>"$tmp/err" &&
+       cmp -s "$tmp/$input.json" "$tmp/$input.probed.json"; then ok; else
+        bad "probing $input: $(cat "$tmp/err")"; fi
+done
+cmp -s "$tmp/export.json" "$tmp/export.zip.json" && ok || bad "the folder and the zip read differently"
+cmp -s "$tmp/export.json" "$tmp/export.tar.gz.json" && ok || bad "the folder and the tar.gz read differently"
+# What the folder holds, worked out from the files written above.
+python3 - "$tmp/export.json" <<'PY' && ok || bad "the tree's posts are not the files"
+import base64, json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+posts = doc["threads"][0]["posts"]
+assert [p["id"] for p in posts] == ["chat.txt", "media/empty.bin", "media/photo.jpg", "notes/b.txt"], posts
+assert posts[0]["body"] == "first line\nsecond line\n"
+assert posts[3]["body"] == "no final newline"
+for p in posts[1:3]:
+    assert p["body"] == ""
+    if "attachments" in p:  # a writer that keeps attachments
+        a, = p["attachments"]
+        assert a["name"] == p["id"].split("/")[-1] and a["type"] == "application/octet-stream"
+        want = b"" if p["id"].endswith(".bin") else bytes(range(256)) * 4
+        assert a["size"] == len(want) and base64.b64decode(a["data"]) == want, a
+PY
+# Attachments as references: the same posts, no bytes.
+run -f testtree -t json -O testtree.attachments=ref -o "$tmp/refs.json" "$tmp/export.zip" 2>"$tmp/err" &&
+python3 - "$tmp/refs.json" <<'PY' && ok || bad "attachments as references: $(cat "$tmp/err")"
+import json, sys
+posts = json.load(open(sys.argv[1], encoding="utf-8"))["threads"][0]["posts"]
+for p in posts:
+    for a in p.get("attachments", []):
+        assert "data" not in a and a["ref"] == p["id"], a
+PY
+
+# Hostile members refuse the whole input, naming the member.
+expect_refusal() { # ARCHIVE TEXT
+    if run -f testtree -t json -o "$tmp/out.json" "$tmp/$1" 2>"$tmp/err"; then
+        bad "$1 was read"
+    elif [ $? -ne 1 ] || ! grep -qF -- "$2" "$tmp/err"; then
+        bad "$1: expected exit 1 and '$2', got: $(cat "$tmp/err")"
+    elif [ -e "$tmp/out.json" ]; then
+        bad "$1: an output was left behind"
+    else ok; fi
+}
+expect_refusal dotdot.zip "dotdot.zip:../x"
+expect_refusal absolute.zip "absolute.zip:/etc/passwd"
+expect_refusal link.tar.gz "link.tar.gz:media/link"
+
+# A format that reads files refuses a folder with a message that says so.
+mkdir "$tmp/plain" && ln -s "$THREADCONV_TEST_PLUGINS/good.so" "$tmp/plain/good.so"
+if "$tc" --plugin-dir "$tmp/plain" -f testfmt -t testfmt "$tmp/export" >/dev/null 2>"$tmp/err"; then
+    bad "a file format read a folder"
+elif grep -qF "is a folder, and format 'testfmt' reads a file" "$tmp/err"; then ok; else
+    bad "a folder for a file format: $(cat "$tmp/err")"; fi
+
+echo "trees.sh: $passed checks passed, $fail failed"
+[ "$fail" -eq 0 ]
