@@ -1,6 +1,6 @@
 #!/bin/sh
 # installcheck.sh - run after `make install` (by `make installcheck`, which
-# make distcheck runs too): the installed SDK is enough to build a plugin
+# make distcheck runs too): the installed SDK is enough to build a module
 # out of tree with pkg-config alone, the installed threadconv loads it with
 # --plugin-dir and converts the seed, and the man page is installed.
 #
@@ -21,16 +21,20 @@ mkdir "$HOME" || die "cannot make $HOME"
 export HOME XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" \
     XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
 
-# Build the example from a copy, as a plugin author would, with pkg-config only.
-cp "$example/csv.c" "$example/Makefile" "$tmp/" || die "cannot copy the example"
-PKG_CONFIG_PATH="$libdir/pkgconfig" make -s -C "$tmp" CFLAGS="-O2 -g -Werror" >"$tmp/build.log" 2>&1 \
-    || { cat "$tmp/build.log" >&2; die "the example plugin did not build against the installed SDK"; }
-[ -f "$tmp/csv.so" ] || die "csv.so was not built"
-syms=$(nm -D --defined-only "$tmp/csv.so" | awk '$2 ~ /[TDRBVW]/ {print $3}' | tr '\n' ' ')
-[ "$syms" = "threadconv_plugin " ] || die "csv.so exports: $syms"
+# Build the example from a copy of its whole folder (the same folder that
+# builds in tree when copied to plugins/), as a module author would, with
+# pkg-config only.  The copy is made writable: distcheck's source tree is not.
+mod="$tmp/csv"
+mkdir "$mod" && cp -R "$example/." "$mod/" && chmod -R u+w "$mod" || die "cannot copy the example"
+PKG_CONFIG_PATH="$libdir/pkgconfig" make -s -C "$mod" CFLAGS="-O2 -g -Werror" >"$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log" >&2; die "the example module did not build against the installed SDK"; }
+[ -f "$mod/csv.so" ] || die "csv.so was not built"
+command -v nm >/dev/null || die "nm (binutils) is required"
+syms=$(nm -D --defined-only "$mod/csv.so" | awk '$2 ~ /[TDRBVW]/ {print $3}' | tr '\n' ' ')
+[ "$syms" = "threadconv_module_csv " ] || die "csv.so exports: $syms(expected only threadconv_module_csv)"
 
-# The installed threadconv finds its own plugins and the example one.
-"$bindir/threadconv" --plugin-dir "$tmp" -t csv "$seed" >"$tmp/out.csv" 2>"$tmp/err" \
+# The installed threadconv finds its own modules and the example one.
+"$bindir/threadconv" --plugin-dir "$mod" -t csv "$seed" >"$tmp/out.csv" 2>"$tmp/err" \
     || { cat "$tmp/err" >&2; die "conversion with the example plugin failed"; }
 python3 - "$tmp/out.csv" "$seed" <<'PY' || die "the CSV output is not what the seed holds"
 import csv, re, sys
@@ -49,8 +53,14 @@ assert body[0][5] == "2021-02-04T21:33:59+00:00" and body[0][7] == "Or not? Just
 assert body[1][7] == ""
 PY
 [ "$(wc -l <"$tmp/out.csv")" -ge 21 ] || die "expected a header and 20 rows"
-"$bindir/threadconv" --plugin-dir "$tmp" --describe csv >"$tmp/describe" || die "--describe csv failed"
-grep -q "^File:          $tmp/csv.so$" "$tmp/describe" || die "--describe csv: $(cat "$tmp/describe")"
+"$bindir/threadconv" --plugin-dir "$mod" --describe csv >"$tmp/describe" || die "--describe csv failed"
+grep -q "^File:          $mod/csv.so$" "$tmp/describe" || die "--describe csv: $(cat "$tmp/describe")"
+grep -q "^Module:        csv (formats: csv)$" "$tmp/describe" || die "--describe csv: $(cat "$tmp/describe")"
+abi=$(sed -n 's/^Plugin ABI:    \([0-9.]*\) (this threadconv: \([0-9.]*\))$/\1 \2/p' "$tmp/describe")
+set -- $abi
+[ $# -eq 2 ] && [ "$1" = "$2" ] || die "the example module's ABI is not the installed threadconv's: $(cat "$tmp/describe")"
+pcabi=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --variable=pluginabi threadconv)
+[ "$pcabi" = "$2" ] || die "threadconv.pc says pluginabi=$pcabi, the installed threadconv loads ABI $2"
 "$bindir/threadconv" --list >"$tmp/list" || die "--list failed"
 grep -Eq '^mumsnet +rw? ' "$tmp/list" || die "installed threadconv does not list its plugins: $(cat "$tmp/list")"
 
@@ -70,4 +80,4 @@ if command -v man >/dev/null; then
 else
     die "man is not installed (apt-get install man-db)"
 fi
-echo "installcheck: example plugin built with pkg-config, seed converted to 20 CSV rows, man page ok"
+echo "installcheck: example module built with pkg-config, seed converted to 20 CSV rows, man page ok"
