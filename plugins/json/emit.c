@@ -5,6 +5,7 @@
 
 #include "emit.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -352,6 +353,68 @@ void jw_extras(jw *w, const tc_fields *fields)
     }
 }
 
+/* data[0..len) as a JSON string of standard padded base64 (RFC 4648,
+ * section 4), encoded a bounded chunk at a time: the bytes are never
+ * copied whole.  Base64 needs no JSON escapes. */
+static void put_base64(jw *w, const unsigned char *data, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char chunk[4096];
+    put(w, "\"", 1);
+    size_t i = 0;
+    while (len - i >= 3 && w->rc == TC_OK) {
+        size_t n = 0;
+        for (; len - i >= 3 && n + 4 <= sizeof chunk; i += 3) {
+            uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+            chunk[n++] = alphabet[v >> 18];
+            chunk[n++] = alphabet[v >> 12 & 0x3F];
+            chunk[n++] = alphabet[v >> 6 & 0x3F];
+            chunk[n++] = alphabet[v & 0x3F];
+        }
+        put(w, chunk, n);
+    }
+    if (len - i > 0) {
+        uint32_t v = (uint32_t)data[i] << 16 | (len - i > 1 ? (uint32_t)data[i + 1] << 8 : 0);
+        char last[4] = {alphabet[v >> 18], alphabet[v >> 12 & 0x3F],
+                        len - i > 1 ? alphabet[v >> 6 & 0x3F] : '=', '='};
+        put(w, last, 4);
+    }
+    put(w, "\"", 1);
+}
+
+/* The post's "attachments" array (none: left out). */
+static void jw_attachments(jw *w, const tc_post *post)
+{
+    if (post->n_attachments == 0)
+        return;
+    KEY(w, "attachments");
+    jw_open(w, '[');
+    for (size_t i = 0; i < post->n_attachments && w->rc == TC_OK; i++) {
+        const tc_attachment *a = &post->attachments[i];
+        jw_item(w);
+        jw_open(w, '{');
+        MEMBER(w, "name", a->name, length_or_0(a->name), true);
+        MEMBER(w, "type", a->media_type, length_or_0(a->media_type), true);
+        if (a->size_known) {
+            char size[24];
+            int n = snprintf(size, sizeof size, "%" PRIu64, a->size);
+            KEY(w, "size");
+            put(w, size, (size_t)n);
+        }
+        MEMBER(w, "ref", a->ref, length_or_0(a->ref), false);
+        MEMBER(w, "content_id", a->content_id, length_or_0(a->content_id), false);
+        MEMBER(w, "disposition", a->disposition, length_or_0(a->disposition), false);
+        MEMBER(w, "note", a->note, length_or_0(a->note), false);
+        if (a->data != NULL) {
+            KEY(w, "data");
+            put_base64(w, a->data, (size_t)a->size);
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 void jw_post_members(jw *w, const tc_post *post)
 {
     w->post_id = post->id ? post->id : "(no id)";
@@ -371,6 +434,7 @@ void jw_post_members(jw *w, const tc_post *post)
     MEMBER(w, "body", post->body, post->body_len, true);
     MEMBER(w, "parent", post->parent_id, length_or_0(post->parent_id), false);
     jw_extras(w, &post->extras);
+    jw_attachments(w, post);
     w->post_id = NULL;
 }
 

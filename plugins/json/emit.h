@@ -88,7 +88,11 @@ void jw_extras(jw *w, const tc_fields *fields);
 
 /*
  * A post's members: "id", "author", "date" (ISO 8601 with offset, or null),
- * "body", "parent" (left out when NULL), then the extras.
+ * "body", "parent" (left out when NULL), the extras, then "attachments"
+ * (left out when there are none): an array of objects with "name", "type"
+ * (the media type), "size" (when known), "ref", "content_id",
+ * "disposition", "note" (each left out when NULL) and last "data", the
+ * bytes as padded base64, encoded as they are written.
  */
 void jw_post_members(jw *w, const tc_post *post);
 
