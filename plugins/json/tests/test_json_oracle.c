@@ -610,6 +610,7 @@ typedef struct read_log {
     tc_buf text;
     size_t end;
     int rc;
+    uint64_t line, column; /* of the error at the end (0 when none) */
 } read_log;
 
 /* Read as the core does: every thread, every post; a skipped post (TC_SKIPPED)
@@ -667,6 +668,8 @@ static void read_into_log(const tc_format *p, const char *data, size_t len, bool
     log->end = b->len;
     log->rc = rc;
     const tc_error *e = tc_stream_get_error(in);
+    log->line = rc != TC_OK ? e->line : 0;
+    log->column = rc != TC_OK ? e->column : 0;
     if (rc != TC_OK) {
         REQ_MSG(e->code == rc, "%s returned %d but set %d (%s)", p->name, rc, e->code, e->text);
         logf_(b, "\nend %d %llu:%llu %s", rc, (unsigned long long)e->line,
@@ -713,6 +716,30 @@ static const char *show(const char *doc, size_t len)
     return out;
 }
 
+/* FNV-1a, 64 bits. */
+static uint64_t digest(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* When THREADCONV_ORACLE_RECORD names a file, each old reader's verdict is
+ * appended to it: its status, line and column, and a digest of what is
+ * compared (the whole log, or only its end for a refused json document). */
+static FILE *record;
+
+static void record_verdict(const read_log *a, bool streams)
+{
+    if (record == NULL)
+        return;
+    size_t from = streams && a->rc != TC_OK ? a->end : 0;
+    fprintf(record, "%d %llu:%llu %016llx\n", a->rc, (unsigned long long)a->line,
+            (unsigned long long)a->column,
+            (unsigned long long)digest(a->text.data + from, a->text.len - from));
+}
+
 /* The old and the new reader agree on data (see the top for json's one
  * intended difference). */
 static void compare(const tc_format *old, const tc_format *new, const char *data, size_t len,
@@ -721,6 +748,7 @@ static void compare(const tc_format *old, const tc_format *new, const char *data
     read_log a = {0}, b = {0};
     read_into_log(old, data, len, keep_going, &a);
     read_into_log(new, data, len, keep_going, &b);
+    record_verdict(&a, streams);
     n_inputs++;
     n_read += a.rc == TC_OK;
     bool same;
@@ -1086,6 +1114,8 @@ static void mutate(tc_buf *b)
 
 static void report(const char *test)
 {
+    if (record != NULL)
+        fflush(record);
     printf("%s: %zu inputs read by both readers, %zu of them without an error\n", test,
            n_inputs, n_read);
     n_inputs = n_read = 0;
@@ -1093,6 +1123,11 @@ static void report(const char *test)
 
 START_TEST(test_json_documents)
 {
+    if (getenv("THREADCONV_ORACLE_RECORD") != NULL) {
+        record = fopen(getenv("THREADCONV_ORACLE_RECORD"), "a");
+        REQ_MSG(record != NULL, "record");
+        fprintf(record, "@ test_json_documents\n");
+    }
     prng_state = 0x0A11CE01;
     tc_buf b = {0};
     for (int i = 0; i < 3000; i++) {
@@ -1110,6 +1145,11 @@ END_TEST
 
 START_TEST(test_json_large_documents)
 {
+    if (getenv("THREADCONV_ORACLE_RECORD") != NULL) {
+        record = fopen(getenv("THREADCONV_ORACLE_RECORD"), "a");
+        REQ_MSG(record != NULL, "record");
+        fprintf(record, "@ test_json_large_documents\n");
+    }
     /* Bodies of thousands of pieces: threads larger than the reader's
      * window, with "posts" first, in the middle or last. */
     prng_state = 0x0A11CE02;
@@ -1127,6 +1167,11 @@ END_TEST
 
 START_TEST(test_jsonl_documents)
 {
+    if (getenv("THREADCONV_ORACLE_RECORD") != NULL) {
+        record = fopen(getenv("THREADCONV_ORACLE_RECORD"), "a");
+        REQ_MSG(record != NULL, "record");
+        fprintf(record, "@ test_jsonl_documents\n");
+    }
     prng_state = 0x0A11CE03;
     tc_buf b = {0};
     for (int i = 0; i < 3000; i++) {
