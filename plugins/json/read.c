@@ -318,8 +318,11 @@ static int read_attachments(jp *j, jr_object *o, size_t cap)
                                      &bad);
             if (problem == JD_OK && n > left)
                 problem = JD_LIMIT;
-            if (problem != JD_OK)
+            if (problem != JD_OK) {
                 rc = data_problem(j, o, a, m, problem, bad);
+                /* the post is refused: keep no more text for the others */
+                n = left;
+            }
             m->val_len = n;
             o->att_bytes += n;
             if (rc != TC_OK)
