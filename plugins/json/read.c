@@ -123,18 +123,17 @@ const jr_member *jr_get(const jr_object *o, jr_name name)
     return NULL;
 }
 
-/* Room for one more element of *items (n used of *cap, each size bytes). */
-static bool grow(void *items, size_t n, size_t *cap, size_t size)
+/* items (n used of *cap, each size bytes) with room for one more: the same
+ * memory, or more of it (*cap updated), or NULL when there is none. */
+static void *grow(void *items, size_t n, size_t *cap, size_t size)
 {
     if (n < *cap)
-        return true;
+        return items;
     size_t c = *cap ? *cap * 2 : 16;
-    void *p = realloc(*(void **)items, c * size);
-    if (p == NULL)
-        return false;
-    *(void **)items = p;
-    *cap = c;
-    return true;
+    void *p = realloc(items, c * size);
+    if (p != NULL)
+        *cap = c;
+    return p;
 }
 
 /* A new member named key at m[n] (its value still to be set), the name
@@ -142,9 +141,11 @@ static bool grow(void *items, size_t n, size_t *cap, size_t size)
 static jr_member *push_member(jr_member **m, size_t n, size_t *cap, tc_buf *arena,
                               const char *key, size_t len)
 {
-    if (!grow(m, n, cap, sizeof **m))
+    jr_member *more = grow(*m, n, cap, sizeof **m);
+    if (more == NULL)
         return NULL;
-    jr_member *x = &(*m)[n];
+    *m = more;
+    jr_member *x = &more[n];
     x->key = arena->len;
     x->key_len = len;
     x->name = jr_name_of(key, len);
@@ -271,8 +272,10 @@ static int read_attachments(jp *j, jr_object *o, size_t cap)
             return TC_OK;
         if (ev == JP_ERROR)
             return j->err.code;
-        if (!grow(&o->att, o->n_att, &o->cap_att, sizeof *o->att))
+        jr_att *more = grow(o->att, o->n_att, &o->cap_att, sizeof *o->att);
+        if (more == NULL)
             return TC_ERR_NOMEM;
+        o->att = more;
         jr_att *a = &o->att[o->n_att++];
         memset(a, 0, sizeof *a);
         a->first = o->n_am;
