@@ -5,6 +5,8 @@
 
 #include "emit.h"
 
+#include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,9 +103,12 @@ static inline void put(jw *w, const void *data, size_t len)
 /* ------------------------------------------------------------------ */
 
 /*
- * The escaper validates the string with tc_utf8_valid (fast on valid text)
- * and then only looks for the bytes JSON escapes: below 0x20, '"' and '\\'.
- * Runs without them are copied as they are.
+ * The escaper only looks for the bytes JSON escapes: below 0x20, '"' and
+ * '\\'.  Runs without them are copied as they are.  It needs no UTF-8
+ * decoding to do that: those bytes are ASCII, never part of a longer
+ * character, and every other byte is copied as it is.  That the text is
+ * UTF-8 is the checked session's promise (core/session.c), not checked
+ * again here but in debug builds (JW_DEBUG_CHECKS, see emit.h).
  */
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -173,40 +178,15 @@ static void put_escape(jw *w, unsigned char c)
     }
 }
 
-/* Report invalid UTF-8 at byte offset (the first byte of the first
- * character that is not valid, as tc_utf8_valid names it). */
-static void bad_utf8(jw *w, size_t offset)
-{
-    char what[160];
-    if (w->what != NULL)
-        snprintf(what, sizeof what, "\"%s\"", w->what);
-    else
-        snprintf(what, sizeof what, "the key of an extra field");
-    if (w->post_id != NULL)
-        jw_fail(w, TC_ERR_DATA,
-                "post %s: %s is not valid UTF-8 (byte offset %zu); JSON text must be UTF-8",
-                w->post_id, what, offset);
-    else
-        jw_fail(w, TC_ERR_DATA,
-                "thread: %s is not valid UTF-8 (byte offset %zu); JSON text must be UTF-8",
-                what, offset);
-}
-
 void jw_string(jw *w, const char *str, size_t len)
 {
     if (w->rc != TC_OK)
         return;
     const unsigned char *s = (const unsigned char *)str;
-    /* tc_utf8_valid refuses NUL, which JSON holds as \u0000: check the
-     * text between NULs. */
-    size_t from = 0, bad;
-    while (!tc_utf8_valid(str + from, len - from, &bad, NULL)) {
-        if (s[from + bad] != '\0') {
-            bad_utf8(w, from + bad);
-            return;
-        }
-        from += bad + 1;
-    }
+#ifdef JW_DEBUG_CHECKS
+    /* UTF-8, U+0000 included (JSON holds it as \u0000) */
+    assert(tc_utf8_valid_text(str, len, NULL));
+#endif
     put(w, "\"", 1);
     size_t run = 0; /* start of the bytes not yet written */
     for (size_t i = next_escape(s, 0, len); i < len; i = next_escape(s, i + 1, len)) {
@@ -273,7 +253,6 @@ static inline void put_colon(jw *w)
 void jw_key(jw *w, const char *key)
 {
     next_member(w);
-    w->what = NULL;
     jw_string(w, key, strlen(key));
     put_colon(w);
 }
@@ -303,7 +282,6 @@ void jw_member(jw *w, const char *key, const char *value, size_t len)
         jw_lit(w, "null");
         return;
     }
-    w->what = key;
     jw_string(w, value, len);
 }
 
@@ -311,22 +289,19 @@ void jw_member(jw *w, const char *key, const char *value, size_t len)
 /* The model's objects                                                 */
 /* ------------------------------------------------------------------ */
 
-/* A string member with one of the model's keys; value NULL is a producer's
- * bug when the member is required, and leaves the member out when not. */
+/* A string member with one of the model's keys, left out when value is
+ * NULL.  A required member is never NULL: the checked session sees to it. */
 #define MEMBER(w, name, value, len, required) \
-    model_member((w), "\"" name "\"", sizeof(name) + 1, name, (value), (len), (required))
+    model_member((w), "\"" name "\"", sizeof(name) + 1, (value), (len), (required))
 
-static void model_member(jw *w, const char *quoted, size_t quoted_len, const char *name,
-                         const char *value, size_t len, bool required)
+static void model_member(jw *w, const char *quoted, size_t quoted_len, const char *value,
+                         size_t len, bool required)
 {
-    if (value == NULL) {
-        if (required)
-            jw_fail(w, TC_ERR_PLUGIN, "%s%s: \"%s\" is NULL but is required",
-                    w->post_id ? "post " : "thread", w->post_id ? w->post_id : "", name);
+    assert(value != NULL || !required);
+    (void)required;
+    if (value == NULL)
         return;
-    }
     known_key(w, quoted, quoted_len);
-    w->what = name;
     jw_string(w, value, len);
 }
 
@@ -339,22 +314,81 @@ void jw_extras(jw *w, const tc_fields *fields)
 {
     for (size_t i = 0; i < fields->count && w->rc == TC_OK; i++) {
         const tc_field *f = &fields->items[i];
-        if (f->key == NULL || *f->key == '\0' || f->value == NULL) {
-            jw_fail(w, TC_ERR_PLUGIN, "extra field %zu has no key or no value", i + 1);
-            return;
-        }
-        if (tc_is_reserved_key(f->key)) {
-            jw_fail(w, TC_ERR_PLUGIN,
-                    "extra field \"%s\" uses a name the model reserves", f->key);
-            return;
-        }
+        assert(f->key != NULL && *f->key != '\0' && f->value != NULL);
+#ifdef JW_DEBUG_CHECKS
+        assert(!tc_is_reserved_key(f->key));
+        for (size_t j = 0; j < i; j++)
+            assert(strcmp(fields->items[j].key, f->key) != 0);
+#endif
         jw_member_str(w, f->key, f->value);
     }
 }
 
+/* data[0..len) as a JSON string of standard padded base64 (RFC 4648,
+ * section 4), encoded a bounded chunk at a time: the bytes are never
+ * copied whole.  Base64 needs no JSON escapes. */
+static void put_base64(jw *w, const unsigned char *data, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char chunk[4096];
+    put(w, "\"", 1);
+    size_t i = 0;
+    while (len - i >= 3 && w->rc == TC_OK) {
+        size_t n = 0;
+        for (; len - i >= 3 && n + 4 <= sizeof chunk; i += 3) {
+            uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+            chunk[n++] = alphabet[v >> 18];
+            chunk[n++] = alphabet[v >> 12 & 0x3F];
+            chunk[n++] = alphabet[v >> 6 & 0x3F];
+            chunk[n++] = alphabet[v & 0x3F];
+        }
+        put(w, chunk, n);
+    }
+    if (len - i > 0) {
+        uint32_t v = (uint32_t)data[i] << 16 | (len - i > 1 ? (uint32_t)data[i + 1] << 8 : 0);
+        char last[4] = {alphabet[v >> 18], alphabet[v >> 12 & 0x3F],
+                        len - i > 1 ? alphabet[v >> 6 & 0x3F] : '=', '='};
+        put(w, last, 4);
+    }
+    put(w, "\"", 1);
+}
+
+/* The post's "attachments" array (none: left out). */
+static void jw_attachments(jw *w, const tc_post *post)
+{
+    if (post->n_attachments == 0)
+        return;
+    KEY(w, "attachments");
+    jw_open(w, '[');
+    for (size_t i = 0; i < post->n_attachments && w->rc == TC_OK; i++) {
+        const tc_attachment *a = &post->attachments[i];
+        assert(a->data == NULL || a->size_known);
+        jw_item(w);
+        jw_open(w, '{');
+        MEMBER(w, "name", a->name, length_or_0(a->name), true);
+        MEMBER(w, "type", a->media_type, length_or_0(a->media_type), true);
+        if (a->size_known) {
+            char size[24];
+            int n = snprintf(size, sizeof size, "%" PRIu64, a->size);
+            KEY(w, "size");
+            put(w, size, (size_t)n);
+        }
+        MEMBER(w, "ref", a->ref, length_or_0(a->ref), false);
+        MEMBER(w, "content_id", a->content_id, length_or_0(a->content_id), false);
+        MEMBER(w, "disposition", a->disposition, length_or_0(a->disposition), false);
+        MEMBER(w, "note", a->note, length_or_0(a->note), false);
+        if (a->data != NULL) {
+            KEY(w, "data");
+            put_base64(w, a->data, (size_t)a->size);
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 void jw_post_members(jw *w, const tc_post *post)
 {
-    w->post_id = post->id ? post->id : "(no id)";
     MEMBER(w, "id", post->id, length_or_0(post->id), true);
     MEMBER(w, "author", post->author, length_or_0(post->author), true);
     KEY(w, "date");
@@ -371,12 +405,11 @@ void jw_post_members(jw *w, const tc_post *post)
     MEMBER(w, "body", post->body, post->body_len, true);
     MEMBER(w, "parent", post->parent_id, length_or_0(post->parent_id), false);
     jw_extras(w, &post->extras);
-    w->post_id = NULL;
+    jw_attachments(w, post);
 }
 
 void jw_thread_members(jw *w, const tc_thread *thread, const char *first_id)
 {
-    w->post_id = NULL;
     if (first_id != NULL)
         MEMBER(w, "id", first_id, strlen(first_id), true);
     MEMBER(w, "title", thread->title, length_or_0(thread->title), true);

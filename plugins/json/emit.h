@@ -6,9 +6,15 @@
  * Strings are escaped exactly as jansson's json_dumps(..., JSON_COMPACT)
  * escapes them: only '"', '\\' and control characters below U+0020 are
  * escaped (\b \f \n \r \t, else \u00XX with upper-case hex); everything else,
- * '/' and U+2028/U+2029 included, is written as the UTF-8 it is.  A string
- * that is not valid UTF-8 is refused (TC_ERR_DATA), so the output is always
- * valid JSON.
+ * '/' and U+2028/U+2029 included, is written as the UTF-8 it is.
+ *
+ * The writers trust what they are given: the checked session
+ * (core/session.c, tc_writer_*) has already made sure that every string is
+ * UTF-8, that required members are there, that extra field keys are
+ * non-empty, unique and not reserved, and that attachments are whole, so
+ * the output is valid JSON without checking any of it again.  Debug builds
+ * (unoptimised, NDEBUG not defined: JW_DEBUG_CHECKS) assert it all again;
+ * other builds assert only what costs a pointer test.
  *
  * Errors are sticky: the first failure is kept in jw.rc (and set on the
  * stream with a message), later calls do nothing, and the caller checks
@@ -27,6 +33,11 @@
 
 /* Bytes collected before they are handed to the stream. */
 #define JW_BUF_SIZE 65536
+/* Debug builds check the model's contract again (see above). */
+#if !defined(NDEBUG) && !defined(__OPTIMIZE__)
+#define JW_DEBUG_CHECKS 1
+#endif
+
 /* Deepest nesting of objects and arrays the writers use, plus room. */
 #define JW_MAX_DEPTH 8
 
@@ -37,8 +48,6 @@ typedef struct jw {
     bool pretty;       /* indent by two spaces, one member per line */
     int depth;         /* containers open */
     bool empty[JW_MAX_DEPTH + 1]; /* container at depth i has no member yet */
-    const char *post_id; /* for messages: the post being written, or NULL */
-    const char *what;    /* for messages: the member being written */
     char *buf;         /* JW_BUF_SIZE bytes when writing to a stream */
     size_t len;
 } jw;
@@ -60,7 +69,8 @@ int jw_fail(jw *w, int code, const char *fmt, ...) TC_PRINTF(3, 4);
 void jw_raw(jw *w, const void *data, size_t len);
 #define jw_lit(w, literal) jw_raw((w), (literal), sizeof(literal) - 1)
 
-/* s[0..len) as a quoted, escaped JSON string (must be valid UTF-8). */
+/* s[0..len) as a quoted, escaped JSON string (valid UTF-8; U+0000 may be
+ * in it, written \u0000). */
 void jw_string(jw *w, const char *s, size_t len);
 
 /*
@@ -79,16 +89,17 @@ void jw_member(jw *w, const char *key, const char *value, size_t len);
 #define jw_member_str(w, key, value) \
     jw_member((w), (key), (value), (value) ? strlen(value) : 0)
 
-/*
- * Extra fields as further string members, in their order.  A key the model
- * reserves (tc_is_reserved_key) is refused with TC_ERR_PLUGIN: it would
- * duplicate a member the writer already wrote.
- */
+/* Extra fields as further string members, in their order (keys never
+ * reserved, unique: the session's promise). */
 void jw_extras(jw *w, const tc_fields *fields);
 
 /*
  * A post's members: "id", "author", "date" (ISO 8601 with offset, or null),
- * "body", "parent" (left out when NULL), then the extras.
+ * "body", "parent" (left out when NULL), the extras, then "attachments"
+ * (left out when there are none): an array of objects with "name", "type"
+ * (the media type), "size" (when known), "ref", "content_id",
+ * "disposition", "note" (each left out when NULL) and last "data", the
+ * bytes as padded base64, encoded as they are written.
  */
 void jw_post_members(jw *w, const tc_post *post);
 

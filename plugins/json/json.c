@@ -118,7 +118,7 @@ static int report(json_reader *r)
     const jr_err *e = r->doc_err.code != TC_OK ? &r->doc_err : &r->err;
     if (e->code == TC_OK)
         return tc_stream_error(r->in, TC_ERR_PLUGIN, 0, 0, "json reader: an error went missing");
-    return tc_stream_error(r->in, e->code, e->line, 0, "%s", e->text);
+    return tc_stream_error(r->in, e->code, e->line, e->column, "%s", e->text);
 }
 
 static bool failing(const json_reader *r)

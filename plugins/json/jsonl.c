@@ -100,7 +100,7 @@ int jsonl_read_open(tc_stream *in, void **state)
 /* A data error in a line: set it on the stream. */
 static int line_error(tc_stream *in, const jr_err *e)
 {
-    return tc_stream_error(in, e->code, e->line, 0, "%s", e->text);
+    return tc_stream_error(in, e->code, e->line, e->column, "%s", e->text);
 }
 
 /* The line's syntax error (jansson's message and column), or a failed read. */

@@ -1323,6 +1323,16 @@ static void copy_text(void *arg, const unsigned char *p, size_t n)
     t->len += n;
 }
 
+int jp_position(jp *j, uint64_t off, uint64_t *line, uint64_t *column)
+{
+    position pos = {.line = j->line, .column = 0};
+    int rc = read_range(j, j->line_off, off, count_position, &pos);
+    *line = j->line;
+    /* the character at off is the next one; dropped NUL bytes do not count */
+    *column = (pos.column > j->line_nuls ? pos.column - j->line_nuls : 0) + 1;
+    return rc;
+}
+
 int jp_error_text(jp *j, char *out, size_t size, uint64_t *line, uint64_t *column)
 {
     const jp_error *e = &j->err;

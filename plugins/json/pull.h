@@ -216,6 +216,14 @@ void jp_mark_here(const jp *j, jp_mark *m);
 int jp_seek(jp *j, const jp_mark *m);
 
 /*
+ * The 1-based line and column (in characters, as jansson counts them) of
+ * input offset off, which must be on the line being read (at or after the
+ * start of the current line, before jp_offset).  Returns TC_OK or the code
+ * of a failed read (the start of the line may be read again).
+ */
+int jp_position(jp *j, uint64_t off, uint64_t *line, uint64_t *column);
+
+/*
  * The error as jansson words it: the message, then " near '...'" with the
  * text of the token it stopped in (when at most 20 bytes) or " near end of
  * file"; and its line and column (0 when jansson gives none).  Returns

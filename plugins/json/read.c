@@ -39,17 +39,37 @@ jv_type jr_event_type(jp_event ev)
     }
 }
 
-int jr_fail(jr_err *e, int code, uint64_t line, const char *fmt, ...)
+static int vfail(jr_err *e, int code, uint64_t line, uint64_t column, const char *fmt,
+                 va_list ap)
 {
     if (e->code != TC_OK)
         return code; /* the first one is reported */
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(e->text, sizeof e->text, fmt, ap);
-    va_end(ap);
     e->code = code;
     e->line = line;
+    e->column = column;
     return code;
+}
+
+int jr_fail(jr_err *e, int code, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(e, code, line, 0, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* A data error with a column too. */
+static int fail_at(jr_err *e, uint64_t line, uint64_t column, const char *fmt, ...)
+    TC_PRINTF(4, 5);
+static int fail_at(jr_err *e, uint64_t line, uint64_t column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(e, TC_ERR_DATA, line, column, fmt, ap);
+    va_end(ap);
+    return TC_ERR_DATA;
 }
 
 /* ------------------------------------------------------------------ */
@@ -61,6 +81,8 @@ void jr_object_clear(jr_object *o)
     o->n = 0;
     o->arena.len = 0;
     o->start = o->end = 0;
+    o->n_att = o->n_am = 0;
+    o->att_bytes = 0;
 }
 
 void jr_object_free(jr_object *o)
@@ -68,6 +90,9 @@ void jr_object_free(jr_object *o)
     tc_buf_free(&o->arena);
     free(o->m);
     free(o->fields);
+    free(o->att);
+    free(o->am);
+    free(o->attachments);
     memset(o, 0, sizeof *o);
 }
 
@@ -75,6 +100,7 @@ jr_name jr_name_of(const char *key, size_t len)
 {
 #define IS(lit) (memcmp(key, lit, sizeof(lit) - 1) == 0)
     switch (len) {
+    case 11: return IS("attachments") ? JN_ATTACHMENTS : JN_OTHER;
     case 2: return IS("id") ? JN_ID : JN_OTHER;
     case 3: return IS("url") ? JN_URL : JN_OTHER;
     case 4: return IS("body") ? JN_BODY : IS("date") ? JN_DATE : JN_OTHER;
@@ -97,27 +123,215 @@ const jr_member *jr_get(const jr_object *o, jr_name name)
     return NULL;
 }
 
+/* items (n used of *cap, each size bytes) with room for one more: the same
+ * memory, or more of it (*cap updated), or NULL when there is none. */
+static void *grow(void *items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return items;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(items, c * size);
+    if (p != NULL)
+        *cap = c;
+    return p;
+}
+
+/* A new member named key at m[n] (its value still to be set), the name
+ * kept in the arena. */
+static jr_member *push_member(jr_member **m, size_t n, size_t *cap, tc_buf *arena,
+                              const char *key, size_t len)
+{
+    jr_member *more = grow(*m, n, cap, sizeof **m);
+    if (more == NULL)
+        return NULL;
+    *m = more;
+    jr_member *x = &more[n];
+    x->key = arena->len;
+    x->key_len = len;
+    x->name = jr_name_of(key, len);
+    /* the name and its NUL (key is NUL-terminated) */
+    if (arena->cap - arena->len < len + 2 && tc_buf_reserve(arena, len + 1) != TC_OK)
+        return NULL;
+    memcpy(arena->data + arena->len, key, len + 1);
+    arena->len += len + 1;
+    return x;
+}
+
 /* A new member named key, in o (its value still to be set). */
 static jr_member *new_member(jr_object *o, const char *key, size_t len)
 {
-    if (o->n == o->cap) {
-        size_t n = o->cap ? o->cap * 2 : 16;
-        jr_member *m = realloc(o->m, n * sizeof *m);
-        if (m == NULL)
-            return NULL;
-        o->m = m;
-        o->cap = n;
+    return push_member(&o->m, o->n, &o->cap, &o->arena, key, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Attachments                                                         */
+/* ------------------------------------------------------------------ */
+
+/* An attachment's members, in the order the writer writes them. */
+enum { AK_NAME, AK_TYPE, AK_SIZE, AK_REF, AK_CONTENT_ID, AK_DISPOSITION, AK_NOTE, AK_DATA,
+       AK_COUNT };
+static const char *const att_keys[AK_COUNT] = {"name", "type", "size", "ref", "content_id",
+                                               "disposition", "note", "data"};
+
+static int att_key(const char *key, size_t len)
+{
+    for (int k = 0; k < AK_COUNT; k++)
+        if (strlen(att_keys[k]) == len && memcmp(att_keys[k], key, len) == 0)
+            return k;
+    return -1;
+}
+
+/* The value of a base64 character (RFC 4648, section 4), or -1. */
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Characters of base64 that can hold at most n bytes more (a whole group). */
+static size_t b64_room(size_t n)
+{
+    size_t groups = n / 3 + 1;
+    return groups > SIZE_MAX / 4 ? SIZE_MAX : groups * 4;
+}
+
+/*
+ * Decode padded base64 s[0..len) in place into *out bytes.  Returns JD_OK,
+ * JD_CHAR with *bad the index of the first byte that is not base64 (or a
+ * '=' that is not padding at the end), or JD_LENGTH.
+ */
+static jr_data_problem b64_decode(unsigned char *s, size_t len, size_t *out, size_t *bad)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (b64_value(s[i]) >= 0)
+            continue;
+        if (s[i] == '=' && (i == len - 1 || (i == len - 2 && s[len - 1] == '=')))
+            continue;
+        *bad = i;
+        return JD_CHAR;
     }
-    jr_member *m = &o->m[o->n];
-    m->key = o->arena.len;
-    m->key_len = len;
-    m->name = jr_name_of(key, len);
-    /* the name and its NUL (key is NUL-terminated) */
-    if (o->arena.cap - o->arena.len < len + 2 && tc_buf_reserve(&o->arena, len + 1) != TC_OK)
-        return NULL;
-    memcpy(o->arena.data + o->arena.len, key, len + 1);
-    o->arena.len += len + 1;
-    return m;
+    if (len % 4 != 0)
+        return JD_LENGTH;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        unsigned v = 0;
+        int pad = 0;
+        for (size_t k = 0; k < 4; k++) {
+            int x = b64_value(s[i + k]);
+            pad += x < 0;
+            v = v << 6 | (unsigned)(x < 0 ? 0 : x);
+        }
+        s[o++] = (unsigned char)(v >> 16);
+        if (pad < 2)
+            s[o++] = (unsigned char)(v >> 8);
+        if (pad < 1)
+            s[o++] = (unsigned char)v;
+    }
+    *out = o;
+    return JD_OK;
+}
+
+/* Note what is wrong with a "data" string m of attachment a, and where:
+ * the character at index bad of the string (when it has no escapes, whose
+ * lengths would shift it), else the string's opening quote. */
+static int data_problem(jp *j, jr_object *o, jr_att *a, const jr_member *m,
+                        jr_data_problem problem, size_t bad)
+{
+    uint64_t raw = jp_offset(j) - j->tok;
+    uint64_t off = j->tok;
+    a->problem = problem;
+    if (problem == JD_CHAR) {
+        const unsigned char *s = (const unsigned char *)jr_text(o, m->val);
+        size_t n = 1;
+        while (bad + n < m->val_len && n < 4 && (s[bad + n] & 0xC0) == 0x80)
+            n++;
+        memcpy(a->bad, s + bad, n);
+        a->bad[n] = '\0';
+        a->at = 0;
+        for (size_t i = 0; i < bad; i++)
+            a->at += (s[i] & 0xC0) != 0x80;
+        if (raw == m->val_len + 2)
+            off += 1 + bad;
+    } else {
+        a->at = m->val_len;
+    }
+    return jp_position(j, off, &a->line, &a->column);
+}
+
+/* After JP_ARRAY of a post's "attachments": its elements into o. */
+static int read_attachments(jp *j, jr_object *o, size_t cap)
+{
+    for (;;) {
+        jp_event ev = jp_next(j);
+        if (ev == JP_END)
+            return TC_OK;
+        if (ev == JP_ERROR)
+            return j->err.code;
+        jr_att *more = grow(o->att, o->n_att, &o->cap_att, sizeof *o->att);
+        if (more == NULL)
+            return TC_ERR_NOMEM;
+        o->att = more;
+        jr_att *a = &o->att[o->n_att++];
+        memset(a, 0, sizeof *a);
+        a->first = o->n_am;
+        a->type = jr_event_type(ev);
+        if (ev == JP_ARRAY && jp_skip(j) == JP_ERROR)
+            return j->err.code;
+        if (ev != JP_OBJECT)
+            continue;
+        for (;;) {
+            ev = jp_next(j);
+            if (ev == JP_END)
+                break;
+            if (ev != JP_KEY)
+                return j->err.code != TC_OK ? j->err.code : TC_ERR_PLUGIN;
+            jr_member *m = push_member(&o->am, o->n_am, &o->cap_am, &o->arena, j->key,
+                                       j->key_len);
+            if (m == NULL)
+                return TC_ERR_NOMEM;
+            bool data = att_key(j->key, j->key_len) == AK_DATA;
+            size_t left = cap > o->att_bytes ? cap - o->att_bytes : 0;
+            j->sink = &o->arena;
+            j->sink_max = data ? b64_room(left) : SIZE_MAX;
+            ev = jp_next(j);
+            if (ev == JP_ERROR)
+                return j->err.code;
+            if ((ev == JP_OBJECT || ev == JP_ARRAY) && jp_skip(j) == JP_ERROR)
+                return j->err.code;
+            m->type = jr_event_type(ev);
+            m->integer = ev == JP_INTEGER ? j->integer : 0;
+            if (ev == JP_STRING) {
+                m->val = j->str_off;
+                m->val_len = j->str_len;
+            }
+            o->n_am++;
+            a->n++;
+            if (!data || ev != JP_STRING || a->problem != JD_OK)
+                continue;
+            int rc = TC_OK;
+            size_t n = 0, bad = 0;
+            jr_data_problem problem = JD_LIMIT;
+            if (!j->str_capped)
+                problem = b64_decode((unsigned char *)o->arena.data + m->val, m->val_len, &n,
+                                     &bad);
+            if (problem == JD_OK && n > left)
+                problem = JD_LIMIT;
+            if (problem != JD_OK) {
+                rc = data_problem(j, o, a, m, problem, bad);
+                /* the post is refused: keep no more text for the others */
+                n = left;
+            }
+            m->val_len = n;
+            o->att_bytes += n;
+            if (rc != TC_OK)
+                return rc;
+        }
+    }
 }
 
 int jr_add_member(jr_object *o, const char *key, size_t key_len, jv_type type)
@@ -159,8 +373,13 @@ int jr_read_member(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest
         }
         break;
     case JP_ARRAY:
-        if (jp_skip(j) == JP_ERROR)
+        if (m->name == JN_ATTACHMENTS && capped == JN_BODY) {
+            int rc = read_attachments(j, o, cap);
+            if (rc != TC_OK)
+                return rc;
+        } else if (jp_skip(j) == JP_ERROR) {
             return j->err.code;
+        }
         break;
     default:
         break;
@@ -325,11 +544,130 @@ int jr_thread(jr_object *o, const jr_where *w, uint64_t line, jr_kind kind, tc_t
     return rc;
 }
 
+/* What is wrong with attachment i's "data" (a->problem), as an error. */
+static int bad_data(jr_err *err, const jr_where *w, uint64_t line, size_t i, const jr_att *a,
+                    size_t max_post)
+{
+    PATH(w);
+    line = line ? line : a->line;
+    if (a->problem == JD_LIMIT)
+        return fail_at(err, line, a->column,
+                       "%s%sattachments[%zu].data: the attachments' bytes come to more than "
+                       "the max-post limit (%zu bytes); raise it with --limit max-post=SIZE",
+                       DOT(path), i, max_post);
+    if (a->problem == JD_LENGTH)
+        return fail_at(err, line, a->column,
+                       "%s%sattachments[%zu].data: not base64 (RFC 4648): %zu characters, "
+                       "not a multiple of 4 (is the '=' padding missing?)", DOT(path), i, a->at);
+    char shown[16];
+    unsigned char c = (unsigned char)a->bad[0];
+    if (c < 0x20 || c == 0x7F)
+        snprintf(shown, sizeof shown, "U+%04X", c);
+    else
+        snprintf(shown, sizeof shown, "'%s'", a->bad);
+    return fail_at(err, line, a->column,
+                   "%s%sattachments[%zu].data: not base64 (RFC 4648): %s at character %zu",
+                   DOT(path), i, shown, a->at + 1);
+}
+
+/* The post's "attachments", when it has them, into p. */
+static int get_attachments(jr_object *o, const jr_where *w, uint64_t line, size_t max_post,
+                           tc_post *p, jr_err *err)
+{
+    const jr_member *list = jr_get(o, JN_ATTACHMENTS);
+    if (list == NULL)
+        return TC_OK;
+    if (list->type != JV_ARRAY)
+        return wrong_type(err, w, line, "attachments", "an array of attachments", list->type);
+    if (o->n_att == 0)
+        return TC_OK;
+    if (o->attachments_cap < o->n_att) {
+        tc_attachment *t = realloc(o->attachments, o->n_att * sizeof *t);
+        if (t == NULL)
+            return jr_fail(err, TC_ERR_NOMEM, line, "out of memory");
+        o->attachments = t;
+        o->attachments_cap = o->n_att;
+    }
+    for (size_t i = 0; i < o->n_att; i++) {
+        const jr_att *a = &o->att[i];
+        char key[96];
+        snprintf(key, sizeof key, "attachments[%zu]", i);
+        if (a->type != JV_OBJECT)
+            return wrong_type(err, w, line, key, "an attachment object", a->type);
+        tc_attachment *t = &o->attachments[i];
+        memset(t, 0, sizeof *t);
+        const jr_member *size = NULL, *data = NULL;
+        const char **strings[AK_COUNT] = {
+            [AK_NAME] = &t->name, [AK_TYPE] = &t->media_type, [AK_REF] = &t->ref,
+            [AK_CONTENT_ID] = &t->content_id, [AK_DISPOSITION] = &t->disposition,
+            [AK_NOTE] = &t->note};
+        for (size_t k = 0; k < a->n; k++) {
+            const jr_member *m = &o->am[a->first + k];
+            const char *name = jr_text(o, m->key);
+            int which = att_key(name, m->key_len);
+            snprintf(key, sizeof key, "attachments[%zu].%.32s", i, name);
+            if (which < 0) {
+                PATH(w);
+                return jr_fail(err, TC_ERR_DATA, line,
+                               "%s%s%s: unknown member of an attachment; expected only "
+                               "\"name\", \"type\", \"size\", \"data\", \"ref\", "
+                               "\"content_id\", \"disposition\" and \"note\"",
+                               DOT(path), key);
+            }
+            if (which == AK_SIZE) {
+                if (m->type != JV_INTEGER || m->integer < 0) {
+                    PATH(w);
+                    char found[32];
+                    if (m->type == JV_INTEGER)
+                        snprintf(found, sizeof found, "%lld", (long long)m->integer);
+                    return jr_fail(err, TC_ERR_DATA, line,
+                                   "%s%s%s: expected a whole number of bytes (0 or more), "
+                                   "found %s", DOT(path), key,
+                                   m->type == JV_INTEGER ? found : jr_type_name(m->type));
+                }
+                size = m;
+                continue;
+            }
+            if (m->type != JV_STRING)
+                return wrong_type(err, w, line, key, which == AK_DATA ? "a base64 string"
+                                                                     : "a string", m->type);
+            if (which == AK_DATA)
+                data = m;
+            else
+                *strings[which] = jr_text(o, m->val);
+        }
+        snprintf(key, sizeof key, "attachments[%zu].%s", i,
+                 t->name == NULL ? "name" : "type");
+        if (t->name == NULL || t->media_type == NULL)
+            return missing(err, w, line, key, "a string");
+        if (data != NULL) {
+            if (a->problem != JD_OK)
+                return bad_data(err, w, line, i, a, max_post);
+            t->data = (const unsigned char *)jr_text(o, data->val);
+            t->size = data->val_len;
+            t->size_known = true;
+        }
+        if (size != NULL) {
+            if (data != NULL && (uint64_t)size->integer != data->val_len) {
+                PATH(w);
+                return jr_fail(err, TC_ERR_DATA, line,
+                               "%s%sattachments[%zu].size: %lld, but its data holds %zu bytes",
+                               DOT(path), i, (long long)size->integer, data->val_len);
+            }
+            t->size = (uint64_t)size->integer;
+            t->size_known = true;
+        }
+    }
+    p->attachments = o->attachments;
+    p->n_attachments = o->n_att;
+    return TC_OK;
+}
+
 int jr_post(jr_object *o, const jr_where *w, uint64_t line, jr_name skip, size_t max_post,
             tc_post *p, jr_err *err)
 {
     unsigned known = BIT(JN_ID) | BIT(JN_AUTHOR) | BIT(JN_DATE) | BIT(JN_BODY) |
-                     BIT(JN_PARENT) | (skip != JN_OTHER ? BIT(skip) : 0);
+                     BIT(JN_PARENT) | BIT(JN_ATTACHMENTS) | (skip != JN_OTHER ? BIT(skip) : 0);
     memset(p, 0, sizeof *p);
     int rc = get_string(o, w, line, JN_ID, "id", true, &p->id, NULL, err);
     if (rc == TC_OK)
@@ -364,6 +702,8 @@ int jr_post(jr_object *o, const jr_where *w, uint64_t line, jr_name skip, size_t
         rc = get_string(o, w, line, JN_PARENT, "parent", false, &p->parent_id, NULL, err);
     if (rc == TC_OK)
         rc = get_extras(o, w, line, known, &p->extras, err);
+    if (rc == TC_OK)
+        rc = get_attachments(o, w, line, max_post, p, err);
     return rc;
 }
 

@@ -43,6 +43,7 @@ typedef enum jv_type {
  * when a member is read so that looking one up is a comparison of numbers. */
 typedef enum jr_name {
     JN_OTHER = 0, /* an extra field's */
+    JN_ATTACHMENTS,
     JN_AUTHOR,
     JN_BODY,
     JN_DATE,
@@ -70,6 +71,25 @@ typedef struct jr_member {
     jr_name name;
 } jr_member;
 
+/* What is wrong with an attachment's "data", found while it was read (and
+ * reported by jr_post, which knows the object's path). */
+typedef enum jr_data_problem {
+    JD_OK = 0,
+    JD_CHAR,   /* a character that is not base64, or '=' before the end */
+    JD_LENGTH, /* a length that is not a multiple of 4 */
+    JD_LIMIT   /* more bytes than the max-post limit leaves */
+} jr_data_problem;
+
+/* One element of a post's "attachments" array, as read. */
+typedef struct jr_att {
+    size_t first, n;       /* its members: the object's am[first..first+n) */
+    jv_type type;          /* JV_OBJECT, or what the element was instead */
+    jr_data_problem problem;
+    uint64_t line, column; /* where the problem is (the bad character, or the string) */
+    size_t at;             /* JD_CHAR: its index in characters; JD_LIMIT: the text's length */
+    char bad[5];           /* JD_CHAR: the character (UTF-8) */
+} jr_att;
+
 /* An object's members, in document order. */
 typedef struct jr_object {
     tc_buf arena;          /* names and string values, each NUL-terminated */
@@ -78,12 +98,23 @@ typedef struct jr_object {
     tc_field *fields;      /* the extra fields handed out (into the arena) */
     size_t fields_cap;
     uint64_t start, end;   /* input offsets of its '{' and just after its '}' */
+    /* A post's "attachments" (see jr_read_member): the elements, their
+     * members (strings in the arena, "data" decoded there in place), the
+     * attachments handed out, and the bytes decoded so far. */
+    jr_att *att;
+    size_t n_att, cap_att;
+    jr_member *am;
+    size_t n_am, cap_am;
+    tc_attachment *attachments;
+    size_t attachments_cap;
+    size_t att_bytes;
 } jr_object;
 
 /* The first error found in the members (a data error or out of memory). */
 typedef struct jr_err {
     int code;              /* TC_OK while there is none */
     uint64_t line;
+    uint64_t column;       /* 0 but for an attachment's bad base64 */
     char text[1024];       /* as long as a tc_error's text */
 } jr_err;
 
@@ -112,8 +143,13 @@ static inline const char *jr_text(const jr_object *o, size_t off)
  * A string value of a member called capped keeps at most cap bytes
  * (val_len still counts them all).  When nest is not JN_OTHER, a member
  * called nest whose value is an object is read into *inner (cleared first)
- * the same way, start and end set.  Returns TC_OK, or the parser's error
- * code (the error is in j->err), or TC_ERR_NOMEM.
+ * the same way, start and end set.  A post's object is read with capped
+ * JN_BODY: its "attachments" member, when an array, is then read too, each
+ * element's members kept in o->am and each "data" decoded from base64 in
+ * place, the bytes of all of them together kept up to cap (what is wrong
+ * with a "data" is kept in its jr_att for jr_post to report).  Returns
+ * TC_OK, or the parser's error code (the error is in j->err), or
+ * TC_ERR_NOMEM.
  */
 int jr_read_member(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
                    jr_object *inner);
@@ -149,9 +185,12 @@ int jr_thread(jr_object *o, const jr_where *where, uint64_t line, jr_kind kind, 
 
 /*
  * Fill p from the post object o (id, author, date, body, parent, extra
- * fields).  skip names a member that is not the post's (jsonl's "thread"),
- * or is JN_OTHER.  A body longer than max_post bytes is an error (it was
- * read capped, see jr_read_member).
+ * fields, attachments).  skip names a member that is not the post's
+ * (jsonl's "thread"), or is JN_OTHER.  A body longer than max_post bytes is
+ * an error (it was read capped, see jr_read_member), and so are
+ * attachments whose bytes together are more than max_post.  line is the
+ * input line (jsonl), or 0: an attachment's bad base64 then names the line
+ * where it was read.
  */
 int jr_post(jr_object *o, const jr_where *where, uint64_t line, jr_name skip, size_t max_post,
             tc_post *p, jr_err *err);

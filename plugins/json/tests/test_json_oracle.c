@@ -1,567 +1,45 @@
 /*
- * test_json_oracle.c - the json and jsonl readers against the readers they
- * replaced, built on jansson, as an oracle for the whole reading: which
- * documents are read and which refused, what comes out of them, and every
- * message with its line and column.
+ * test_json_oracle.c - the json and jsonl readers against the frozen
+ * verdicts of the readers they replaced, built on jansson: which documents
+ * are read and which refused, what comes out of them, and every message
+ * with its line and column.
  *
- * The old readers are below as they were (git history: plugins/json/read.c,
- * json.c and jsonl.c before the pull parser), unchanged but for being
- * static.  The new ones are loaded through the registry.  Generated inputs
- * (a seeded PRNG: the same every run) follow the schema loosely: members in
- * any order ("posts" first, last or between; "format" after "threads"),
- * sometimes missing, of the wrong type, reserved, empty, repeated, unknown;
- * dates in every accepted form and some that are not; strings with escapes
- * and UTF-8; jsonl lines grouped by equal thread objects written the same or
- * differently (members reordered, escapes), lines holding only "thread",
- * blank lines, CRLF, a BOM; and now and then a byte changed, cut or added.
- * Some documents are larger than the json reader's window (64 KiB), so
- * that looking ahead past "posts" and coming back to it cross windows.
+ * Generated inputs (a seeded PRNG, tests/prng.h: the same every run) follow
+ * the schema loosely: members in any order ("posts" first, last or between;
+ * "format" after "threads"), sometimes missing, of the wrong type,
+ * reserved, empty, repeated, unknown; dates in every accepted form and some
+ * that are not; strings with escapes and UTF-8; jsonl lines grouped by
+ * equal thread objects written the same or differently (members reordered,
+ * escapes), lines holding only "thread", blank lines, CRLF, a BOM; and now
+ * and then a byte changed, cut or added.  Some documents are larger than
+ * the json reader's window (64 KiB), so that looking ahead past "posts" and
+ * coming back to it cross windows.
  *
- * Each input is read by both readers, as the core reads (and, for jsonl,
- * once more with --keep-going, stepping over skipped lines), into a log of
- * everything handed out: every thread and post field and extra field, every
- * skipped line's message, and the end (its status, message, line and
- * column).  The logs must be equal, with one intended difference: the new
- * json reader streams, so when a document turns out to be bad after some
- * threads or posts were handed out, those are in its log and not in the old
- * one's (which read the whole document first); the message at the end is
- * the same.  So for a refused json document only the end is compared.
+ * Each input is read as the core reads it, through the checked session
+ * (and, for jsonl, once more with --keep-going, stepping over skipped
+ * lines), into a log of everything handed out: every thread and post field
+ * and extra field, every skipped line's message, and the end (its status,
+ * message, line and column).  What the old readers said of the same inputs
+ * is in oracle-verdicts.txt, recorded once from them before they were
+ * removed (git history: this file before "compare the new readers with
+ * frozen verdicts"): for each input the status, line and column of the end
+ * and a digest of the log.  The new reader must say the same, with one
+ * intended difference: the json reader streams, so when a document turns
+ * out to be bad after some threads or posts were handed out, those are in
+ * its log and were not in the old one's (which read the whole document
+ * first); for a refused json document only the end is compared.
  */
 #include "prng.h"
+#include "testutil.h"
 
 #include <threadconv/convert.h>
 #include <threadconv/plugin.h>
 
-/* The stream's structure, to clear a skipped post's error as the core does
- * with --keep-going (convert.c, skipped_post). */
-#include "../../../core/internal.h"
-
 #include <check.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------------ */
-/* The old readers                                                     */
-/* ------------------------------------------------------------------ */
-
-typedef enum jr_kind { JR_JSON = 0, JR_JSONL = 1 } jr_kind;
-
-static const char *jr_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE: return "true";
-    case JSON_FALSE: return "false";
-    case JSON_NULL: return "null";
-    }
-    return "something else";
-}
-
-/* "path.key", or "key" alone when path is "" (a jsonl line's own members). */
-#define DOT(path) (path), (*(path) ? "." : "")
-
-static int missing(tc_stream *in, const char *path, uint64_t line, const char *key,
-                   const char *what)
-{
-    return tc_stream_error(in, TC_ERR_DATA, line, 0,
-                           "%s%s%s: missing; expected %s (a required member)", DOT(path), key,
-                           what);
-}
-
-static int wrong_type(tc_stream *in, const char *path, uint64_t line, const char *key,
-                      const char *what, const json_t *found)
-{
-    return tc_stream_error(in, TC_ERR_DATA, line, 0, "%s%s%s: expected %s, found %s",
-                           DOT(path), key, what, jr_type_name(found));
-}
-
-/* A string member: required or optional; *out NULL when absent. */
-static int get_string(tc_stream *in, json_t *obj, const char *path, uint64_t line,
-                      const char *key, bool required, const char **out, size_t *len)
-{
-    json_t *v = json_object_get(obj, key);
-    *out = NULL;
-    if (len)
-        *len = 0;
-    if (v == NULL)
-        return required ? missing(in, path, line, key, "a string") : TC_OK;
-    if (!json_is_string(v))
-        return wrong_type(in, path, line, key, "a string", v);
-    *out = json_string_value(v);
-    if (len)
-        *len = json_string_length(v);
-    return TC_OK;
-}
-
-/* Every member whose name is not in known[] becomes an extra field. */
-static int get_extras(tc_stream *in, json_t *obj, const char *path, uint64_t line,
-                      const char *const *known, tc_fields *extras)
-{
-    const char *key;
-    json_t *v;
-    tc_fields_clear(extras);
-    json_object_foreach(obj, key, v) {
-        bool is_known = false;
-        for (const char *const *k = known; *k && !is_known; k++)
-            is_known = strcmp(*k, key) == 0;
-        if (is_known)
-            continue;
-        if (*key == '\0')
-            return tc_stream_error(in, TC_ERR_DATA, line, 0,
-                                   "%s: a member with an empty name; extra fields need a name",
-                                   *path ? path : "the line");
-        if (tc_is_reserved_key(key))
-            return tc_stream_error(in, TC_ERR_DATA, line, 0,
-                                   "%s%s%s: \"%s\" is a name the format reserves and is not a "
-                                   "member of this object", DOT(path), key, key);
-        if (!json_is_string(v))
-            return tc_stream_error(in, TC_ERR_DATA, line, 0,
-                                   "%s%s%s: expected a string (an extra field), found %s",
-                                   DOT(path), key, jr_type_name(v));
-        if (tc_fields_setn(extras, key, json_string_value(v), json_string_length(v)) != TC_OK)
-            return tc_stream_error(in, TC_ERR_NOMEM, line, 0, "out of memory");
-    }
-    return TC_OK;
-}
-
-static int jr_thread(tc_stream *in, json_t *obj, const char *path, uint64_t line, jr_kind kind,
-              tc_thread *t)
-{
-    static const char *const known_json[] = {"title", "source", "id", "url", "posts", NULL};
-    static const char *const known_jsonl[] = {"title", "source", "id", "url", NULL};
-    if (!json_is_object(obj))
-        return tc_stream_error(in, TC_ERR_DATA, line, 0, "%s: expected an object, found %s",
-                               path, jr_type_name(obj));
-    int rc = get_string(in, obj, path, line, "title", true, &t->title, NULL);
-    if (rc == TC_OK)
-        rc = get_string(in, obj, path, line, "source", true, &t->source, NULL);
-    json_t *id = json_object_get(obj, "id");
-    if (rc == TC_OK && kind == JR_JSONL && id != NULL && !json_is_string(id)) {
-        /* The jsonl writer's position of a thread without an id of its own:
-         * a number, so it is never taken for an id. */
-        if (!json_is_integer(id) || json_integer_value(id) < 1)
-            return tc_stream_error(in, TC_ERR_DATA, line, 0,
-                                   "%s.id: expected a string (the thread's id) or a whole "
-                                   "number from 1 (its position), found %s",
-                                   path, jr_type_name(id));
-        t->id = NULL;
-    } else if (rc == TC_OK) {
-        rc = get_string(in, obj, path, line, "id", false, &t->id, NULL);
-    }
-    if (rc == TC_OK)
-        rc = get_string(in, obj, path, line, "url", false, &t->url, NULL);
-    if (rc == TC_OK)
-        rc = get_extras(in, obj, path, line, kind == JR_JSON ? known_json : known_jsonl,
-                        &t->extras);
-    return rc;
-}
-
-static int jr_post(tc_stream *in, json_t *obj, const char *path, uint64_t line, const char *skip,
-            tc_post *p)
-{
-    const char *known[] = {"id", "author", "date", "body", "parent", skip, NULL};
-    if (!json_is_object(obj))
-        return tc_stream_error(in, TC_ERR_DATA, line, 0, "%s: expected an object, found %s",
-                               *path ? path : "the line", jr_type_name(obj));
-    int rc = get_string(in, obj, path, line, "id", true, &p->id, NULL);
-    if (rc == TC_OK)
-        rc = get_string(in, obj, path, line, "author", true, &p->author, NULL);
-    if (rc != TC_OK)
-        return rc;
-    json_t *d = json_object_get(obj, "date");
-    if (d == NULL)
-        return missing(in, path, line, "date", "an ISO 8601 date or null");
-    memset(&p->date, 0, sizeof p->date);
-    if (json_is_string(d)) {
-        if (tc_date_parse_iso(json_string_value(d), json_string_length(d), &p->date) != TC_OK)
-            return tc_stream_error(in, TC_ERR_DATA, line, 0,
-                                   "%s%sdate: expected an ISO 8601 date and time with a UTC "
-                                   "offset (2021-02-04T21:33:59+00:00), found \"%.80s\"",
-                                   DOT(path), json_string_value(d));
-    } else if (!json_is_null(d)) {
-        return wrong_type(in, path, line, "date", "an ISO 8601 date or null", d);
-    }
-    rc = get_string(in, obj, path, line, "body", true, &p->body, &p->body_len);
-    /* The json reader holds the whole document, but a post still may not
-     * be larger than the limit every reader enforces. */
-    if (rc == TC_OK && p->body_len > tc_stream_max_post(in))
-        return tc_stream_error(in, TC_ERR_DATA, line, 0,
-                               "%s%sbody: %zu bytes, longer than the max-post limit (%zu bytes); "
-                               "raise it with --limit max-post=SIZE",
-                               DOT(path), p->body_len, tc_stream_max_post(in));
-    if (rc == TC_OK)
-        rc = get_string(in, obj, path, line, "parent", false, &p->parent_id, NULL);
-    if (rc == TC_OK)
-        rc = get_extras(in, obj, path, line, known, &p->extras);
-    return rc;
-}
-
-typedef struct json_reader {
-    json_t *root;
-    json_t *threads;   /* borrowed from root */
-    size_t next_thread;
-    json_t *posts;     /* of the current thread, borrowed; NULL before the first */
-    size_t thread_index;
-    size_t next_post;
-    tc_thread thread;
-    tc_post post;
-} json_reader;
-
-/* jansson's input: the stream, with a UTF-8 BOM at the start left out. */
-typedef struct feed {
-    tc_stream *in;
-    bool started;
-    int failed;   /* the stream's error code when a read failed (the error is set) */
-} feed;
-
-static size_t feed_read(void *buffer, size_t buflen, void *data)
-{
-    feed *f = data;
-    unsigned char *b = buffer;
-    size_t n = 0;
-    if (!f->started) {
-        /* the first three bytes decide about the BOM */
-        f->started = true;
-        while (n < 3 && n < buflen) {
-            long got = tc_stream_read(f->in, b + n, buflen - n < 3 - n ? buflen - n : 3 - n);
-            if (got < 0) {
-                f->failed = (int)got;
-                return (size_t)-1;
-            }
-            if (got == 0)
-                return n;
-            n += (size_t)got;
-        }
-        if (n == 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
-            n = 0;
-        if (n > 0)
-            return n;
-    }
-    long got = tc_stream_read(f->in, b, buflen);
-    if (got < 0) {
-        f->failed = (int)got;
-        return (size_t)-1;
-    }
-    return (size_t)got;
-}
-
-static int json_read_open(tc_stream *in, void **state)
-{
-    feed f = {.in = in};
-    json_error_t jerr;
-    json_t *root = json_load_callback(feed_read, &f, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        if (f.failed != 0)
-            return f.failed; /* the stream has said why */
-        return tc_stream_error(in, TC_ERR_DATA, jerr.line > 0 ? (uint64_t)jerr.line : 0,
-                               jerr.column > 0 ? (uint64_t)jerr.column : 0,
-                               "not a JSON document: %s", jerr.text);
-    }
-    int rc = TC_OK;
-    const char *key;
-    json_t *v;
-    if (!json_is_object(root)) {
-        rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                             "the document is %s; expected an object "
-                             "{\"format\":\"threadconv\",\"version\":1,\"threads\":[...]}",
-                             jr_type_name(root));
-        goto fail;
-    }
-    json_object_foreach(root, key, v) {
-        if (strcmp(key, "format") == 0) {
-            if (!json_is_string(v) || strcmp(json_string_value(v), "threadconv") != 0) {
-                rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                     "format: expected \"threadconv\", found %s%s%.60s%s",
-                                     jr_type_name(v), json_is_string(v) ? " \"" : "",
-                                     json_is_string(v) ? json_string_value(v) : "",
-                                     json_is_string(v) ? "\"" : "");
-                goto fail;
-            }
-        } else if (strcmp(key, "version") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) != 1) {
-                if (json_is_integer(v))
-                    rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                         "version: this reader reads version 1 of the "
-                                         "threadconv JSON document, found version %" JSON_INTEGER_FORMAT,
-                                         json_integer_value(v));
-                else
-                    rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                         "version: expected the number 1, found %s",
-                                         jr_type_name(v));
-                goto fail;
-            }
-        } else if (strcmp(key, "threads") == 0) {
-            if (!json_is_array(v)) {
-                rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                     "threads: expected an array of threads, found %s",
-                                     jr_type_name(v));
-                goto fail;
-            }
-        } else {
-            rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                                 "%.100s: unknown member of the document; expected only "
-                                 "\"format\", \"version\" and \"threads\"", key);
-            goto fail;
-        }
-    }
-    json_t *threads = json_object_get(root, "threads");
-    if (threads == NULL) {
-        rc = tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                             "threads: missing; expected an array of threads (a required member)");
-        goto fail;
-    }
-    json_reader *r = calloc(1, sizeof *r);
-    if (r == NULL) {
-        rc = tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
-        goto fail;
-    }
-    r->root = root;
-    r->threads = threads;
-    *state = r;
-    return TC_OK;
-fail:
-    json_decref(root);
-    return rc;
-}
-
-static int json_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
-{
-    json_reader *r = state;
-    if (r->next_thread >= json_array_size(r->threads))
-        return TC_EOF;
-    size_t i = r->next_thread++;
-    json_t *obj = json_array_get(r->threads, i);
-    char path[48];
-    snprintf(path, sizeof path, "threads[%zu]", i);
-    int rc = jr_thread(in, obj, path, 0, JR_JSON, &r->thread);
-    if (rc != TC_OK)
-        return rc;
-    json_t *posts = json_object_get(obj, "posts");
-    if (posts == NULL)
-        return tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                               "%s.posts: missing; expected an array of posts (a required "
-                               "member; [] for none)", path);
-    if (!json_is_array(posts))
-        return tc_stream_error(in, TC_ERR_DATA, 0, 0,
-                               "%s.posts: expected an array of posts, found %s", path,
-                               jr_type_name(posts));
-    r->posts = posts;
-    r->thread_index = i;
-    r->next_post = 0;
-    *thread = &r->thread;
-    return TC_OK;
-}
-
-static int json_read_next_post(tc_stream *in, void *state, const tc_post **post)
-{
-    json_reader *r = state;
-    if (r->posts == NULL || r->next_post >= json_array_size(r->posts))
-        return TC_EOF;
-    size_t j = r->next_post++;
-    char path[80];
-    snprintf(path, sizeof path, "threads[%zu].posts[%zu]", r->thread_index, j);
-    int rc = jr_post(in, json_array_get(r->posts, j), path, 0, NULL, &r->post);
-    if (rc != TC_OK)
-        return rc;
-    *post = &r->post;
-    return TC_OK;
-}
-
-static void json_read_close(tc_stream *in, void *state)
-{
-    (void)in;
-    json_reader *r = state;
-    if (r == NULL)
-        return;
-    tc_fields_free(&r->thread.extras);
-    tc_fields_free(&r->post.extras);
-    json_decref(r->root);
-    free(r);
-}
-
-
-typedef struct jsonl_reader {
-    json_t *line;          /* the line handed out last, or the thread's first */
-    json_t *ahead;         /* a line read that starts the next thread, or NULL */
-    uint64_t ahead_lineno;
-    json_t *thread_obj;    /* the current thread's "thread" object (a reference) */
-    bool first_pending;    /* line holds the thread's first post, not handed out yet */
-    bool thread_done;      /* the current thread has no more posts */
-    tc_thread thread;
-    tc_post post;
-} jsonl_reader;
-
-static int jsonl_read_open(tc_stream *in, void **state)
-{
-    jsonl_reader *r = calloc(1, sizeof *r);
-    if (r == NULL)
-        return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
-    r->thread_done = true;
-    *state = r;
-    return TC_OK;
-}
-
-/* The next non-blank line as a JSON object with a "thread" object member. */
-static int read_object(tc_stream *in, json_t **obj, uint64_t *lineno)
-{
-    const char *p;
-    size_t n;
-    for (;;) {
-        int rc = tc_stream_read_line(in, &p, &n);
-        if (rc != TC_OK)
-            return rc;
-        *lineno = tc_stream_line(in);
-        if (*lineno == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
-            p += 3;
-            n -= 3;
-        }
-        size_t i = 0;
-        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
-            i++;
-        if (i < n)
-            break;
-    }
-    /* From here on a bad line is only that line: the reader can go on with
-     * the next one, so the errors below are TC_SKIPPED (see --keep-going). */
-    json_error_t jerr;
-    json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (o == NULL) {
-        tc_stream_error(in, TC_ERR_DATA, *lineno, jerr.column > 0 ? (uint64_t)jerr.column : 0,
-                        "not a JSON object: %s", jerr.text);
-        return TC_SKIPPED;
-    }
-    if (!json_is_object(o)) {
-        tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
-                        "expected a JSON object {\"thread\":{...},...}, found %s",
-                        jr_type_name(o));
-        json_decref(o);
-        return TC_SKIPPED;
-    }
-    json_t *th = json_object_get(o, "thread");
-    if (th == NULL || !json_is_object(th)) {
-        if (th == NULL)
-            tc_stream_error(in, TC_ERR_DATA, *lineno, 0,
-                            "thread: missing; every line needs a \"thread\" object "
-                            "(a required member)");
-        else
-            tc_stream_error(in, TC_ERR_DATA, *lineno, 0, "thread: expected an object, found %s",
-                            jr_type_name(th));
-        json_decref(o);
-        return TC_SKIPPED;
-    }
-    *obj = o;
-    return TC_OK;
-}
-
-static int jsonl_read_next_post(tc_stream *in, void *state, const tc_post **post)
-{
-    jsonl_reader *r = state;
-    if (r->thread_done)
-        return TC_EOF;
-    uint64_t lineno = tc_stream_line(in);
-    if (r->first_pending) {
-        r->first_pending = false;
-    } else {
-        json_t *o;
-        int rc = read_object(in, &o, &lineno);
-        if (rc == TC_EOF) {
-            r->thread_done = true;
-            return TC_EOF;
-        }
-        if (rc != TC_OK)
-            return rc;
-        if (json_object_size(o) == 1 ||
-            !json_equal(json_object_get(o, "thread"), r->thread_obj)) {
-            /* the next thread begins here */
-            r->ahead = o;
-            r->ahead_lineno = lineno;
-            r->thread_done = true;
-            return TC_EOF;
-        }
-        json_decref(r->line);
-        r->line = o;
-    }
-    int rc = jr_post(in, r->line, "", lineno, "thread", &r->post);
-    if (rc == TC_ERR_DATA)
-        return TC_SKIPPED; /* one bad line; the next can still be read */
-    if (rc != TC_OK)
-        return rc;
-    *post = &r->post;
-    return TC_OK;
-}
-
-static int jsonl_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
-{
-    jsonl_reader *r = state;
-    /* Posts of the current thread that were not asked for are skipped. */
-    while (!r->thread_done) {
-        const tc_post *skipped;
-        int rc = jsonl_read_next_post(in, state, &skipped);
-        if (rc == TC_SKIPPED)
-            return TC_ERR_DATA; /* nobody asked for that post: the error stands */
-        if (rc < 0)
-            return rc;
-    }
-    json_t *o = r->ahead;
-    uint64_t lineno = r->ahead_lineno;
-    r->ahead = NULL;
-    if (o == NULL) {
-        int rc = read_object(in, &o, &lineno);
-        if (rc == TC_SKIPPED)
-            return TC_ERR_DATA; /* a thread's first line: nothing to go on with */
-        if (rc != TC_OK)
-            return rc;
-    }
-    json_decref(r->line);
-    r->line = o;
-    json_decref(r->thread_obj);
-    r->thread_obj = json_incref(json_object_get(o, "thread"));
-    int rc = jr_thread(in, r->thread_obj, "thread", lineno, JR_JSONL, &r->thread);
-    if (rc != TC_OK)
-        return rc;
-    r->first_pending = json_object_size(o) > 1;
-    r->thread_done = !r->first_pending;
-    *thread = &r->thread;
-    return TC_OK;
-}
-
-static void jsonl_read_close(tc_stream *in, void *state)
-{
-    (void)in;
-    jsonl_reader *r = state;
-    if (r == NULL)
-        return;
-    json_decref(r->line);
-    json_decref(r->ahead);
-    json_decref(r->thread_obj);
-    tc_fields_free(&r->thread.extras);
-    tc_fields_free(&r->post.extras);
-    free(r);
-}
-
-
-static const tc_format old_json = {
-    .name = "old-json",
-    .read_open = json_read_open,
-    .read_next_thread = json_read_next_thread,
-    .read_next_post = json_read_next_post,
-    .read_close = json_read_close,
-};
-
-static const tc_format old_jsonl = {
-    .name = "old-jsonl",
-    .read_open = jsonl_read_open,
-    .read_next_thread = jsonl_read_next_thread,
-    .read_next_post = jsonl_read_next_post,
-    .read_close = jsonl_read_close,
-};
 
 /* ------------------------------------------------------------------ */
 /* Reading into a log                                                  */
@@ -610,10 +88,21 @@ typedef struct read_log {
     tc_buf text;
     size_t end;
     int rc;
+    uint64_t line, column; /* of the error at the end (0 when none) */
 } read_log;
 
-/* Read as the core does: every thread, every post; a skipped post (TC_SKIPPED)
- * is the end unless keep_going, when its message is logged and reading goes on. */
+/* A post the reader skipped (--keep-going), as the session reports it. */
+static void log_skipped(void *user, const tc_error *w)
+{
+    static const char prefix[] = "skipped (--keep-going): ";
+    REQ_MSG(strncmp(w->text, prefix, sizeof prefix - 1) == 0, "warning: %s", w->text);
+    logf_(user, "\n  skipped %llu:%llu %s", (unsigned long long)w->line,
+          (unsigned long long)w->column, w->text + sizeof prefix - 1);
+}
+
+/* Read as the core does, through the checked session: every thread, every
+ * post; a skipped post (TC_SKIPPED) is the end unless keep_going, when its
+ * message is logged and reading goes on. */
 static void read_into_log(const tc_format *p, const char *data, size_t len, bool keep_going,
                           read_log *log)
 {
@@ -621,11 +110,13 @@ static void read_into_log(const tc_format *p, const char *data, size_t len, bool
     tc_buf_reset(b);
     tc_stream *in = tc_stream_open_memory(data, len, "t");
     REQ_MSG(in != NULL, "stream");
-    void *st = NULL;
-    int rc = p->read_open(in, &st);
+    tc_stream_set_warning_fn(in, log_skipped, b);
+    tc_reader *r = NULL;
+    tc_error e;
+    int rc = tc_reader_open(p, in, keep_going ? TC_READ_KEEP_GOING : 0, &r, &e);
     if (rc == TC_OK) {
         const tc_thread *t;
-        while ((rc = p->read_next_thread(in, st, &t)) == TC_OK) {
+        while ((rc = tc_reader_next_thread(r, &t, &e)) == TC_OK) {
             logf_(b, "\nthread");
             log_str(b, "title", t->title, strlen(t->title));
             log_str(b, "source", t->source, strlen(t->source));
@@ -633,18 +124,7 @@ static void read_into_log(const tc_format *p, const char *data, size_t len, bool
             log_str(b, "url", t->url, t->url ? strlen(t->url) : 0);
             log_fields(b, &t->extras);
             const tc_post *q;
-            for (;;) {
-                rc = p->read_next_post(in, st, &q);
-                if (rc == TC_SKIPPED && keep_going) {
-                    const tc_error *e = tc_stream_get_error(in);
-                    REQ_MSG(e->code == TC_ERR_DATA, "skipped without an error");
-                    logf_(b, "\n  skipped %llu:%llu %s", (unsigned long long)e->line,
-                          (unsigned long long)e->column, e->text);
-                    memset(&in->error, 0, sizeof in->error);
-                    continue;
-                }
-                if (rc != TC_OK)
-                    break;
+            while ((rc = tc_reader_next_post(r, &q, &e)) == TC_OK) {
                 logf_(b, "\n  post");
                 log_str(b, "id", q->id, strlen(q->id));
                 log_str(b, "author", q->author, strlen(q->author));
@@ -655,27 +135,30 @@ static void read_into_log(const tc_format *p, const char *data, size_t len, bool
                 log_str(b, "parent", q->parent_id, q->parent_id ? strlen(q->parent_id) : 0);
                 log_fields(b, &q->extras);
             }
-            if (rc == TC_SKIPPED)
-                rc = TC_ERR_DATA;
             if (rc != TC_EOF)
                 break;
         }
-        p->read_close(in, st);
+        tc_reader_close(r);
     }
     if (rc == TC_EOF)
         rc = TC_OK;
     log->end = b->len;
     log->rc = rc;
-    const tc_error *e = tc_stream_get_error(in);
+    log->line = rc != TC_OK ? e.line : 0;
+    log->column = rc != TC_OK ? e.column : 0;
     if (rc != TC_OK) {
-        REQ_MSG(e->code == rc, "%s returned %d but set %d (%s)", p->name, rc, e->code, e->text);
-        logf_(b, "\nend %d %llu:%llu %s", rc, (unsigned long long)e->line,
-              (unsigned long long)e->column, e->text);
+        REQ_MSG(e.code == rc, "%s returned %d but set %d (%s)", p->name, rc, e.code, e.text);
+        logf_(b, "\nend %d %llu:%llu %s", rc, (unsigned long long)e.line,
+              (unsigned long long)e.column, e.text);
     } else {
         logf_(b, "\nend OK");
     }
     tc_stream_close(in);
 }
+
+/* The frozen verdicts (see the top), and the next one to compare with. */
+static char *verdicts;
+static const char *next_verdict;
 
 static tc_registry *reg;
 static const tc_format *new_json, *new_jsonl;
@@ -694,6 +177,8 @@ static void setup(void)
 static void teardown(void)
 {
     tc_registry_free(reg);
+    free(verdicts);
+    verdicts = NULL;
 }
 
 static size_t n_inputs, n_read;
@@ -713,26 +198,54 @@ static const char *show(const char *doc, size_t len)
     return out;
 }
 
-/* The old and the new reader agree on data (see the top for json's one
- * intended difference). */
-static void compare(const tc_format *old, const tc_format *new, const char *data, size_t len,
-                    bool keep_going, bool streams)
+/* FNV-1a, 64 bits. */
+static uint64_t digest(const char *s, size_t n)
 {
-    read_log a = {0}, b = {0};
-    read_into_log(old, data, len, keep_going, &a);
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* Start on the verdicts of test: the lines after "@ test". */
+static void verdicts_for(const char *test)
+{
+    if (verdicts == NULL) {
+        char *path = tu_path("THREADCONV_SRCDIR", "plugins/json/tests/oracle-verdicts.txt");
+        verdicts = tu_slurp(path, NULL);
+        free(path);
+    }
+    char head[128];
+    snprintf(head, sizeof head, "\n@ %s\n", test);
+    const char *at = strstr(verdicts, head);
+    REQ_MSG(at != NULL, "oracle-verdicts.txt has no verdicts for %s", test);
+    next_verdict = at + strlen(head);
+}
+
+/* The new reader says of data what the old one did. */
+static void compare(const tc_format *new, const char *data, size_t len, bool keep_going,
+                    bool streams)
+{
+    int rc;
+    unsigned long long line, column, want;
+    int used = 0;
+    REQ_MSG(next_verdict != NULL &&
+                sscanf(next_verdict, "%d %llu:%llu %llx\n%n", &rc, &line, &column, &want,
+                       &used) == 4 && used > 0,
+            "oracle-verdicts.txt ends or is damaged after %zu inputs", n_inputs);
+    next_verdict += used;
+    read_log b = {0};
     read_into_log(new, data, len, keep_going, &b);
     n_inputs++;
-    n_read += a.rc == TC_OK;
-    bool same;
-    if (streams && a.rc != TC_OK)
-        same = a.text.len - a.end == b.text.len - b.end &&
-               memcmp(a.text.data + a.end, b.text.data + b.end, a.text.len - a.end) == 0;
-    else
-        same = a.text.len == b.text.len && memcmp(a.text.data, b.text.data, a.text.len) == 0;
-    REQ_MSG(same, "%s%s: [%s]\n-- old:%s\n-- new:%s", new->name,
-            keep_going ? " --keep-going" : "", show(data, len),
-            a.text.data + (streams ? a.end : 0), b.text.data + (streams ? b.end : 0));
-    tc_buf_free(&a.text);
+    n_read += b.rc == TC_OK;
+    size_t from = streams && b.rc != TC_OK ? b.end : 0;
+    uint64_t got = digest(b.text.data + from, b.text.len - from);
+    REQ_MSG(b.rc == rc && b.line == line && b.column == column && got == want,
+            "%s%s, input %zu: [%s]\n-- the old reader: status %d at %llu:%llu, log %016llx\n"
+            "-- the new reader: status %d at %llu:%llu, log %016llx:%s",
+            new->name, keep_going ? " --keep-going" : "", n_inputs, show(data, len), rc, line,
+            column, want, b.rc, (unsigned long long)b.line, (unsigned long long)b.column,
+            (unsigned long long)got, b.text.data + from);
     tc_buf_free(&b.text);
 }
 
@@ -1086,13 +599,16 @@ static void mutate(tc_buf *b)
 
 static void report(const char *test)
 {
-    printf("%s: %zu inputs read by both readers, %zu of them without an error\n", test,
-           n_inputs, n_read);
+    REQ_MSG(*next_verdict == '@' || *next_verdict == '\0',
+            "%s: oracle-verdicts.txt holds verdicts for more inputs than %zu", test, n_inputs);
+    printf("%s: %zu inputs, %zu of them read without an error, as the old readers did\n",
+           test, n_inputs, n_read);
     n_inputs = n_read = 0;
 }
 
 START_TEST(test_json_documents)
 {
+    verdicts_for("test_json_documents");
     prng_state = 0x0A11CE01;
     tc_buf b = {0};
     for (int i = 0; i < 3000; i++) {
@@ -1101,7 +617,7 @@ START_TEST(test_json_documents)
         json_document(&b, 3, 4, 6);
         if (chance(40))
             mutate(&b);
-        compare(&old_json, new_json, b.data, b.len, false, true);
+        compare(new_json, b.data, b.len, false, true);
     }
     tc_buf_free(&b);
     report("test_json_documents");
@@ -1110,6 +626,7 @@ END_TEST
 
 START_TEST(test_json_large_documents)
 {
+    verdicts_for("test_json_large_documents");
     /* Bodies of thousands of pieces: threads larger than the reader's
      * window, with "posts" first, in the middle or last. */
     prng_state = 0x0A11CE02;
@@ -1118,7 +635,7 @@ START_TEST(test_json_large_documents)
         tc_buf_reset(&b);
         fault = i % 4 == 0 ? 10 : 0;
         json_document(&b, 3, 30, 3000);
-        compare(&old_json, new_json, b.data, b.len, false, true);
+        compare(new_json, b.data, b.len, false, true);
     }
     tc_buf_free(&b);
     report("test_json_large_documents");
@@ -1127,6 +644,7 @@ END_TEST
 
 START_TEST(test_jsonl_documents)
 {
+    verdicts_for("test_jsonl_documents");
     prng_state = 0x0A11CE03;
     tc_buf b = {0};
     for (int i = 0; i < 3000; i++) {
@@ -1135,8 +653,8 @@ START_TEST(test_jsonl_documents)
         jsonl_document(&b, 4, 4, 6);
         if (chance(40))
             mutate(&b);
-        compare(&old_jsonl, new_jsonl, b.data, b.len, false, false);
-        compare(&old_jsonl, new_jsonl, b.data, b.len, true, false);
+        compare(new_jsonl, b.data, b.len, false, false);
+        compare(new_jsonl, b.data, b.len, true, false);
     }
     tc_buf_free(&b);
     report("test_jsonl_documents");

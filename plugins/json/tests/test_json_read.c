@@ -485,6 +485,65 @@ START_TEST(test_jsonl_errors)
 }
 END_TEST
 
+/* Read text through the session with max-post set to max: the status, and
+ * the error's line, column and text when it is not TC_OK. */
+static int read_limited(const tc_format *p, const char *text, size_t max, tc_error *err)
+{
+    tc_stream *in = tc_stream_open_memory(text, strlen(text), "t");
+    ck_assert_ptr_nonnull(in);
+    tc_stream_set_limit(in, TC_LIMIT_POST, max);
+    tc_reader *r = NULL;
+    int rc = tc_reader_open(p, in, 0, &r, err);
+    if (rc == TC_OK) {
+        const tc_thread *t;
+        const tc_post *q;
+        while ((rc = tc_reader_next_thread(r, &t, err)) == TC_OK) {
+            while ((rc = tc_reader_next_post(r, &q, err)) == TC_OK)
+                ;
+            if (rc != TC_EOF)
+                break;
+        }
+        tc_reader_close(r);
+    }
+    tc_stream_close(in);
+    return rc == TC_EOF ? TC_OK : rc;
+}
+
+START_TEST(test_attachments_max_post)
+{
+    /* A post's attachments are held within max-post together: 3 + 3 + 9
+     * bytes here.  The error names the first attachment past the limit,
+     * with the column of its "data" string's opening quote. */
+    static const char doc[] =
+        "{\"threads\":[{\"title\":\"T\",\"source\":\"s\",\"posts\":[{\"id\":\"1\",\"author\":\"A\","
+        "\"date\":null,\"body\":\"x\",\"attachments\":[{\"name\":\"a\",\"type\":\"t\",\"data\":"
+        "\"b25l\"},{\"name\":\"b\",\"type\":\"t\",\"data\":\"b25l\"},{\"name\":\"c\",\"type\":"
+        "\"t\",\"data\":\"b25lb25lb25l\"}]}]}]}";
+    tc_error err;
+    ck_assert_int_eq(read_limited(json_p, doc, 15, &err), TC_OK);
+    ck_assert_int_eq(read_limited(json_p, doc, 14, &err), TC_ERR_DATA);
+    ck_assert_uint_eq(err.line, 1);
+    ck_assert_uint_eq(err.column, 215);
+    ck_assert_str_eq(err.text, "threads[0].posts[0].attachments[2].data: the attachments' bytes "
+                               "come to more than the max-post limit (14 bytes); raise it with "
+                               "--limit max-post=SIZE");
+    ck_assert_int_eq(read_limited(json_p, doc, 5, &err), TC_ERR_DATA);
+    ck_assert_str_eq(err.text, "threads[0].posts[0].attachments[1].data: the attachments' bytes "
+                               "come to more than the max-post limit (5 bytes); raise it with "
+                               "--limit max-post=SIZE");
+    static const char line[] =
+        "{\"thread\":{\"title\":\"T\",\"source\":\"s\"},\"id\":\"1\",\"author\":\"A\",\"date\":null,"
+        "\"body\":\"x\",\"attachments\":[{\"name\":\"a\",\"type\":\"t\",\"data\":\"b25l\"},"
+        "{\"name\":\"b\",\"type\":\"t\",\"data\":\"b25l\"}]}\n";
+    ck_assert_int_eq(read_limited(jsonl_p, line, 6, &err), TC_OK);
+    ck_assert_int_eq(read_limited(jsonl_p, line, 2, &err), TC_ERR_DATA);
+    ck_assert_uint_eq(err.line, 1);
+    ck_assert_uint_eq(err.column, 128);
+    ck_assert_str_eq(err.text, "attachments[0].data: the attachments' bytes come to more than the "
+                               "max-post limit (2 bytes); raise it with --limit max-post=SIZE");
+}
+END_TEST
+
 START_TEST(test_jsonl_long_line)
 {
     /* A line over 1 MiB is parsed where the core keeps it (no copy): the
@@ -624,6 +683,7 @@ int main(void)
     tcase_add_test(tc, test_jsonl_grouping);
     tcase_add_test(tc, test_jsonl_skip_posts);
     tcase_add_test(tc, test_jsonl_errors);
+    tcase_add_test(tc, test_attachments_max_post);
     tcase_add_test(tc, test_jsonl_long_line);
     tcase_add_test(tc, test_jsonl_ids_round_trip);
     tcase_add_test(tc, test_probes);
