@@ -33,7 +33,8 @@ static bool same(const char *a, const char *b)
     return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
 }
 
-/* The same fields, in any order (how jsonl compares thread objects). */
+/* The same fields, in any order (how a writer that joins threads compares
+ * their headers: jsonl compares JSON objects). */
 static bool same_set(const tc_fields *a, const tc_fields *b)
 {
     if (a->count != b->count)
