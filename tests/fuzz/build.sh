@@ -19,24 +19,25 @@
 # here: the formats are what the modules' descriptors list.
 #
 # Needs clang (14 or later, with its runtime: Debian clang and
-# libclang-rt-14-dev), pkg-config and the libxml2 development files: every
-# module is built, so every module's dependency is needed.  CC_FUZZ
+# libclang-rt-14-dev), pkg-config and the libxml2 and libarchive development
+# files (the library's own) -- every module is built, so every module's
+# dependency is needed.  CC_FUZZ
 # overrides the compiler.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-${FUZZ_OUT:-${TMPDIR:-/tmp}/threadconv-fuzz}}
 cc=${CC_FUZZ:-clang}
 command -v "$cc" >/dev/null || { echo "build.sh: $cc not found (apt-get install clang)" >&2; exit 2; }
-pkg-config --exists libxml-2.0 ||
-    { echo "build.sh: libxml2 not found (apt-get install libxml2-dev)" >&2; exit 2; }
+pkg-config --exists libxml-2.0 libarchive ||
+    { echo "build.sh: libxml2 or libarchive not found (apt-get install libxml2-dev libarchive-dev)" >&2; exit 2; }
 mkdir -p "$out/obj"
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror $san -fsanitize=fuzzer-no-link
  -I$src/include -I$out/obj -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700
  -DTC_PLUGINDIR=\"/nonexistent\" -DTC_VERSION=\"fuzz\"
- $(pkg-config --cflags libxml-2.0)"
-libs="$(pkg-config --libs libxml-2.0) -ldl"
+ $(pkg-config --cflags libxml-2.0 libarchive)"
+libs="$(pkg-config --libs libxml-2.0 libarchive) -ldl"
 
 objs=""
 cc_obj() { # OBJECT-NAME SOURCE
