@@ -100,6 +100,18 @@ bool mb_ieq(const char *a, size_t alen, const char *b)
     return true;
 }
 
+/* 0-15 for a hex digit (either case), else -1 */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Dates                                                               */
 /* ------------------------------------------------------------------ */
@@ -372,8 +384,8 @@ bool mb_decode_key(tc_buf *out, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (c == '_') {
-            int h1 = i + 2 < len ? mb_hex_value(s[i + 1]) : -1;
-            int h2 = i + 2 < len ? mb_hex_value(s[i + 2]) : -1;
+            int h1 = i + 2 < len ? hex_value(s[i + 1]) : -1;
+            int h2 = i + 2 < len ? hex_value(s[i + 2]) : -1;
             if (h1 < 0 || h2 < 0 || (h1 == 0 && h2 == 0))
                 return false;
             c = (char)(h1 * 16 + h2);

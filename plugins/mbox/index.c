@@ -381,7 +381,7 @@ static int scan_subject(tc_stream *in, mb_reader *st, scan *sc)
         size_t bad = 0;
         bool unknown = false;
         tc_buf_reset(&st->tmp);
-        if (mb_decode_words(&st->tmp, v, vn, &bad, &unknown) != TC_OK)
+        if (tc_mail_decode_words(&st->tmp, v, vn, &bad, &unknown) != TC_OK)
             return mb_nomem(in);
         p = st->tmp.data;
         pn = st->tmp.len;

@@ -1,14 +1,16 @@
 /*
  * mail.h - mail-format pieces shared by the mbox and maildir plugins:
- * the message builder (writers), RFC 5322 dates, RFC 2047 encoded words,
- * quoted-printable and base64, charsets (iconv) and header parsing
- * (reader).  Private to plugins/mbox: every name starts with mb_.
+ * the message builder (writers), RFC 5322 dates, RFC 2047 encoded words
+ * and quoted-printable written, From_ lines and subjects read.  Decoding
+ * mail text is the library's (threadconv/mail.h).  Private to
+ * plugins/mbox: every name starts with mb_.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
 #ifndef TC_MBOX_MAIL_H
 #define TC_MBOX_MAIL_H
 
+#include <threadconv/mail.h>
 #include <threadconv/plugin.h>
 
 /* ------------------------------------------------------------------ */
@@ -33,7 +35,6 @@ uint64_t mb_hash(uint64_t h, const void *data, size_t len); /* FNV-1a 64 */
 #define MB_HASH_INIT 0xcbf29ce484222325ull
 
 bool mb_ieq(const char *a, size_t alen, const char *b); /* ASCII case-insensitive */
-int mb_hex_value(char c); /* 0-15 for a hex digit (either case), else -1 */
 
 /* ------------------------------------------------------------------ */
 /* Dates                                                               */
@@ -114,38 +115,9 @@ int mb_builder_end_thread(mb_builder *b, tc_buf *out);
 /* Decoding (reader)                                                   */
 /* ------------------------------------------------------------------ */
 
-/*
- * Convert len bytes in charset to UTF-8, appended to out.  Bytes the
- * charset cannot decode are each read as the ISO-8859-1 character of the
- * same value (U+0080..U+00FF, or U+FFFD for NUL); *n_bad counts them.  An
- * unknown charset: *unknown is set, and the bytes are taken as UTF-8 when
- * valid, else with the same fallback.  NULL or "" charset: US-ASCII.
- */
-int mb_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len, size_t *n_bad,
-               bool *unknown);
-
-/* Decode RFC 2047 encoded words in header text (unstructured rules:
- * whitespace between adjacent encoded words is dropped). */
-int mb_decode_words(tc_buf *out, const char *s, size_t len, size_t *n_bad, bool *unknown);
-
-/* Quoted-printable and base64 bodies; base64 counts skipped bad bytes. */
-int mb_qp_decode(tc_buf *out, const char *s, size_t len);
-int mb_b64_decode(tc_buf *out, const char *s, size_t len, size_t *n_bad);
-
-/* From: header -> display name (decoded) and address.  Either may be empty. */
-int mb_parse_from(const char *s, size_t len, tc_buf *name, tc_buf *addr, size_t *n_bad,
-                  bool *unknown);
-
 /* Strip "Re:", "Fwd:", "Fw:" (any case, "Re[2]:" too) and whitespace from
  * the front of a subject; returns how many prefixes were removed. */
 size_t mb_strip_reply(const char **s, size_t *len);
-
-/* A parameter of a Content-Type/Disposition value ("charset"), unquoted. */
-bool mb_param(const char *s, size_t len, const char *name, tc_buf *out);
-/* Several at once: names is NULL-terminated; the first parameter of each
- * name goes to outs[k], and found[k] says whether there was one.  False:
- * out of memory. */
-bool mb_params(const char *s, size_t len, const char *const *names, tc_buf *outs, bool *found);
 
 /* The maildir writer (maildir.c), listed in the module's descriptor in mbox.c. */
 int md_write_open(tc_stream *out, void **state);

@@ -163,9 +163,9 @@ TC_MODULE_DEFINE(mbox,
          .write_post = mbox_write_post, .write_end_thread = mbox_write_end_thread,
          .write_finish = mbox_write_finish, .write_close = mbox_write_close,
          .options = mbox_options, .extension = "mbox",
-         /* every string the reader returns went through mb_to_utf8
-          * (decode.c) or is ASCII it made; extra keys are checked
-          * by mb_decode_key */
+         /* every string the reader returns went through the library's
+          * tc_mail_to_utf8 (threadconv/mail.h) or is ASCII it made;
+          * extra keys are checked by mb_decode_key */
          .flags = TC_FORMAT_READS_UTF8},
         {.name = "maildir",
          .description = "Maildir directory (-o DIR), one file per post",

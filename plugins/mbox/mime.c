@@ -5,7 +5,7 @@
  * (else the first other text part), every other part is named in an
  * extra field (mbox.part.N: its type and file name), and the body is
  * decoded: transfer encoding (quoted-printable, base64), then charset
- * to UTF-8 (decode.c).
+ * to UTF-8 (the library's threadconv/mail.h).
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -77,7 +77,7 @@ static void entity_info(mb_reader *st, const hdrs *hs, entity *e, const char *de
             lower_copy(e->type, sizeof e->type, v, k);
         static const char *const names[] = {"charset", "boundary", "name", NULL};
         bool found[3];
-        if (memchr(v, ';', vn) && mb_params(v, vn, names, st->param, found)) {
+        if (memchr(v, ';', vn) && tc_mail_params(v, vn, names, st->param, found) == TC_OK) {
             if (found[0])
                 token_copy(e->charset, sizeof e->charset, st->param[0].data);
             if (found[1])
@@ -99,7 +99,8 @@ static void entity_info(mb_reader *st, const hdrs *hs, entity *e, const char *de
         size_t vn = h->val_len;
         mb_trim(&v, &vn);
         e->attachment = starts_ci(v, vn, "attachment");
-        if (mb_param(v, vn, "filename", &st->tmp2))
+        bool found;
+        if (tc_mail_param(v, vn, "filename", &st->tmp2, &found) == TC_OK && found)
             snprintf(e->filename, sizeof e->filename, "%s", st->tmp2.data);
     }
 }
@@ -116,12 +117,12 @@ static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, co
     size_t bad = 0;
     tc_buf_reset(&st->dec);
     if (strcmp(cte, "quoted-printable") == 0) {
-        if (mb_qp_decode(&st->dec, s, n) != TC_OK)
+        if (tc_mail_qp_decode(&st->dec, s, n) != TC_OK)
             return mb_nomem(in);
         bytes = st->dec.data;
         len = st->dec.len;
     } else if (strcmp(cte, "base64") == 0) {
-        if (mb_b64_decode(&st->dec, s, n, &bad) != TC_OK)
+        if (tc_mail_base64_decode(&st->dec, s, n, &bad) != TC_OK)
             return mb_nomem(in);
         /* Dropping the characters would lose text without a trace: an
          * error, which --keep-going turns into skipping this message. */
@@ -136,7 +137,7 @@ static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, co
     bad = 0;
     bool unknown = false;
     tc_buf_reset(out);
-    if (mb_to_utf8(out, charset[0] ? charset : NULL, bytes ? bytes : "", len, &bad,
+    if (tc_mail_to_utf8(out, charset[0] ? charset : NULL, bytes ? bytes : "", len, &bad,
                    &unknown) != TC_OK ||
         tc_buf_append(out, "", 0) != TC_OK)
         return mb_nomem(in);
@@ -187,7 +188,7 @@ static int leaf(tc_stream *in, mb_reader *st, const entity *e, const char *s, si
         size_t bad = 0;
         bool unknown = false;
         tc_buf name = {0};
-        rc = mb_decode_words(&name, e->filename, strlen(e->filename), &bad, &unknown);
+        rc = tc_mail_decode_words(&name, e->filename, strlen(e->filename), &bad, &unknown);
         if (rc == TC_OK)
             rc = tc_buf_printf(&st->tmp, "; filename=\"%s\"", name.data);
         tc_buf_free(&name);

@@ -222,7 +222,7 @@ static bool get_text(const loaded *l, int kind, tc_buf *out, size_t *bad)
     mb_trim(&v, &vn);
     bool unknown = false;
     tc_buf_reset(out);
-    return mb_decode_words(out, v, vn, bad, &unknown) == TC_OK;
+    return tc_mail_decode_words(out, v, vn, bad, &unknown) == TC_OK;
 }
 
 /* The post id of a loaded message: ours, its Message-ID, or its number. */
@@ -244,7 +244,7 @@ static int post_id(const loaded *l, tc_buf *out)
         mb_trim(&id, &idn);
         bool unknown = false;
         if (idn > 0)
-            return mb_to_utf8(out, NULL, id, idn, &bad, &unknown);
+            return tc_mail_to_utf8(out, NULL, id, idn, &bad, &unknown);
     }
     return tc_buf_printf(out, "%u", l->index + 1);
 }
@@ -269,7 +269,7 @@ static int indexed_post_id(mb_reader *st, uint32_t m, tc_buf *out)
     mb_store_read(st->ix, R_IDS, c.id - 1 + sizeof len, st->tmp2.data, len);
     size_t bad = 0;
     bool unknown = false;
-    return mb_to_utf8(out, NULL, st->tmp2.data, len, &bad, &unknown);
+    return tc_mail_to_utf8(out, NULL, st->tmp2.data, len, &bad, &unknown);
 }
 
 static uint64_t hdr_line(const loaded *l, const hdr *h)
@@ -364,7 +364,7 @@ static int read_extras(tc_stream *in, mb_reader *st, const loaded *l, int kind,
         bool unknown = false;
         mb_trim(&v, &vn);
         tc_buf_reset(&st->tmp2);
-        if (mb_decode_words(&st->tmp2, v, vn, &bad, &unknown) != TC_OK)
+        if (tc_mail_decode_words(&st->tmp2, v, vn, &bad, &unknown) != TC_OK)
             return mb_nomem(in);
         if (tc_is_reserved_key(st->tmp.data) || tc_fields_get(fields, st->tmp.data)) {
             tc_stream_warn(in, hdr_line(l, h), 0,
@@ -513,7 +513,7 @@ int mb_read_next_post(tc_stream *in, void *state, const tc_post **post)
     const hdr *h = mb_find_hdr(&l->hs, K_FROM);
     if (h) {
         bool unknown = false;
-        if (mb_parse_from(HVAL(&l->hs, h), h->val_len, &st->p_author, &st->p_addr, &bad,
+        if (tc_mail_parse_address(HVAL(&l->hs, h), h->val_len, &st->p_author, &st->p_addr, &bad,
                           &unknown) != TC_OK)
             return mb_nomem(in);
         if (!ours && st->p_author.len == 0 && set_buf(&st->p_author, st->p_addr.data,
