@@ -1,7 +1,7 @@
 /*
  * build.c - writing mail: RFC 5322 dates, RFC 2047 encoded words, folding,
  * quoted-printable, and the message builder the mbox and maildir writers
- * share.  doc/formats.md ("mbox / maildir") states every rule.
+ * share (writer.h).  doc/formats.md ("mbox / maildir") states every rule.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -9,7 +9,7 @@
 #include "config.h"
 #endif
 
-#include "mail.h"
+#include "writer.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -81,35 +81,6 @@ uint64_t mb_hash(uint64_t h, const void *data, size_t len)
         h *= 0x100000001b3ull;
     }
     return h;
-}
-
-bool mb_ieq(const char *a, size_t alen, const char *b)
-{
-    size_t blen = strlen(b);
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-/* 0-15 for a hex digit (either case), else -1 */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -357,46 +328,6 @@ int mb_put_unstructured(tc_buf *out, const char *name, const char *value, size_t
     if (rc == TC_OK)
         rc = app_c(out, '\n');
     return rc;
-}
-
-int mb_encode_key(tc_buf *out, const char *prefix, const char *key)
-{
-    if (app_s(out, prefix) != TC_OK)
-        return TC_ERR_NOMEM;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        unsigned char c = *p;
-        int rc;
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')
-            rc = app_c(out, (char)c);
-        else {
-            char e[3] = {'_', hexd[c >> 4], hexd[c & 15]};
-            rc = app(out, e, 3);
-        }
-        if (rc != TC_OK)
-            return TC_ERR_NOMEM;
-    }
-    return TC_OK;
-}
-
-bool mb_decode_key(tc_buf *out, const char *s, size_t len)
-{
-    tc_buf_reset(out);
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '_') {
-            int h1 = i + 2 < len ? hex_value(s[i + 1]) : -1;
-            int h2 = i + 2 < len ? hex_value(s[i + 2]) : -1;
-            if (h1 < 0 || h2 < 0 || (h1 == 0 && h2 == 0))
-                return false;
-            c = (char)(h1 * 16 + h2);
-            i += 2;
-        } else if (c >= 'A' && c <= 'Z') {
-            c = (char)(c - 'A' + 'a'); /* header names are case-insensitive */
-        }
-        if (tc_buf_putc(out, c) != TC_OK)
-            return false;
-    }
-    return out->len > 0 && tc_utf8_valid(out->data, out->len, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */

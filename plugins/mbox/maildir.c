@@ -20,7 +20,7 @@
 #include "config.h"
 #endif
 
-#include "mail.h"
+#include "writer.h"
 
 #include <threadconv/plugin.h>
 

@@ -17,13 +17,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_DEPTH 100      /* MIME nesting */
 
 static bool starts_ci(const char *s, size_t n, const char *prefix)
 {
     size_t k = strlen(prefix);
-    return n >= k && mb_ieq(s, k, prefix);
+    return n >= k && strncasecmp(s, prefix, k) == 0;
 }
 
 typedef struct entity {

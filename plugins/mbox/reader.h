@@ -8,13 +8,15 @@
  *   mime.c    finds the body among a message's MIME parts and decodes it;
  *   header.c  header fields: names, the kinds the reader looks at, ids,
  *             a header block parsed;
+ *   envelope.c  From_ lines, the probe, subjects' reply prefixes;
  *   store.c   the page cache over a temporary file the index lives in.
  *
  * The reader's state (mb_reader), the layout of the index in the store
  * and a message read back in pass 2 (loaded) are here.  Functions start
  * with mb_ (the fuzz build links every plugin into one program); the
  * types and constants are the reader's alone and keep short names.
- * Private to plugins/mbox; mail.h has what the writers share too.
+ * Private to plugins/mbox; mail.h says how the module's files layer:
+ * the reader never includes writer.h.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -24,6 +26,7 @@
 #include "mail.h"
 #include "store.h"
 
+#include <threadconv/mail.h>
 #include <threadconv/plugin.h>
 
 #define NONE UINT32_MAX
@@ -45,6 +48,22 @@ enum {
     F_SEP = 128,   /* a blank line ends it before the next From_ line */
     F_MANY_ID = 256 /* more than one Message-ID header */
 };
+
+/* ------------------------------------------------------------------ */
+/* From_ lines and subjects (envelope.c)                               */
+/* ------------------------------------------------------------------ */
+
+/* The date of a From_ line's asctime part ("Wed Feb  9 22:02 MET 2000",
+ * "Mon Sep 17 00:00:00 2001"), as UTC.  Returns the byte offset where the
+ * date starts, or 0 when the line is not a From_ line. */
+size_t mb_from_line(const char *line, size_t len, tc_date *date);
+
+/* Strip "Re:", "Fwd:", "Fw:" (any case, "Re[2]:" too) and whitespace from
+ * the front of a subject; returns how many prefixes were removed. */
+size_t mb_strip_reply(const char **s, size_t *len);
+
+/* The reader's probe: how sure it is that head[0..len) is an mbox. */
+int mb_probe(const unsigned char *head, size_t len, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* The index (kept in the store)                                      */

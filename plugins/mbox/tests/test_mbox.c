@@ -15,7 +15,8 @@
 
 #include "testutil.h"
 
-#include "../mail.h"
+#include "../reader.h"
+#include "../writer.h"
 
 #include <check.h>
 #include <stdio.h>

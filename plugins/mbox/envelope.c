@@ -1,5 +1,7 @@
 /*
- * decode.c - reading mail: From_ lines and subjects' reply prefixes.
+ * envelope.c - what the mbox reader reads outside the MIME structure:
+ * From_ lines (and the probe, which looks for one), and subjects' reply
+ * prefixes.
  * (Charsets, encoded words, transfer encodings, addresses and MIME
  * parameters are the library's, threadconv/mail.h; Date: headers its
  * tc_date_parse_rfc5322.)
@@ -10,7 +12,10 @@
 #include "config.h"
 #endif
 
-#include "mail.h"
+#include "reader.h"
+
+#include <string.h>
+#include <strings.h>
 
 #include <string.h>
 
@@ -192,11 +197,11 @@ size_t mb_strip_reply(const char **s, size_t *len)
             n--;
         }
         size_t k = 0;
-        if (n >= 2 && mb_ieq(p, 2, "re"))
+        if (n >= 2 && strncasecmp(p, "re", 2) == 0)
             k = 2;
-        else if (n >= 3 && mb_ieq(p, 3, "fwd"))
+        else if (n >= 3 && strncasecmp(p, "fwd", 3) == 0)
             k = 3;
-        else if (n >= 2 && mb_ieq(p, 2, "fw"))
+        else if (n >= 2 && strncasecmp(p, "fw", 2) == 0)
             k = 2;
         if (k == 0)
             break;
@@ -218,4 +223,40 @@ size_t mb_strip_reply(const char **s, size_t *len)
     *s = p;
     *len = n;
     return count;
+}
+
+/* ------------------------------------------------------------------ */
+/* Probe                                                               */
+/* ------------------------------------------------------------------ */
+
+int mb_probe(const unsigned char *head, size_t len, const char *name)
+{
+    (void)name;
+    const char *p = (const char *)head, *end = p + len;
+    bool junk = false;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = (size_t)((nl ? nl : end) - p);
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        bool blank = true;
+        for (size_t i = 0; i < n && blank; i++)
+            blank = p[i] == ' ' || p[i] == '\t';
+        if (!blank) {
+            if (mb_from_line(p, n, NULL)) {
+                if (!junk)
+                    return TC_PROBE_SURE;
+                /* text first, a From_ line later: the header must follow */
+                const char *q = nl ? nl + 1 : end;
+                const char *nl2 = memchr(q, '\n', (size_t)(end - q));
+                size_t n2 = (size_t)((nl2 ? nl2 : end) - q);
+                return mb_header_name(q, n2) ? TC_PROBE_LIKELY : TC_PROBE_MAYBE;
+            }
+            junk = true;
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return TC_PROBE_NO;
 }
