@@ -165,7 +165,7 @@ static bool asctime_at(const char *p, size_t n, tc_date *date)
     return false;
 }
 
-size_t mb_from_line(const char *line, size_t len, tc_date *date)
+size_t mbox_from_line(const char *line, size_t len, tc_date *date)
 {
     if (len < 5 + 16 || memcmp(line, "From ", 5) != 0)
         return 0;
@@ -187,7 +187,7 @@ size_t mb_from_line(const char *line, size_t len, tc_date *date)
 /* Subjects                                                            */
 /* ------------------------------------------------------------------ */
 
-size_t mb_strip_reply(const char **s, size_t *len)
+size_t mbox_strip_reply(const char **s, size_t *len)
 {
     const char *p = *s;
     size_t n = *len, count = 0;
@@ -229,7 +229,7 @@ size_t mb_strip_reply(const char **s, size_t *len)
 /* Probe                                                               */
 /* ------------------------------------------------------------------ */
 
-int mb_probe(const unsigned char *head, size_t len, const char *name)
+int mbox_read_probe(const unsigned char *head, size_t len, const char *name)
 {
     (void)name;
     const char *p = (const char *)head, *end = p + len;
@@ -243,14 +243,14 @@ int mb_probe(const unsigned char *head, size_t len, const char *name)
         for (size_t i = 0; i < n && blank; i++)
             blank = p[i] == ' ' || p[i] == '\t';
         if (!blank) {
-            if (mb_from_line(p, n, NULL)) {
+            if (mbox_from_line(p, n, NULL)) {
                 if (!junk)
                     return TC_PROBE_SURE;
                 /* text first, a From_ line later: the header must follow */
                 const char *q = nl ? nl + 1 : end;
                 const char *nl2 = memchr(q, '\n', (size_t)(end - q));
                 size_t n2 = (size_t)((nl2 ? nl2 : end) - q);
-                return mb_header_name(q, n2) ? TC_PROBE_LIKELY : TC_PROBE_MAYBE;
+                return mbox_header_name(q, n2) ? TC_PROBE_LIKELY : TC_PROBE_MAYBE;
             }
             junk = true;
         }

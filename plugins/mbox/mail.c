@@ -21,7 +21,7 @@ static bool key_char(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
 
-int mb_encode_key(tc_buf *out, const char *prefix, const char *key)
+int mbox_encode_key(tc_buf *out, const char *prefix, const char *key)
 {
     size_t pn = strlen(prefix), kn = strlen(key);
     if (tc_buf_reserve(out, pn + 3 * kn) != TC_OK)
@@ -53,7 +53,7 @@ static int digit(char c)
     return p ? (int)(p - hex_digits) : -1;
 }
 
-bool mb_decode_key(tc_buf *out, const char *s, size_t len)
+bool mbox_decode_key(tc_buf *out, const char *s, size_t len)
 {
     tc_buf_reset(out);
     for (size_t i = 0; i < len; i++) {

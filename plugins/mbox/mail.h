@@ -20,7 +20,7 @@
  *   common      mail.h, mail.c (this layer)
  *   library     <threadconv/plugin.h>, and <threadconv/mail.h> for the reader
  *
- * Private to plugins/mbox: every name starts with mb_.
+ * Private to plugins/mbox: every name starts with mbox_.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -33,15 +33,15 @@
 /* Names of the round-trip headers (doc/formats.md, "mbox / maildir")   */
 /* ------------------------------------------------------------------ */
 
-#define MB_H_ID "X-Threadconv-Id"                 /* post id: marks our messages */
-#define MB_H_PARENT "X-Threadconv-Parent"         /* the model's parent id */
-#define MB_H_DATE "X-Threadconv-Date"             /* ISO date Date: cannot hold */
-#define MB_H_EXTRA "X-Threadconv-Extra-"          /* + encoded key: post extra */
-#define MB_H_SOURCE "X-Threadconv-Source"         /* first message of a thread */
-#define MB_H_THREAD_ID "X-Threadconv-Thread-Id"
-#define MB_H_THREAD_URL "X-Threadconv-Thread-Url"
-#define MB_H_THREAD_EXTRA "X-Threadconv-Thread-Extra-"
-#define MB_H_EMPTY "X-Threadconv-Empty-Thread"    /* a thread without posts */
+#define MBOX_H_ID "X-Threadconv-Id"                 /* post id: marks our messages */
+#define MBOX_H_PARENT "X-Threadconv-Parent"         /* the model's parent id */
+#define MBOX_H_DATE "X-Threadconv-Date"             /* ISO date Date: cannot hold */
+#define MBOX_H_EXTRA "X-Threadconv-Extra-"          /* + encoded key: post extra */
+#define MBOX_H_SOURCE "X-Threadconv-Source"         /* first message of a thread */
+#define MBOX_H_THREAD_ID "X-Threadconv-Thread-Id"
+#define MBOX_H_THREAD_URL "X-Threadconv-Thread-Url"
+#define MBOX_H_THREAD_EXTRA "X-Threadconv-Thread-Extra-"
+#define MBOX_H_EMPTY "X-Threadconv-Empty-Thread"    /* a thread without posts */
 
 /* ------------------------------------------------------------------ */
 /* Extra fields' keys in header names                                  */
@@ -49,8 +49,8 @@
 
 /* Header name for an extra field: prefix + the key with bytes other than
  * [a-z0-9.-] written as _XX (upper-case hex). */
-int mb_encode_key(tc_buf *out, const char *prefix, const char *key);
+int mbox_encode_key(tc_buf *out, const char *prefix, const char *key);
 /* Inverse of the above for the part after the prefix; false when malformed. */
-bool mb_decode_key(tc_buf *out, const char *s, size_t len);
+bool mbox_decode_key(tc_buf *out, const char *s, size_t len);
 
 #endif

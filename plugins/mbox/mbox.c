@@ -39,7 +39,7 @@ static const tc_option_decl mbox_options[] = {
     {.name = "encoding", .type = TC_OPT_ENUM, .default_value = "8bit",
      .help = "body transfer encoding the writer uses: 8bit or quoted-printable",
      .enum_values = encodings},
-    {.name = "index-memory", .type = TC_OPT_INT, .default_value = INDEX_KB,
+    {.name = "index-memory", .type = TC_OPT_INT, .default_value = MBOX_INDEX_KB,
      .help = "KiB of memory the reader keeps its index of the mailbox in (at least 16); "
              "the rest goes to a temporary file in $TMPDIR"},
     {.name = NULL}};
@@ -51,21 +51,21 @@ TC_MODULE_DEFINE(mbox,
     TC_MODULE_FORMATS(
         {.name = "mbox",
          .description = "Unix mbox (mboxrd, mboxo, mboxcl2), one message per post",
-         .read_probe = mb_probe,
-         .read_open = mb_read_open, .read_next_thread = mb_read_next_thread,
-         .read_next_post = mb_read_next_post, .read_close = mb_read_close,
-         .write_open = mb_write_open, .write_begin_thread = mb_write_begin_thread,
-         .write_post = mb_write_post, .write_end_thread = mb_write_end_thread,
-         .write_finish = mb_write_finish, .write_close = mb_write_close,
+         .read_probe = mbox_read_probe,
+         .read_open = mbox_read_open, .read_next_thread = mbox_read_next_thread,
+         .read_next_post = mbox_read_next_post, .read_close = mbox_read_close,
+         .write_open = mbox_write_open, .write_begin_thread = mbox_write_begin_thread,
+         .write_post = mbox_write_post, .write_end_thread = mbox_write_end_thread,
+         .write_finish = mbox_write_finish, .write_close = mbox_write_close,
          .options = mbox_options, .extension = "mbox",
          /* every string the reader returns went through the library's
           * tc_mail_to_utf8 (threadconv/mail.h) or is ASCII it made;
-          * extra keys are checked by mb_decode_key */
+          * extra keys are checked by mbox_decode_key */
          .flags = TC_FORMAT_READS_UTF8},
         {.name = "maildir",
          .description = "Maildir directory (-o DIR), one file per post",
-         .write_open = md_write_open,
-         .write_begin_thread = md_write_begin_thread, .write_post = md_write_post,
-         .write_end_thread = md_write_end_thread, .write_finish = md_write_finish,
-         .write_close = md_write_close, .options = md_options,
+         .write_open = maildir_write_open,
+         .write_begin_thread = maildir_write_begin_thread, .write_post = maildir_write_post,
+         .write_end_thread = maildir_write_end_thread, .write_finish = maildir_write_finish,
+         .write_close = maildir_write_close, .options = maildir_options,
          .flags = TC_FORMAT_WRITES_DIRECTORY}));

@@ -20,66 +20,66 @@ static int nomem(tc_stream *s)
     return tc_stream_error(s, TC_ERR_NOMEM, 0, 0, "out of memory");
 }
 
-typedef struct mb_writer {
-    mb_builder b;
+typedef struct mbox_writer {
+    mbox_builder b;
     tc_buf out;
-} mb_writer;
+} mbox_writer;
 
-int mb_write_open(tc_stream *out, void **state)
+int mbox_write_open(tc_stream *out, void **state)
 {
-    mb_writer *w = calloc(1, sizeof *w);
+    mbox_writer *w = calloc(1, sizeof *w);
     if (w == NULL)
         return nomem(out);
     const char *v = tc_stream_option(out, "variant");
     const char *enc = tc_stream_option(out, "encoding");
-    int variant = v && strcmp(v, "mboxo") == 0     ? MB_MBOXO
-                  : v && strcmp(v, "mboxcl2") == 0 ? MB_MBOXCL2
-                                                   : MB_MBOXRD;
-    mb_builder_init(&w->b, variant, enc && strcmp(enc, "quoted-printable") == 0);
+    int variant = v && strcmp(v, "mboxo") == 0     ? MBOX_MBOXO
+                  : v && strcmp(v, "mboxcl2") == 0 ? MBOX_MBOXCL2
+                                                   : MBOX_MBOXRD;
+    mbox_builder_init(&w->b, variant, enc && strcmp(enc, "quoted-printable") == 0);
     *state = w;
     return TC_OK;
 }
 
-int mb_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+int mbox_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
 {
-    mb_writer *w = state;
-    if (mb_builder_begin_thread(&w->b, thread) != TC_OK)
+    mbox_writer *w = state;
+    if (mbox_builder_begin_thread(&w->b, thread) != TC_OK)
         return nomem(out);
     return TC_OK;
 }
 
-int mb_write_post(tc_stream *out, void *state, const tc_post *post)
+int mbox_write_post(tc_stream *out, void *state, const tc_post *post)
 {
-    mb_writer *w = state;
+    mbox_writer *w = state;
     tc_buf_reset(&w->out);
-    if (mb_builder_post(&w->b, post, &w->out) != TC_OK)
+    if (mbox_builder_post(&w->b, post, &w->out) != TC_OK)
         return nomem(out);
     return tc_stream_write(out, w->out.data, w->out.len);
 }
 
-int mb_write_end_thread(tc_stream *out, void *state)
+int mbox_write_end_thread(tc_stream *out, void *state)
 {
-    mb_writer *w = state;
+    mbox_writer *w = state;
     tc_buf_reset(&w->out);
-    if (mb_builder_end_thread(&w->b, &w->out) != TC_OK)
+    if (mbox_builder_end_thread(&w->b, &w->out) != TC_OK)
         return nomem(out);
     return w->out.len ? tc_stream_write(out, w->out.data, w->out.len) : TC_OK;
 }
 
-int mb_write_finish(tc_stream *out, void *state)
+int mbox_write_finish(tc_stream *out, void *state)
 {
     (void)out;
     (void)state;
     return TC_OK;
 }
 
-void mb_write_close(tc_stream *out, void *state)
+void mbox_write_close(tc_stream *out, void *state)
 {
     (void)out;
-    mb_writer *w = state;
+    mbox_writer *w = state;
     if (w == NULL)
         return;
-    mb_builder_free(&w->b);
+    mbox_builder_free(&w->b);
     tc_buf_free(&w->out);
     free(w);
 }

@@ -184,23 +184,23 @@ START_TEST(date_format)
 {
     char out[40];
     tc_date d = tc_date_from_fields(2021, 2, 4, 21, 33, 59, 0);
-    ck_assert(mb_format_rfc5322(d, out));
+    ck_assert(mbox_format_rfc5322(d, out));
     ck_assert_str_eq(out, "Thu, 04 Feb 2021 21:33:59 +0000");
-    mb_format_asctime(d, out);
+    mbox_format_asctime(d, out);
     ck_assert_str_eq(out, "Thu Feb  4 21:33:59 2021");
     ck_assert_uint_eq(strlen(out), 24);
     d = tc_date_from_fields(2021, 6, 4, 21, 33, 59, 60);
-    ck_assert(mb_format_rfc5322(d, out));
+    ck_assert(mbox_format_rfc5322(d, out));
     ck_assert_str_eq(out, "Fri, 04 Jun 2021 21:33:59 +0100");
-    mb_format_asctime(d, out); /* UTC */
+    mbox_format_asctime(d, out); /* UTC */
     ck_assert_str_eq(out, "Fri Jun  4 20:33:59 2021");
     d = tc_date_from_fields(1999, 12, 31, 23, 59, 0, -(5 * 60 + 30));
-    ck_assert(mb_format_rfc5322(d, out));
+    ck_assert(mbox_format_rfc5322(d, out));
     ck_assert_str_eq(out, "Fri, 31 Dec 1999 23:59:00 -0530");
     d = tc_date_from_fields(1850, 1, 1, 0, 0, 0, 0);
-    ck_assert(!mb_format_rfc5322(d, out)); /* RFC 5322 years start at 1900 */
+    ck_assert(!mbox_format_rfc5322(d, out)); /* RFC 5322 years start at 1900 */
     tc_date none = {0, 0, false};
-    mb_format_asctime(none, out);
+    mbox_format_asctime(none, out);
     ck_assert_str_eq(out, "Thu Jan  1 00:00:00 1970");
 }
 END_TEST
@@ -244,7 +244,7 @@ END_TEST
 static void from_line(const char *s, bool valid, const char *iso)
 {
     tc_date d = {0, 0, false};
-    size_t at = mb_from_line(s, strlen(s), &d);
+    size_t at = mbox_from_line(s, strlen(s), &d);
     ck_assert_msg((at != 0) == valid, "\"%s\" %s a From_ line", s, valid ? "is" : "is not");
     if (iso) {
         char out[TC_ISO_DATE_SIZE];
@@ -300,7 +300,7 @@ static void encode_roundtrip(const char *value)
 {
     tc_buf h = {0};
     size_t n = strlen(value);
-    ck_assert_int_eq(mb_put_unstructured(&h, "Subject", value, n), TC_OK);
+    ck_assert_int_eq(mbox_put_unstructured(&h, "Subject", value, n), TC_OK);
     ck_assert_ptr_nonnull(h.data);
     ck_assert_int_eq(h.data[h.len - 1], '\n');
     /* every line at most 78 characters, continuation lines start with a space */
@@ -357,10 +357,10 @@ START_TEST(rfc2047_encode)
     encode_roundtrip("x");
     /* plain text stays plain */
     tc_buf h = {0};
-    mb_put_unstructured(&h, "Subject", "Hello world", 11);
+    mbox_put_unstructured(&h, "Subject", "Hello world", 11);
     ck_assert_str_eq(h.data, "Subject: Hello world\n");
     tc_buf_reset(&h);
-    mb_put_unstructured(&h, "Subject", "caf\xC3\xA9", 5);
+    mbox_put_unstructured(&h, "Subject", "caf\xC3\xA9", 5);
     ck_assert_str_eq(h.data, "Subject: =?utf-8?q?caf=C3=A9?=\n");
     tc_buf_free(&h);
 }
@@ -369,18 +369,18 @@ END_TEST
 START_TEST(key_encoding)
 {
     tc_buf h = {0}, k = {0};
-    mb_encode_key(&h, "X-P-", "mumsnet.op");
+    mbox_encode_key(&h, "X-P-", "mumsnet.op");
     ck_assert_str_eq(h.data, "X-P-mumsnet.op");
     tc_buf_reset(&h);
-    mb_encode_key(&h, "", "Key with_Spaces:\xC3\xA9");
+    mbox_encode_key(&h, "", "Key with_Spaces:\xC3\xA9");
     ck_assert_str_eq(h.data, "_4Bey_20with_5F_53paces_3A_C3_A9");
-    ck_assert(mb_decode_key(&k, h.data, h.len));
+    ck_assert(mbox_decode_key(&k, h.data, h.len));
     ck_assert_str_eq(k.data, "Key with_Spaces:\xC3\xA9");
     /* header names are case-insensitive: an upper-cased name still decodes */
-    ck_assert(mb_decode_key(&k, "MUMSNET.OP", 10));
+    ck_assert(mbox_decode_key(&k, "MUMSNET.OP", 10));
     ck_assert_str_eq(k.data, "mumsnet.op");
-    ck_assert(!mb_decode_key(&k, "bad_Z1", 6));
-    ck_assert(!mb_decode_key(&k, "", 0));
+    ck_assert(!mbox_decode_key(&k, "bad_Z1", 6));
+    ck_assert(!mbox_decode_key(&k, "", 0));
     tc_buf_free(&h);
     tc_buf_free(&k);
 }
@@ -400,7 +400,7 @@ START_TEST(qp_encode)
     };
     for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
         tc_buf e = {0}, d = {0};
-        ck_assert_int_eq(mb_qp_encode(&e, samples[i], strlen(samples[i])), TC_OK);
+        ck_assert_int_eq(mbox_qp_encode(&e, samples[i], strlen(samples[i])), TC_OK);
         tc_buf_append(&e, "", 0);
         size_t start = 0;
         for (size_t k = 0; k < e.len; k++)
