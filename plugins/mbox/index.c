@@ -494,6 +494,146 @@ static int end_message(tc_stream *in, mbox_reader *st, scan *sc, uint64_t off)
     return TC_OK;
 }
 
+/* The Content-Length of the message being scanned cannot be trusted: its
+ * body is scanned again from its start (*off), split at From_ lines. */
+static int rescan_body(tc_stream *in, scan *sc, uint64_t *off)
+{
+    sc->m.flags &= (uint16_t)~MBOX_F_CL;
+    sc->cl_state = 0;
+    *off = sc->body_off;
+    return tc_stream_seek(in, sc->body_off, sc->body_line);
+}
+
+/* The input ended at *off: the last message into the index, unless a
+ * Content-Length runs past the end (*again: its body is scanned again). */
+static int input_end(tc_stream *in, mbox_reader *st, scan *sc, uint64_t *off, bool *again)
+{
+    *again = sc->cl_state == 1 && *off != sc->cl_end;
+    if (*again)
+        return rescan_body(in, sc, off);
+    int rc = sc->have && sc->in_head ? end_headers(in, st, sc) : TC_OK;
+    if (rc == TC_OK)
+        rc = end_message(in, st, sc, *off);
+    st->eof = *off;
+    return rc;
+}
+
+/* While a Content-Length is checked (sc->cl_state 1: inside the length,
+ * 2: after the blank line at its end): the line of n bytes at this_off
+ * (the next starts at next_off) is *taken when it needs nothing more --
+ * it is inside the body, or the length proved wrong and the body is to
+ * be scanned again from *off. */
+static int check_length(tc_stream *in, scan *sc, const char *line, size_t n, uint64_t this_off,
+                        uint64_t next_off, uint64_t *off, bool *taken)
+{
+    *taken = true;
+    if (sc->cl_state == 1) {
+        if (next_off <= sc->cl_end) {
+            sc->last_off = this_off;
+            sc->last_blank = n == 0;
+            return TC_OK;
+        }
+        if (this_off == sc->cl_end && n == 0) {
+            sc->cl_state = 2; /* the separator: a From_ line or the end must follow */
+            sc->last_off = this_off;
+            sc->last_blank = true;
+            return TC_OK;
+        }
+        /* the length does not end at a message boundary */
+        if (this_off != sc->cl_end || !mbox_from_line(line, n, NULL))
+            return rescan_body(in, sc, off);
+    } else if (!mbox_from_line(line, n, NULL)) {
+        return rescan_body(in, sc, off);
+    }
+    sc->cl_state = 0;
+    *taken = false;
+    return TC_OK;
+}
+
+/* A From_ line (line lineno, at this_off; had_cr: it ended "\r\n") ends
+ * the message being scanned and starts the next. */
+static int from_line(tc_stream *in, mbox_reader *st, scan *sc, bool had_cr, uint64_t this_off,
+                     uint64_t lineno, uint64_t *first_line)
+{
+    if (st->n_msgs == 0) {
+        st->crlf = had_cr;
+        *first_line = lineno;
+    }
+    int rc = sc->have && sc->in_head ? end_headers(in, st, sc) : TC_OK;
+    if (rc == TC_OK)
+        rc = end_message(in, st, sc, this_off);
+    if (rc == TC_OK)
+        rc = new_message(in, st, sc, this_off, lineno);
+    return rc;
+}
+
+/* The line lineno of n bytes in the header block of the message being
+ * scanned (the next line starts at next_off): the blank line that ends
+ * it, a continuation, a header field, or the first line of a body that
+ * follows the headers without a blank line. */
+static int header_line(tc_stream *in, mbox_reader *st, scan *sc, const char *line, size_t n,
+                       uint64_t lineno, uint64_t next_off)
+{
+    if (n == 0) {
+        int rc = end_headers(in, st, sc);
+        if (rc == TC_OK && sc->have_cl) {
+            sc->m.flags |= MBOX_F_CL;
+            sc->cl_state = 1;
+            sc->body_off = next_off;
+            sc->body_line = lineno;
+            sc->cl_end = next_off + sc->content_length;
+        }
+        return rc;
+    }
+    if ((line[0] == ' ' || line[0] == '\t') && sc->hkind >= 0) {
+        if (sc->hlen + n > st->max)
+            return tc_stream_error(in, TC_ERR_DATA, lineno, 0,
+                                   "header longer than the max-post limit (%zu bytes)", st->max);
+        sc->hlen += n;
+        if (wanted(sc->hkind) && tc_buf_append(&sc->htext, line, n) != TC_OK)
+            return mbox_nomem(in);
+        return TC_OK;
+    }
+    size_t nl = mbox_header_name(line, n);
+    if (nl == 0) /* not a header: the body starts here (a message without headers) */
+        return end_headers(in, st, sc);
+    if (header_done(sc) != TC_OK)
+        return mbox_nomem(in);
+    sc->hkind = mbox_header_kind(line, nl);
+    sc->hlen = n;
+    if (sc->hkind == MBOX_K_XID)
+        sc->m.flags |= MBOX_F_OURS | MBOX_F_MARKED;
+    else if (sc->hkind == MBOX_K_XSOURCE)
+        sc->m.flags |= MBOX_F_OURS | MBOX_F_START;
+    else if (sc->hkind == MBOX_K_XEMPTY)
+        sc->m.flags |= MBOX_F_OURS | MBOX_F_STUB;
+    else if (sc->hkind == MBOX_K_MSGID && sc->seen_msgid++)
+        sc->m.flags |= MBOX_F_MANY_ID;
+    if (wanted(sc->hkind) && tc_buf_append(&sc->htext, line, n) != TC_OK)
+        return mbox_nomem(in);
+    return TC_OK;
+}
+
+/* After pass 1: text before the first From_ line (junk lines, the first
+ * at junk_line; the first From_ line is first_line) is a warning, or the
+ * error that the input is no mbox when there is nothing else. */
+static int report_junk(tc_stream *in, const mbox_reader *st, uint64_t junk, uint64_t junk_line,
+                       uint64_t first_line)
+{
+    /* An empty file is an empty mailbox (mail clients agree): no threads. */
+    if (st->n_msgs == 0 && junk)
+        return tc_stream_error(in, TC_ERR_DATA, junk_line, 0,
+                               "no From_ line found: expected a From_ line like "
+                               "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
+    if (junk)
+        tc_stream_warn(in, junk_line, 0,
+                       "%llu line%s of text before the first From_ line (line %llu) skipped",
+                       (unsigned long long)junk, junk == 1 ? "" : "s",
+                       (unsigned long long)first_line);
+    return TC_OK;
+}
+
+/* Pass 1: every line of the input once, in order (see the top of the file). */
 static int pass1(tc_stream *in, mbox_reader *st)
 {
     scan sc;
@@ -506,20 +646,10 @@ static int pass1(tc_stream *in, mbox_reader *st)
         size_t len;
         rc = tc_stream_read_line(in, &line, &len);
         if (rc == TC_EOF) {
-            rc = TC_OK;
-            if (sc.cl_state == 1 && off != sc.cl_end) {
-                /* Content-Length runs past the end: not to be trusted */
-                sc.m.flags &= (uint16_t)~MBOX_F_CL;
-                sc.cl_state = 0;
-                if ((rc = tc_stream_seek(in, sc.body_off, sc.body_line)) != TC_OK)
-                    break;
-                off = sc.body_off;
+            bool again;
+            rc = input_end(in, st, &sc, &off, &again);
+            if (rc == TC_OK && again)
                 continue;
-            }
-            if (sc.have && sc.in_head && (rc = end_headers(in, st, &sc)) != TC_OK)
-                break;
-            rc = end_message(in, st, &sc, off);
-            st->eof = off;
             break;
         }
         if (rc != TC_OK)
@@ -532,51 +662,16 @@ static int pass1(tc_stream *in, mbox_reader *st)
         bool had_cr = n > 0 && line[n - 1] == '\r';
         if (had_cr)
             n--;
-
-        if (sc.cl_state == 1) {
-            if (next_off <= sc.cl_end) {
-                sc.last_off = this_off;
-                sc.last_blank = n == 0;
-                continue;
-            }
-            if (this_off == sc.cl_end && n == 0) {
-                sc.cl_state = 2; /* the separator: a From_ line or the end must follow */
-                sc.last_off = this_off;
-                sc.last_blank = true;
-                continue;
-            }
-            if (this_off != sc.cl_end || !mbox_from_line(line, n, NULL)) {
-                /* the length does not end at a message boundary: scan the
-                 * body again, splitting at From_ lines */
-                sc.m.flags &= (uint16_t)~MBOX_F_CL;
-                sc.cl_state = 0;
-                if ((rc = tc_stream_seek(in, sc.body_off, sc.body_line)) != TC_OK)
-                    break;
-                off = sc.body_off;
-                continue;
-            }
-            sc.cl_state = 0;
-        } else if (sc.cl_state == 2) {
-            if (!mbox_from_line(line, n, NULL)) {
-                sc.m.flags &= (uint16_t)~MBOX_F_CL;
-                sc.cl_state = 0;
-                if ((rc = tc_stream_seek(in, sc.body_off, sc.body_line)) != TC_OK)
-                    break;
-                off = sc.body_off;
-                continue;
-            }
-            sc.cl_state = 0;
-        }
-
-        if (n >= 21 && line[0] == 'F' && mbox_from_line(line, n, NULL)) {
-            if (st->n_msgs == 0) {
-                st->crlf = had_cr;
-                first_line = lineno;
-            }
-            if (sc.have && sc.in_head && (rc = end_headers(in, st, &sc)) != TC_OK)
+        if (sc.cl_state != 0) {
+            bool taken;
+            rc = check_length(in, &sc, line, n, this_off, next_off, &off, &taken);
+            if (rc != TC_OK)
                 break;
-            if ((rc = end_message(in, st, &sc, this_off)) != TC_OK ||
-                (rc = new_message(in, st, &sc, this_off, lineno)) != TC_OK)
+            if (taken)
+                continue;
+        }
+        if (n >= 21 && line[0] == 'F' && mbox_from_line(line, n, NULL)) {
+            if ((rc = from_line(in, st, &sc, had_cr, this_off, lineno, &first_line)) != TC_OK)
                 break;
             continue;
         }
@@ -592,76 +687,13 @@ static int pass1(tc_stream *in, mbox_reader *st)
         }
         sc.last_off = this_off;
         sc.last_blank = n == 0;
-        if (!sc.in_head)
-            continue;
-        if (n == 0) {
-            if ((rc = end_headers(in, st, &sc)) != TC_OK)
-                break;
-            if (sc.have_cl) {
-                sc.m.flags |= MBOX_F_CL;
-                sc.cl_state = 1;
-                sc.body_off = next_off;
-                sc.body_line = lineno;
-                sc.cl_end = next_off + sc.content_length;
-            }
-            continue;
-        }
-        if ((line[0] == ' ' || line[0] == '\t') && sc.hkind >= 0) {
-            if (sc.hlen + n > st->max) {
-                rc = tc_stream_error(in, TC_ERR_DATA, lineno, 0,
-                                     "header longer than the max-post limit (%zu bytes)",
-                                     st->max);
-                break;
-            }
-            sc.hlen += n;
-            if (wanted(sc.hkind) && tc_buf_append(&sc.htext, line, n) != TC_OK) {
-                rc = mbox_nomem(in);
-                break;
-            }
-            continue;
-        }
-        size_t nl = mbox_header_name(line, n);
-        if (nl) {
-            if (header_done(&sc) != TC_OK) {
-                rc = mbox_nomem(in);
-                break;
-            }
-            sc.hkind = mbox_header_kind(line, nl);
-            sc.hlen = n;
-            if (sc.hkind == MBOX_K_XID)
-                sc.m.flags |= MBOX_F_OURS | MBOX_F_MARKED;
-            else if (sc.hkind == MBOX_K_XSOURCE)
-                sc.m.flags |= MBOX_F_OURS | MBOX_F_START;
-            else if (sc.hkind == MBOX_K_XEMPTY)
-                sc.m.flags |= MBOX_F_OURS | MBOX_F_STUB;
-            else if (sc.hkind == MBOX_K_MSGID && sc.seen_msgid++)
-                sc.m.flags |= MBOX_F_MANY_ID;
-            if (wanted(sc.hkind) && tc_buf_append(&sc.htext, line, n) != TC_OK) {
-                rc = mbox_nomem(in);
-                break;
-            }
-            continue;
-        }
-        /* not a header: the body starts here (a message without headers) */
-        if ((rc = end_headers(in, st, &sc)) != TC_OK)
+        if (sc.in_head && (rc = header_line(in, st, &sc, line, n, lineno, next_off)) != TC_OK)
             break;
     }
     scan_free(&sc);
     if (rc == TC_OK)
         rc = mbox_index_check(in, st);
-    if (rc != TC_OK)
-        return rc;
-    /* An empty file is an empty mailbox (mail clients agree): no threads. */
-    if (st->n_msgs == 0 && junk)
-        return tc_stream_error(in, TC_ERR_DATA, junk_line, 0,
-                               "no From_ line found: expected a From_ line like "
-                               "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
-    if (junk)
-        tc_stream_warn(in, junk_line, 0,
-                       "%llu line%s of text before the first From_ line (line %llu) skipped",
-                       (unsigned long long)junk, junk == 1 ? "" : "s",
-                       (unsigned long long)first_line);
-    return TC_OK;
+    return rc == TC_OK ? report_junk(in, st, junk, junk_line, first_line) : rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -464,58 +464,55 @@ int mbox_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
     return TC_OK;
 }
 
-int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
+/* The next message of the current thread that is a post (a thread's stub
+ * is not): its index in *m and its entry in *x; TC_EOF after the last. */
+static int next_message(tc_stream *in, mbox_reader *st, uint32_t *m, mbox_msg *x)
 {
-    mbox_reader *st = state;
-    uint32_t m = st->next_msg;
-    mbox_msg x;
+    uint32_t k = st->next_msg;
     for (;;) {
-        if (m == MBOX_NONE) {
+        if (k == MBOX_NONE) {
             st->next_msg = MBOX_NONE;
             int rc = mbox_index_check(in, st);
             return rc != TC_OK ? rc : TC_EOF;
         }
-        x = mbox_msg_get(st, m);
-        if (!(x.flags & MBOX_F_STUB))
+        *x = mbox_msg_get(st, k);
+        if (!(x->flags & MBOX_F_STUB))
             break;
-        m = x.next;
+        k = x->next;
     }
-    st->next_msg = x.next;
-    bool ours = x.flags & MBOX_F_MARKED;
-    int rc;
-    tc_fields_clear(&st->post.extras);
-    size_t bad = 0;
+    st->next_msg = x->next;
+    *m = k;
+    return TC_OK;
+}
 
-    /* the parent's id first (when the index does not know it, loading
-     * the parent uses the stream) */
-    st->post.parent_id = NULL;
-    if (!ours && x.parent != MBOX_NONE) {
-        rc = indexed_post_id(st, x.parent, &st->p_parent);
-        if (rc == TC_EOF) {
-            if ((rc = load(in, st, x.parent, &st->aux, true)) != TC_OK)
-                return rc;
-            rc = post_id(&st->aux, &st->p_parent);
-        }
-        if (rc != TC_OK)
-            return mbox_nomem(in);
-        st->post.parent_id = st->p_parent.data;
+/* The id of others' message x's parent into st->p_parent, before the
+ * message itself is loaded: when the index does not know it, loading the
+ * parent uses the stream. */
+static int others_parent(tc_stream *in, mbox_reader *st, const mbox_msg *x)
+{
+    int rc = indexed_post_id(st, x->parent, &st->p_parent);
+    if (rc == TC_EOF) {
+        if ((rc = load(in, st, x->parent, &st->aux, true)) != TC_OK)
+            return rc;
+        rc = post_id(&st->aux, &st->p_parent);
     }
-
-    mbox_loaded *l = &st->cur;
-    if ((l->index != m || !l->full) && (rc = load(in, st, m, l, false)) != TC_OK)
-        return rc;
-    if (post_id(l, &st->p_id) != TC_OK)
+    if (rc != TC_OK)
         return mbox_nomem(in);
-    if (ours && get_text(l, MBOX_K_XPARENT, &st->p_parent, &bad))
-        st->post.parent_id = st->p_parent.data;
+    st->post.parent_id = st->p_parent.data;
+    return TC_OK;
+}
 
-    /* author */
+/* The author from the From: header; for others' mail the address when
+ * there is no name, and the address as mbox.address. */
+static int post_author(tc_stream *in, mbox_reader *st, const mbox_loaded *l, bool ours,
+                       size_t *bad)
+{
     tc_buf_reset(&st->p_author);
     const mbox_hdr *h = mbox_find_hdr(&l->hs, MBOX_K_FROM);
     if (h) {
         bool unknown = false;
         if (tc_mail_parse_address(MBOX_HVAL(&l->hs, h), h->val_len, &st->p_author,
-                                  &st->p_addr, &bad, &unknown) != TC_OK)
+                                  &st->p_addr, bad, &unknown) != TC_OK)
             return mbox_nomem(in);
         if (!ours && st->p_author.len == 0 && set_buf(&st->p_author, st->p_addr.data,
                                                       st->p_addr.len) != TC_OK)
@@ -527,11 +524,18 @@ int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
     if (set_buf(&st->p_author, st->p_author.data ? st->p_author.data : "",
                 st->p_author.len) != TC_OK)
         return mbox_nomem(in);
+    return TC_OK;
+}
 
-    /* date */
+/* The date of message m (l): ours from X-Threadconv-Date when Date:
+ * could not hold it, else Date:, else for others' mail the From_ line's.
+ * A date that cannot be read is a warning, and no date. */
+static void post_date(tc_stream *in, mbox_reader *st, const mbox_loaded *l, uint32_t m,
+                      bool ours)
+{
     st->post.date = (tc_date){0, 0, false};
     const mbox_hdr *iso = ours ? mbox_find_hdr(&l->hs, MBOX_K_XDATE) : NULL;
-    h = mbox_find_hdr(&l->hs, MBOX_K_DATE);
+    const mbox_hdr *h = mbox_find_hdr(&l->hs, MBOX_K_DATE);
     if (iso) {
         const char *v = MBOX_HVAL(&l->hs, iso);
         size_t vn = iso->val_len;
@@ -557,6 +561,68 @@ int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
         if (envelope.present)
             st->post.date = envelope; /* the From_ line's date, as UTC */
     }
+}
+
+/* The extra fields of others' mail: who else it went to (To, Cc) and a
+ * subject other than the thread's. */
+static int others_extras(tc_stream *in, mbox_reader *st, const mbox_loaded *l, size_t *bad)
+{
+    static const struct {
+        int kind;
+        const char *name, *key;
+    } kept[] = {{MBOX_K_TO, "To", "mbox.to"}, {MBOX_K_CC, "Cc", "mbox.cc"}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t b = 0;
+        if (!get_text(l, kept[i].kind, &st->tmp, &b))
+            continue;
+        if (tc_fields_set(&st->post.extras, kept[i].key, st->tmp.data) != TC_OK)
+            return mbox_nomem(in);
+        if (b) {
+            *bad += b;
+            tc_buf_reset(&st->tmp2);
+            if (tc_buf_printf(&st->tmp2, "%s header: %zu byte%s not valid in its "
+                              "charset read as ISO-8859-1", kept[i].name, b,
+                              b == 1 ? "" : "s") != TC_OK ||
+                tc_fields_set(&st->post.extras, "mbox.undecodable", st->tmp2.data) != TC_OK)
+                return mbox_nomem(in);
+        }
+    }
+    if (get_text(l, MBOX_K_SUBJECT, &st->tmp, bad)) {
+        const char *p = st->tmp.data;
+        size_t pn = st->tmp.len;
+        mbox_strip_reply(&p, &pn);
+        if ((pn != strlen(st->thread.title) || memcmp(p, st->thread.title, pn) != 0) &&
+            tc_fields_set(&st->post.extras, "mbox.subject", st->tmp.data) != TC_OK)
+            return mbox_nomem(in);
+    }
+    return TC_OK;
+}
+
+int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
+{
+    mbox_reader *st = state;
+    uint32_t m;
+    mbox_msg x;
+    int rc = next_message(in, st, &m, &x);
+    if (rc != TC_OK)
+        return rc;
+    bool ours = x.flags & MBOX_F_MARKED;
+    tc_fields_clear(&st->post.extras);
+    size_t bad = 0;
+
+    st->post.parent_id = NULL;
+    if (!ours && x.parent != MBOX_NONE && (rc = others_parent(in, st, &x)) != TC_OK)
+        return rc;
+    mbox_loaded *l = &st->cur;
+    if ((l->index != m || !l->full) && (rc = load(in, st, m, l, false)) != TC_OK)
+        return rc;
+    if (post_id(l, &st->p_id) != TC_OK)
+        return mbox_nomem(in);
+    if (ours && get_text(l, MBOX_K_XPARENT, &st->p_parent, &bad))
+        st->post.parent_id = st->p_parent.data;
+    if ((rc = post_author(in, st, l, ours, &bad)) != TC_OK)
+        return rc;
+    post_date(in, st, l, m, ours);
 
     /* body: one that cannot be decoded spoils only its own message (the
      * index already points at the next one, so the reader can go on) */
@@ -565,42 +631,10 @@ int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
     if (ours && st->p_body.len > 0 && st->p_body.data[st->p_body.len - 1] == '\n')
         st->p_body.data[--st->p_body.len] = '\0'; /* the newline our writer added */
 
-    if (ours) {
-        if ((rc = read_extras(in, st, l, MBOX_K_XEXTRA, MBOX_H_EXTRA, &st->post.extras)) != TC_OK)
-            return rc;
-    } else {
-        /* who else it went to */
-        static const struct {
-            int kind;
-            const char *name, *key;
-        } kept[] = {{MBOX_K_TO, "To", "mbox.to"}, {MBOX_K_CC, "Cc", "mbox.cc"}};
-        for (size_t i = 0; i < 2; i++) {
-            size_t b = 0;
-            if (get_text(l, kept[i].kind, &st->tmp, &b)) {
-                if (tc_fields_set(&st->post.extras, kept[i].key, st->tmp.data) != TC_OK)
-                    return mbox_nomem(in);
-                if (b) {
-                    bad += b;
-                    tc_buf_reset(&st->tmp2);
-                    if (tc_buf_printf(&st->tmp2, "%s header: %zu byte%s not valid in its "
-                                      "charset read as ISO-8859-1", kept[i].name, b,
-                                      b == 1 ? "" : "s") != TC_OK ||
-                        tc_fields_set(&st->post.extras, "mbox.undecodable", st->tmp2.data) !=
-                            TC_OK)
-                        return mbox_nomem(in);
-                }
-            }
-        }
-    }
-    if (!ours && get_text(l, MBOX_K_SUBJECT, &st->tmp, &bad)) {
-        /* a subject other than the thread's is kept */
-        const char *p = st->tmp.data;
-        size_t pn = st->tmp.len;
-        mbox_strip_reply(&p, &pn);
-        if ((pn != strlen(st->thread.title) || memcmp(p, st->thread.title, pn) != 0) &&
-            tc_fields_set(&st->post.extras, "mbox.subject", st->tmp.data) != TC_OK)
-            return mbox_nomem(in);
-    }
+    rc = ours ? read_extras(in, st, l, MBOX_K_XEXTRA, MBOX_H_EXTRA, &st->post.extras)
+              : others_extras(in, st, l, &bad);
+    if (rc != TC_OK)
+        return rc;
     if (bad)
         tc_stream_warn(in, x.line, 0,
                        "message %u: %zu byte%s of the headers not valid in their charset; "
