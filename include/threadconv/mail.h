@@ -56,10 +56,10 @@ int tc_mail_qp_decode(tc_buf *out, const char *s, size_t len);
 
 /*
  * Decode base64 (RFC 2045 section 6.8; the URL alphabet's "-" and "_" are
- * read as "+" and "/").  White space is skipped; decoding stops being
- * strict at neither padding nor a missing one ("SGVsbA" is "Hell").  Any
- * other byte, and any digit after the padding, is skipped and counted in
- * *n_bad.  Appends the bytes, not checked as UTF-8.
+ * read as "+" and "/").  White space is skipped and padding is optional
+ * ("SGVsbA" is "Hell").  Any other byte, and any digit after the padding,
+ * is skipped and counted in *n_bad.  Appends the bytes, not checked as
+ * UTF-8.
  */
 int tc_mail_base64_decode(tc_buf *out, const char *s, size_t len, size_t *n_bad);
 
@@ -80,13 +80,14 @@ int tc_mail_decode_words(tc_buf *out, const char *s, size_t len, size_t *n_bad,
  * Parameters of a MIME header value ("text/plain; charset=utf-8",
  * "attachment; filename*=utf-8''r%C3%A9sum%C3%A9.pdf").  names is a
  * NULL-terminated list; for each names[k] (any case), found[k] says
- * whether the value has that parameter and values[k] (reset first) holds
- * its value: a quoted string unquoted, a token as it is -- bytes, not
- * checked as UTF-8 -- or, in the RFC 2231 forms (NAME*=charset'lang'%XX...,
- * continuations NAME*0, NAME*1*, ... in any order), the pieces joined,
- * percent-decoded and converted to UTF-8 as tc_mail_to_utf8 does.  An RFC
- * 2231 value wins over a plain one of the same name; otherwise the first
- * one does.  A name without "=value" does not count.
+ * whether the value has that parameter, and when it has, values[k] is
+ * reset and holds its value: a quoted string unquoted, a token as it is
+ * (bytes, not checked as UTF-8), or, in the RFC 2231 forms
+ * (NAME*=charset'lang'%XX..., continuations NAME*0, NAME*1*, ... in any
+ * order), the pieces joined, percent-decoded and converted to UTF-8 as
+ * tc_mail_to_utf8 does.  An RFC 2231 value wins over a plain one of the
+ * same name; otherwise the first one does.  A name without "=value" does
+ * not count.
  */
 int tc_mail_params(const char *s, size_t len, const char *const *names, tc_buf *values,
                    bool *found);
