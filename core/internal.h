@@ -122,4 +122,20 @@ int tc__output_open(const char *path, const char *temp_dir, tc__output *out, tc_
 int tc__output_close(tc__output *out, bool success, char **deferred, const char *shown,
                      tc_error *err);
 
+/* Mail text (core/mail_*.c; public part in threadconv/mail.h). */
+/* ASCII case-insensitive equality of a[0..alen) and the string b. */
+bool tc__mail_ieq(const char *a, size_t alen, const char *b);
+/* The value of a hex digit (either case), -1 for another byte. */
+int tc__mail_hex(char c);
+/* An RFC 2047 encoded word's parts, pointing into the text. */
+typedef struct tc__mail_word {
+    const char *charset, *text;
+    size_t charset_len, text_len;
+    char encoding; /* 'b' or 'q' */
+} tc__mail_word;
+/* The length of the encoded word at s[0..n), 0 when there is none there. */
+size_t tc__mail_encoded_word(const char *s, size_t n, tc__mail_word *w);
+/* Whether s[0..n) holds "=?", the start of an encoded word. */
+bool tc__mail_has_word(const char *s, size_t n);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * build.c - writing mail: RFC 5322 dates, RFC 2047 encoded words, folding,
  * quoted-printable, and the message builder the mbox and maildir writers
- * share.  doc/formats.md ("mbox / maildir") states every rule.
+ * share (writer.h).  doc/formats.md ("mbox / maildir") states every rule.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -9,7 +9,7 @@
 #include "config.h"
 #endif
 
-#include "mail.h"
+#include "writer.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,7 +73,7 @@ static void put2d(char *p, int v)
     p[1] = (char)('0' + v % 10);
 }
 
-uint64_t mb_hash(uint64_t h, const void *data, size_t len)
+uint64_t mbox_hash(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < len; i++) {
@@ -81,23 +81,6 @@ uint64_t mb_hash(uint64_t h, const void *data, size_t len)
         h *= 0x100000001b3ull;
     }
     return h;
-}
-
-bool mb_ieq(const char *a, size_t alen, const char *b)
-{
-    size_t blen = strlen(b);
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -111,7 +94,7 @@ bool mb_ieq(const char *a, size_t alen, const char *b)
 #define Y10000 INT64_C(253402300800)
 #define DAY 86400
 
-bool mb_format_rfc5322(tc_date d, char out[40])
+bool mbox_format_rfc5322(tc_date d, char out[40])
 {
     /* the year where the date's offset puts it (|offset| < one day) */
     if (d.utc < Y1900 - DAY || d.utc > Y10000 + DAY)
@@ -123,7 +106,7 @@ bool mb_format_rfc5322(tc_date d, char out[40])
     return true;
 }
 
-void mb_format_asctime(tc_date d, char out[40])
+void mbox_format_asctime(tc_date d, char out[40])
 {
     tc_date u = {0, 0, true};
     if (d.present && d.utc >= Y1000 && d.utc < Y10000)
@@ -331,7 +314,7 @@ static int put_plain(tc_buf *out, size_t col, const char *s, size_t n)
     return TC_OK;
 }
 
-int mb_put_unstructured(tc_buf *out, const char *name, const char *value, size_t len)
+int mbox_put_unstructured(tc_buf *out, const char *name, const char *value, size_t len)
 {
     size_t nl = strlen(name);
     if (app(out, name, nl) != TC_OK || app_c(out, ':') != TC_OK)
@@ -345,46 +328,6 @@ int mb_put_unstructured(tc_buf *out, const char *name, const char *value, size_t
     if (rc == TC_OK)
         rc = app_c(out, '\n');
     return rc;
-}
-
-int mb_encode_key(tc_buf *out, const char *prefix, const char *key)
-{
-    if (app_s(out, prefix) != TC_OK)
-        return TC_ERR_NOMEM;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        unsigned char c = *p;
-        int rc;
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')
-            rc = app_c(out, (char)c);
-        else {
-            char e[3] = {'_', hexd[c >> 4], hexd[c & 15]};
-            rc = app(out, e, 3);
-        }
-        if (rc != TC_OK)
-            return TC_ERR_NOMEM;
-    }
-    return TC_OK;
-}
-
-bool mb_decode_key(tc_buf *out, const char *s, size_t len)
-{
-    tc_buf_reset(out);
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '_') {
-            int h1 = i + 2 < len ? mb_hex_value(s[i + 1]) : -1;
-            int h2 = i + 2 < len ? mb_hex_value(s[i + 2]) : -1;
-            if (h1 < 0 || h2 < 0 || (h1 == 0 && h2 == 0))
-                return false;
-            c = (char)(h1 * 16 + h2);
-            i += 2;
-        } else if (c >= 'A' && c <= 'Z') {
-            c = (char)(c - 'A' + 'a'); /* header names are case-insensitive */
-        }
-        if (tc_buf_putc(out, c) != TC_OK)
-            return false;
-    }
-    return out->len > 0 && tc_utf8_valid(out->data, out->len, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -446,7 +389,7 @@ static int qp_encode(tc_buf *out, const char *s, size_t len, bool final_nl)
     return TC_OK;
 }
 
-int mb_qp_encode(tc_buf *out, const char *s, size_t len)
+int mbox_qp_encode(tc_buf *out, const char *s, size_t len)
 {
     return qp_encode(out, s, len, false);
 }
@@ -455,19 +398,19 @@ int mb_qp_encode(tc_buf *out, const char *s, size_t len)
 /* The message builder                                                 */
 /* ------------------------------------------------------------------ */
 
-typedef struct mb_pmap {
+typedef struct mbox_pmap {
     char *id;
     char *parent;
-} mb_pmap;
+} mbox_pmap;
 
-void mb_builder_init(mb_builder *b, int variant, bool qp)
+void mbox_builder_init(mbox_builder *b, int variant, bool qp)
 {
     memset(b, 0, sizeof *b);
     b->variant = variant;
     b->qp = qp;
 }
 
-static void pmap_clear(mb_builder *b)
+static void pmap_clear(mbox_builder *b)
 {
     for (size_t i = 0; i < b->pmap_cap; i++) {
         free(b->pmap[i].id);
@@ -478,7 +421,7 @@ static void pmap_clear(mb_builder *b)
     b->pmap_count = b->pmap_cap = 0;
 }
 
-void mb_builder_free(mb_builder *b)
+void mbox_builder_free(mbox_builder *b)
 {
     pmap_clear(b);
     tc_buf_free(&b->title);
@@ -495,11 +438,11 @@ void mb_builder_free(mb_builder *b)
     free(b->used);
 }
 
-static const char *pmap_get(const mb_builder *b, const char *id)
+static const char *pmap_get(const mbox_builder *b, const char *id)
 {
     if (b->pmap_cap == 0)
         return NULL;
-    size_t i = mb_hash(MB_HASH_INIT, id, strlen(id)) & (b->pmap_cap - 1);
+    size_t i = mbox_hash(MBOX_HASH_INIT, id, strlen(id)) & (b->pmap_cap - 1);
     while (b->pmap[i].id) {
         if (strcmp(b->pmap[i].id, id) == 0)
             return b->pmap[i].parent;
@@ -508,17 +451,17 @@ static const char *pmap_get(const mb_builder *b, const char *id)
     return NULL;
 }
 
-static int pmap_put(mb_builder *b, const char *id, const char *parent)
+static int pmap_put(mbox_builder *b, const char *id, const char *parent)
 {
     if ((b->pmap_count + 1) * 2 > b->pmap_cap) {
         size_t cap = b->pmap_cap ? b->pmap_cap * 2 : 64;
-        mb_pmap *m = calloc(cap, sizeof *m);
+        mbox_pmap *m = calloc(cap, sizeof *m);
         if (m == NULL)
             return TC_ERR_NOMEM;
         for (size_t i = 0; i < b->pmap_cap; i++) {
             if (b->pmap[i].id == NULL)
                 continue;
-            size_t j = mb_hash(MB_HASH_INIT, b->pmap[i].id, strlen(b->pmap[i].id)) & (cap - 1);
+            size_t j = mbox_hash(MBOX_HASH_INIT, b->pmap[i].id, strlen(b->pmap[i].id)) & (cap - 1);
             while (m[j].id)
                 j = (j + 1) & (cap - 1);
             m[j] = b->pmap[i];
@@ -527,7 +470,7 @@ static int pmap_put(mb_builder *b, const char *id, const char *parent)
         b->pmap = m;
         b->pmap_cap = cap;
     }
-    size_t i = mb_hash(MB_HASH_INIT, id, strlen(id)) & (b->pmap_cap - 1);
+    size_t i = mbox_hash(MBOX_HASH_INIT, id, strlen(id)) & (b->pmap_cap - 1);
     while (b->pmap[i].id) {
         if (strcmp(b->pmap[i].id, id) == 0)
             return TC_OK; /* the first post with an id wins */
@@ -544,11 +487,11 @@ static int pmap_put(mb_builder *b, const char *id, const char *parent)
 static uint64_t hash_str(uint64_t h, const char *s)
 {
     if (s == NULL)
-        return mb_hash(h, "\x01", 1);
-    return mb_hash(h, s, strlen(s) + 1);
+        return mbox_hash(h, "\x01", 1);
+    return mbox_hash(h, s, strlen(s) + 1);
 }
 
-int mb_builder_begin_thread(mb_builder *b, const tc_thread *t)
+int mbox_builder_begin_thread(mbox_builder *b, const tc_thread *t)
 {
     b->n_threads++;
     b->n_posts = 0;
@@ -582,7 +525,7 @@ int mb_builder_begin_thread(mb_builder *b, const tc_thread *t)
     if (tc_buf_append(&b->domain, ".threadconv.invalid", 19) != TC_OK)
         return TC_ERR_NOMEM;
 
-    uint64_t h = MB_HASH_INIT;
+    uint64_t h = MBOX_HASH_INIT;
     h = hash_str(h, t->source);
     h = hash_str(h, t->id);
     h = hash_str(h, t->url);
@@ -597,30 +540,30 @@ int mb_builder_begin_thread(mb_builder *b, const tc_thread *t)
     tc_buf_reset(&b->subject_first);
     tc_buf_reset(&b->subject_re);
     tc_buf_reset(&b->tmp);
-    if (mb_put_unstructured(&b->subject_first, "Subject", b->title.data, b->title.len) != TC_OK ||
+    if (mbox_put_unstructured(&b->subject_first, "Subject", b->title.data, b->title.len) != TC_OK ||
         app(&b->tmp, "Re: ", 4) != TC_OK || app(&b->tmp, b->title.data, b->title.len) != TC_OK ||
-        mb_put_unstructured(&b->subject_re, "Subject", b->tmp.data, b->tmp.len) != TC_OK)
+        mbox_put_unstructured(&b->subject_re, "Subject", b->tmp.data, b->tmp.len) != TC_OK)
         return TC_ERR_NOMEM;
 
     tc_buf *o = &b->thread_hdrs;
-    int rc = mb_put_unstructured(o, MB_H_SOURCE, t->source, strlen(t->source));
+    int rc = mbox_put_unstructured(o, MBOX_H_SOURCE, t->source, strlen(t->source));
     if (rc == TC_OK && t->id)
-        rc = mb_put_unstructured(o, MB_H_THREAD_ID, t->id, strlen(t->id));
+        rc = mbox_put_unstructured(o, MBOX_H_THREAD_ID, t->id, strlen(t->id));
     if (rc == TC_OK && t->url)
-        rc = mb_put_unstructured(o, MB_H_THREAD_URL, t->url, strlen(t->url));
+        rc = mbox_put_unstructured(o, MBOX_H_THREAD_URL, t->url, strlen(t->url));
     for (size_t i = 0; rc == TC_OK && i < t->extras.count; i++) {
         tc_buf_reset(&b->tmp);
-        rc = mb_encode_key(&b->tmp, MB_H_THREAD_EXTRA, t->extras.items[i].key);
+        rc = mbox_encode_key(&b->tmp, MBOX_H_THREAD_EXTRA, t->extras.items[i].key);
         if (rc == TC_OK)
-            rc = mb_put_unstructured(o, b->tmp.data, t->extras.items[i].value,
-                                     strlen(t->extras.items[i].value));
+            rc = mbox_put_unstructured(o, b->tmp.data, t->extras.items[i].value,
+                                       strlen(t->extras.items[i].value));
     }
     return rc;
 }
 
 /* Is x among the hashes of the threads written so far?  Records it when
  * not.  A hash table: a long output has many threads. */
-static int used_add(mb_builder *b, uint64_t x, bool *seen)
+static int used_add(mbox_builder *b, uint64_t x, bool *seen)
 {
     if (x == 0) { /* 0 marks the empty slots */
         *seen = b->used_zero;
@@ -660,10 +603,10 @@ static int used_add(mb_builder *b, uint64_t x, bool *seen)
 
 /* Fix the thread's hash, unique in this output, and the ".HASH@DOMAIN>"
  * every Message-ID of the thread ends with. */
-static int settle_hash(mb_builder *b, uint64_t h)
+static int settle_hash(mbox_builder *b, uint64_t h)
 {
     for (uint64_t salt = 0;; salt++) {
-        uint64_t x = salt ? mb_hash(h, &salt, sizeof salt) : h;
+        uint64_t x = salt ? mbox_hash(h, &salt, sizeof salt) : h;
         bool seen;
         if (used_add(b, x, &seen) != TC_OK)
             return TC_ERR_NOMEM;
@@ -683,7 +626,7 @@ static int settle_hash(mb_builder *b, uint64_t h)
 
 /* "<ID.HASH@DOMAIN>": ID is the post id when it is [A-Za-z0-9_-]{1,64},
  * else "x" and a hash of it. */
-static int put_msgid(tc_buf *out, const mb_builder *b, const char *id)
+static int put_msgid(tc_buf *out, const mbox_builder *b, const char *id)
 {
     size_t n = strlen(id);
     bool ok = n > 0 && n <= 64;
@@ -697,7 +640,7 @@ static int put_msgid(tc_buf *out, const mb_builder *b, const char *id)
         TRY(app(out, id, n));
     } else {
         char x[18] = {'<', 'x'};
-        put_hex(x + 2, mb_hash(MB_HASH_INIT, id, n), 16);
+        put_hex(x + 2, mbox_hash(MBOX_HASH_INIT, id, n), 16);
         TRY(app(out, x, sizeof x));
     }
     return app(out, b->msgid_tail.data, b->msgid_tail.len);
@@ -706,7 +649,7 @@ static int put_msgid(tc_buf *out, const mb_builder *b, const char *id)
 /* The local part of the From: address: the author's ASCII letters and
  * digits (lower case), '-' and '_', other runs as one '.'; a hash is added
  * when that lost anything, so different names get different addresses. */
-static int put_address(tc_buf *out, const mb_builder *b, const char *author)
+static int put_address(tc_buf *out, const mbox_builder *b, const char *author)
 {
     char local[40 + 1 + 8]; /* at most 40 characters, then ".HASH" */
     size_t n = 0;
@@ -735,7 +678,8 @@ static int put_address(tc_buf *out, const mb_builder *b, const char *author)
     }
     if (lossy) {
         local[n++] = '.';
-        n = (size_t)(put_hex(local + n, mb_hash(MB_HASH_INIT, author, strlen(author)), 8) - local);
+        uint64_t h = mbox_hash(MBOX_HASH_INIT, author, strlen(author));
+        n = (size_t)(put_hex(local + n, h, 8) - local);
     }
     TRY(app(out, local, n));
     TRY(app_c(out, '@'));
@@ -803,7 +747,7 @@ static int put_from(tc_buf *out, const char *author, const char *addr, size_t ad
 static int put_from_line(tc_buf *out, const tc_buf *addr, tc_date date)
 {
     char when[40];
-    mb_format_asctime(date, when);
+    mbox_format_asctime(date, when);
     TRY(APP_LIT(out, "From "));
     TRY(app(out, addr->data, addr->len));
     TRY(app_c(out, ' '));
@@ -814,7 +758,7 @@ static int put_from_line(tc_buf *out, const tc_buf *addr, tc_date date)
 /* The body as sent: the text, and the newline the writer always adds (the
  * reader of our messages removes exactly one); quoted-printable encoded
  * into b->enc when asked.  *clen is the body's length (Content-Length). */
-static int prepare_body(mb_builder *b, const char *text, size_t len, const char **s, size_t *n,
+static int prepare_body(mbox_builder *b, const char *text, size_t len, const char **s, size_t *n,
                         size_t *clen)
 {
     if (!b->qp) {
@@ -836,13 +780,13 @@ static int prepare_body(mb_builder *b, const char *text, size_t len, const char 
  * next), and the runs between quoted lines are copied in one piece. */
 static int put_quoted(tc_buf *out, int variant, const char *s, size_t n)
 {
-    if (variant != MB_MBOXRD && variant != MB_MBOXO)
+    if (variant != MBOX_MBOXRD && variant != MBOX_MBOXO)
         return app(out, s, n);
     size_t copied = 0; /* s[..copied] is in out */
     size_t i = 0;      /* where the line starts */
     while (i < n) {
         size_t k = i;
-        if (variant == MB_MBOXRD)
+        if (variant == MBOX_MBOXRD)
             while (k < n && s[k] == '>')
                 k++;
         /* no '\n' in "From ": comparing past the line's end cannot match */
@@ -861,16 +805,16 @@ static int put_quoted(tc_buf *out, int variant, const char *s, size_t n)
 
 /* The blank line ending the header, the body (see prepare_body) and, in an
  * mbox, the blank line that separates messages. */
-static int put_body(const mb_builder *b, tc_buf *out, const char *s, size_t n)
+static int put_body(const mbox_builder *b, tc_buf *out, const char *s, size_t n)
 {
     TRY(app_c(out, '\n'));
     TRY(put_quoted(out, b->variant, s, n));
     if (!b->qp)
         TRY(app_c(out, '\n'));
-    return b->variant != MB_MAILDIR ? app_c(out, '\n') : TC_OK;
+    return b->variant != MBOX_MAILDIR ? app_c(out, '\n') : TC_OK;
 }
 
-static int put_mime(const mb_builder *b, tc_buf *out, size_t clen)
+static int put_mime(const mbox_builder *b, tc_buf *out, size_t clen)
 {
     if (b->qp)
         TRY(APP_LIT(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
@@ -878,7 +822,7 @@ static int put_mime(const mb_builder *b, tc_buf *out, size_t clen)
     else
         TRY(APP_LIT(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
                          "Content-Transfer-Encoding: 8bit\n"));
-    if (b->variant != MB_MBOXCL2)
+    if (b->variant != MBOX_MBOXCL2)
         return TC_OK;
     char num[24];
     char *p = num + sizeof num;
@@ -891,7 +835,7 @@ static int put_mime(const mb_builder *b, tc_buf *out, size_t clen)
 }
 
 /* In-Reply-To and References of a post with a parent. */
-static int put_reply(mb_builder *b, tc_buf *h, const tc_post *p)
+static int put_reply(mbox_builder *b, tc_buf *h, const tc_post *p)
 {
     tc_buf_reset(&b->tmp);
     TRY(put_msgid(&b->tmp, b, p->parent_id));
@@ -936,10 +880,10 @@ static int put_reply(mb_builder *b, tc_buf *h, const tc_post *p)
  * The message is written straight into out, in order: From_ line, header,
  * body.  What is the same for every message of a thread (Subject, the end
  * of the Message-IDs, In-Reply-To and References of posts without a
- * parent, the thread headers) was made once, in mb_builder_begin_thread or
+ * parent, the thread headers) was made once, in mbox_builder_begin_thread or
  * at the thread's first post.
  */
-int mb_builder_post(mb_builder *b, const tc_post *p, tc_buf *out)
+int mbox_builder_post(mbox_builder *b, const tc_post *p, tc_buf *out)
 {
     bool first = b->n_posts == 0;
     b->n_posts++;
@@ -947,8 +891,8 @@ int mb_builder_post(mb_builder *b, const tc_post *p, tc_buf *out)
         uint64_t h = b->base_hash;
         h = hash_str(h, p->id);
         h = hash_str(h, p->author);
-        h = mb_hash(h, &p->date, sizeof p->date.utc);
-        h = mb_hash(h, p->body, p->body_len);
+        h = mbox_hash(h, &p->date, sizeof p->date.utc);
+        h = mbox_hash(h, p->body, p->body_len);
         TRY(settle_hash(b, h));
         TRY(put_msgid(&b->first_msgid, b, p->id));
         /* In-Reply-To and References of the posts without a parent */
@@ -969,12 +913,12 @@ int mb_builder_post(mb_builder *b, const tc_post *p, tc_buf *out)
 
     tc_buf_reset(&b->tmp2);
     TRY(put_address(&b->tmp2, b, p->author));
-    if (b->variant != MB_MAILDIR)
+    if (b->variant != MBOX_MAILDIR)
         TRY(put_from_line(out, &b->tmp2, p->date));
     TRY(put_from(out, p->author, b->tmp2.data, b->tmp2.len));
 
     char date[40];
-    bool have_date = p->date.present && mb_format_rfc5322(p->date, date);
+    bool have_date = p->date.present && mbox_format_rfc5322(p->date, date);
     if (have_date) {
         TRY(APP_LIT(out, "Date: "));
         TRY(app_s(out, date));
@@ -998,26 +942,26 @@ int mb_builder_post(mb_builder *b, const tc_post *p, tc_buf *out)
 
     TRY(put_mime(b, out, clen));
 
-    TRY(mb_put_unstructured(out, MB_H_ID, p->id, strlen(p->id)));
+    TRY(mbox_put_unstructured(out, MBOX_H_ID, p->id, strlen(p->id)));
     if (p->parent_id)
-        TRY(mb_put_unstructured(out, MB_H_PARENT, p->parent_id, strlen(p->parent_id)));
+        TRY(mbox_put_unstructured(out, MBOX_H_PARENT, p->parent_id, strlen(p->parent_id)));
     if (p->date.present && !have_date) {
         char iso[TC_ISO_DATE_SIZE];
         size_t n = tc_date_format_iso(p->date, iso);
-        TRY(mb_put_unstructured(out, MB_H_DATE, iso, n));
+        TRY(mbox_put_unstructured(out, MBOX_H_DATE, iso, n));
     }
     for (size_t i = 0; i < p->extras.count; i++) {
         tc_buf_reset(&b->tmp);
-        TRY(mb_encode_key(&b->tmp, MB_H_EXTRA, p->extras.items[i].key));
-        TRY(mb_put_unstructured(out, b->tmp.data, p->extras.items[i].value,
-                                strlen(p->extras.items[i].value)));
+        TRY(mbox_encode_key(&b->tmp, MBOX_H_EXTRA, p->extras.items[i].key));
+        TRY(mbox_put_unstructured(out, b->tmp.data, p->extras.items[i].value,
+                                  strlen(p->extras.items[i].value)));
     }
     if (first)
         TRY(app(out, b->thread_hdrs.data, b->thread_hdrs.len));
     return put_body(b, out, body, body_len);
 }
 
-int mb_builder_end_thread(mb_builder *b, tc_buf *out)
+int mbox_builder_end_thread(mbox_builder *b, tc_buf *out)
 {
     if (b->n_posts > 0)
         return TC_OK;
@@ -1031,7 +975,7 @@ int mb_builder_end_thread(mb_builder *b, tc_buf *out)
     TRY(APP_LIT(&b->tmp2, "thread@"));
     TRY(app(&b->tmp2, b->domain.data, b->domain.len));
     tc_date none = {0, 0, false};
-    if (b->variant != MB_MAILDIR)
+    if (b->variant != MBOX_MAILDIR)
         TRY(put_from_line(out, &b->tmp2, none));
     TRY(put_from(out, "", b->tmp2.data, b->tmp2.len));
     TRY(app(out, b->subject_first.data, b->subject_first.len));
@@ -1039,7 +983,7 @@ int mb_builder_end_thread(mb_builder *b, tc_buf *out)
     TRY(put_msgid(out, b, "thread"));
     TRY(app_c(out, '\n'));
     TRY(put_mime(b, out, clen));
-    TRY(APP_LIT(out, MB_H_EMPTY ": yes\n"));
+    TRY(APP_LIT(out, MBOX_H_EMPTY ": yes\n"));
     TRY(app(out, b->thread_hdrs.data, b->thread_hdrs.len));
     return put_body(b, out, body, body_len);
 }

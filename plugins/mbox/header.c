@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mb_trim(const char **s, size_t *n)
+void mbox_trim(const char **s, size_t *n)
 {
     while (*n > 0 && (**s == ' ' || **s == '\t' || **s == '\r' || **s == '\n')) {
         (*s)++;
@@ -33,7 +33,7 @@ void mb_trim(const char **s, size_t *n)
 #define HIGHS 0x8080808080808080ull
 #define HAS_BELOW(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
 #define HAS_ABOVE(x, n) ((((x) + ONES * (127 - (n))) | (x)) & HIGHS)
-size_t mb_header_name(const char *s, size_t n)
+size_t mbox_header_name(const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -86,77 +86,79 @@ static bool name_is(const char *s, size_t n, const char *lower, size_t ln)
 #define NAME_IS(s, n, lit) name_is(s, n, lit, sizeof lit - 1)
 
 /* The kind of header name s[0..n) (the headers the reader looks at). */
-int mb_header_kind(const char *s, size_t n)
+int mbox_header_kind(const char *s, size_t n)
 {
     switch (n) {
     case 2:
-        return NAME_IS(s, n, "to") ? K_TO : NAME_IS(s, n, "cc") ? K_CC : K_OTHER;
+        return NAME_IS(s, n, "to") ? MBOX_K_TO : NAME_IS(s, n, "cc") ? MBOX_K_CC : MBOX_K_OTHER;
     case 4:
-        return NAME_IS(s, n, "from") ? K_FROM : NAME_IS(s, n, "date") ? K_DATE : K_OTHER;
+        return NAME_IS(s, n, "from")   ? MBOX_K_FROM
+               : NAME_IS(s, n, "date") ? MBOX_K_DATE
+                                       : MBOX_K_OTHER;
     case 7:
-        return NAME_IS(s, n, "subject") ? K_SUBJECT : K_OTHER;
+        return NAME_IS(s, n, "subject") ? MBOX_K_SUBJECT : MBOX_K_OTHER;
     case 10:
-        return NAME_IS(s, n, "message-id") ? K_MSGID
-               : NAME_IS(s, n, "references") ? K_REFS
-                                              : K_OTHER;
+        return NAME_IS(s, n, "message-id") ? MBOX_K_MSGID
+               : NAME_IS(s, n, "references") ? MBOX_K_REFS
+                                              : MBOX_K_OTHER;
     case 11:
-        return NAME_IS(s, n, "in-reply-to") ? K_IRT : K_OTHER;
+        return NAME_IS(s, n, "in-reply-to") ? MBOX_K_IRT : MBOX_K_OTHER;
     case 12:
-        return NAME_IS(s, n, "content-type") ? K_CTYPE : K_OTHER;
+        return NAME_IS(s, n, "content-type") ? MBOX_K_CTYPE : MBOX_K_OTHER;
     case 14:
-        return NAME_IS(s, n, "content-length") ? K_CLEN : K_OTHER;
+        return NAME_IS(s, n, "content-length") ? MBOX_K_CLEN : MBOX_K_OTHER;
     case 19:
         if (NAME_IS(s, n, "content-disposition"))
-            return K_CDISP;
+            return MBOX_K_CDISP;
         break;
     case 25:
         if (NAME_IS(s, n, "content-transfer-encoding"))
-            return K_CTE;
+            return MBOX_K_CTE;
         break;
     }
     /* ours: X-Threadconv-... (mail.h) */
     if (n < 15 || !name_is(s, 13, "x-threadconv-", 13))
-        return K_OTHER;
+        return MBOX_K_OTHER;
     const char *t = s + 13;
     size_t tn = n - 13;
     switch (tn) {
     case 2:
         if (NAME_IS(t, tn, "id"))
-            return K_XID;
+            return MBOX_K_XID;
         break;
     case 4:
         if (NAME_IS(t, tn, "date"))
-            return K_XDATE;
+            return MBOX_K_XDATE;
         break;
     case 6:
         if (NAME_IS(t, tn, "parent"))
-            return K_XPARENT;
+            return MBOX_K_XPARENT;
         if (NAME_IS(t, tn, "source"))
-            return K_XSOURCE;
+            return MBOX_K_XSOURCE;
         break;
     case 9:
         if (NAME_IS(t, tn, "thread-id"))
-            return K_XTHREAD_ID;
+            return MBOX_K_XTHREAD_ID;
         break;
     case 10:
         if (NAME_IS(t, tn, "thread-url"))
-            return K_XTHREAD_URL;
+            return MBOX_K_XTHREAD_URL;
         break;
     case 12:
         if (NAME_IS(t, tn, "empty-thread"))
-            return K_XEMPTY;
+            return MBOX_K_XEMPTY;
         break;
     }
     if (tn > 6 && name_is(t, 6, "extra-", 6))
-        return K_XEXTRA;
+        return MBOX_K_XEXTRA;
     if (tn > 13 && name_is(t, 13, "thread-extra-", 13))
-        return K_XTHREAD_EXTRA;
-    return K_OTHER;
+        return MBOX_K_XTHREAD_EXTRA;
+    return MBOX_K_OTHER;
 }
 
 /* The next "<...>" token from i: *id NULL when there is none.  Returns the
  * position after it. */
-size_t mb_next_id(const char *s, size_t n, size_t i, const char **id, size_t *idn)
+size_t mbox_next_id(const char *s, size_t n, size_t i, const char **id, size_t *idn)
 {
     *id = NULL;
     *idn = 0;
@@ -173,17 +175,17 @@ size_t mb_next_id(const char *s, size_t n, size_t i, const char **id, size_t *id
     return k + 1;
 }
 
-void mb_hdrs_free(hdrs *h)
+void mbox_hdrs_free(mbox_hdrs *h)
 {
     free(h->h);
     tc_buf_free(&h->vals);
 }
 
 /* Parse the header block at the start of s[0..n). */
-int mb_parse_headers(const char *s, size_t n, hdrs *out)
+int mbox_parse_headers(const char *s, size_t n, mbox_hdrs *out)
 {
     out->n = 0;
-    for (int k = 0; k < K_COUNT; k++)
+    for (int k = 0; k < MBOX_K_COUNT; k++)
         out->first[k] = -1;
     tc_buf_reset(&out->vals);
     if (tc_buf_reserve(&out->vals, n) != TC_OK) /* values are never longer than the text */
@@ -204,24 +206,24 @@ int mb_parse_headers(const char *s, size_t n, hdrs *out)
             out->vals.len += len;
             out->h[out->n - 1].val_len += len;
         } else {
-            size_t nlen = mb_header_name(s + i, len);
+            size_t nlen = mbox_header_name(s + i, len);
             if (nlen == 0)
                 break; /* the body starts without a blank line */
             if (out->n == out->cap) {
                 size_t cap = out->cap ? out->cap * 2 : 32;
-                hdr *h = realloc(out->h, cap * sizeof *h);
+                mbox_hdr *h = realloc(out->h, cap * sizeof *h);
                 if (h == NULL)
                     return TC_ERR_NOMEM;
                 out->h = h;
                 out->cap = cap;
             }
-            hdr *h = &out->h[out->n];
+            mbox_hdr *h = &out->h[out->n];
             h->name = i;
             h->name_len = nlen;
             h->val = out->vals.len;
             h->val_len = len - nlen - 1;
             h->line = line;
-            h->kind = mb_header_kind(s + i, nlen);
+            h->kind = mbox_header_kind(s + i, nlen);
             if (out->first[h->kind] < 0)
                 out->first[h->kind] = (int)out->n;
             out->n++;

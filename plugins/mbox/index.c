@@ -54,25 +54,25 @@ static uint64_t str_hash(const char *s, size_t n)
     return h;
 }
 
-/* Index entries written back (reader.h reads them: mb_msg_get, mb_ctr_get). */
-static void msg_put(mb_reader *st, uint32_t m, msg_ix x)
+/* Index entries written back (reader.h reads them: mbox_msg_get, mbox_ctr_get). */
+static void msg_put(mbox_reader *st, uint32_t m, mbox_msg x)
 {
     x.parent++;
     x.next++;
-    mb_store_write(st->ix, R_MSG, (uint64_t)m * sizeof x, &x, sizeof x);
+    mbox_store_write(st->ix, MBOX_R_MSG, (uint64_t)m * sizeof x, &x, sizeof x);
 }
 
-static void ctr_put(mb_reader *st, uint32_t c, ctr_ix x)
+static void ctr_put(mbox_reader *st, uint32_t c, mbox_ctr x)
 {
     x.parent++;
     x.msg++;
-    mb_store_write(st->ix, R_CTR, (uint64_t)c * sizeof x, &x, sizeof x);
+    mbox_store_write(st->ix, MBOX_R_CTR, (uint64_t)c * sizeof x, &x, sizeof x);
 }
 
-static uint32_t ctr_parent(mb_reader *st, uint32_t c)
+static uint32_t ctr_parent(mbox_reader *st, uint32_t c)
 {
     uint32_t p;
-    mb_store_read(st->ix, R_CTR, (uint64_t)c * sizeof(ctr_ix), &p, sizeof p);
+    mbox_store_read(st->ix, MBOX_R_CTR, (uint64_t)c * sizeof(mbox_ctr), &p, sizeof p);
     return p - 1;
 }
 
@@ -82,11 +82,11 @@ static uint32_t ctr_parent(mb_reader *st, uint32_t c)
 
 typedef struct scan {
     bool have;           /* a message is being scanned: m */
-    msg_ix m;            /* (written to the index when it ends) */
+    mbox_msg m;            /* (written to the index when it ends) */
     bool in_head;
     int hkind;           /* the header being collected, -1: none yet */
     size_t hlen;         /* its unfolded length so far */
-    tc_buf hdr;          /* its text, for the kinds threading needs */
+    tc_buf htext;        /* its text, for the kinds threading needs */
     /* what threading needs of the current message */
     tc_buf msgid;        /* trimmed; empty: none */
     unsigned seen_msgid; /* Message-ID headers seen */
@@ -109,7 +109,7 @@ typedef struct scan {
 
 static void scan_free(scan *sc)
 {
-    tc_buf *b[] = {&sc->hdr, &sc->msgid, &sc->irt, &sc->ref_text, &sc->subjects};
+    tc_buf *b[] = {&sc->htext, &sc->msgid, &sc->irt, &sc->ref_text, &sc->subjects};
     for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
         tc_buf_free(b[i]);
 }
@@ -130,54 +130,55 @@ static int add_ref(scan *sc, const char *id, size_t n)
     return tc_buf_append(&sc->ref_text, id, n);
 }
 
-/* A complete header of a kind threading needs, in sc->hdr. */
+/* A complete header of a kind threading needs, in sc->htext. */
 static int scan_header(scan *sc)
 {
-    const char *s = sc->hdr.data;
-    size_t n = sc->hdr.len;
-    size_t nl = mb_header_name(s, n);
+    const char *s = sc->htext.data;
+    size_t n = sc->htext.len;
+    size_t nl = mbox_header_name(s, n);
     const char *v = s + nl + 1;
     size_t vn = n - nl - 1;
     const char *id;
     size_t idn;
     switch (sc->hkind) {
-    case K_MSGID: /* the last one counts */
-        mb_next_id(v, vn, 0, &id, &idn);
+    case MBOX_K_MSGID: /* the last one counts */
+        mbox_next_id(v, vn, 0, &id, &idn);
         if (id == NULL) {
             id = v;
             idn = vn;
         }
-        mb_trim(&id, &idn);
+        mbox_trim(&id, &idn);
         tc_buf_reset(&sc->msgid);
         if (tc_buf_append(&sc->msgid, id, idn) != TC_OK)
             return TC_ERR_NOMEM;
         break;
-    case K_REFS:
-        for (size_t i = mb_next_id(v, vn, 0, &id, &idn); id; i = mb_next_id(v, vn, i, &id, &idn)) {
-            mb_trim(&id, &idn);
+    case MBOX_K_REFS:
+        for (size_t i = mbox_next_id(v, vn, 0, &id, &idn); id;
+             i = mbox_next_id(v, vn, i, &id, &idn)) {
+            mbox_trim(&id, &idn);
             if (idn > 0 && add_ref(sc, id, idn) != TC_OK)
                 return TC_ERR_NOMEM;
         }
         break;
-    case K_IRT:
-        mb_next_id(v, vn, 0, &id, &idn);
+    case MBOX_K_IRT:
+        mbox_next_id(v, vn, 0, &id, &idn);
         if (id) {
-            mb_trim(&id, &idn);
+            mbox_trim(&id, &idn);
             tc_buf_reset(&sc->irt);
             sc->have_irt = idn > 0;
             if (tc_buf_append(&sc->irt, id, idn) != TC_OK)
                 return TC_ERR_NOMEM;
         }
         break;
-    case K_SUBJECT:
+    case MBOX_K_SUBJECT:
         if (tc_buf_append(&sc->subjects, &vn, sizeof vn) != TC_OK ||
             tc_buf_append(&sc->subjects, v, vn) != TC_OK)
             return TC_ERR_NOMEM;
         break;
-    case K_CLEN: {
+    case MBOX_K_CLEN: {
         const char *p = v;
         size_t pn = vn;
-        mb_trim(&p, &pn);
+        mbox_trim(&p, &pn);
         uint64_t x = 0;
         size_t i = 0;
         while (i < pn && p[i] >= '0' && p[i] <= '9' && x < (UINT64_MAX - 9) / 10)
@@ -195,7 +196,8 @@ static int scan_header(scan *sc)
 /* Whether the header of kind k is one scan_header reads. */
 static bool wanted(int k)
 {
-    return k == K_MSGID || k == K_REFS || k == K_IRT || k == K_SUBJECT || k == K_CLEN;
+    return k == MBOX_K_MSGID || k == MBOX_K_REFS || k == MBOX_K_IRT || k == MBOX_K_SUBJECT ||
+           k == MBOX_K_CLEN;
 }
 
 /* A header line starts (or the headers end: line NULL): the previous
@@ -205,55 +207,55 @@ static int header_done(scan *sc)
     int rc = sc->hkind >= 0 && wanted(sc->hkind) ? scan_header(sc) : TC_OK;
     sc->hkind = -1;
     sc->hlen = 0;
-    tc_buf_reset(&sc->hdr);
+    tc_buf_reset(&sc->htext);
     return rc;
 }
 
-/* A new container: its index, NONE when there can be no more. */
-static uint32_t ctr_new(mb_reader *st, uint64_t id)
+/* A new container: its index, MBOX_NONE when there can be no more. */
+static uint32_t ctr_new(mbox_reader *st, uint64_t id)
 {
-    if (st->n_ctrs == NONE - 1)
-        return NONE;
-    ctr_put(st, st->n_ctrs, (ctr_ix){NONE, NONE, id});
+    if (st->n_ctrs == MBOX_NONE - 1)
+        return MBOX_NONE;
+    ctr_put(st, st->n_ctrs, (mbox_ctr){MBOX_NONE, MBOX_NONE, id});
     return st->n_ctrs++;
 }
 
-/* Whether the id at R_IDS offset off is s[0..n). */
-static bool id_is(mb_reader *st, uint64_t off, const char *s, size_t n)
+/* Whether the id at MBOX_R_IDS offset off is s[0..n). */
+static bool id_is(mbox_reader *st, uint64_t off, const char *s, size_t n)
 {
     uint32_t len;
-    mb_store_read(st->ix, R_IDS, off, &len, sizeof len);
-    return len == n && mb_store_equal(st->ix, R_IDS, off + sizeof len, s, n);
+    mbox_store_read(st->ix, MBOX_R_IDS, off, &len, sizeof len);
+    return len == n && mbox_store_equal(st->ix, MBOX_R_IDS, off + sizeof len, s, n);
 }
 
 /* Grow the id table to twice its size, in fresh space after the old. */
-static void tab_grow(mb_reader *st)
+static void tab_grow(mbox_reader *st)
 {
     size_t cap = st->tab_cap ? st->tab_cap * 2 : 4096;
     uint64_t base = st->tab_base + (uint64_t)st->tab_cap * 8;
     for (size_t i = 0; i < st->tab_cap; i++) {
         uint32_t slot[2];
-        mb_store_read(st->ix, R_TAB, st->tab_base + (uint64_t)i * 8, slot, sizeof slot);
+        mbox_store_read(st->ix, MBOX_R_TAB, st->tab_base + (uint64_t)i * 8, slot, sizeof slot);
         if (slot[0] == 0)
             continue;
         size_t k = slot[1] & (cap - 1);
         for (;;) {
             uint32_t c;
-            mb_store_read(st->ix, R_TAB, base + (uint64_t)k * 8, &c, sizeof c);
+            mbox_store_read(st->ix, MBOX_R_TAB, base + (uint64_t)k * 8, &c, sizeof c);
             if (c == 0)
                 break;
             k = (k + 1) & (cap - 1);
         }
-        mb_store_write(st->ix, R_TAB, base + (uint64_t)k * 8, slot, sizeof slot);
+        mbox_store_write(st->ix, MBOX_R_TAB, base + (uint64_t)k * 8, slot, sizeof slot);
     }
-    mb_store_drop(st->ix, R_TAB, st->tab_base, (uint64_t)st->tab_cap * 8);
+    mbox_store_drop(st->ix, MBOX_R_TAB, st->tab_base, (uint64_t)st->tab_cap * 8);
     st->tab_base = base;
     st->tab_cap = cap;
 }
 
 /* The container of id s[0..n) (not empty), made when there is none yet;
- * NONE when no more can be made. */
-static uint32_t ctr_of(mb_reader *st, const char *s, size_t n)
+ * MBOX_NONE when no more can be made. */
+static uint32_t ctr_of(mbox_reader *st, const char *s, size_t n)
 {
     if ((st->tab_n + 1) * 2 > st->tab_cap)
         tab_grow(st);
@@ -261,11 +263,11 @@ static uint32_t ctr_of(mb_reader *st, const char *s, size_t n)
     size_t mask = st->tab_cap - 1, k = tag & mask;
     for (;;) {
         uint32_t slot[2];
-        mb_store_read(st->ix, R_TAB, st->tab_base + (uint64_t)k * 8, slot, sizeof slot);
+        mbox_store_read(st->ix, MBOX_R_TAB, st->tab_base + (uint64_t)k * 8, slot, sizeof slot);
         if (slot[0] == 0)
             break;
         if (slot[1] == tag) {
-            ctr_ix c = mb_ctr_get(st, slot[0] - 1);
+            mbox_ctr c = mbox_ctr_get(st, slot[0] - 1);
             if (c.id && id_is(st, c.id - 1, s, n))
                 return slot[0] - 1;
         }
@@ -274,21 +276,21 @@ static uint32_t ctr_of(mb_reader *st, const char *s, size_t n)
     uint32_t len = (uint32_t)n; /* link_message checked it */
     uint64_t off = st->ids_end;
     uint32_t c = ctr_new(st, off + 1);
-    if (c == NONE)
-        return NONE;
-    mb_store_write(st->ix, R_IDS, off, &len, sizeof len);
-    mb_store_write(st->ix, R_IDS, off + sizeof len, s, len);
+    if (c == MBOX_NONE)
+        return MBOX_NONE;
+    mbox_store_write(st->ix, MBOX_R_IDS, off, &len, sizeof len);
+    mbox_store_write(st->ix, MBOX_R_IDS, off + sizeof len, s, len);
     st->ids_end = off + sizeof len + len;
     uint32_t slot[2] = {c + 1, tag};
-    mb_store_write(st->ix, R_TAB, st->tab_base + (uint64_t)k * 8, slot, sizeof slot);
+    mbox_store_write(st->ix, MBOX_R_TAB, st->tab_base + (uint64_t)k * 8, slot, sizeof slot);
     st->tab_n++;
     return c;
 }
 
 /* Whether a is x or one of x's ancestors (a loop if x became a's child). */
-static bool reaches(mb_reader *st, uint32_t x, uint32_t a)
+static bool reaches(mbox_reader *st, uint32_t x, uint32_t a)
 {
-    for (size_t steps = 0; x != NONE; steps++) {
+    for (size_t steps = 0; x != MBOX_NONE; steps++) {
         if (x == a || steps > 100000)
             return true;
         x = ctr_parent(st, x);
@@ -296,9 +298,9 @@ static bool reaches(mb_reader *st, uint32_t x, uint32_t a)
     return false;
 }
 
-static void set_parent(mb_reader *st, uint32_t c, uint32_t parent)
+static void set_parent(mbox_reader *st, uint32_t c, uint32_t parent)
 {
-    ctr_ix x = mb_ctr_get(st, c);
+    mbox_ctr x = mbox_ctr_get(st, c);
     x.parent = parent;
     ctr_put(st, c, x);
 }
@@ -308,9 +310,9 @@ static void set_parent(mb_reader *st, uint32_t c, uint32_t parent)
  * made, nor one to a container that has a parent already), then the
  * message takes the container of its Message-ID (a new one when another
  * message has it: a duplicate) and its own references decide its parent. */
-static int link_message(tc_stream *in, mb_reader *st, scan *sc)
+static int link_message(tc_stream *in, mbox_reader *st, scan *sc)
 {
-    uint32_t m = st->n_msgs - 1, prev = NONE;
+    uint32_t m = st->n_msgs - 1, prev = MBOX_NONE;
     const char *own = sc->msgid.data;
     size_t own_n = sc->msgid.len;
     bool too_long = own_n > UINT32_MAX; /* the index keeps 32-bit lengths */
@@ -323,38 +325,38 @@ static int link_message(tc_stream *in, mb_reader *st, scan *sc)
         const char *id = sc->ref_text.data + sc->ref_off[r];
         size_t idn = sc->ref_len[r];
         uint32_t c = ctr_of(st, id, idn);
-        if (c == NONE)
+        if (c == MBOX_NONE)
             goto too_many;
         sc->ref_ctr[r] = c;
-        ctr_ix x = mb_ctr_get(st, c);
+        mbox_ctr x = mbox_ctr_get(st, c);
         /* a message naming itself among its references (broken mailers;
          * a post that is its own parent) would lose its real parent to
          * the loop: JWZ ignores such a reference.  (When another message
          * already has the id, this one gets a container of its own below
          * and the reference is to that other message.) */
-        if (own_n && idn == own_n && memcmp(id, own, idn) == 0 && x.msg == NONE)
+        if (own_n && idn == own_n && memcmp(id, own, idn) == 0 && x.msg == MBOX_NONE)
             continue;
-        if (prev != NONE && x.parent == NONE && !reaches(st, prev, c))
+        if (prev != MBOX_NONE && x.parent == MBOX_NONE && !reaches(st, prev, c))
             set_parent(st, c, prev);
         prev = c;
     }
     uint32_t c = own_n ? ctr_of(st, own, own_n) : ctr_new(st, 0);
-    if (c != NONE && mb_ctr_get(st, c).msg != NONE) {
-        sc->m.flags |= F_DUP;
+    if (c != MBOX_NONE && mbox_ctr_get(st, c).msg != MBOX_NONE) {
+        sc->m.flags |= MBOX_F_DUP;
         c = ctr_new(st, 0);
     }
-    if (c == NONE)
+    if (c == MBOX_NONE)
         goto too_many;
-    ctr_ix x = mb_ctr_get(st, c);
+    mbox_ctr x = mbox_ctr_get(st, c);
     x.msg = m;
-    x.parent = NONE;
+    x.parent = MBOX_NONE;
     ctr_put(st, c, x);
     sc->m.ctr = c;
     /* the message's own references are the authority on its parent: the
      * last one, or when that would make a loop (references that disagree
      * with an earlier message's), the nearest one that does not, so the
      * message stays in its thread */
-    for (size_t r = sc->n_refs; prev != NONE && r-- > 0;) {
+    for (size_t r = sc->n_refs; prev != MBOX_NONE && r-- > 0;) {
         if (!reaches(st, sc->ref_ctr[r], c)) {
             set_parent(st, c, sc->ref_ctr[r]);
             break;
@@ -369,7 +371,7 @@ too_many:
 /* The subject of an others' message, for grouping threads by subject:
  * decoded, without Re:/Fwd:, runs of blanks as one space.  The last
  * Subject header counts; any that starts with Re: marks a reply. */
-static int scan_subject(tc_stream *in, mb_reader *st, scan *sc)
+static int scan_subject(tc_stream *in, mbox_reader *st, scan *sc)
 {
     const char *p = NULL;
     size_t pn = 0;
@@ -381,16 +383,16 @@ static int scan_subject(tc_stream *in, mb_reader *st, scan *sc)
         size_t bad = 0;
         bool unknown = false;
         tc_buf_reset(&st->tmp);
-        if (mb_decode_words(&st->tmp, v, vn, &bad, &unknown) != TC_OK)
-            return mb_nomem(in);
+        if (tc_mail_decode_words(&st->tmp, v, vn, &bad, &unknown) != TC_OK)
+            return mbox_nomem(in);
         p = st->tmp.data;
         pn = st->tmp.len;
-        if (mb_strip_reply(&p, &pn) > 0)
-            sc->m.flags |= F_REPLY;
+        if (mbox_strip_reply(&p, &pn) > 0)
+            sc->m.flags |= MBOX_F_REPLY;
         /* runs of blanks as one space */
         tc_buf_reset(&st->tmp2);
         if (tc_buf_reserve(&st->tmp2, pn) != TC_OK)
-            return mb_nomem(in);
+            return mbox_nomem(in);
         char *o = st->tmp2.data;
         bool ws = false;
         for (size_t k = 0; k < pn; k++) {
@@ -415,25 +417,25 @@ static int scan_subject(tc_stream *in, mb_reader *st, scan *sc)
     uint64_t h = str_hash(st->tmp2.data, pn);
     uint32_t len = (uint32_t)pn;
     uint64_t off = st->subj_end;
-    mb_store_write(st->ix, R_SUBJ, off, &h, sizeof h);
-    mb_store_write(st->ix, R_SUBJ, off + sizeof h, &len, sizeof len);
-    mb_store_write(st->ix, R_SUBJ, off + sizeof h + sizeof len, st->tmp2.data, len);
+    mbox_store_write(st->ix, MBOX_R_SUBJ, off, &h, sizeof h);
+    mbox_store_write(st->ix, MBOX_R_SUBJ, off + sizeof h, &len, sizeof len);
+    mbox_store_write(st->ix, MBOX_R_SUBJ, off + sizeof h + sizeof len, st->tmp2.data, len);
     st->subj_end = off + sizeof h + sizeof len + len;
     sc->m.subj = off + 1;
     return TC_OK;
 }
 
-static int end_headers(tc_stream *in, mb_reader *st, scan *sc)
+static int end_headers(tc_stream *in, mbox_reader *st, scan *sc)
 {
     if (header_done(sc) != TC_OK)
-        return mb_nomem(in);
+        return mbox_nomem(in);
     sc->in_head = false;
     if (sc->have_irt &&
         (sc->n_refs == 0 || sc->ref_len[sc->n_refs - 1] != sc->irt.len ||
          memcmp(sc->ref_text.data + sc->ref_off[sc->n_refs - 1], sc->irt.data, sc->irt.len)) &&
         add_ref(sc, sc->irt.data, sc->irt.len) != TC_OK)
-        return mb_nomem(in);
-    if (!(sc->m.flags & F_OURS)) {
+        return mbox_nomem(in);
+    if (!(sc->m.flags & MBOX_F_OURS)) {
         int rc = scan_subject(in, st, sc);
         if (rc != TC_OK)
             return rc;
@@ -441,15 +443,15 @@ static int end_headers(tc_stream *in, mb_reader *st, scan *sc)
     return link_message(in, st, sc);
 }
 
-static int new_message(tc_stream *in, mb_reader *st, scan *sc, uint64_t off, uint64_t line)
+static int new_message(tc_stream *in, mbox_reader *st, scan *sc, uint64_t off, uint64_t line)
 {
-    if (st->n_msgs == NONE - 1)
+    if (st->n_msgs == MBOX_NONE - 1)
         return tc_stream_error(in, TC_ERR_DATA, line, 0, "too many messages in one mbox");
     st->n_msgs++;
     memset(&sc->m, 0, sizeof sc->m);
     sc->m.off = off;
     sc->m.line = line;
-    sc->m.parent = sc->m.next = NONE;
+    sc->m.parent = sc->m.next = MBOX_NONE;
     sc->have = true;
     sc->in_head = true;
     sc->hkind = -1;
@@ -460,7 +462,7 @@ static int new_message(tc_stream *in, mb_reader *st, scan *sc, uint64_t off, uin
     sc->have_cl = false;
     sc->cl_state = 0;
     sc->last_blank = false;
-    tc_buf *b[] = {&sc->hdr, &sc->msgid, &sc->irt, &sc->ref_text, &sc->subjects};
+    tc_buf *b[] = {&sc->htext, &sc->msgid, &sc->irt, &sc->ref_text, &sc->subjects};
     for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
         tc_buf_reset(b[i]);
     return TC_OK;
@@ -468,19 +470,19 @@ static int new_message(tc_stream *in, mb_reader *st, scan *sc, uint64_t off, uin
 
 /* The message being scanned ends where the next From_ line (or the end of
  * the input) is, at off: into the index. */
-static int end_message(tc_stream *in, mb_reader *st, scan *sc, uint64_t off)
+static int end_message(tc_stream *in, mbox_reader *st, scan *sc, uint64_t off)
 {
     if (!sc->have)
         return TC_OK;
     uint64_t end;
-    if (sc->m.flags & F_CL) {
+    if (sc->m.flags & MBOX_F_CL) {
         end = sc->cl_end;
         if (sc->last_blank && sc->last_off == sc->cl_end)
-            sc->m.flags |= F_SEP;
+            sc->m.flags |= MBOX_F_SEP;
     } else {
         end = sc->last_blank ? sc->last_off : off;
         if (sc->last_blank)
-            sc->m.flags |= F_SEP;
+            sc->m.flags |= MBOX_F_SEP;
     }
     if (off < end || off - end > UINT16_MAX) /* cannot be: only a blank line is between */
         return tc_stream_error(in, TC_ERR_PLUGIN, sc->m.line, 0,
@@ -492,7 +494,147 @@ static int end_message(tc_stream *in, mb_reader *st, scan *sc, uint64_t off)
     return TC_OK;
 }
 
-static int pass1(tc_stream *in, mb_reader *st)
+/* The Content-Length of the message being scanned cannot be trusted: its
+ * body is scanned again from its start (*off), split at From_ lines. */
+static int rescan_body(tc_stream *in, scan *sc, uint64_t *off)
+{
+    sc->m.flags &= (uint16_t)~MBOX_F_CL;
+    sc->cl_state = 0;
+    *off = sc->body_off;
+    return tc_stream_seek(in, sc->body_off, sc->body_line);
+}
+
+/* The input ended at *off: the last message into the index, unless a
+ * Content-Length runs past the end (*again: its body is scanned again). */
+static int input_end(tc_stream *in, mbox_reader *st, scan *sc, uint64_t *off, bool *again)
+{
+    *again = sc->cl_state == 1 && *off != sc->cl_end;
+    if (*again)
+        return rescan_body(in, sc, off);
+    int rc = sc->have && sc->in_head ? end_headers(in, st, sc) : TC_OK;
+    if (rc == TC_OK)
+        rc = end_message(in, st, sc, *off);
+    st->eof = *off;
+    return rc;
+}
+
+/* While a Content-Length is checked (sc->cl_state 1: inside the length,
+ * 2: after the blank line at its end): the line of n bytes at this_off
+ * (the next starts at next_off) is *taken when it needs nothing more --
+ * it is inside the body, or the length proved wrong and the body is to
+ * be scanned again from *off. */
+static int check_length(tc_stream *in, scan *sc, const char *line, size_t n, uint64_t this_off,
+                        uint64_t next_off, uint64_t *off, bool *taken)
+{
+    *taken = true;
+    if (sc->cl_state == 1) {
+        if (next_off <= sc->cl_end) {
+            sc->last_off = this_off;
+            sc->last_blank = n == 0;
+            return TC_OK;
+        }
+        if (this_off == sc->cl_end && n == 0) {
+            sc->cl_state = 2; /* the separator: a From_ line or the end must follow */
+            sc->last_off = this_off;
+            sc->last_blank = true;
+            return TC_OK;
+        }
+        /* the length does not end at a message boundary */
+        if (this_off != sc->cl_end || !mbox_from_line(line, n, NULL))
+            return rescan_body(in, sc, off);
+    } else if (!mbox_from_line(line, n, NULL)) {
+        return rescan_body(in, sc, off);
+    }
+    sc->cl_state = 0;
+    *taken = false;
+    return TC_OK;
+}
+
+/* A From_ line (line lineno, at this_off; had_cr: it ended "\r\n") ends
+ * the message being scanned and starts the next. */
+static int from_line(tc_stream *in, mbox_reader *st, scan *sc, bool had_cr, uint64_t this_off,
+                     uint64_t lineno, uint64_t *first_line)
+{
+    if (st->n_msgs == 0) {
+        st->crlf = had_cr;
+        *first_line = lineno;
+    }
+    int rc = sc->have && sc->in_head ? end_headers(in, st, sc) : TC_OK;
+    if (rc == TC_OK)
+        rc = end_message(in, st, sc, this_off);
+    if (rc == TC_OK)
+        rc = new_message(in, st, sc, this_off, lineno);
+    return rc;
+}
+
+/* The line lineno of n bytes in the header block of the message being
+ * scanned (the next line starts at next_off): the blank line that ends
+ * it, a continuation, a header field, or the first line of a body that
+ * follows the headers without a blank line. */
+static int header_line(tc_stream *in, mbox_reader *st, scan *sc, const char *line, size_t n,
+                       uint64_t lineno, uint64_t next_off)
+{
+    if (n == 0) {
+        int rc = end_headers(in, st, sc);
+        if (rc == TC_OK && sc->have_cl) {
+            sc->m.flags |= MBOX_F_CL;
+            sc->cl_state = 1;
+            sc->body_off = next_off;
+            sc->body_line = lineno;
+            sc->cl_end = next_off + sc->content_length;
+        }
+        return rc;
+    }
+    if ((line[0] == ' ' || line[0] == '\t') && sc->hkind >= 0) {
+        if (sc->hlen + n > st->max)
+            return tc_stream_error(in, TC_ERR_DATA, lineno, 0,
+                                   "header longer than the max-post limit (%zu bytes)", st->max);
+        sc->hlen += n;
+        if (wanted(sc->hkind) && tc_buf_append(&sc->htext, line, n) != TC_OK)
+            return mbox_nomem(in);
+        return TC_OK;
+    }
+    size_t nl = mbox_header_name(line, n);
+    if (nl == 0) /* not a header: the body starts here (a message without headers) */
+        return end_headers(in, st, sc);
+    if (header_done(sc) != TC_OK)
+        return mbox_nomem(in);
+    sc->hkind = mbox_header_kind(line, nl);
+    sc->hlen = n;
+    if (sc->hkind == MBOX_K_XID)
+        sc->m.flags |= MBOX_F_OURS | MBOX_F_MARKED;
+    else if (sc->hkind == MBOX_K_XSOURCE)
+        sc->m.flags |= MBOX_F_OURS | MBOX_F_START;
+    else if (sc->hkind == MBOX_K_XEMPTY)
+        sc->m.flags |= MBOX_F_OURS | MBOX_F_STUB;
+    else if (sc->hkind == MBOX_K_MSGID && sc->seen_msgid++)
+        sc->m.flags |= MBOX_F_MANY_ID;
+    if (wanted(sc->hkind) && tc_buf_append(&sc->htext, line, n) != TC_OK)
+        return mbox_nomem(in);
+    return TC_OK;
+}
+
+/* After pass 1: text before the first From_ line (junk lines, the first
+ * at junk_line; the first From_ line is first_line) is a warning, or the
+ * error that the input is no mbox when there is nothing else. */
+static int report_junk(tc_stream *in, const mbox_reader *st, uint64_t junk, uint64_t junk_line,
+                       uint64_t first_line)
+{
+    /* An empty file is an empty mailbox (mail clients agree): no threads. */
+    if (st->n_msgs == 0 && junk)
+        return tc_stream_error(in, TC_ERR_DATA, junk_line, 0,
+                               "no From_ line found: expected a From_ line like "
+                               "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
+    if (junk)
+        tc_stream_warn(in, junk_line, 0,
+                       "%llu line%s of text before the first From_ line (line %llu) skipped",
+                       (unsigned long long)junk, junk == 1 ? "" : "s",
+                       (unsigned long long)first_line);
+    return TC_OK;
+}
+
+/* Pass 1: every line of the input once, in order (see the top of the file). */
+static int pass1(tc_stream *in, mbox_reader *st)
 {
     scan sc;
     memset(&sc, 0, sizeof sc);
@@ -504,20 +646,10 @@ static int pass1(tc_stream *in, mb_reader *st)
         size_t len;
         rc = tc_stream_read_line(in, &line, &len);
         if (rc == TC_EOF) {
-            rc = TC_OK;
-            if (sc.cl_state == 1 && off != sc.cl_end) {
-                /* Content-Length runs past the end: not to be trusted */
-                sc.m.flags &= (uint16_t)~F_CL;
-                sc.cl_state = 0;
-                if ((rc = tc_stream_seek(in, sc.body_off, sc.body_line)) != TC_OK)
-                    break;
-                off = sc.body_off;
+            bool again;
+            rc = input_end(in, st, &sc, &off, &again);
+            if (rc == TC_OK && again)
                 continue;
-            }
-            if (sc.have && sc.in_head && (rc = end_headers(in, st, &sc)) != TC_OK)
-                break;
-            rc = end_message(in, st, &sc, off);
-            st->eof = off;
             break;
         }
         if (rc != TC_OK)
@@ -530,51 +662,16 @@ static int pass1(tc_stream *in, mb_reader *st)
         bool had_cr = n > 0 && line[n - 1] == '\r';
         if (had_cr)
             n--;
-
-        if (sc.cl_state == 1) {
-            if (next_off <= sc.cl_end) {
-                sc.last_off = this_off;
-                sc.last_blank = n == 0;
-                continue;
-            }
-            if (this_off == sc.cl_end && n == 0) {
-                sc.cl_state = 2; /* the separator: a From_ line or the end must follow */
-                sc.last_off = this_off;
-                sc.last_blank = true;
-                continue;
-            }
-            if (this_off != sc.cl_end || !mb_from_line(line, n, NULL)) {
-                /* the length does not end at a message boundary: scan the
-                 * body again, splitting at From_ lines */
-                sc.m.flags &= (uint16_t)~F_CL;
-                sc.cl_state = 0;
-                if ((rc = tc_stream_seek(in, sc.body_off, sc.body_line)) != TC_OK)
-                    break;
-                off = sc.body_off;
-                continue;
-            }
-            sc.cl_state = 0;
-        } else if (sc.cl_state == 2) {
-            if (!mb_from_line(line, n, NULL)) {
-                sc.m.flags &= (uint16_t)~F_CL;
-                sc.cl_state = 0;
-                if ((rc = tc_stream_seek(in, sc.body_off, sc.body_line)) != TC_OK)
-                    break;
-                off = sc.body_off;
-                continue;
-            }
-            sc.cl_state = 0;
-        }
-
-        if (n >= 21 && line[0] == 'F' && mb_from_line(line, n, NULL)) {
-            if (st->n_msgs == 0) {
-                st->crlf = had_cr;
-                first_line = lineno;
-            }
-            if (sc.have && sc.in_head && (rc = end_headers(in, st, &sc)) != TC_OK)
+        if (sc.cl_state != 0) {
+            bool taken;
+            rc = check_length(in, &sc, line, n, this_off, next_off, &off, &taken);
+            if (rc != TC_OK)
                 break;
-            if ((rc = end_message(in, st, &sc, this_off)) != TC_OK ||
-                (rc = new_message(in, st, &sc, this_off, lineno)) != TC_OK)
+            if (taken)
+                continue;
+        }
+        if (n >= 21 && line[0] == 'F' && mbox_from_line(line, n, NULL)) {
+            if ((rc = from_line(in, st, &sc, had_cr, this_off, lineno, &first_line)) != TC_OK)
                 break;
             continue;
         }
@@ -590,129 +687,66 @@ static int pass1(tc_stream *in, mb_reader *st)
         }
         sc.last_off = this_off;
         sc.last_blank = n == 0;
-        if (!sc.in_head)
-            continue;
-        if (n == 0) {
-            if ((rc = end_headers(in, st, &sc)) != TC_OK)
-                break;
-            if (sc.have_cl) {
-                sc.m.flags |= F_CL;
-                sc.cl_state = 1;
-                sc.body_off = next_off;
-                sc.body_line = lineno;
-                sc.cl_end = next_off + sc.content_length;
-            }
-            continue;
-        }
-        if ((line[0] == ' ' || line[0] == '\t') && sc.hkind >= 0) {
-            if (sc.hlen + n > st->max) {
-                rc = tc_stream_error(in, TC_ERR_DATA, lineno, 0,
-                                     "header longer than the max-post limit (%zu bytes)",
-                                     st->max);
-                break;
-            }
-            sc.hlen += n;
-            if (wanted(sc.hkind) && tc_buf_append(&sc.hdr, line, n) != TC_OK) {
-                rc = mb_nomem(in);
-                break;
-            }
-            continue;
-        }
-        size_t nl = mb_header_name(line, n);
-        if (nl) {
-            if (header_done(&sc) != TC_OK) {
-                rc = mb_nomem(in);
-                break;
-            }
-            sc.hkind = mb_header_kind(line, nl);
-            sc.hlen = n;
-            if (sc.hkind == K_XID)
-                sc.m.flags |= F_OURS | F_MARKED;
-            else if (sc.hkind == K_XSOURCE)
-                sc.m.flags |= F_OURS | F_START;
-            else if (sc.hkind == K_XEMPTY)
-                sc.m.flags |= F_OURS | F_STUB;
-            else if (sc.hkind == K_MSGID && sc.seen_msgid++)
-                sc.m.flags |= F_MANY_ID;
-            if (wanted(sc.hkind) && tc_buf_append(&sc.hdr, line, n) != TC_OK) {
-                rc = mb_nomem(in);
-                break;
-            }
-            continue;
-        }
-        /* not a header: the body starts here (a message without headers) */
-        if ((rc = end_headers(in, st, &sc)) != TC_OK)
+        if (sc.in_head && (rc = header_line(in, st, &sc, line, n, lineno, next_off)) != TC_OK)
             break;
     }
     scan_free(&sc);
     if (rc == TC_OK)
-        rc = mb_index_check(in, st);
-    if (rc != TC_OK)
-        return rc;
-    /* An empty file is an empty mailbox (mail clients agree): no threads. */
-    if (st->n_msgs == 0 && junk)
-        return tc_stream_error(in, TC_ERR_DATA, junk_line, 0,
-                               "no From_ line found: expected a From_ line like "
-                               "\"From sender@example.org Thu Feb  4 21:33:59 2021\"");
-    if (junk)
-        tc_stream_warn(in, junk_line, 0,
-                       "%llu line%s of text before the first From_ line (line %llu) skipped",
-                       (unsigned long long)junk, junk == 1 ? "" : "s",
-                       (unsigned long long)first_line);
-    return TC_OK;
+        rc = mbox_index_check(in, st);
+    return rc == TC_OK ? report_junk(in, st, junk, junk_line, first_line) : rc;
 }
 
 /* ------------------------------------------------------------------ */
 /* Threading (JWZ), after pass 1                                       */
 /* ------------------------------------------------------------------ */
 
-/* R_TREE: the root of container c's tree, and (at a root) its thread. */
-static void tree_get(mb_reader *st, uint32_t c, uint32_t *root, uint32_t *thread)
+/* MBOX_R_TREE: the root of container c's tree, and (at a root) its thread. */
+static void tree_get(mbox_reader *st, uint32_t c, uint32_t *root, uint32_t *thread)
 {
     uint32_t v[2];
-    mb_store_read(st->ix, R_TREE, (uint64_t)c * sizeof v, v, sizeof v);
+    mbox_store_read(st->ix, MBOX_R_TREE, (uint64_t)c * sizeof v, v, sizeof v);
     *root = v[0] - 1;
     *thread = v[1] - 1;
 }
 
-static void tree_put(mb_reader *st, uint32_t c, uint32_t root, uint32_t thread)
+static void tree_put(mbox_reader *st, uint32_t c, uint32_t root, uint32_t thread)
 {
     uint32_t v[2] = {root + 1, thread + 1};
-    mb_store_write(st->ix, R_TREE, (uint64_t)c * sizeof v, v, sizeof v);
+    mbox_store_write(st->ix, MBOX_R_TREE, (uint64_t)c * sizeof v, v, sizeof v);
 }
 
-/* R_THREAD: a thread's first and last message (mb_thread_get reads them). */
-static void thread_put(mb_reader *st, uint32_t th, uint32_t first, uint32_t last)
+/* MBOX_R_THREAD: a thread's first and last message (mbox_thread_get reads them). */
+static void thread_put(mbox_reader *st, uint32_t th, uint32_t first, uint32_t last)
 {
     uint32_t v[2] = {first, last + 1};
-    mb_store_write(st->ix, R_THREAD, (uint64_t)th * sizeof v, v, sizeof v);
+    mbox_store_write(st->ix, MBOX_R_THREAD, (uint64_t)th * sizeof v, v, sizeof v);
 }
 
-/* Whether the subjects at R_SUBJ offsets a and b are the same string. */
-static bool same_subject(mb_reader *st, uint64_t a, uint64_t b)
+/* Whether the subjects at MBOX_R_SUBJ offsets a and b are the same string. */
+static bool same_subject(mbox_reader *st, uint64_t a, uint64_t b)
 {
     if (a == b)
         return true;
     uint32_t la, lb;
-    mb_store_read(st->ix, R_SUBJ, a + 8, &la, sizeof la);
-    mb_store_read(st->ix, R_SUBJ, b + 8, &lb, sizeof lb);
+    mbox_store_read(st->ix, MBOX_R_SUBJ, a + 8, &la, sizeof la);
+    mbox_store_read(st->ix, MBOX_R_SUBJ, b + 8, &lb, sizeof lb);
     if (la != lb)
         return false;
     char chunk[256];
     for (uint32_t i = 0; i < la;) {
         uint32_t k = la - i < sizeof chunk ? la - i : (uint32_t)sizeof chunk;
-        mb_store_read(st->ix, R_SUBJ, a + 12 + i, chunk, k);
-        if (!mb_store_equal(st->ix, R_SUBJ, b + 12 + i, chunk, k))
+        mbox_store_read(st->ix, MBOX_R_SUBJ, a + 12 + i, chunk, k);
+        if (!mbox_store_equal(st->ix, MBOX_R_SUBJ, b + 12 + i, chunk, k))
             return false;
         i += k;
     }
     return true;
 }
 
-/* An entry of the subject table (R_STAB). */
+/* An entry of the subject table (MBOX_R_STAB). */
 typedef struct subj_ent {
     uint64_t hash;
-    uint64_t subj;   /* R_SUBJ offset + 1 of the subject, 0: an empty slot */
+    uint64_t subj;   /* MBOX_R_SUBJ offset + 1 of the subject, 0: an empty slot */
     uint32_t thread, anchor;
 } subj_ent;
 
@@ -723,26 +757,26 @@ typedef struct stab {
     size_t cap, n;
 } stab;
 
-static void stab_grow(mb_reader *st, stab *t)
+static void stab_grow(mbox_reader *st, stab *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 1024;
     uint64_t base = t->base + (uint64_t)t->cap * sizeof(subj_ent);
     for (size_t i = 0; i < t->cap; i++) {
         subj_ent e;
-        mb_store_read(st->ix, R_STAB, t->base + i * sizeof e, &e, sizeof e);
+        mbox_store_read(st->ix, MBOX_R_STAB, t->base + i * sizeof e, &e, sizeof e);
         if (e.subj == 0)
             continue;
         size_t k = e.hash & (cap - 1);
         for (;;) {
             uint64_t used;
-            mb_store_read(st->ix, R_STAB, base + k * sizeof e + 8, &used, sizeof used);
+            mbox_store_read(st->ix, MBOX_R_STAB, base + k * sizeof e + 8, &used, sizeof used);
             if (used == 0)
                 break;
             k = (k + 1) & (cap - 1);
         }
-        mb_store_write(st->ix, R_STAB, base + k * sizeof e, &e, sizeof e);
+        mbox_store_write(st->ix, MBOX_R_STAB, base + k * sizeof e, &e, sizeof e);
     }
-    mb_store_drop(st->ix, R_STAB, t->base, (uint64_t)t->cap * sizeof(subj_ent));
+    mbox_store_drop(st->ix, MBOX_R_STAB, t->base, (uint64_t)t->cap * sizeof(subj_ent));
     t->base = base;
     t->cap = cap;
 }
@@ -760,23 +794,23 @@ static void stab_grow(mb_reader *st, stab *t)
  * parents that exist leaves the links the subject rule makes to roots,
  * also to roots later in the file.
  */
-static int thread_messages(tc_stream *in, mb_reader *st)
+static int thread_messages(tc_stream *in, mbox_reader *st)
 {
     uint32_t n = st->n_msgs;
     /* the id table has done its work */
-    mb_store_drop(st->ix, R_TAB, st->tab_base, (uint64_t)st->tab_cap * 8);
+    mbox_store_drop(st->ix, MBOX_R_TAB, st->tab_base, (uint64_t)st->tab_cap * 8);
     stab t = {0, 0, 0};
     for (uint32_t m = 0; m < n; m++) {
-        msg_ix x = mb_msg_get(st, m);
+        mbox_msg x = mbox_msg_get(st, m);
         uint32_t c = x.ctr, a = ctr_parent(st, c);
-        while (a != NONE) {
-            ctr_ix y = mb_ctr_get(st, a);
-            if (y.msg != NONE)
+        while (a != MBOX_NONE) {
+            mbox_ctr y = mbox_ctr_get(st, a);
+            if (y.msg != MBOX_NONE)
                 break;
             a = y.parent;
         }
-        if (a != NONE) {
-            x.parent = mb_ctr_get(st, a).msg;
+        if (a != MBOX_NONE) {
+            x.parent = mbox_ctr_get(st, a).msg;
             msg_put(st, m, x);
         }
         /* the root, remembered along the way */
@@ -784,65 +818,66 @@ static int thread_messages(tc_stream *in, mb_reader *st)
         for (;;) {
             uint32_t p = ctr_parent(st, r);
             tree_get(st, r, &root, &th);
-            if (p == NONE || root != NONE)
+            if (p == MBOX_NONE || root != MBOX_NONE)
                 break;
             r = p;
         }
-        if (root != NONE)
+        if (root != MBOX_NONE)
             r = root;
-        for (uint32_t y = c; y != NONE; y = ctr_parent(st, y)) {
+        for (uint32_t y = c; y != MBOX_NONE; y = ctr_parent(st, y)) {
             tree_get(st, y, &root, &th);
-            if (root != NONE)
+            if (root != MBOX_NONE)
                 break;
-            tree_put(st, y, r, NONE);
+            tree_put(st, y, r, MBOX_NONE);
         }
         /* its tree's thread */
         tree_get(st, r, &root, &th);
-        if (th == NONE) {
-            uint32_t rep = mb_ctr_get(st, r).msg;
-            if (rep == NONE)
+        if (th == MBOX_NONE) {
+            uint32_t rep = mbox_ctr_get(st, r).msg;
+            if (rep == MBOX_NONE)
                 rep = m;
-            msg_ix xr = rep == m ? x : mb_msg_get(st, rep);
+            mbox_msg xr = rep == m ? x : mbox_msg_get(st, rep);
             uint64_t slot = 0;
             subj_ent e = {0};
             bool have_slot = false;
-            if (!(xr.flags & F_OURS) && xr.subj != 0) {
+            if (!(xr.flags & MBOX_F_OURS) && xr.subj != 0) {
                 if ((t.n + 1) * 2 > t.cap)
                     stab_grow(st, &t);
                 uint64_t h;
-                mb_store_read(st->ix, R_SUBJ, xr.subj - 1, &h, sizeof h);
+                mbox_store_read(st->ix, MBOX_R_SUBJ, xr.subj - 1, &h, sizeof h);
                 for (slot = h & (t.cap - 1);; slot = (slot + 1) & (t.cap - 1)) {
-                    mb_store_read(st->ix, R_STAB, t.base + slot * sizeof e, &e, sizeof e);
+                    mbox_store_read(st->ix, MBOX_R_STAB, t.base + slot * sizeof e, &e, sizeof e);
                     if (e.subj == 0 || (e.hash == h && same_subject(st, e.subj - 1, xr.subj - 1)))
                         break;
                 }
                 have_slot = true;
                 if (e.subj) {
                     th = e.thread;
-                    msg_ix anchor = mb_msg_get(st, e.anchor);
-                    bool rep_reply = xr.flags & F_REPLY;
-                    bool anchor_reply = anchor.flags & F_REPLY;
-                    if (rep_reply && !anchor_reply && xr.parent == NONE) {
+                    mbox_msg anchor = mbox_msg_get(st, e.anchor);
+                    bool rep_reply = xr.flags & MBOX_F_REPLY;
+                    bool anchor_reply = anchor.flags & MBOX_F_REPLY;
+                    if (rep_reply && !anchor_reply && xr.parent == MBOX_NONE) {
                         xr.parent = e.anchor;
                         msg_put(st, rep, xr);
-                    } else if (!rep_reply && anchor_reply && anchor.parent == NONE) {
+                    } else if (!rep_reply && anchor_reply && anchor.parent == MBOX_NONE) {
                         anchor.parent = rep;
                         msg_put(st, e.anchor, anchor);
                         e.anchor = rep;
-                        mb_store_write(st->ix, R_STAB, t.base + slot * sizeof e, &e, sizeof e);
+                        mbox_store_write(st->ix, MBOX_R_STAB, t.base + slot * sizeof e, &e,
+                                         sizeof e);
                     }
                 } else {
                     e.hash = h;
                 }
             }
-            if (th == NONE) {
+            if (th == MBOX_NONE) {
                 th = st->n_threads++;
-                thread_put(st, th, m, NONE);
+                thread_put(st, th, m, MBOX_NONE);
                 if (have_slot) {
                     e.subj = xr.subj;
                     e.thread = th;
                     e.anchor = rep;
-                    mb_store_write(st->ix, R_STAB, t.base + slot * sizeof e, &e, sizeof e);
+                    mbox_store_write(st->ix, MBOX_R_STAB, t.base + slot * sizeof e, &e, sizeof e);
                     t.n++;
                 }
             }
@@ -850,22 +885,22 @@ static int thread_messages(tc_stream *in, mb_reader *st)
         }
         /* appended to its thread */
         uint32_t first, last;
-        mb_thread_get(st, th, &first, &last);
-        if (last != NONE) {
-            msg_ix l = mb_msg_get(st, last);
+        mbox_thread_get(st, th, &first, &last);
+        if (last != MBOX_NONE) {
+            mbox_msg l = mbox_msg_get(st, last);
             l.next = m;
             msg_put(st, last, l);
         }
         thread_put(st, th, first, m);
     }
     /* done with: the trees and the subjects */
-    mb_store_drop(st->ix, R_TREE, 0, (uint64_t)st->n_ctrs * 8);
-    mb_store_drop(st->ix, R_STAB, 0, t.base + (uint64_t)t.cap * sizeof(subj_ent));
-    mb_store_drop(st->ix, R_SUBJ, 0, st->subj_end);
-    return mb_index_check(in, st);
+    mbox_store_drop(st->ix, MBOX_R_TREE, 0, (uint64_t)st->n_ctrs * 8);
+    mbox_store_drop(st->ix, MBOX_R_STAB, 0, t.base + (uint64_t)t.cap * sizeof(subj_ent));
+    mbox_store_drop(st->ix, MBOX_R_SUBJ, 0, st->subj_end);
+    return mbox_index_check(in, st);
 }
 
-int mb_index_build(tc_stream *in, mb_reader *st)
+int mbox_index_build(tc_stream *in, mbox_reader *st)
 {
     int rc = pass1(in, st);
     return rc == TC_OK ? thread_messages(in, st) : rc;

@@ -20,7 +20,7 @@
 #include "config.h"
 #endif
 
-#include "mail.h"
+#include "writer.h"
 
 #include <threadconv/plugin.h>
 
@@ -33,8 +33,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-typedef struct md_writer {
-    mb_builder b;
+typedef struct maildir_writer {
+    mbox_builder b;
     tc_buf msg;
     tc_buf dir;     /* DIR */
     tc_buf prefix;  /* SECONDS.MMICROSPPID */
@@ -42,26 +42,26 @@ typedef struct md_writer {
     tc_buf path, path2;
     uint64_t n;     /* messages written to tmp/ */
     bool finished;
-} md_writer;
+} maildir_writer;
 
-static int md_nomem(tc_stream *out)
+static int maildir_nomem(tc_stream *out)
 {
     return tc_stream_error(out, TC_ERR_NOMEM, 0, 0, "out of memory");
 }
 
 /* Messages name paths inside the Maildir relative to it: the core puts
  * the Maildir's own path (the -o path) before each. */
-static const char *inside(const md_writer *w, const tc_buf *path)
+static const char *inside(const maildir_writer *w, const tc_buf *path)
 {
     return path->data + w->dir.len + 1;
 }
 
 /* The Maildir (sub ""), or its sub-directory sub ("tmp"), made when missing. */
-static int make_dir(tc_stream *out, md_writer *w, const char *sub)
+static int make_dir(tc_stream *out, maildir_writer *w, const char *sub)
 {
     tc_buf_reset(&w->path);
     if (tc_buf_printf(&w->path, "%s%s%s", w->dir.data, *sub ? "/" : "", sub) != TC_OK)
-        return md_nomem(out);
+        return maildir_nomem(out);
     const char *path = w->path.data;
     if (mkdir(path, 0777) == 0 || errno == EEXIST) {
         struct stat st;
@@ -78,7 +78,7 @@ static int make_dir(tc_stream *out, md_writer *w, const char *sub)
 }
 
 /* DIR/SUB/PREFIXQn.HOST into p */
-static int name_of(md_writer *w, tc_buf *p, const char *sub, uint64_t n)
+static int name_of(maildir_writer *w, tc_buf *p, const char *sub, uint64_t n)
 {
     tc_buf_reset(p);
     return tc_buf_printf(p, "%s/%s/%sQ%llu.%s", w->dir.data, sub, w->prefix.data,
@@ -86,13 +86,13 @@ static int name_of(md_writer *w, tc_buf *p, const char *sub, uint64_t n)
 }
 
 /* Name the Maildir, the host and this run, and make the directories. */
-static int md_setup(tc_stream *out, md_writer *w, const char *dir)
+static int maildir_setup(tc_stream *out, maildir_writer *w, const char *dir)
 {
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/')
         dl--;
     if (tc_buf_append(&w->dir, dir, dl) != TC_OK)
-        return md_nomem(out);
+        return maildir_nomem(out);
 
     /* the host name, with "/" and ":" escaped as the specification says */
     char host[256];
@@ -104,13 +104,13 @@ static int md_setup(tc_stream *out, md_writer *w, const char *dir)
                  : *h == ':' ? tc_buf_append(&w->host, "\\072", 4)
                              : tc_buf_putc(&w->host, *h);
         if (rc != TC_OK)
-            return md_nomem(out);
+            return maildir_nomem(out);
     }
     struct timeval tv;
     gettimeofday(&tv, NULL);
     if (tc_buf_printf(&w->prefix, "%lld.M%06ldP%ld", (long long)tv.tv_sec, (long)tv.tv_usec,
                       (long)getpid()) != TC_OK)
-        return md_nomem(out);
+        return maildir_nomem(out);
 
     static const char *const subs[] = {"", "tmp", "new", "cur"};
     for (size_t i = 0; i < 4; i++) {
@@ -122,41 +122,41 @@ static int md_setup(tc_stream *out, md_writer *w, const char *dir)
 }
 
 
-int md_write_open(tc_stream *out, void **state)
+int maildir_write_open(tc_stream *out, void **state)
 {
     /* the core refuses a run without -o DIR before it gets here */
     const char *dir = tc_stream_name(out);
     if (dir == NULL || *dir == '\0')
         return tc_stream_error(out, TC_ERR_USAGE, 0, 0,
                                "the maildir writer needs its directory: -o DIR");
-    md_writer *w = calloc(1, sizeof *w);
+    maildir_writer *w = calloc(1, sizeof *w);
     if (w == NULL)
-        return md_nomem(out);
+        return maildir_nomem(out);
     const char *enc = tc_stream_option(out, "encoding");
-    mb_builder_init(&w->b, MB_MAILDIR, enc && strcmp(enc, "quoted-printable") == 0);
-    int rc = md_setup(out, w, dir);
+    mbox_builder_init(&w->b, MBOX_MAILDIR, enc && strcmp(enc, "quoted-printable") == 0);
+    int rc = maildir_setup(out, w, dir);
     if (rc != TC_OK) { /* the core calls write_close only after a write_open that worked */
-        md_write_close(out, w);
+        maildir_write_close(out, w);
         return rc;
     }
     *state = w;
     return TC_OK;
 }
 
-int md_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
+int maildir_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
 {
-    md_writer *w = state;
-    return mb_builder_begin_thread(&w->b, thread) == TC_OK ? TC_OK : md_nomem(out);
+    maildir_writer *w = state;
+    return mbox_builder_begin_thread(&w->b, thread) == TC_OK ? TC_OK : maildir_nomem(out);
 }
 
 /* Write w->msg to tmp/ as message number w->n + 1. */
-static int deliver(tc_stream *out, md_writer *w)
+static int deliver(tc_stream *out, maildir_writer *w)
 {
     if (w->msg.len == 0)
         return TC_OK;
     w->n++;
     if (name_of(w, &w->path, "tmp", w->n) != TC_OK)
-        return md_nomem(out);
+        return maildir_nomem(out);
     int fd = open(w->path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0)
         return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot create %s: %s",
@@ -182,30 +182,30 @@ static int deliver(tc_stream *out, md_writer *w)
     return TC_OK;
 }
 
-int md_write_post(tc_stream *out, void *state, const tc_post *post)
+int maildir_write_post(tc_stream *out, void *state, const tc_post *post)
 {
-    md_writer *w = state;
+    maildir_writer *w = state;
     tc_buf_reset(&w->msg);
-    if (mb_builder_post(&w->b, post, &w->msg) != TC_OK)
-        return md_nomem(out);
+    if (mbox_builder_post(&w->b, post, &w->msg) != TC_OK)
+        return maildir_nomem(out);
     return deliver(out, w);
 }
 
-int md_write_end_thread(tc_stream *out, void *state)
+int maildir_write_end_thread(tc_stream *out, void *state)
 {
-    md_writer *w = state;
+    maildir_writer *w = state;
     tc_buf_reset(&w->msg);
-    if (mb_builder_end_thread(&w->b, &w->msg) != TC_OK)
-        return md_nomem(out);
+    if (mbox_builder_end_thread(&w->b, &w->msg) != TC_OK)
+        return maildir_nomem(out);
     return deliver(out, w);
 }
 
-int md_write_finish(tc_stream *out, void *state)
+int maildir_write_finish(tc_stream *out, void *state)
 {
-    md_writer *w = state;
+    maildir_writer *w = state;
     for (uint64_t i = 1; i <= w->n; i++) {
         if (name_of(w, &w->path, "tmp", i) != TC_OK || name_of(w, &w->path2, "new", i) != TC_OK)
-            return md_nomem(out);
+            return maildir_nomem(out);
         if (rename(w->path.data, w->path2.data) != 0)
             return tc_stream_error(out, TC_ERR_OUTPUT, 0, 0, "cannot move %s to %s: %s",
                                    inside(w, &w->path), inside(w, &w->path2), strerror(errno));
@@ -214,17 +214,17 @@ int md_write_finish(tc_stream *out, void *state)
     return TC_OK;
 }
 
-void md_write_close(tc_stream *out, void *state)
+void maildir_write_close(tc_stream *out, void *state)
 {
     (void)out;
-    md_writer *w = state;
+    maildir_writer *w = state;
     if (w == NULL)
         return;
     /* a failed run leaves nothing behind in tmp/ (what reached new/ stays) */
     for (uint64_t i = 1; i <= w->n && w->dir.data; i++)
         if (name_of(w, &w->path, "tmp", i) == TC_OK)
             unlink(w->path.data);
-    mb_builder_free(&w->b);
+    mbox_builder_free(&w->b);
     tc_buf *bufs[] = {&w->msg, &w->dir, &w->prefix, &w->host, &w->path, &w->path2};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         tc_buf_free(bufs[i]);
@@ -233,7 +233,7 @@ void md_write_close(tc_stream *out, void *state)
 
 static const char *const encodings[] = {"8bit", "quoted-printable", NULL};
 
-const tc_option_decl md_options[] = {
+const tc_option_decl maildir_options[] = {
     {.name = "encoding", .type = TC_OPT_ENUM, .default_value = "8bit",
      .help = "body transfer encoding: 8bit or quoted-printable", .enum_values = encodings},
     {.name = NULL}};

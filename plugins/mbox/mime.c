@@ -5,7 +5,7 @@
  * (else the first other text part), every other part is named in an
  * extra field (mbox.part.N: its type and file name), and the body is
  * decoded: transfer encoding (quoted-printable, base64), then charset
- * to UTF-8 (decode.c).
+ * to UTF-8 (the library's threadconv/mail.h).
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -17,13 +17,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_DEPTH 100      /* MIME nesting */
 
 static bool starts_ci(const char *s, size_t n, const char *prefix)
 {
     size_t k = strlen(prefix);
-    return n >= k && mb_ieq(s, k, prefix);
+    return n >= k && strncasecmp(s, prefix, k) == 0;
 }
 
 typedef struct entity {
@@ -60,16 +61,16 @@ static void token_copy(char *dst, size_t size, const char *s)
     dst[i] = '\0';
 }
 
-static void entity_info(mb_reader *st, const hdrs *hs, entity *e, const char *default_type)
+static void entity_info(mbox_reader *st, const mbox_hdrs *hs, entity *e, const char *default_type)
 {
     e->charset[0] = e->cte[0] = e->boundary[0] = e->filename[0] = '\0';
     e->attachment = false;
     token_copy(e->type, sizeof e->type, default_type);
-    const hdr *h = mb_find_hdr(hs, K_CTYPE);
+    const mbox_hdr *h = mbox_find_hdr(hs, MBOX_K_CTYPE);
     if (h) {
-        const char *v = HVAL(hs, h);
+        const char *v = MBOX_HVAL(hs, h);
         size_t vn = h->val_len;
-        mb_trim(&v, &vn);
+        mbox_trim(&v, &vn);
         size_t k = 0;
         while (k < vn && v[k] != ';' && v[k] != ' ' && v[k] != '\t')
             k++;
@@ -77,7 +78,7 @@ static void entity_info(mb_reader *st, const hdrs *hs, entity *e, const char *de
             lower_copy(e->type, sizeof e->type, v, k);
         static const char *const names[] = {"charset", "boundary", "name", NULL};
         bool found[3];
-        if (memchr(v, ';', vn) && mb_params(v, vn, names, st->param, found)) {
+        if (memchr(v, ';', vn) && tc_mail_params(v, vn, names, st->param, found) == TC_OK) {
             if (found[0])
                 token_copy(e->charset, sizeof e->charset, st->param[0].data);
             if (found[1])
@@ -86,29 +87,30 @@ static void entity_info(mb_reader *st, const hdrs *hs, entity *e, const char *de
                 snprintf(e->filename, sizeof e->filename, "%s", st->param[2].data);
         }
     }
-    h = mb_find_hdr(hs, K_CTE);
+    h = mbox_find_hdr(hs, MBOX_K_CTE);
     if (h) {
-        const char *v = HVAL(hs, h);
+        const char *v = MBOX_HVAL(hs, h);
         size_t vn = h->val_len;
-        mb_trim(&v, &vn);
+        mbox_trim(&v, &vn);
         lower_copy(e->cte, sizeof e->cte, v, vn);
     }
-    h = mb_find_hdr(hs, K_CDISP);
+    h = mbox_find_hdr(hs, MBOX_K_CDISP);
     if (h) {
-        const char *v = HVAL(hs, h);
+        const char *v = MBOX_HVAL(hs, h);
         size_t vn = h->val_len;
-        mb_trim(&v, &vn);
+        mbox_trim(&v, &vn);
         e->attachment = starts_ci(v, vn, "attachment");
-        if (mb_param(v, vn, "filename", &st->tmp2))
+        bool found;
+        if (tc_mail_param(v, vn, "filename", &st->tmp2, &found) == TC_OK && found)
             snprintf(e->filename, sizeof e->filename, "%s", st->tmp2.data);
     }
 }
 
 /* Decode a leaf's content (transfer encoding, then charset) into out. */
-static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, const char *cte,
+static int decode_leaf(tc_stream *in, mbox_reader *st, const char *s, size_t n, const char *cte,
                        const char *charset, tc_buf *out, const char *what)
 {
-    const loaded *l = &st->cur;
+    const mbox_loaded *l = &st->cur;
     uint32_t num = l->index + 1;
     uint64_t line = l->line;
     const char *bytes = s;
@@ -116,13 +118,13 @@ static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, co
     size_t bad = 0;
     tc_buf_reset(&st->dec);
     if (strcmp(cte, "quoted-printable") == 0) {
-        if (mb_qp_decode(&st->dec, s, n) != TC_OK)
-            return mb_nomem(in);
+        if (tc_mail_qp_decode(&st->dec, s, n) != TC_OK)
+            return mbox_nomem(in);
         bytes = st->dec.data;
         len = st->dec.len;
     } else if (strcmp(cte, "base64") == 0) {
-        if (mb_b64_decode(&st->dec, s, n, &bad) != TC_OK)
-            return mb_nomem(in);
+        if (tc_mail_base64_decode(&st->dec, s, n, &bad) != TC_OK)
+            return mbox_nomem(in);
         /* Dropping the characters would lose text without a trace: an
          * error, which --keep-going turns into skipping this message. */
         if (bad)
@@ -136,10 +138,10 @@ static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, co
     bad = 0;
     bool unknown = false;
     tc_buf_reset(out);
-    if (mb_to_utf8(out, charset[0] ? charset : NULL, bytes ? bytes : "", len, &bad,
-                   &unknown) != TC_OK ||
+    if (tc_mail_to_utf8(out, charset[0] ? charset : NULL, bytes ? bytes : "", len, &bad,
+                        &unknown) != TC_OK ||
         tc_buf_append(out, "", 0) != TC_OK)
-        return mb_nomem(in);
+        return mbox_nomem(in);
     /* Guessing at an unknown charset could garble the text: an error. */
     if (unknown)
         return tc_stream_error(in, TC_ERR_DATA, line, 0,
@@ -155,16 +157,16 @@ static int decode_leaf(tc_stream *in, mb_reader *st, const char *s, size_t n, co
         if (tc_buf_printf(&st->tmp2, "%s: %zu byte%s not valid in %s read as ISO-8859-1", what,
                           bad, bad == 1 ? "" : "s", charset[0] ? charset : "UTF-8") != TC_OK ||
             tc_fields_set(&st->post.extras, "mbox.undecodable", st->tmp2.data) != TC_OK)
-            return mb_nomem(in);
+            return mbox_nomem(in);
     }
     return TC_OK;
 }
 
-static int walk(tc_stream *in, mb_reader *st, const entity *e, const char *s, size_t n,
+static int walk(tc_stream *in, mbox_reader *st, const entity *e, const char *s, size_t n,
                 int depth);
 
 /* A leaf: the body when it is the first text/plain part, else named. */
-static int leaf(tc_stream *in, mb_reader *st, const entity *e, const char *s, size_t n)
+static int leaf(tc_stream *in, mbox_reader *st, const entity *e, const char *s, size_t n)
 {
     st->leaf++;
     bool plain = strcmp(e->type, "text/plain") == 0 && !e->attachment;
@@ -187,14 +189,14 @@ static int leaf(tc_stream *in, mb_reader *st, const entity *e, const char *s, si
         size_t bad = 0;
         bool unknown = false;
         tc_buf name = {0};
-        rc = mb_decode_words(&name, e->filename, strlen(e->filename), &bad, &unknown);
+        rc = tc_mail_decode_words(&name, e->filename, strlen(e->filename), &bad, &unknown);
         if (rc == TC_OK)
             rc = tc_buf_printf(&st->tmp, "; filename=\"%s\"", name.data);
         tc_buf_free(&name);
     }
     if (rc == TC_OK)
         rc = tc_fields_set(&st->post.extras, key, st->tmp.data);
-    return rc == TC_OK ? TC_OK : mb_nomem(in);
+    return rc == TC_OK ? TC_OK : mbox_nomem(in);
 }
 
 /* Is s[0..n) the line "--boundary" (close: "--boundary--")? */
@@ -213,7 +215,7 @@ static int boundary_line(const char *s, size_t n, const char *b, size_t bn)
     return i == n ? kind : 0;
 }
 
-static int walk(tc_stream *in, mb_reader *st, const entity *e, const char *s, size_t n,
+static int walk(tc_stream *in, mbox_reader *st, const entity *e, const char *s, size_t n,
                 int depth)
 {
     if (strncmp(e->type, "multipart/", 10) != 0 || e->boundary[0] == '\0' ||
@@ -235,16 +237,16 @@ static int walk(tc_stream *in, mb_reader *st, const entity *e, const char *s, si
                 size_t pn = (size_t)(s + i - part);
                 if (pn > 0 && part[pn - 1] == '\n')
                     pn--;
-                hdrs ph = {0};
+                mbox_hdrs ph = {0};
                 entity pe;
-                int rc = mb_parse_headers(part, pn, &ph);
+                int rc = mbox_parse_headers(part, pn, &ph);
                 if (rc == TC_OK) {
                     entity_info(st, &ph, &pe, def);
                     rc = walk(in, st, &pe, part + ph.body, pn - ph.body, depth + 1);
                 }
-                mb_hdrs_free(&ph);
+                mbox_hdrs_free(&ph);
                 if (rc != TC_OK)
-                    return rc == TC_ERR_NOMEM ? mb_nomem(in) : rc;
+                    return rc == TC_ERR_NOMEM ? mbox_nomem(in) : rc;
             }
             part = nl ? s + end + 1 : s + n;
             if (kind == 2)
@@ -253,35 +255,35 @@ static int walk(tc_stream *in, mb_reader *st, const entity *e, const char *s, si
         i = nl ? end + 1 : n;
     }
     if (part && part < s + n) { /* no closing boundary: the last part runs to the end */
-        hdrs ph = {0};
+        mbox_hdrs ph = {0};
         entity pe;
         size_t pn = (size_t)(s + n - part);
-        int rc = mb_parse_headers(part, pn, &ph);
+        int rc = mbox_parse_headers(part, pn, &ph);
         if (rc == TC_OK) {
             entity_info(st, &ph, &pe, def);
             rc = walk(in, st, &pe, part + ph.body, pn - ph.body, depth + 1);
         }
-        mb_hdrs_free(&ph);
-        return rc == TC_ERR_NOMEM ? mb_nomem(in) : rc;
+        mbox_hdrs_free(&ph);
+        return rc == TC_ERR_NOMEM ? mbox_nomem(in) : rc;
     }
     if (part == NULL) /* no boundary at all: keep the text */
         return leaf(in, st, &(entity){.type = "text/plain"}, s, n);
     return TC_OK;
 }
 
-int mb_mime_body(tc_stream *in, mb_reader *st, const loaded *l)
+int mbox_mime_body(tc_stream *in, mbox_reader *st, const mbox_loaded *l)
 {
     entity e;
     entity_info(st, &l->hs, &e, "text/plain");
     st->have_body = false;
     st->leaf = 0;
     st->fb_text = NULL;
-    int rc = walk(in, st, &e, TEXT(l) + l->hs.body, TEXT_LEN(l) - l->hs.body, 0);
+    int rc = walk(in, st, &e, MBOX_TEXT(l) + l->hs.body, MBOX_TEXT_LEN(l) - l->hs.body, 0);
     if (rc != TC_OK || st->have_body)
         return rc;
     if (st->fb_text) /* no text/plain part: the first other text part */
         return decode_leaf(in, st, st->fb_text, st->fb_len, st->fb_cte, st->fb_charset,
                            &st->p_body, "body");
     tc_buf_reset(&st->p_body);
-    return tc_buf_append(&st->p_body, "", 0) == TC_OK ? TC_OK : mb_nomem(in);
+    return tc_buf_append(&st->p_body, "", 0) == TC_OK ? TC_OK : mbox_nomem(in);
 }

@@ -24,11 +24,11 @@
 
 /* The end of message m: the next From_ line (or the end of the input),
  * less the blank line before it. */
-static uint64_t msg_end(mb_reader *st, uint32_t m, const msg_ix *x)
+static uint64_t msg_end(mbox_reader *st, uint32_t m, const mbox_msg *x)
 {
     uint64_t next = st->eof;
     if (m + 1 < st->n_msgs)
-        mb_store_read(st->ix, R_MSG, (uint64_t)(m + 1) * sizeof *x, &next, sizeof next);
+        mbox_store_read(st->ix, MBOX_R_MSG, (uint64_t)(m + 1) * sizeof *x, &next, sizeof next);
     return next - x->sep;
 }
 
@@ -36,12 +36,12 @@ static uint64_t msg_end(mb_reader *st, uint32_t m, const msg_ix *x)
  * messages of one thread, and the first messages of neighbouring threads,
  * are mostly near each other, so most come without a seek, and the input
  * is read in whole blocks. */
-static int read_at(tc_stream *in, mb_reader *st, uint64_t off, char *dst, size_t len)
+static int read_at(tc_stream *in, mbox_reader *st, uint64_t off, char *dst, size_t len)
 {
     while (len > 0) {
-        uint64_t bo = st->start + ((off - st->start) & ~(uint64_t)(BLOCK - 1));
-        struct block *b = NULL, *lru = &st->blocks[0];
-        for (int i = 0; i < N_BLOCKS && b == NULL; i++) {
+        uint64_t bo = st->start + ((off - st->start) & ~(uint64_t)(MBOX_BLOCK - 1));
+        struct mbox_block *b = NULL, *lru = &st->blocks[0];
+        for (int i = 0; i < MBOX_N_BLOCKS && b == NULL; i++) {
             if (st->blocks[i].off == bo)
                 b = &st->blocks[i];
             else if (st->blocks[i].used < lru->used)
@@ -49,15 +49,15 @@ static int read_at(tc_stream *in, mb_reader *st, uint64_t off, char *dst, size_t
         }
         if (b == NULL) {
             b = lru;
-            if (b->data == NULL && (b->data = malloc(BLOCK)) == NULL)
-                return mb_nomem(in);
+            if (b->data == NULL && (b->data = malloc(MBOX_BLOCK)) == NULL)
+                return mbox_nomem(in);
             b->off = UINT64_MAX;
             int rc = tc_stream_tell(in) == bo ? TC_OK : tc_stream_seek(in, bo, 0);
             if (rc != TC_OK)
                 return rc;
             size_t got = 0;
-            while (got < BLOCK) {
-                long k = tc_stream_read(in, b->data + got, BLOCK - got);
+            while (got < MBOX_BLOCK) {
+                long k = tc_stream_read(in, b->data + got, MBOX_BLOCK - got);
                 if (k < 0)
                     return (int)k;
                 if (k == 0)
@@ -87,22 +87,22 @@ static int read_at(tc_stream *in, mb_reader *st, uint64_t off, char *dst, size_t
  * only when the input had one); only the header block when headers_only.
  * The bytes are read in large pieces and the lines fixed up in place.
  */
-static int load(tc_stream *in, mb_reader *st, uint32_t index, loaded *l, bool headers_only)
+static int load(tc_stream *in, mbox_reader *st, uint32_t index, mbox_loaded *l, bool headers_only)
 {
-    msg_ix m = mb_msg_get(st, index);
+    mbox_msg m = mbox_msg_get(st, index);
     uint64_t end = msg_end(st, index, &m);
-    int rc = mb_index_check(in, st);
+    int rc = mbox_index_check(in, st);
     if (rc != TC_OK)
         return rc;
     uint64_t pos = m.off;
-    l->index = NONE; /* until it is complete */
+    l->index = MBOX_NONE; /* until it is complete */
     l->flags = m.flags;
     l->line = m.line;
     tc_buf *b = &l->raw;
     tc_buf_reset(b);
     uint64_t left = end - m.off;
     size_t piece = headers_only ? 16384 : 1 << 20;
-    int unquote = m.flags & F_CL ? 0 : st->unquote;
+    int unquote = m.flags & MBOX_F_CL ? 0 : st->unquote;
     bool from_line = true, in_head = true, done = false;
     size_t r = 0, w = 0; /* lines before r are done; the text written ends at w */
     l->base = 0;
@@ -110,7 +110,7 @@ static int load(tc_stream *in, mb_reader *st, uint32_t index, loaded *l, bool he
         if (left > 0) {
             size_t want = left < piece ? (size_t)left : piece;
             if (tc_buf_reserve(b, want + 1) != TC_OK)
-                return mb_nomem(in);
+                return mbox_nomem(in);
             if ((rc = read_at(in, st, pos, b->data + b->len, want)) != TC_OK)
                 return rc;
             pos += want;
@@ -200,11 +200,12 @@ static int load(tc_stream *in, mb_reader *st, uint32_t index, loaded *l, bool he
     /* The blank line before the next From_ line belongs to the format in
      * our messages; in others it is kept, so no byte of the input is lost
      * (git's mailsplit does the same). */
-    if (!headers_only && (m.flags & F_SEP) && !(m.flags & F_MARKED) &&
+    if (!headers_only && (m.flags & MBOX_F_SEP) && !(m.flags & MBOX_F_MARKED) &&
         tc_buf_putc(b, '\n') != TC_OK)
-        return mb_nomem(in);
-    if (tc_buf_append(b, "", 0) != TC_OK || mb_parse_headers(TEXT(l), TEXT_LEN(l), &l->hs) != TC_OK)
-        return mb_nomem(in);
+        return mbox_nomem(in);
+    if (tc_buf_append(b, "", 0) != TC_OK ||
+        mbox_parse_headers(MBOX_TEXT(l), MBOX_TEXT_LEN(l), &l->hs) != TC_OK)
+        return mbox_nomem(in);
     l->full = !headers_only;
     l->index = index;
     return TC_OK;
@@ -212,39 +213,39 @@ static int load(tc_stream *in, mb_reader *st, uint32_t index, loaded *l, bool he
 
 /* Decoded value of the header of that kind (unstructured), into out;
  * false if absent. */
-static bool get_text(const loaded *l, int kind, tc_buf *out, size_t *bad)
+static bool get_text(const mbox_loaded *l, int kind, tc_buf *out, size_t *bad)
 {
-    const hdr *h = mb_find_hdr(&l->hs, kind);
+    const mbox_hdr *h = mbox_find_hdr(&l->hs, kind);
     if (h == NULL)
         return false;
-    const char *v = HVAL(&l->hs, h);
+    const char *v = MBOX_HVAL(&l->hs, h);
     size_t vn = h->val_len;
-    mb_trim(&v, &vn);
+    mbox_trim(&v, &vn);
     bool unknown = false;
     tc_buf_reset(out);
-    return mb_decode_words(out, v, vn, bad, &unknown) == TC_OK;
+    return tc_mail_decode_words(out, v, vn, bad, &unknown) == TC_OK;
 }
 
 /* The post id of a loaded message: ours, its Message-ID, or its number. */
-static int post_id(const loaded *l, tc_buf *out)
+static int post_id(const mbox_loaded *l, tc_buf *out)
 {
     size_t bad = 0;
-    if (get_text(l, K_XID, out, &bad))
+    if (get_text(l, MBOX_K_XID, out, &bad))
         return TC_OK;
     tc_buf_reset(out);
-    const hdr *h = mb_find_hdr(&l->hs, K_MSGID);
-    if (h && !(l->flags & F_DUP)) {
-        const char *v = HVAL(&l->hs, h), *id;
+    const mbox_hdr *h = mbox_find_hdr(&l->hs, MBOX_K_MSGID);
+    if (h && !(l->flags & MBOX_F_DUP)) {
+        const char *v = MBOX_HVAL(&l->hs, h), *id;
         size_t vn = h->val_len, idn;
-        mb_next_id(v, vn, 0, &id, &idn);
+        mbox_next_id(v, vn, 0, &id, &idn);
         if (id == NULL) {
             id = v;
             idn = vn;
         }
-        mb_trim(&id, &idn);
+        mbox_trim(&id, &idn);
         bool unknown = false;
         if (idn > 0)
-            return mb_to_utf8(out, NULL, id, idn, &bad, &unknown);
+            return tc_mail_to_utf8(out, NULL, id, idn, &bad, &unknown);
     }
     return tc_buf_printf(out, "%u", l->index + 1);
 }
@@ -252,27 +253,27 @@ static int post_id(const loaded *l, tc_buf *out)
 /* The post id of message m without reading it, when the index knows it:
  * the Message-ID kept for threading (one Message-ID header, not ours).
  * TC_EOF when the message must be read. */
-static int indexed_post_id(mb_reader *st, uint32_t m, tc_buf *out)
+static int indexed_post_id(mbox_reader *st, uint32_t m, tc_buf *out)
 {
-    msg_ix x = mb_msg_get(st, m);
-    if (x.flags & (F_MARKED | F_MANY_ID))
+    mbox_msg x = mbox_msg_get(st, m);
+    if (x.flags & (MBOX_F_MARKED | MBOX_F_MANY_ID))
         return TC_EOF;
     tc_buf_reset(out);
-    ctr_ix c = mb_ctr_get(st, x.ctr);
-    if ((x.flags & F_DUP) || c.id == 0)
+    mbox_ctr c = mbox_ctr_get(st, x.ctr);
+    if ((x.flags & MBOX_F_DUP) || c.id == 0)
         return tc_buf_printf(out, "%u", m + 1);
     uint32_t len;
-    mb_store_read(st->ix, R_IDS, c.id - 1, &len, sizeof len);
+    mbox_store_read(st->ix, MBOX_R_IDS, c.id - 1, &len, sizeof len);
     tc_buf_reset(&st->tmp2);
     if (tc_buf_reserve(&st->tmp2, len) != TC_OK)
         return TC_ERR_NOMEM;
-    mb_store_read(st->ix, R_IDS, c.id - 1 + sizeof len, st->tmp2.data, len);
+    mbox_store_read(st->ix, MBOX_R_IDS, c.id - 1 + sizeof len, st->tmp2.data, len);
     size_t bad = 0;
     bool unknown = false;
-    return mb_to_utf8(out, NULL, st->tmp2.data, len, &bad, &unknown);
+    return tc_mail_to_utf8(out, NULL, st->tmp2.data, len, &bad, &unknown);
 }
 
-static uint64_t hdr_line(const loaded *l, const hdr *h)
+static uint64_t hdr_line(const mbox_loaded *l, const mbox_hdr *h)
 {
     return l->line + 1 + (h ? h->line : 0);
 }
@@ -281,20 +282,20 @@ static uint64_t hdr_line(const loaded *l, const hdr *h)
 /* The reader's callbacks                                             */
 /* ------------------------------------------------------------------ */
 
-static void loaded_free(loaded *l)
+static void loaded_free(mbox_loaded *l)
 {
     tc_buf_free(&l->raw);
-    mb_hdrs_free(&l->hs);
+    mbox_hdrs_free(&l->hs);
 }
 
-void mb_read_close(tc_stream *in, void *state)
+void mbox_read_close(tc_stream *in, void *state)
 {
     (void)in;
-    mb_reader *st = state;
+    mbox_reader *st = state;
     if (st == NULL)
         return;
-    mb_store_free(st->ix);
-    for (int i = 0; i < N_BLOCKS; i++)
+    mbox_store_free(st->ix);
+    for (int i = 0; i < MBOX_N_BLOCKS; i++)
         free(st->blocks[i].data);
     loaded_free(&st->cur);
     loaded_free(&st->aux);
@@ -310,33 +311,33 @@ void mb_read_close(tc_stream *in, void *state)
     free(st);
 }
 
-int mb_read_open(tc_stream *in, void **state)
+int mbox_read_open(tc_stream *in, void **state)
 {
-    mb_reader *st = calloc(1, sizeof *st);
+    mbox_reader *st = calloc(1, sizeof *st);
     if (st == NULL)
-        return mb_nomem(in);
+        return mbox_nomem(in);
     st->max = tc_stream_max_post(in);
-    st->cur.index = st->aux.index = NONE;
+    st->cur.index = st->aux.index = MBOX_NONE;
     /* -O mbox.index-memory: KiB of index in memory, at least 16 */
     const char *im = tc_stream_option(in, "index-memory");
-    long kb = strtol(im ? im : INDEX_KB, NULL, 10);
-    st->ix = mb_store_new((size_t)(kb < 16 ? 16 : kb) * 1024);
+    long kb = strtol(im ? im : MBOX_INDEX_KB, NULL, 10);
+    st->ix = mbox_store_new((size_t)(kb < 16 ? 16 : kb) * 1024);
     if (st->ix == NULL) {
         free(st);
-        return mb_nomem(in);
+        return mbox_nomem(in);
     }
     const char *variant = tc_stream_option(in, "variant");
     st->unquote = variant == NULL || strcmp(variant, "mboxrd") == 0 ? 2
                   : strcmp(variant, "mboxo") == 0                  ? 1
                                                                    : 0;
-    for (int i = 0; i < N_BLOCKS; i++)
+    for (int i = 0; i < MBOX_N_BLOCKS; i++)
         st->blocks[i].off = UINT64_MAX;
     int rc = tc_stream_make_seekable(in);
     st->start = tc_stream_tell(in);
     if (rc == TC_OK)
-        rc = mb_index_build(in, st);
+        rc = mbox_index_build(in, st);
     if (rc != TC_OK) {
-        mb_read_close(in, st);
+        mbox_read_close(in, st);
         return rc;
     }
     *state = st;
@@ -344,28 +345,28 @@ int mb_read_open(tc_stream *in, void **state)
 }
 
 /* Extra fields X-Threadconv-...-KEY (headers of kind, prefix) of l into fields. */
-static int read_extras(tc_stream *in, mb_reader *st, const loaded *l, int kind,
+static int read_extras(tc_stream *in, mbox_reader *st, const mbox_loaded *l, int kind,
                        const char *prefix, tc_fields *fields)
 {
     size_t pn = strlen(prefix);
     for (size_t i = 0; i < l->hs.n; i++) {
-        const hdr *h = &l->hs.h[i];
+        const mbox_hdr *h = &l->hs.h[i];
         if (h->kind != kind)
             continue;
-        const char *name = TEXT(l) + h->name;
-        if (!mb_decode_key(&st->tmp, name + pn, h->name_len - pn)) {
+        const char *name = MBOX_TEXT(l) + h->name;
+        if (!mbox_decode_key(&st->tmp, name + pn, h->name_len - pn)) {
             tc_stream_warn(in, hdr_line(l, h), 0,
                            "message %u: header %.*s does not name an extra field; ignored",
                            l->index + 1, (int)h->name_len, name);
             continue;
         }
-        const char *v = HVAL(&l->hs, h);
+        const char *v = MBOX_HVAL(&l->hs, h);
         size_t vn = h->val_len, bad = 0;
         bool unknown = false;
-        mb_trim(&v, &vn);
+        mbox_trim(&v, &vn);
         tc_buf_reset(&st->tmp2);
-        if (mb_decode_words(&st->tmp2, v, vn, &bad, &unknown) != TC_OK)
-            return mb_nomem(in);
+        if (tc_mail_decode_words(&st->tmp2, v, vn, &bad, &unknown) != TC_OK)
+            return mbox_nomem(in);
         if (tc_is_reserved_key(st->tmp.data) || tc_fields_get(fields, st->tmp.data)) {
             tc_stream_warn(in, hdr_line(l, h), 0,
                            "message %u: extra field \"%s\" is reserved or repeated; ignored",
@@ -373,7 +374,7 @@ static int read_extras(tc_stream *in, mb_reader *st, const loaded *l, int kind,
             continue;
         }
         if (tc_fields_set(fields, st->tmp.data, st->tmp2.data) != TC_OK)
-            return mb_nomem(in);
+            return mbox_nomem(in);
     }
     return TC_OK;
 }
@@ -392,32 +393,32 @@ static int set_buf(tc_buf *b, const char *s, size_t n)
     return TC_OK;
 }
 
-int mb_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
+int mbox_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
 {
-    mb_reader *st = state;
+    mbox_reader *st = state;
     if (st->cur_thread >= st->n_threads)
         return TC_EOF;
     uint32_t first, last;
-    mb_thread_get(st, st->cur_thread++, &first, &last);
+    mbox_thread_get(st, st->cur_thread++, &first, &last);
     st->next_msg = first;
     tc_fields_clear(&st->thread.extras);
-    uint32_t head = NONE, root = NONE;
-    for (uint32_t m = first; m != NONE && head == NONE;) {
-        msg_ix x = mb_msg_get(st, m);
-        if (x.flags & F_START)
+    uint32_t head = MBOX_NONE, root = MBOX_NONE;
+    for (uint32_t m = first; m != MBOX_NONE && head == MBOX_NONE;) {
+        mbox_msg x = mbox_msg_get(st, m);
+        if (x.flags & MBOX_F_START)
             head = m;
-        if (root == NONE && x.parent == NONE)
+        if (root == MBOX_NONE && x.parent == MBOX_NONE)
             root = m;
         m = x.next;
     }
-    if (head == NONE && root == NONE)
+    if (head == MBOX_NONE && root == MBOX_NONE)
         root = first;
-    uint32_t from = head != NONE ? head : root;
+    uint32_t from = head != MBOX_NONE ? head : root;
     /* The thread's first message is most often the one that tells its
      * title: read it whole, for the first post too (when no message can
      * be too long for max-post, so any error comes where it used to). */
-    loaded *l = &st->aux;
-    msg_ix x = mb_msg_get(st, from);
+    mbox_loaded *l = &st->aux;
+    mbox_msg x = mbox_msg_get(st, from);
     int rc;
     if (from == first && msg_end(st, from, &x) - x.off < st->max) {
         l = &st->cur;
@@ -428,27 +429,27 @@ int mb_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
     if (rc != TC_OK)
         return rc;
     size_t bad = 0;
-    if (head != NONE) {
-        if (!get_text(l, K_XSOURCE, &st->t_source, &bad))
-            return mb_nomem(in);
-        if (!get_text(l, K_SUBJECT, &st->t_title, &bad) && set_buf(&st->t_title, "", 0))
-            return mb_nomem(in);
-        st->thread.id = get_text(l, K_XTHREAD_ID, &st->t_id, &bad) ? st->t_id.data : NULL;
-        st->thread.url = get_text(l, K_XTHREAD_URL, &st->t_url, &bad) ? st->t_url.data : NULL;
-        if ((rc = read_extras(in, st, l, K_XTHREAD_EXTRA, MB_H_THREAD_EXTRA,
+    if (head != MBOX_NONE) {
+        if (!get_text(l, MBOX_K_XSOURCE, &st->t_source, &bad))
+            return mbox_nomem(in);
+        if (!get_text(l, MBOX_K_SUBJECT, &st->t_title, &bad) && set_buf(&st->t_title, "", 0))
+            return mbox_nomem(in);
+        st->thread.id = get_text(l, MBOX_K_XTHREAD_ID, &st->t_id, &bad) ? st->t_id.data : NULL;
+        st->thread.url = get_text(l, MBOX_K_XTHREAD_URL, &st->t_url, &bad) ? st->t_url.data : NULL;
+        if ((rc = read_extras(in, st, l, MBOX_K_XTHREAD_EXTRA, MBOX_H_THREAD_EXTRA,
                               &st->thread.extras)) != TC_OK)
             return rc;
     } else {
         if (set_buf(&st->t_source, "mbox", 4) != TC_OK)
-            return mb_nomem(in);
-        if (get_text(l, K_SUBJECT, &st->tmp, &bad)) {
+            return mbox_nomem(in);
+        if (get_text(l, MBOX_K_SUBJECT, &st->tmp, &bad)) {
             const char *p = st->tmp.data;
             size_t pn = st->tmp.len;
-            mb_strip_reply(&p, &pn);
+            mbox_strip_reply(&p, &pn);
             if (set_buf(&st->t_title, p, pn) != TC_OK)
-                return mb_nomem(in);
+                return mbox_nomem(in);
         } else if (set_buf(&st->t_title, "", 0) != TC_OK)
-            return mb_nomem(in);
+            return mbox_nomem(in);
         st->thread.id = NULL;
         st->thread.url = NULL;
     }
@@ -463,86 +464,90 @@ int mb_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
     return TC_OK;
 }
 
-int mb_read_next_post(tc_stream *in, void *state, const tc_post **post)
+/* The next message of the current thread that is a post (a thread's stub
+ * is not): its index in *m and its entry in *x; TC_EOF after the last. */
+static int next_message(tc_stream *in, mbox_reader *st, uint32_t *m, mbox_msg *x)
 {
-    mb_reader *st = state;
-    uint32_t m = st->next_msg;
-    msg_ix x;
+    uint32_t k = st->next_msg;
     for (;;) {
-        if (m == NONE) {
-            st->next_msg = NONE;
-            int rc = mb_index_check(in, st);
+        if (k == MBOX_NONE) {
+            st->next_msg = MBOX_NONE;
+            int rc = mbox_index_check(in, st);
             return rc != TC_OK ? rc : TC_EOF;
         }
-        x = mb_msg_get(st, m);
-        if (!(x.flags & F_STUB))
+        *x = mbox_msg_get(st, k);
+        if (!(x->flags & MBOX_F_STUB))
             break;
-        m = x.next;
+        k = x->next;
     }
-    st->next_msg = x.next;
-    bool ours = x.flags & F_MARKED;
-    int rc;
-    tc_fields_clear(&st->post.extras);
-    size_t bad = 0;
+    st->next_msg = x->next;
+    *m = k;
+    return TC_OK;
+}
 
-    /* the parent's id first (when the index does not know it, loading
-     * the parent uses the stream) */
-    st->post.parent_id = NULL;
-    if (!ours && x.parent != NONE) {
-        rc = indexed_post_id(st, x.parent, &st->p_parent);
-        if (rc == TC_EOF) {
-            if ((rc = load(in, st, x.parent, &st->aux, true)) != TC_OK)
-                return rc;
-            rc = post_id(&st->aux, &st->p_parent);
-        }
-        if (rc != TC_OK)
-            return mb_nomem(in);
-        st->post.parent_id = st->p_parent.data;
+/* The id of others' message x's parent into st->p_parent, before the
+ * message itself is loaded: when the index does not know it, loading the
+ * parent uses the stream. */
+static int others_parent(tc_stream *in, mbox_reader *st, const mbox_msg *x)
+{
+    int rc = indexed_post_id(st, x->parent, &st->p_parent);
+    if (rc == TC_EOF) {
+        if ((rc = load(in, st, x->parent, &st->aux, true)) != TC_OK)
+            return rc;
+        rc = post_id(&st->aux, &st->p_parent);
     }
+    if (rc != TC_OK)
+        return mbox_nomem(in);
+    st->post.parent_id = st->p_parent.data;
+    return TC_OK;
+}
 
-    loaded *l = &st->cur;
-    if ((l->index != m || !l->full) && (rc = load(in, st, m, l, false)) != TC_OK)
-        return rc;
-    if (post_id(l, &st->p_id) != TC_OK)
-        return mb_nomem(in);
-    if (ours && get_text(l, K_XPARENT, &st->p_parent, &bad))
-        st->post.parent_id = st->p_parent.data;
-
-    /* author */
+/* The author from the From: header; for others' mail the address when
+ * there is no name, and the address as mbox.address. */
+static int post_author(tc_stream *in, mbox_reader *st, const mbox_loaded *l, bool ours,
+                       size_t *bad)
+{
     tc_buf_reset(&st->p_author);
-    const hdr *h = mb_find_hdr(&l->hs, K_FROM);
+    const mbox_hdr *h = mbox_find_hdr(&l->hs, MBOX_K_FROM);
     if (h) {
         bool unknown = false;
-        if (mb_parse_from(HVAL(&l->hs, h), h->val_len, &st->p_author, &st->p_addr, &bad,
-                          &unknown) != TC_OK)
-            return mb_nomem(in);
+        if (tc_mail_parse_address(MBOX_HVAL(&l->hs, h), h->val_len, &st->p_author,
+                                  &st->p_addr, bad, &unknown) != TC_OK)
+            return mbox_nomem(in);
         if (!ours && st->p_author.len == 0 && set_buf(&st->p_author, st->p_addr.data,
                                                       st->p_addr.len) != TC_OK)
-            return mb_nomem(in);
+            return mbox_nomem(in);
         if (!ours && st->p_addr.len > 0 &&
             tc_fields_set(&st->post.extras, "mbox.address", st->p_addr.data) != TC_OK)
-            return mb_nomem(in);
+            return mbox_nomem(in);
     }
     if (set_buf(&st->p_author, st->p_author.data ? st->p_author.data : "",
                 st->p_author.len) != TC_OK)
-        return mb_nomem(in);
+        return mbox_nomem(in);
+    return TC_OK;
+}
 
-    /* date */
+/* The date of message m (l): ours from X-Threadconv-Date when Date:
+ * could not hold it, else Date:, else for others' mail the From_ line's.
+ * A date that cannot be read is a warning, and no date. */
+static void post_date(tc_stream *in, mbox_reader *st, const mbox_loaded *l, uint32_t m,
+                      bool ours)
+{
     st->post.date = (tc_date){0, 0, false};
-    const hdr *iso = ours ? mb_find_hdr(&l->hs, K_XDATE) : NULL;
-    h = mb_find_hdr(&l->hs, K_DATE);
+    const mbox_hdr *iso = ours ? mbox_find_hdr(&l->hs, MBOX_K_XDATE) : NULL;
+    const mbox_hdr *h = mbox_find_hdr(&l->hs, MBOX_K_DATE);
     if (iso) {
-        const char *v = HVAL(&l->hs, iso);
+        const char *v = MBOX_HVAL(&l->hs, iso);
         size_t vn = iso->val_len;
-        mb_trim(&v, &vn);
+        mbox_trim(&v, &vn);
         if (tc_date_parse_iso(v, vn, &st->post.date) != TC_OK)
             tc_stream_warn(in, hdr_line(l, iso), 0,
                            "message %u: %s is not an ISO 8601 date; the post has no date",
-                           m + 1, MB_H_DATE);
+                           m + 1, MBOX_H_DATE);
     } else if (h) {
-        const char *v = HVAL(&l->hs, h), *why;
+        const char *v = MBOX_HVAL(&l->hs, h), *why;
         size_t vn = h->val_len;
-        mb_trim(&v, &vn);
+        mbox_trim(&v, &vn);
         /* an unknown zone ("-0000", "MET") leaves the time in UTC: +00:00 */
         if (tc_date_parse_rfc5322(v, vn, &st->post.date, NULL, &why) != TC_OK) {
             st->post.date = (tc_date){0, 0, false};
@@ -552,54 +557,84 @@ int mb_read_next_post(tc_stream *in, void *state, const tc_post **post)
         }
     } else if (!ours) {
         tc_date envelope = {0, 0, false};
-        mb_from_line(l->raw.data, l->from_len, &envelope);
+        mbox_from_line(l->raw.data, l->from_len, &envelope);
         if (envelope.present)
             st->post.date = envelope; /* the From_ line's date, as UTC */
     }
+}
+
+/* The extra fields of others' mail: who else it went to (To, Cc) and a
+ * subject other than the thread's. */
+static int others_extras(tc_stream *in, mbox_reader *st, const mbox_loaded *l, size_t *bad)
+{
+    static const struct {
+        int kind;
+        const char *name, *key;
+    } kept[] = {{MBOX_K_TO, "To", "mbox.to"}, {MBOX_K_CC, "Cc", "mbox.cc"}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t b = 0;
+        if (!get_text(l, kept[i].kind, &st->tmp, &b))
+            continue;
+        if (tc_fields_set(&st->post.extras, kept[i].key, st->tmp.data) != TC_OK)
+            return mbox_nomem(in);
+        if (b) {
+            *bad += b;
+            tc_buf_reset(&st->tmp2);
+            if (tc_buf_printf(&st->tmp2, "%s header: %zu byte%s not valid in its "
+                              "charset read as ISO-8859-1", kept[i].name, b,
+                              b == 1 ? "" : "s") != TC_OK ||
+                tc_fields_set(&st->post.extras, "mbox.undecodable", st->tmp2.data) != TC_OK)
+                return mbox_nomem(in);
+        }
+    }
+    if (get_text(l, MBOX_K_SUBJECT, &st->tmp, bad)) {
+        const char *p = st->tmp.data;
+        size_t pn = st->tmp.len;
+        mbox_strip_reply(&p, &pn);
+        if ((pn != strlen(st->thread.title) || memcmp(p, st->thread.title, pn) != 0) &&
+            tc_fields_set(&st->post.extras, "mbox.subject", st->tmp.data) != TC_OK)
+            return mbox_nomem(in);
+    }
+    return TC_OK;
+}
+
+int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
+{
+    mbox_reader *st = state;
+    uint32_t m;
+    mbox_msg x;
+    int rc = next_message(in, st, &m, &x);
+    if (rc != TC_OK)
+        return rc;
+    bool ours = x.flags & MBOX_F_MARKED;
+    tc_fields_clear(&st->post.extras);
+    size_t bad = 0;
+
+    st->post.parent_id = NULL;
+    if (!ours && x.parent != MBOX_NONE && (rc = others_parent(in, st, &x)) != TC_OK)
+        return rc;
+    mbox_loaded *l = &st->cur;
+    if ((l->index != m || !l->full) && (rc = load(in, st, m, l, false)) != TC_OK)
+        return rc;
+    if (post_id(l, &st->p_id) != TC_OK)
+        return mbox_nomem(in);
+    if (ours && get_text(l, MBOX_K_XPARENT, &st->p_parent, &bad))
+        st->post.parent_id = st->p_parent.data;
+    if ((rc = post_author(in, st, l, ours, &bad)) != TC_OK)
+        return rc;
+    post_date(in, st, l, m, ours);
 
     /* body: one that cannot be decoded spoils only its own message (the
      * index already points at the next one, so the reader can go on) */
-    if ((rc = mb_mime_body(in, st, l)) != TC_OK)
+    if ((rc = mbox_mime_body(in, st, l)) != TC_OK)
         return rc == TC_ERR_DATA ? TC_SKIPPED : rc;
     if (ours && st->p_body.len > 0 && st->p_body.data[st->p_body.len - 1] == '\n')
         st->p_body.data[--st->p_body.len] = '\0'; /* the newline our writer added */
 
-    if (ours) {
-        if ((rc = read_extras(in, st, l, K_XEXTRA, MB_H_EXTRA, &st->post.extras)) != TC_OK)
-            return rc;
-    } else {
-        /* who else it went to */
-        static const struct {
-            int kind;
-            const char *name, *key;
-        } kept[] = {{K_TO, "To", "mbox.to"}, {K_CC, "Cc", "mbox.cc"}};
-        for (size_t i = 0; i < 2; i++) {
-            size_t b = 0;
-            if (get_text(l, kept[i].kind, &st->tmp, &b)) {
-                if (tc_fields_set(&st->post.extras, kept[i].key, st->tmp.data) != TC_OK)
-                    return mb_nomem(in);
-                if (b) {
-                    bad += b;
-                    tc_buf_reset(&st->tmp2);
-                    if (tc_buf_printf(&st->tmp2, "%s header: %zu byte%s not valid in its "
-                                      "charset read as ISO-8859-1", kept[i].name, b,
-                                      b == 1 ? "" : "s") != TC_OK ||
-                        tc_fields_set(&st->post.extras, "mbox.undecodable", st->tmp2.data) !=
-                            TC_OK)
-                        return mb_nomem(in);
-                }
-            }
-        }
-    }
-    if (!ours && get_text(l, K_SUBJECT, &st->tmp, &bad)) {
-        /* a subject other than the thread's is kept */
-        const char *p = st->tmp.data;
-        size_t pn = st->tmp.len;
-        mb_strip_reply(&p, &pn);
-        if ((pn != strlen(st->thread.title) || memcmp(p, st->thread.title, pn) != 0) &&
-            tc_fields_set(&st->post.extras, "mbox.subject", st->tmp.data) != TC_OK)
-            return mb_nomem(in);
-    }
+    rc = ours ? read_extras(in, st, l, MBOX_K_XEXTRA, MBOX_H_EXTRA, &st->post.extras)
+              : others_extras(in, st, l, &bad);
+    if (rc != TC_OK)
+        return rc;
     if (bad)
         tc_stream_warn(in, x.line, 0,
                        "message %u: %zu byte%s of the headers not valid in their charset; "

@@ -4,13 +4,13 @@
  * mbox.index-memory bytes and beyond it in an unlinked temporary file
  * ($TMPDIR, else /tmp).
  *
- * Page p of region r is page p * MB_REGIONS + r of the file (regions
+ * Page p of region r is page p * MBOX_REGIONS + r of the file (regions
  * interleaved page by page; pages never written are holes and read as
  * zeros).  Nothing is written until the cache is full: a mailbox whose
  * index fits never touches the disk.  The cache evicts with the CLOCK
  * algorithm (a page used since the hand last passed gets another round),
  * writing a page back only when it changed.  The two pages each region
- * used last are found without a lookup (mb_store_read in store.h).
+ * used last are found without a lookup (mbox_store_read in store.h).
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -29,12 +29,12 @@
 #include <string.h>
 #include <unistd.h>
 
-mb_store *mb_store_new(size_t budget)
+mbox_store *mbox_store_new(size_t budget)
 {
-    mb_store *s = calloc(1, sizeof *s);
+    mbox_store *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    s->n_slots = budget / MB_PAGE;
+    s->n_slots = budget / MBOX_PAGE;
     if (s->n_slots < 4)
         s->n_slots = 4;
     size_t isize = 8;
@@ -53,7 +53,7 @@ mb_store *mb_store_new(size_t budget)
     return s;
 }
 
-void mb_store_free(mb_store *s)
+void mbox_store_free(mbox_store *s)
 {
     if (s == NULL)
         return;
@@ -66,12 +66,12 @@ void mb_store_free(mb_store *s)
     free(s);
 }
 
-const char *mb_store_error(const mb_store *s)
+const char *mbox_store_error(const mbox_store *s)
 {
     return s->why[0] ? s->why : NULL;
 }
 
-static void fail(mb_store *s, const char *what, int err)
+static void fail(mbox_store *s, const char *what, int err)
 {
     if (s->why[0] == '\0') {
         s->code = err == ENOMEM ? TC_ERR_NOMEM : TC_ERR_DATA;
@@ -86,7 +86,7 @@ static size_t slot_hash(uint64_t key)
 }
 
 /* Remove key from the index (backward-shift deletion keeps probe runs whole). */
-static void index_remove(mb_store *s, uint64_t key)
+static void index_remove(mbox_store *s, uint64_t key)
 {
     size_t mask = s->index_mask, i = slot_hash(key) & mask;
     while (s->index[i] && s->slots[s->index[i] - 1].key != key)
@@ -109,10 +109,10 @@ static void index_remove(mb_store *s, uint64_t key)
 static uint64_t file_offset(uint64_t key)
 {
     uint64_t g = key - 1; /* the global page: region in the low part, see global_page */
-    return g << MB_PAGE_SHIFT;
+    return g << MBOX_PAGE_SHIFT;
 }
 
-static bool open_file(mb_store *s)
+static bool open_file(mbox_store *s)
 {
     const char *dir = getenv("TMPDIR");
     char path[4096];
@@ -133,7 +133,7 @@ static bool open_file(mb_store *s)
     return true;
 }
 
-static void write_back(mb_store *s, mb_page *p)
+static void write_back(mbox_store *s, mbox_page *p)
 {
     if (!p->dirty)
         return;
@@ -142,8 +142,8 @@ static void write_back(mb_store *s, mb_page *p)
         return;
     uint64_t off = file_offset(p->key);
     size_t done = 0;
-    while (done < MB_PAGE) {
-        ssize_t n = pwrite(s->fd, p->data + done, MB_PAGE - done, (off_t)(off + done));
+    while (done < MBOX_PAGE) {
+        ssize_t n = pwrite(s->fd, p->data + done, MBOX_PAGE - done, (off_t)(off + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -153,24 +153,24 @@ static void write_back(mb_store *s, mb_page *p)
         done += (size_t)n;
     }
     uint64_t g = p->key - 1;
-    unsigned r = (unsigned)(g % MB_REGIONS);
-    uint64_t pno = g / MB_REGIONS;
+    unsigned r = (unsigned)(g % MBOX_REGIONS);
+    uint64_t pno = g / MBOX_REGIONS;
     if (s->written[r] <= pno)
         s->written[r] = pno + 1;
 }
 
-static void fill(mb_store *s, mb_page *p)
+static void fill(mbox_store *s, mbox_page *p)
 {
     uint64_t g = p->key - 1;
-    unsigned r = (unsigned)(g % MB_REGIONS);
-    if (s->fd < 0 || g / MB_REGIONS >= s->written[r]) {
-        memset(p->data, 0, MB_PAGE); /* never written out: still zeros */
+    unsigned r = (unsigned)(g % MBOX_REGIONS);
+    if (s->fd < 0 || g / MBOX_REGIONS >= s->written[r]) {
+        memset(p->data, 0, MBOX_PAGE); /* never written out: still zeros */
         return;
     }
     uint64_t off = file_offset(p->key);
     size_t done = 0;
-    while (done < MB_PAGE) {
-        ssize_t n = pread(s->fd, p->data + done, MB_PAGE - done, (off_t)(off + done));
+    while (done < MBOX_PAGE) {
+        ssize_t n = pread(s->fd, p->data + done, MBOX_PAGE - done, (off_t)(off + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -181,24 +181,24 @@ static void fill(mb_store *s, mb_page *p)
             break; /* past the end of the file: a hole */
         done += (size_t)n;
     }
-    memset(p->data + done, 0, MB_PAGE - done);
+    memset(p->data + done, 0, MBOX_PAGE - done);
 }
 
 /* The page is leaving its slot: the fast path must not find it. */
-static void forget_hot(mb_store *s, const mb_page *p)
+static void forget_hot(mbox_store *s, const mbox_page *p)
 {
-    mb_hot *h = s->recent[(p->key - 1) % MB_REGIONS];
+    mbox_hot *h = s->recent[(p->key - 1) % MBOX_REGIONS];
     for (int k = 0; k < 2; k++)
         if (h[k].p == p)
             h[k].pno1 = 0;
 }
 
 /* The slot to reuse: a free one, else the CLOCK victim, written back. */
-static mb_page *victim(mb_store *s)
+static mbox_page *victim(mbox_store *s)
 {
     if (s->n_used < s->n_slots) {
-        mb_page *p = &s->slots[s->n_used++];
-        if (p->data == NULL && (p->data = malloc(MB_PAGE)) == NULL) {
+        mbox_page *p = &s->slots[s->n_used++];
+        if (p->data == NULL && (p->data = malloc(MBOX_PAGE)) == NULL) {
             s->n_used--;
             fail(s, "cannot hold the mbox index", ENOMEM);
             return NULL;
@@ -206,7 +206,7 @@ static mb_page *victim(mb_store *s)
         return p;
     }
     for (;;) {
-        mb_page *p = &s->slots[s->hand];
+        mbox_page *p = &s->slots[s->hand];
         s->hand = s->hand + 1 == s->n_slots ? 0 : s->hand + 1;
         if (p->key == 0)
             return p; /* dropped: free */
@@ -223,12 +223,12 @@ static mb_page *victim(mb_store *s)
 }
 
 /* The data of global page g (region in its low bits). */
-static unsigned char *page_data(mb_store *s, uint64_t g, bool write)
+static unsigned char *page_data(mbox_store *s, uint64_t g, bool write)
 {
-    unsigned r = (unsigned)(g % MB_REGIONS);
+    unsigned r = (unsigned)(g % MBOX_REGIONS);
     uint64_t key = g + 1;
-    mb_hot *h = s->recent[r];
-    mb_page *p;
+    mbox_hot *h = s->recent[r];
+    mbox_page *p;
     size_t mask = s->index_mask, i = slot_hash(key) & mask;
     while (s->index[i] && s->slots[s->index[i] - 1].key != key)
         i = (i + 1) & mask;
@@ -248,28 +248,28 @@ static unsigned char *page_data(mb_store *s, uint64_t g, bool write)
     }
     if (h[0].p != p || h[0].pno1 == 0) { /* the newest first */
         h[1] = h[0];
-        h[0] = (mb_hot){g / MB_REGIONS + 1, p};
+        h[0] = (mbox_hot){g / MBOX_REGIONS + 1, p};
     }
     p->ref = true;
     if (write)
         p->dirty = true;
     return p->data;
 sink:
-    memset(s->sink, 0, MB_PAGE);
+    memset(s->sink, 0, MBOX_PAGE);
     return s->sink;
 }
 
 static uint64_t global_page(unsigned region, uint64_t off)
 {
-    return (off >> MB_PAGE_SHIFT) * MB_REGIONS + region;
+    return (off >> MBOX_PAGE_SHIFT) * MBOX_REGIONS + region;
 }
 
-void mb_store_read_any(mb_store *s, unsigned region, uint64_t off, void *dst, size_t len)
+void mbox_store_read_any(mbox_store *s, unsigned region, uint64_t off, void *dst, size_t len)
 {
     unsigned char *d = dst;
     while (len > 0) {
-        size_t in = (size_t)(off & (MB_PAGE - 1));
-        size_t k = MB_PAGE - in < len ? MB_PAGE - in : len;
+        size_t in = (size_t)(off & (MBOX_PAGE - 1));
+        size_t k = MBOX_PAGE - in < len ? MBOX_PAGE - in : len;
         memcpy(d, page_data(s, global_page(region, off), false) + in, k);
         d += k;
         off += k;
@@ -277,13 +277,13 @@ void mb_store_read_any(mb_store *s, unsigned region, uint64_t off, void *dst, si
     }
 }
 
-void mb_store_write_any(mb_store *s, unsigned region, uint64_t off, const void *src,
-                        size_t len)
+void mbox_store_write_any(mbox_store *s, unsigned region, uint64_t off, const void *src,
+                          size_t len)
 {
     const unsigned char *p = src;
     while (len > 0) {
-        size_t in = (size_t)(off & (MB_PAGE - 1));
-        size_t k = MB_PAGE - in < len ? MB_PAGE - in : len;
+        size_t in = (size_t)(off & (MBOX_PAGE - 1));
+        size_t k = MBOX_PAGE - in < len ? MBOX_PAGE - in : len;
         memcpy(page_data(s, global_page(region, off), true) + in, p, k);
         p += k;
         off += k;
@@ -291,12 +291,12 @@ void mb_store_write_any(mb_store *s, unsigned region, uint64_t off, const void *
     }
 }
 
-bool mb_store_equal(mb_store *s, unsigned region, uint64_t off, const void *data, size_t len)
+bool mbox_store_equal(mbox_store *s, unsigned region, uint64_t off, const void *data, size_t len)
 {
     const unsigned char *p = data;
     while (len > 0) {
-        size_t in = (size_t)(off & (MB_PAGE - 1));
-        size_t k = MB_PAGE - in < len ? MB_PAGE - in : len;
+        size_t in = (size_t)(off & (MBOX_PAGE - 1));
+        size_t k = MBOX_PAGE - in < len ? MBOX_PAGE - in : len;
         if (memcmp(page_data(s, global_page(region, off), false) + in, p, k) != 0)
             return false;
         p += k;
@@ -306,19 +306,19 @@ bool mb_store_equal(mb_store *s, unsigned region, uint64_t off, const void *data
     return true;
 }
 
-void mb_store_drop(mb_store *s, unsigned region, uint64_t off, uint64_t len)
+void mbox_store_drop(mbox_store *s, unsigned region, uint64_t off, uint64_t len)
 {
     /* whole pages inside [off, off + len) are forgotten, never written */
-    uint64_t first = (off + MB_PAGE - 1) >> MB_PAGE_SHIFT, end = (off + len) >> MB_PAGE_SHIFT;
+    uint64_t first = (off + MBOX_PAGE - 1) >> MBOX_PAGE_SHIFT, end = (off + len) >> MBOX_PAGE_SHIFT;
     if (end <= first)
         return;
     if (end - first > s->n_slots) {
         for (size_t i = 0; i < s->n_used; i++) {
-            mb_page *p = &s->slots[i];
+            mbox_page *p = &s->slots[i];
             if (p->key == 0)
                 continue;
-            uint64_t g = p->key - 1, pno = g / MB_REGIONS;
-            if (g % MB_REGIONS == region && pno >= first && pno < end) {
+            uint64_t g = p->key - 1, pno = g / MBOX_REGIONS;
+            if (g % MBOX_REGIONS == region && pno >= first && pno < end) {
                 forget_hot(s, p);
                 index_remove(s, p->key);
                 p->key = 0;
@@ -328,12 +328,12 @@ void mb_store_drop(mb_store *s, unsigned region, uint64_t off, uint64_t len)
     } else {
         size_t mask = s->index_mask;
         for (uint64_t pno = first; pno < end; pno++) {
-            uint64_t key = pno * MB_REGIONS + region + 1;
+            uint64_t key = pno * MBOX_REGIONS + region + 1;
             size_t i = slot_hash(key) & mask;
             while (s->index[i] && s->slots[s->index[i] - 1].key != key)
                 i = (i + 1) & mask;
             if (s->index[i]) {
-                mb_page *p = &s->slots[s->index[i] - 1];
+                mbox_page *p = &s->slots[s->index[i] - 1];
                 forget_hot(s, p);
                 index_remove(s, key);
                 p->key = 0;

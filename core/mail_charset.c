@@ -1,0 +1,173 @@
+/*
+ * mail_charset.c - text in a mail charset to UTF-8 (tc_mail_to_utf8, see
+ * threadconv/mail.h), with iconv, and the fallback for bytes that cannot
+ * be decoded.
+ *
+ * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "internal.h"
+
+#include <threadconv/mail.h>
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool tc__mail_ieq(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    if (alen != blen)
+        return false;
+    for (size_t i = 0; i < alen; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static int put_latin1(tc_buf *out, unsigned char c)
+{
+    if (c == 0)
+        return tc_buf_append(out, "\xEF\xBF\xBD", 3);
+    if (c < 0x80)
+        return tc_buf_putc(out, (char)c);
+    char u[2] = {(char)(0xC0 | (c >> 6)), (char)(0x80 | (c & 0x3F))};
+    return tc_buf_append(out, u, 2);
+}
+
+/* UTF-8 input: valid sequences copied, each bad byte by the fallback. */
+static int utf8_fallback(tc_buf *out, const char *in, size_t len, size_t *n_bad)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t off;
+        if (tc_utf8_valid(in + i, len - i, &off, NULL))
+            return tc_buf_append(out, in + i, len - i);
+        if (tc_buf_append(out, in + i, off) != TC_OK)
+            return TC_ERR_NOMEM;
+        i += off;
+        /* the bad byte may start a valid character that was cut short by
+         * nothing but a NUL; either way one byte is replaced */
+        if (put_latin1(out, (unsigned char)in[i]) != TC_OK)
+            return TC_ERR_NOMEM;
+        (*n_bad)++;
+        i++;
+    }
+    return tc_buf_append(out, "", 0);
+}
+
+static bool is_utf8_name(const char *cs)
+{
+    return tc__mail_ieq(cs, strlen(cs), "utf-8") || tc__mail_ieq(cs, strlen(cs), "utf8");
+}
+
+static bool is_ascii_name(const char *cs)
+{
+    size_t n = strlen(cs);
+    return n == 0 || tc__mail_ieq(cs, n, "us-ascii") || tc__mail_ieq(cs, n, "ascii") ||
+           tc__mail_ieq(cs, n, "ansi_x3.4-1968");
+}
+
+/* The bytes iconv wrote since start, made what the model holds: a NUL
+ * decoded from the charset becomes U+FFFD (counted once), and invalid
+ * UTF-8 that iconv passed through (glibc reads "utf_8", "u.t.f-8" and
+ * such as UTF-8 and copies sequences above U+10FFFF as they are) is
+ * replaced byte by byte as for UTF-8 input. */
+static int make_valid(tc_buf *out, size_t start, size_t *n_bad)
+{
+    int rc = TC_OK;
+    if (memchr(out->data + start, '\0', out->len - start)) {
+        tc_buf tmp = {0};
+        for (size_t i = start; i < out->len && rc == TC_OK; i++)
+            rc = out->data[i] ? tc_buf_putc(&tmp, out->data[i])
+                              : tc_buf_append(&tmp, "\xEF\xBF\xBD", 3);
+        if (rc == TC_OK) {
+            out->len = start;
+            rc = tc_buf_append(out, tmp.data, tmp.len);
+            (*n_bad)++;
+        }
+        tc_buf_free(&tmp);
+    }
+    if (rc == TC_OK && out->len > start &&
+        !tc_utf8_valid(out->data + start, out->len - start, NULL, NULL)) {
+        tc_buf tmp = {0};
+        rc = utf8_fallback(&tmp, out->data + start, out->len - start, n_bad);
+        out->len = start;
+        if (rc == TC_OK && tmp.len > 0)
+            rc = tc_buf_append(out, tmp.data, tmp.len);
+        tc_buf_free(&tmp);
+    }
+    return rc;
+}
+
+int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len,
+                    size_t *n_bad, bool *unknown)
+{
+    if (charset == NULL || is_ascii_name(charset) || is_utf8_name(charset))
+        /* US-ASCII is a subset of UTF-8; 8-bit bytes labelled ASCII are
+         * most often UTF-8, so they are taken as UTF-8 when valid */
+        return utf8_fallback(out, in, len, n_bad);
+    char name[64];
+    size_t cn = strlen(charset);
+    if (cn >= sizeof name)
+        cn = sizeof name - 1;
+    memcpy(name, charset, cn);
+    name[cn] = '\0';
+    char *star = strchr(name, '*'); /* RFC 2231 language suffix */
+    if (star)
+        *star = '\0';
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1) {
+        *unknown = true;
+        return utf8_fallback(out, in, len, n_bad);
+    }
+    size_t start = out->len;
+    char *ip = (char *)in;
+    size_t il = len;
+    int rc = TC_OK;
+    while (il > 0 && rc == TC_OK) {
+        if (tc_buf_reserve(out, il * 4 + 16) != TC_OK) {
+            rc = TC_ERR_NOMEM;
+            break;
+        }
+        char *op = out->data + out->len;
+        size_t ol = out->cap - out->len - 1;
+        size_t before = ol;
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
+        out->len += before - ol;
+        out->data[out->len] = '\0';
+        if (r == (size_t)-1) {
+            if (errno == E2BIG)
+                continue;
+            /* EILSEQ or EINVAL: one byte by the fallback, then go on */
+            if (put_latin1(out, (unsigned char)*ip) != TC_OK)
+                rc = TC_ERR_NOMEM;
+            (*n_bad)++;
+            ip++;
+            il--;
+            iconv(cd, NULL, NULL, NULL, NULL);
+        }
+    }
+    /* flush a stateful encoding (ISO-2022-JP back to ASCII) */
+    if (rc == TC_OK && tc_buf_reserve(out, 16) == TC_OK) {
+        char *op = out->data + out->len;
+        size_t ol = out->cap - out->len - 1, before = ol;
+        iconv(cd, NULL, NULL, &op, &ol);
+        out->len += before - ol;
+        out->data[out->len] = '\0';
+    }
+    iconv_close(cd);
+    if (rc == TC_OK)
+        rc = make_valid(out, start, n_bad);
+    return rc == TC_OK ? tc_buf_append(out, "", 0) : rc;
+}
