@@ -37,7 +37,8 @@
  *    the format allows at that place, so nesting deeper than the format's
  *    five levels is refused at the first element out of place.
  *  - Every piece of text is capped by the max-post limit, and a post's extra
- *    fields together too.
+ *    fields together too, and its attachments together: their base64 is
+ *    decoded as it comes (into the arena), never held.
  *
  * Errors: the first problem in document order is reported, once the items
  * before it have been handed out.  libxml2's (well-formedness, truncation)
@@ -53,6 +54,7 @@
 #endif
 
 #include "xml.h"
+#include "base64.h"
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -106,19 +108,26 @@ enum scan {
 /* The elements of the format: local names in the namespace XML_NS. */
 enum el {
     EL_ARCHIVE, EL_THREAD, EL_TITLE, EL_SOURCE, EL_ID, EL_URL, EL_EXTRA, EL_POST, EL_AUTHOR,
-    EL_DATE, EL_BODY, EL_PARENT, EL_CTRL,
+    EL_DATE, EL_BODY, EL_PARENT, EL_CTRL, EL_ATTACHMENT,
     EL_COUNT,
     EL_OTHER = EL_COUNT, /* another element in XML_NS */
     EL_FOREIGN           /* an element in another namespace, or in none */
 };
 static const char *const el_names[EL_COUNT] = {
     "archive", "thread", "title", "source", "id", "url", "extra", "post", "author",
-    "date", "body", "parent", "ctrl",
+    "date", "body", "parent", "ctrl", "attachment",
 };
 
 /* The attributes the reader reads, in no namespace. */
-enum at { AT_VERSION, AT_KEY, AT_CODE, AT_COUNT };
-static const char *const at_names[AT_COUNT] = {"version", "key", "code"};
+enum at {
+    AT_VERSION, AT_KEY, AT_CODE,
+    /* <attachment>'s, the strings first, in the order of xatt.s */
+    AT_NAME, AT_TYPE, AT_REF, AT_CONTENT_ID, AT_DISPOSITION, AT_NOTE, AT_SIZE, AT_EMPTY,
+    AT_COUNT
+};
+static const char *const at_names[AT_COUNT] = {"version", "key", "code", "name", "type", "ref",
+                                               "content-id", "disposition", "note", "size",
+                                               "empty"};
 
 /* Where the parse is: what may come next. */
 enum st {
@@ -132,8 +141,9 @@ enum st {
     ST_P_AUTHOR, /* <author> */
     ST_P_DATE,   /* <date> or <body> */
     ST_P_BODY,   /* <body>, after <date> */
-    ST_P_TAIL,   /* <parent>, <extra> or </post>; x->stage says which */
+    ST_P_TAIL,   /* <parent>, <extra>, <attachment> or </post>; x->stage says which */
     ST_TEXT,     /* in a text element: text, <ctrl/> or its end tag */
+    ST_ATTACH,   /* in <attachment>: base64 or its end tag */
     ST_CTRL,     /* in <ctrl>: its end tag */
     ST_EPILOG,   /* after </archive> */
     ST_STOP      /* a problem was found: the rest is ignored */
@@ -145,8 +155,9 @@ static const char *const thread_head_expect[] = {
     "<url>, <extra>, <post> or </thread>",
     "<extra>, <post> or </thread>",
 };
-static const char *const post_tail_expect[] = {"<parent>, <extra> or </post>",
-                                               "<extra> or </post>"};
+static const char *const post_tail_expect[] = {"<parent>, <extra>, <attachment> or </post>",
+                                               "<extra>, <attachment> or </post>",
+                                               "<attachment> or </post>"};
 
 /* A run of character data: consecutive text (character references and
  * predefined entities included), or consecutive CDATA sections. */
@@ -169,12 +180,24 @@ typedef struct item {
     size_t body_len; /* a post's body, in bytes */
     tc_date date;
     size_t x0, nx;   /* its extra fields: x->xs[x0 .. x0 + nx) */
+    size_t a0, na;   /* a post's attachments: x->as[a0 .. a0 + na) */
 } item;
 
 /* An extra field: key and value as offsets from its item's base. */
 typedef struct xfield {
     size_t key, value, value_len;
 } xfield;
+
+/* The strings of an attachment (index into xatt.s), as AT_NAME.. order. */
+enum { A_NAME, A_TYPE, A_REF, A_CONTENT_ID, A_DISPOSITION, A_NOTE, A_STRINGS };
+
+/* An attachment: its strings and bytes as offsets from its item's base. */
+typedef struct xatt {
+    size_t s[A_STRINGS]; /* NONE when absent (name and type: read as "") */
+    size_t data;         /* NONE when the bytes are not there */
+    uint64_t size;       /* of data, or as the size attribute says */
+    bool size_known;
+} xatt;
 
 typedef struct xr {
     tc_stream *in;
@@ -236,6 +259,12 @@ typedef struct xr {
     bool t_over;       /* over the max-post limit: no longer kept */
     size_t t_key;      /* T_EXTRA: the key's offset */
 
+    /* the attachment being read: x->as[x->as_n - 1] */
+    xml_b64 a_dec;
+    bool a_bytes;           /* its content is base64 (not empty="true") */
+    uint64_t a_line, a_col; /* where the next piece of its content begins (0: unknown) */
+    size_t a_cost;          /* what the post's attachments hold, against max-post */
+
     /* the run of character data being read */
     enum run run;
     uint64_t run_line;  /* libxml2's line when its first piece came */
@@ -251,6 +280,8 @@ typedef struct xr {
     size_t q_n, q_head, q_cap;
     xfield *xs;
     size_t xs_n, xs_cap;
+    xatt *as;
+    size_t as_n, as_cap;
     tc_buf arena;
     tc_buf attr; /* an attribute's value */
 
@@ -259,6 +290,8 @@ typedef struct xr {
     tc_buf title, source, thread_id, url;
     tc_thread thread;
     tc_post post;
+    tc_attachment *atts; /* the post's attachments */
+    size_t atts_cap;
 } xr;
 
 /* ------------------------------------------------------------------ */
@@ -546,9 +579,10 @@ static inline bool put(xr *x, const void *data, size_t len)
 static void begin_item(xr *x, int kind)
 {
     x->p = (item){.kind = kind, .base = x->arena.len, .s = {NONE, NONE, NONE, NONE},
-                  .x0 = x->xs_n};
+                  .x0 = x->xs_n, .a0 = x->as_n};
     x->p_open = true;
     x->extras_bytes = 0;
+    x->a_cost = 0;
 }
 
 static bool enqueue(xr *x, const item *it)
@@ -603,8 +637,13 @@ static void compact(xr *x)
             memmove(x->xs, x->xs + x->p.x0, x->p.nx * sizeof *x->xs);
         x->p.x0 = 0;
         x->xs_n = x->p.nx;
+        if (x->p.a0 > 0)
+            memmove(x->as, x->as + x->p.a0, x->p.na * sizeof *x->as);
+        x->p.a0 = 0;
+        x->as_n = x->p.na;
     } else {
         x->xs_n = 0;
+        x->as_n = 0;
     }
 }
 
@@ -771,6 +810,7 @@ static bool container(const xr *x, bool *in_post, const char **what)
 }
 
 static bool end_run(xr *x);
+static void att_text(xr *x, enum run type, const xmlChar *s, size_t len);
 
 /* The run of character data, if any, ended: false when that was a problem.
  * The common case, text in a text element within the limit, without a
@@ -800,6 +840,8 @@ static bool end_run(xr *x)
     bool in_post;
     const char *what;
     char found[200];
+    if (x->st == ST_ATTACH)
+        return true; /* checked piece by piece */
     if (x->st == ST_TEXT) {
         if (!x->t_over)
             return true;
@@ -854,6 +896,10 @@ static void char_data(xr *x, enum run type, const xmlChar *s, size_t len)
         return;
     }
     x->run_len += len;
+    if (x->st == ST_ATTACH) {
+        att_text(x, type, s, len);
+        return;
+    }
     if (x->st == ST_TEXT) {
         if (x->t_over)
             return;
@@ -1029,6 +1075,240 @@ static void ctrl(xr *x, uint64_t line, int nb, const xmlChar **attrs)
     x->st = ST_CTRL;
 }
 
+/* ------------------------------------------------------------------ */
+/* Attachments                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The attachment being read, and its number in the post (for messages). */
+static xatt *cur_att(xr *x)
+{
+    return &x->as[x->as_n - 1];
+}
+
+static size_t att_number(const xr *x)
+{
+    return x->p.na;
+}
+
+/* A size attribute: decimal digits, at most UINT64_MAX. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The attachments of the post hold cost more bytes: false (and the problem
+ * noted) when that passes the max-post limit. */
+static bool att_cost(xr *x, size_t cost, uint64_t line)
+{
+    if (cost > x->max - x->a_cost) {
+        bad(x, true, line, "the attachments are longer than the max-post limit (%zu bytes)",
+            x->max);
+        return false;
+    }
+    x->a_cost += cost;
+    return true;
+}
+
+/* The size and empty attributes of the attachment just begun. */
+static bool att_size(xr *x, xatt *a, uint64_t line, int nb, const xmlChar **attrs)
+{
+    const char *size = attribute(x, nb, attrs, AT_SIZE);
+    if (x->st == ST_STOP)
+        return false;
+    if (size != NULL) {
+        if (!parse_size(size, &a->size)) {
+            bad(x, true, line,
+                "attachment %zu: size=\"%.30s\": expected the size in bytes, a decimal number",
+                att_number(x), size);
+            return false;
+        }
+        a->size_known = true;
+    }
+    const char *empty = attribute(x, nb, attrs, AT_EMPTY);
+    if (x->st == ST_STOP)
+        return false;
+    x->a_bytes = empty == NULL;
+    if (empty == NULL)
+        return true;
+    if (strcmp(empty, "true") != 0) {
+        bad(x, true, line,
+            "attachment %zu: empty=\"%.20s\": expected empty=\"true\" (the bytes are there and "
+            "there are none) or no empty attribute", att_number(x), empty);
+        return false;
+    }
+    if (a->size_known && a->size != 0) {
+        bad(x, true, line,
+            "attachment %zu: empty=\"true\" with size=\"%" PRIu64 "\": expected size=\"0\" or "
+            "no size", att_number(x), a->size);
+        return false;
+    }
+    a->size = 0;
+    a->size_known = true;
+    a->data = x->arena.len - x->p.base;
+    return true;
+}
+
+/* <attachment ...> in a post: its attributes.  Its content, base64, comes
+ * to att_text; its end to end_attachment. */
+static void begin_attachment(xr *x, uint64_t line, int nb, const xmlChar **attrs)
+{
+    if (x->as_n == x->as_cap) {
+        size_t cap = x->as_cap ? 2 * x->as_cap : 8;
+        xatt *as = realloc(x->as, cap * sizeof *as);
+        if (as == NULL) {
+            nomem(x);
+            return;
+        }
+        x->as = as;
+        x->as_cap = cap;
+    }
+    xatt *a = &x->as[x->as_n++];
+    x->p.na++;
+    *a = (xatt){.data = NONE};
+    for (int k = 0; k < A_STRINGS; k++) {
+        const char *v = attribute(x, nb, attrs, AT_NAME + k);
+        if (x->st == ST_STOP)
+            return;
+        a->s[k] = NONE;
+        if (v == NULL)
+            continue;
+        size_t len = strlen(v);
+        if (!att_cost(x, len + 1, line))
+            return;
+        a->s[k] = x->arena.len - x->p.base;
+        if (!put(x, v, len + 1)) {
+            nomem(x);
+            return;
+        }
+    }
+    if (a->s[A_NAME] == NONE) {
+        bad(x, true, line, "attachment %zu without a name: expected <attachment name=\"FILE\">",
+            att_number(x));
+        return;
+    }
+    /* what the model's attachment itself holds, as an extra field costs */
+    if (!att_cost(x, 64, line) || !att_size(x, a, line, nb, attrs))
+        return;
+    if (x->a_bytes)
+        a->data = x->arena.len - x->p.base; /* NONE again if no base64 comes */
+    x->a_dec = (xml_b64){0};
+    /* libxml2 calls on_start with its input at the '>' of the start tag:
+     * the content begins after it */
+    const xmlParserInput *in = x->ctxt->input;
+    x->a_line = cur_line(x);
+    x->a_col = in != NULL && in->col > 0 ? (uint64_t)in->col + 1 : 0;
+    if (x->a_col == 0)
+        x->a_line = 0;
+    push(x, line);
+    x->st = ST_ATTACH;
+}
+
+/* Where byte k of a piece s of an attachment's content is, counted from
+ * where the piece began; false when that is not known. */
+static bool att_position(const xr *x, const xmlChar *s, size_t k, uint64_t *line, uint64_t *col)
+{
+    if (x->a_line == 0)
+        return false;
+    uint64_t l = x->a_line, c = x->a_col;
+    for (size_t i = 0; i < k; i++) {
+        if (s[i] == '\n') {
+            l++;
+            c = 1;
+        } else if ((s[i] & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+    return true;
+}
+
+/* A piece of an attachment's content, text or CDATA. */
+static void att_text(xr *x, enum run type, const xmlChar *s, size_t len)
+{
+    size_t bad_at = 0, n = 0;
+    const char *why = NULL;
+    if (!x->a_bytes) {
+        while (bad_at < len && (s[bad_at] == ' ' || s[bad_at] == '\t' || s[bad_at] == '\n' ||
+                                s[bad_at] == '\r'))
+            bad_at++;
+        if (bad_at < len)
+            why = "expected no base64 in an attachment that has empty=\"true\"";
+    } else if (tc_buf_reserve(&x->arena, len / 4 * 3 + 3) != TC_OK) {
+        nomem(x);
+        return;
+    } else {
+        n = xml_b64_decode(&x->a_dec, s, len, (unsigned char *)x->arena.data + x->arena.len,
+                           &bad_at, &why);
+    }
+    uint64_t line = 0, col = 0;
+    if (why != NULL) {
+        if (type == RUN_CDATA || !att_position(x, s, bad_at, &line, &col)) {
+            line = top_line(x); /* libxml2 keeps no position in CDATA */
+            col = 0;
+        }
+        size_t clen = 1; /* the character, whole */
+        while (bad_at + clen < len && clen < 4 && (s[bad_at + clen] & 0xC0) == 0x80)
+            clen++;
+        char ctx[96];
+        context(x, true, ctx, sizeof ctx);
+        fail(x, TC_ERR_DATA, line, col, "%sattachment %zu: bad base64 \"%.*s\": %s", ctx,
+             att_number(x), (int)clen, (const char *)s + bad_at, why);
+        return;
+    }
+    x->arena.len += n;
+    x->arena.data[x->arena.len] = '\0';
+    if (!att_cost(x, n, top_line(x)))
+        return;
+    /* the next piece begins where libxml2 is now, after a text piece; a
+     * CDATA section's end is not known */
+    const xmlParserInput *in = x->ctxt->input;
+    if (type == RUN_TEXT && in != NULL && in->col > 0) {
+        x->a_line = cur_line(x);
+        x->a_col = (uint64_t)in->col;
+    } else {
+        x->a_line = 0;
+    }
+}
+
+/* The end tag of the attachment. */
+static void end_attachment(xr *x)
+{
+    uint64_t line = top_line(x);
+    x->depth--;
+    xatt *a = cur_att(x);
+    const char *why = x->a_bytes ? xml_b64_end(&x->a_dec) : NULL;
+    if (why != NULL) {
+        bad(x, true, line, "attachment %zu: the base64 ends early: %s", att_number(x), why);
+        return;
+    }
+    if (x->a_bytes) {
+        uint64_t got = x->arena.len - x->p.base - a->data;
+        if (got == 0) {
+            a->data = NONE; /* no base64: the bytes are not there */
+        } else if (a->size_known && a->size != got) {
+            bad(x, true, line,
+                "attachment %zu: size=\"%" PRIu64 "\" but its base64 holds %" PRIu64
+                " bytes: expected the two to agree", att_number(x), a->size, got);
+            return;
+        } else {
+            a->size = got;
+            a->size_known = true;
+        }
+    }
+    x->st = ST_P_TAIL;
+    x->stage = 2;
+}
+
 /* <post> in a thread. */
 static void begin_post(xr *x, uint64_t line, bool empty)
 {
@@ -1160,8 +1440,10 @@ static void on_start(void *user, const xmlChar *local, const xmlChar *prefix,
     case ST_P_TAIL:
         if (x->stage == 0 && el == EL_PARENT)
             begin_text(x, el, line, S_PARENT, true, false, ST_P_TAIL, 1);
-        else if (el == EL_EXTRA)
+        else if (x->stage <= 1 && el == EL_EXTRA)
             begin_extra(x, line, true, nb_attributes, attrs, ST_P_TAIL, 1);
+        else if (el == EL_ATTACHMENT)
+            begin_attachment(x, line, nb_attributes, attrs);
         else
             break;
         return;
@@ -1179,6 +1461,10 @@ static void on_start(void *user, const xmlChar *local, const xmlChar *prefix,
     case ST_CTRL:
         describe_element(local, prefix, uri, el, found, sizeof found);
         unexpected(x, x->t_in_post, line, "an empty <ctrl/> element", found);
+        return;
+    case ST_ATTACH:
+        describe_element(local, prefix, uri, el, found, sizeof found);
+        unexpected(x, true, line, "base64 or </attachment>", found);
         return;
     default: /* libxml2 allows one root only */
         return;
@@ -1228,6 +1514,9 @@ static void on_end(void *user, const xmlChar *local, const xmlChar *prefix, cons
         x->depth--;
         x->st = ST_TEXT;
         return;
+    case ST_ATTACH:
+        end_attachment(x);
+        return;
     default:
         /* an end tag where a child was expected */
         if (container(x, &in_post, &what)) {
@@ -1271,6 +1560,11 @@ static void other_node(xr *x, int type)
         char found[48];
         snprintf(found, sizeof found, "an XML node of type %d", type);
         unexpected(x, x->t_in_post, cur_line(x), "an empty <ctrl/> element", found);
+    } else if (x->st == ST_ATTACH) {
+        /* libxml2 calls this after the node: the content goes on here */
+        const xmlParserInput *in = x->ctxt->input;
+        x->a_line = in != NULL && in->col > 0 ? cur_line(x) : 0;
+        x->a_col = in != NULL && in->col > 0 ? (uint64_t)in->col : 0;
     }
 }
 
@@ -1475,6 +1769,8 @@ void xml_read_close(tc_stream *in, void *state)
     tc_fields_free(&x->post.extras);
     free(x->q);
     free(x->xs);
+    free(x->as);
+    free(x->atts);
     free(x->chunk);
     free(x);
 }
@@ -1497,6 +1793,43 @@ static int hand_extras(xr *x, const item *it, tc_fields *fields)
         if (tc_fields_setn(fields, b + f->key, b + f->value, f->value_len) != TC_OK)
             return handout_nomem(x);
     }
+    return TC_OK;
+}
+
+/* The attachments of post item it, into x->post. */
+static int hand_attachments(xr *x, const item *it)
+{
+    x->post.attachments = NULL;
+    x->post.n_attachments = 0;
+    if (it->na == 0)
+        return TC_OK;
+    if (it->na > x->atts_cap) {
+        tc_attachment *atts = realloc(x->atts, it->na * sizeof *atts);
+        if (atts == NULL)
+            return handout_nomem(x);
+        x->atts = atts;
+        x->atts_cap = it->na;
+    }
+    const char *b = x->arena.data + it->base;
+    for (size_t i = 0; i < it->na; i++) {
+        const xatt *a = &x->as[it->a0 + i];
+        const char *s[A_STRINGS];
+        for (int k = 0; k < A_STRINGS; k++)
+            s[k] = a->s[k] != NONE ? b + a->s[k] : NULL;
+        x->atts[i] = (tc_attachment){
+            .name = s[A_NAME] ? s[A_NAME] : "",
+            .media_type = s[A_TYPE] ? s[A_TYPE] : "",
+            .size = a->size,
+            .size_known = a->size_known,
+            .data = a->data != NONE ? (const unsigned char *)b + a->data : NULL,
+            .ref = s[A_REF],
+            .content_id = s[A_CONTENT_ID],
+            .disposition = s[A_DISPOSITION],
+            .note = s[A_NOTE],
+        };
+    }
+    x->post.attachments = x->atts;
+    x->post.n_attachments = it->na;
     return TC_OK;
 }
 
@@ -1531,7 +1864,8 @@ int xml_read_next_post(tc_stream *in, void *state, const tc_post **post)
     x->post.body = b + it->s[S_BODY];
     x->post.body_len = it->body_len;
     x->post.parent_id = it->s[S_PARENT] != NONE ? b + it->s[S_PARENT] : NULL;
-    if ((rc = hand_extras(x, it, &x->post.extras)) != TC_OK)
+    if ((rc = hand_extras(x, it, &x->post.extras)) != TC_OK ||
+        (rc = hand_attachments(x, it)) != TC_OK)
         return rc;
     *post = &x->post;
     return TC_OK;

@@ -23,6 +23,7 @@
 #endif
 
 #include "xml.h"
+#include "base64.h"
 
 #include <libxml/xmlwriter.h>
 
@@ -372,6 +373,103 @@ static void extras(xw *x, int depth, const tc_fields *fields)
     }
 }
 
+/* Whether an attribute can hold the (valid UTF-8) value s: nothing XML
+ * cannot hold in it.  *bad: the offset of the first byte that is wrong. */
+static bool attr_ok(const char *value, size_t *bad)
+{
+    const unsigned char *s = (const unsigned char *)value;
+    for (size_t i = 0; s[i]; i++) {
+        if ((s[i] < 0x20 && xml_needs_ctrl(s[i])) ||
+            (s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE)) {
+            *bad = i;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* attribute="value", when value is there: false when it cannot be. */
+static bool att_attribute(xw *x, size_t i, const char *attr, const char *value)
+{
+    size_t bad = 0;
+    if (value == NULL || x->rc != TC_OK)
+        return x->rc == TC_OK;
+    if (!attr_ok(value, &bad)) {
+        char at[200];
+        where(x, at, sizeof at);
+        fail(x, TC_ERR_DATA,
+             "%s: the %s of attachment %zu has a character an XML attribute cannot hold (byte "
+             "offset %zu; expected no control characters other than tab, LF and CR)", at, attr,
+             i + 1, bad);
+        return false;
+    }
+    check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST attr, BAD_CAST value));
+    return x->rc == TC_OK;
+}
+
+/* The bytes of an attachment as base64, XML_B64_LINE_CHARS to a line
+ * (indented at depth with pretty), the run of text broken by an empty
+ * comment before it would pass XML_TEXT_RUN_MAX. */
+static void att_base64(xw *x, int depth, const unsigned char *data, uint64_t size)
+{
+    static const char spaces[] = "                ";
+    int indent = x->pretty ? 2 * depth : 0;
+    size_t line = (size_t)indent + XML_B64_LINE_CHARS + 1;
+    size_t run = 1;
+    tc_buf_reset(&x->esc);
+    esc_append(x, "\n", 1);
+    for (uint64_t i = 0; i < size && x->rc == TC_OK; i += XML_B64_LINE_BYTES) {
+        size_t n = size - i < XML_B64_LINE_BYTES ? (size_t)(size - i) : XML_B64_LINE_BYTES;
+        if (run + line > XML_TEXT_RUN_MAX) {
+            flush_esc(x);
+            if (x->rc == TC_OK)
+                check(x, xmlTextWriterWriteComment(x->w, BAD_CAST ""));
+            run = 0;
+        }
+        if (tc_buf_reserve(&x->esc, line) != TC_OK) {
+            fail(x, TC_ERR_NOMEM, "out of memory");
+            return;
+        }
+        char *o = x->esc.data + x->esc.len;
+        memcpy(o, spaces, (size_t)indent);
+        size_t k = (size_t)indent + xml_b64_encode(data + i, n, o + indent);
+        o[k++] = '\n';
+        x->esc.len += k;
+        run += k;
+        if (x->esc.len >= ESC_FLUSH)
+            flush_esc(x);
+    }
+    if (x->pretty)
+        esc_append(x, spaces, 2 * (size_t)(depth - 1));
+    flush_esc(x);
+}
+
+/* The post's attachments, after its other children. */
+static void attachments(xw *x, int depth, const tc_post *post)
+{
+    for (size_t i = 0; i < post->n_attachments && x->rc == TC_OK; i++) {
+        const tc_attachment *a = &post->attachments[i];
+        char size[24];
+        snprintf(size, sizeof size, "%" PRIu64, a->size);
+        newline(x, depth);
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterStartElement(x->w, BAD_CAST "attachment"));
+        if (!att_attribute(x, i, "name", a->name) ||
+            !att_attribute(x, i, "type", *a->media_type ? a->media_type : NULL) ||
+            !att_attribute(x, i, "size", a->size_known ? size : NULL) ||
+            !att_attribute(x, i, "ref", a->ref) ||
+            !att_attribute(x, i, "content-id", a->content_id) ||
+            !att_attribute(x, i, "disposition", a->disposition) ||
+            !att_attribute(x, i, "note", a->note) ||
+            !att_attribute(x, i, "empty", a->data != NULL && a->size == 0 ? "true" : NULL))
+            return;
+        if (a->data != NULL && a->size > 0)
+            att_base64(x, depth + 1, a->data, a->size);
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterEndElement(x->w));
+    }
+}
+
 #define TEXT(x, depth, name, s, preserve) \
     text_element((x), (depth), (name), (s), strlen(s), (preserve))
 
@@ -453,6 +551,7 @@ int xml_write_post(tc_stream *out, void *state, const tc_post *post)
     if (post->parent_id != NULL)
         TEXT(x, 3, "parent", post->parent_id, false);
     extras(x, 3, &post->extras);
+    attachments(x, 3, post);
     newline(x, 2);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterEndElement(x->w));

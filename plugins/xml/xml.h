@@ -20,6 +20,10 @@
  *   <body>...</body>
  *   <parent>...</parent>              optional
  *   <extra key="KEY">VALUE</extra>    zero or more
+ *   <attachment name="..." type="..." size="..." ref="..." content-id="..."
+ *               disposition="..." note="...">     zero or more; attributes
+ *   BASE64                            but name left out when absent;
+ *   </attachment>                     base64 when the bytes are there
  *   </post>
  *   </thread>
  *   </archive>
@@ -28,6 +32,9 @@
  * hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF) is
  * written as an empty <ctrl code="1B"/> element in its place; CR is written
  * as the character reference &#13; so that parsers do not turn it into LF.
+ * An attachment's bytes are base64 (base64.h), 76 characters to a line; an
+ * empty element says they are not there, unless it has empty="true" (and
+ * size="0"): there, and none.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
