@@ -11,10 +11,16 @@
  * never inside a text element, so neither layout changes any text.  Output
  * is deterministic: the same archive gives the same bytes.
  *
- * Text is escaped by hand (so that it can be checked and split in one pass)
+ * Text is escaped by hand (so that it can be escaped and split in one pass)
  * and handed to the writer raw: "&" "<" ">" as entity references, CR as
- * &#13;, characters XML 1.0 cannot hold as <ctrl code="XX"/>.  Text that is
- * not valid UTF-8 is refused, naming the thread, the post and the element.
+ * &#13;, characters XML 1.0 cannot hold as <ctrl code="XX"/>.  What the
+ * writer is given is trusted: the checked session (tc_writer_*, see
+ * core/session.c) has made sure it is valid UTF-8, that extra field keys are
+ * there, unique and not reserved, and that attachments are whole, so the
+ * writer only looks for the bytes it must escape.  What it still refuses is
+ * what XML cannot hold: an attribute (an extra field's key, an attachment's
+ * name, ...) with a control character other than tab, LF and CR, or
+ * U+FFFE/U+FFFF, which no XML attribute can carry.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -27,6 +33,7 @@
 
 #include <libxml/xmlwriter.h>
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,37 +148,6 @@ static void esc_append(xw *x, const char *s, size_t n)
         fail(x, TC_ERR_NOMEM, "out of memory");
 }
 
-/* Length of the valid UTF-8 sequence at s[0..left) with lead byte s[0] >=
- * 0x80, or 0 when it is not valid (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (left < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 /*
  * Index of the first byte of s[i..len) that needs a look: '<' '>' '&', a
  * control character other than tab and LF (CR included), and 0xEF, the lead
@@ -219,29 +195,15 @@ static size_t next_look(const unsigned char *s, size_t i, size_t len)
 #endif
 
 /*
- * The text s[0..len) as the content of the open element `what`: escaped,
+ * The text str[0..len) as the content of the open element: escaped,
  * characters XML cannot hold as <ctrl/>, runs longer than XML_TEXT_RUN_MAX
  * broken by an empty comment (at the first character boundary at or after
  * the limit).
  */
-static void put_text(xw *x, const char *what, const char *str, size_t len)
+static void put_text(xw *x, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
     tc_buf_reset(&x->esc);
-    /* Valid UTF-8 first (tc_utf8_valid refuses NUL, which is a <ctrl/>
-     * here: check the text between NULs). */
-    size_t from = 0, bad;
-    while (!tc_utf8_valid(str + from, len - from, &bad, NULL)) {
-        if (s[from + bad] != '\0') {
-            char at[200];
-            where(x, at, sizeof at);
-            fail(x, TC_ERR_DATA,
-                 "%s: <%s> is not valid UTF-8 (byte offset %zu); XML text must be UTF-8", at,
-                 what, from + bad);
-            return;
-        }
-        from += bad + 1;
-    }
     size_t plain = 0; /* start of the bytes not yet copied to esc */
     size_t run = 0;   /* start of the current text run */
     size_t i = 0;
@@ -275,8 +237,12 @@ static void put_text(xw *x, const char *what, const char *str, size_t len)
         else if (c == '\r')
             rep = "&#13;", rep_len = 5;
         else if (c == 0xEF) {
-            n = 3; /* valid UTF-8: two continuation bytes follow */
-            if (s[j + 1] == 0xBF && (s[j + 2] == 0xBE || s[j + 2] == 0xBF))
+            /* valid UTF-8: two continuation bytes follow (the length is
+             * checked all the same, so that text the session did not check
+             * cannot make this read past its end) */
+            assert(len - j >= 3);
+            n = len - j >= 3 ? 3 : len - j;
+            if (n == 3 && s[j + 1] == 0xBF && (s[j + 2] == 0xBE || s[j + 2] == 0xBF))
                 ctrl = s[j + 2] == 0xBE ? 0xFFFE : 0xFFFF;
         } else
             ctrl = c;
@@ -310,71 +276,16 @@ static void text_element(xw *x, int depth, const char *name, const char *text, s
     if (preserve && x->rc == TC_OK)
         check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xml:space", BAD_CAST "preserve"));
     if (x->rc == TC_OK)
-        put_text(x, name, text, len);
+        put_text(x, text, len);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterFullEndElement(x->w));
 }
 
-/* Whether an attribute can hold key: valid UTF-8, nothing XML cannot hold. */
-static bool key_ok(const char *key, size_t *bad)
-{
-    const unsigned char *s = (const unsigned char *)key;
-    size_t len = strlen(key);
-    for (size_t i = 0; i < len;) {
-        size_t n = 1;
-        if (s[i] >= 0x80) {
-            n = utf8_len(s + i, len - i);
-            if (n == 0 || (n == 3 && s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE)) {
-                *bad = i;
-                return false;
-            }
-        } else if (xml_needs_ctrl(s[i])) {
-            *bad = i;
-            return false;
-        }
-        i += n;
-    }
-    return true;
-}
-
-static void extras(xw *x, int depth, const tc_fields *fields)
-{
-    for (size_t i = 0; i < fields->count && x->rc == TC_OK; i++) {
-        const tc_field *f = &fields->items[i];
-        char at[200];
-        size_t bad = 0;
-        where(x, at, sizeof at);
-        if (f->key == NULL || *f->key == '\0' || f->value == NULL) {
-            fail(x, TC_ERR_PLUGIN, "%s: extra field %zu has no key or no value", at, i + 1);
-            return;
-        }
-        if (tc_is_reserved_key(f->key)) {
-            fail(x, TC_ERR_PLUGIN, "%s: extra field \"%s\" uses a name the model reserves", at,
-                 f->key);
-            return;
-        }
-        if (!key_ok(f->key, &bad)) {
-            fail(x, TC_ERR_DATA,
-                 "%s: the key of extra field %zu has a character an XML attribute cannot hold "
-                 "(byte offset %zu; expected UTF-8 without control characters other than tab, "
-                 "LF and CR)", at, i + 1, bad);
-            return;
-        }
-        newline(x, depth);
-        if (x->rc != TC_OK)
-            return;
-        check(x, xmlTextWriterStartElement(x->w, BAD_CAST "extra"));
-        if (x->rc == TC_OK)
-            check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "key", BAD_CAST f->key));
-        if (x->rc == TC_OK)
-            put_text(x, "extra", f->value, strlen(f->value));
-        if (x->rc == TC_OK)
-            check(x, xmlTextWriterFullEndElement(x->w));
-    }
-}
-
-/* Whether an attribute can hold the (valid UTF-8) value s: nothing XML
- * cannot hold in it.  *bad: the offset of the first byte that is wrong. */
+/* Whether an attribute can hold value (valid UTF-8: the session checked
+ * it): nothing XML cannot hold in it, control characters other than tab,
+ * LF and CR (which are written as character references) and U+FFFE and
+ * U+FFFF (EF BF BE, EF BF BF).  *bad: the offset of the first byte that is
+ * wrong. */
 static bool attr_ok(const char *value, size_t *bad)
 {
     const unsigned char *s = (const unsigned char *)value;
@@ -386,6 +297,35 @@ static bool attr_ok(const char *value, size_t *bad)
         }
     }
     return true;
+}
+
+static void extras(xw *x, int depth, const tc_fields *fields)
+{
+    for (size_t i = 0; i < fields->count && x->rc == TC_OK; i++) {
+        const tc_field *f = &fields->items[i];
+        size_t bad = 0;
+        /* the session refuses these (and reserved or repeated keys) */
+        assert(f->key != NULL && *f->key != '\0' && f->value != NULL);
+        if (!attr_ok(f->key, &bad)) {
+            char at[200];
+            where(x, at, sizeof at);
+            fail(x, TC_ERR_DATA,
+                 "%s: the key of extra field %zu has a character an XML attribute cannot hold "
+                 "(byte offset %zu; expected no control characters other than tab, LF and CR)",
+                 at, i + 1, bad);
+            return;
+        }
+        newline(x, depth);
+        if (x->rc != TC_OK)
+            return;
+        check(x, xmlTextWriterStartElement(x->w, BAD_CAST "extra"));
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "key", BAD_CAST f->key));
+        if (x->rc == TC_OK)
+            put_text(x, f->value, strlen(f->value));
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterFullEndElement(x->w));
+    }
 }
 
 /* attribute="value", when value is there: false when it cannot be. */

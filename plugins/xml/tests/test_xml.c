@@ -418,8 +418,16 @@ START_TEST(writer_refuses_what_xml_cannot_hold)
     tu_set_extra(&p->extras, "bell\x07", "x");
     write_fails(a, TC_ERR_DATA,
                 "thread 1, post 1 (id \"1\"): the key of extra field 2 has a character an XML "
-                "attribute cannot hold (byte offset 4; expected UTF-8 without control characters "
-                "other than tab, LF and CR)");
+                "attribute cannot hold (byte offset 4; expected no control characters other "
+                "than tab, LF and CR)");
+    tu_archive_free(a);
+
+    a = tu_archive_new();
+    t = tu_add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_set_extra(&t->extras, "x\xEF\xBF\xBF", "x");
+    write_fails(a, TC_ERR_DATA,
+                "thread 1: the key of extra field 1 has a character an XML attribute cannot "
+                "hold (byte offset 1; expected no control characters other than tab, LF and CR)");
     tu_archive_free(a);
 }
 END_TEST
