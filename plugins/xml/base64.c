@@ -67,11 +67,11 @@ size_t xml_b64_decode(xml_b64 *d, const unsigned char *s, size_t len, unsigned c
             continue;
         if (v == B_BAD) {
             *why = "expected A-Z, a-z, 0-9, +, / or = (or white space)";
-        } else if (d->state == XML_B64_DONE) {
+        } else if (d->state == TCXML_B64_DONE) {
             *why = "expected nothing but white space after the padding =";
-        } else if (d->state == XML_B64_PAD) {
+        } else if (d->state == TCXML_B64_PAD) {
             if (v == B_PAD) {
-                d->state = XML_B64_DONE;
+                d->state = TCXML_B64_DONE;
                 continue;
             }
             *why = "expected a second = to end the padding";
@@ -85,11 +85,11 @@ size_t xml_b64_decode(xml_b64 *d, const unsigned char *s, size_t len, unsigned c
             } else {
                 if (d->n == 2) {
                     *o++ = (unsigned char)(d->acc >> 4);
-                    d->state = XML_B64_PAD;
+                    d->state = TCXML_B64_PAD;
                 } else {
                     *o++ = (unsigned char)(d->acc >> 10);
                     *o++ = (unsigned char)(d->acc >> 2);
-                    d->state = XML_B64_DONE;
+                    d->state = TCXML_B64_DONE;
                 }
                 d->n = 0;
                 d->acc = 0;
@@ -107,14 +107,14 @@ size_t xml_b64_decode(xml_b64 *d, const unsigned char *s, size_t len, unsigned c
             continue;
         }
         *bad = i;
-        return XML_B64_ERROR;
+        return TCXML_B64_ERROR;
     }
     return (size_t)(o - out);
 }
 
 const char *xml_b64_end(const xml_b64 *d)
 {
-    if (d->state == XML_B64_PAD)
+    if (d->state == TCXML_B64_PAD)
         return "expected a second = to end the padding";
     if (d->n != 0)
         return "expected the last group of 4 characters to be complete (padded with =)";

@@ -12,34 +12,34 @@
 
 /* Bytes per line of base64 the writer writes: 57 bytes, 76 characters, as
  * MIME does (RFC 2045). */
-#define XML_B64_LINE_BYTES 57
-#define XML_B64_LINE_CHARS 76
+#define TCXML_B64_LINE_BYTES 57
+#define TCXML_B64_LINE_CHARS 76
 
 /* Characters for n bytes: 4 for every 3, the last group padded. */
-#define XML_B64_CHARS(n) (((n) + 2) / 3 * 4)
+#define TCXML_B64_CHARS(n) (((n) + 2) / 3 * 4)
 
-/* Encode in[0..n) into out (XML_B64_CHARS(n) bytes, no NUL); returns the
+/* Encode in[0..n) into out (TCXML_B64_CHARS(n) bytes, no NUL); returns the
  * count written. */
 size_t xml_b64_encode(const unsigned char *in, size_t n, char *out);
 
 /* Where a decoder is. */
-enum { XML_B64_DIGITS = 0, XML_B64_PAD = 1, XML_B64_DONE = 2 };
+enum { TCXML_B64_DIGITS = 0, TCXML_B64_PAD = 1, TCXML_B64_DONE = 2 };
 
 /* A streaming decoder: zero it before the first piece. */
 typedef struct xml_b64 {
     uint32_t acc; /* the digits of the group so far, 6 bits each */
     unsigned n;   /* how many (0-3) */
-    int state;    /* XML_B64_DIGITS; XML_B64_PAD after the first = of "==";
-                     XML_B64_DONE after the padding */
+    int state;    /* TCXML_B64_DIGITS; TCXML_B64_PAD after the first = of "==";
+                     TCXML_B64_DONE after the padding */
 } xml_b64;
 
 /* xml_b64_decode's result for text that is not base64. */
-#define XML_B64_ERROR ((size_t)-1)
+#define TCXML_B64_ERROR ((size_t)-1)
 
 /*
  * Decode the next piece s[0..len) of the text into out, which has room for
  * len / 4 * 3 + 3 bytes; white space (space, tab, CR, LF) anywhere is
- * skipped.  Returns the number of bytes written, or XML_B64_ERROR with
+ * skipped.  Returns the number of bytes written, or TCXML_B64_ERROR with
  * *bad the offset in s of the character that is wrong and *why (static)
  * saying what was expected there.
  */

@@ -41,7 +41,7 @@
 #include <string.h>
 
 /* Escaped text collected before it is handed to the writer. */
-#define ESC_FLUSH 65536
+#define XW_ESC_FLUSH 65536
 
 typedef struct xw {
     tc_stream *out;
@@ -196,7 +196,7 @@ static size_t next_look(const unsigned char *s, size_t i, size_t len)
 
 /*
  * The text str[0..len) as the content of the open element: escaped,
- * characters XML cannot hold as <ctrl/>, runs longer than XML_TEXT_RUN_MAX
+ * characters XML cannot hold as <ctrl/>, runs longer than TCXML_TEXT_RUN_MAX
  * broken by an empty comment (at the first character boundary at or after
  * the limit).
  */
@@ -209,8 +209,8 @@ static void put_text(xw *x, const char *str, size_t len)
     size_t i = 0;
     while (i < len && x->rc == TC_OK) {
         size_t j = next_look(s, i, len);
-        if (len - run > XML_TEXT_RUN_MAX) {
-            size_t b = run + XML_TEXT_RUN_MAX;
+        if (len - run > TCXML_TEXT_RUN_MAX) {
+            size_t b = run + TCXML_TEXT_RUN_MAX;
             while (b < len && (s[b] & 0xC0) == 0x80)
                 b++;
             if (b < len && j >= b) {
@@ -258,7 +258,7 @@ static void put_text(xw *x, const char *str, size_t len)
             run = j + n;
         }
         i = plain = j + n;
-        if (x->esc.len >= ESC_FLUSH)
+        if (x->esc.len >= XW_ESC_FLUSH)
             flush_esc(x);
     }
     esc_append(x, str + plain, len - plain);
@@ -347,20 +347,20 @@ static bool att_attribute(xw *x, size_t i, const char *attr, const char *value)
     return x->rc == TC_OK;
 }
 
-/* The bytes of an attachment as base64, XML_B64_LINE_CHARS to a line
+/* The bytes of an attachment as base64, TCXML_B64_LINE_CHARS to a line
  * (indented at depth with pretty), the run of text broken by an empty
- * comment before it would pass XML_TEXT_RUN_MAX. */
+ * comment before it would pass TCXML_TEXT_RUN_MAX. */
 static void att_base64(xw *x, int depth, const unsigned char *data, uint64_t size)
 {
     static const char spaces[] = "                ";
     int indent = x->pretty ? 2 * depth : 0;
-    size_t line = (size_t)indent + XML_B64_LINE_CHARS + 1;
+    size_t line = (size_t)indent + TCXML_B64_LINE_CHARS + 1;
     size_t run = 1;
     tc_buf_reset(&x->esc);
     esc_append(x, "\n", 1);
-    for (uint64_t i = 0; i < size && x->rc == TC_OK; i += XML_B64_LINE_BYTES) {
-        size_t n = size - i < XML_B64_LINE_BYTES ? (size_t)(size - i) : XML_B64_LINE_BYTES;
-        if (run + line > XML_TEXT_RUN_MAX) {
+    for (uint64_t i = 0; i < size && x->rc == TC_OK; i += TCXML_B64_LINE_BYTES) {
+        size_t n = size - i < TCXML_B64_LINE_BYTES ? (size_t)(size - i) : TCXML_B64_LINE_BYTES;
+        if (run + line > TCXML_TEXT_RUN_MAX) {
             flush_esc(x);
             if (x->rc == TC_OK)
                 check(x, xmlTextWriterWriteComment(x->w, BAD_CAST ""));
@@ -376,7 +376,7 @@ static void att_base64(xw *x, int depth, const unsigned char *data, uint64_t siz
         o[k++] = '\n';
         x->esc.len += k;
         run += k;
-        if (x->esc.len >= ESC_FLUSH)
+        if (x->esc.len >= XW_ESC_FLUSH)
             flush_esc(x);
     }
     if (x->pretty)
@@ -410,8 +410,11 @@ static void attachments(xw *x, int depth, const tc_post *post)
     }
 }
 
-#define TEXT(x, depth, name, s, preserve) \
-    text_element((x), (depth), (name), (s), strlen(s), (preserve))
+/* <name>string</name>, on a line of its own at depth. */
+static void string_element(xw *x, int depth, const char *name, const char *s)
+{
+    text_element(x, depth, name, s, strlen(s), false);
+}
 
 /* ------------------------------------------------------------------ */
 /* The plugin's callbacks                                              */
@@ -438,9 +441,9 @@ int xml_write_open(tc_stream *out, void **state)
     if (x->rc == TC_OK)
         check(x, xmlTextWriterStartElement(x->w, BAD_CAST "archive"));
     if (x->rc == TC_OK)
-        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xmlns", BAD_CAST XML_NS));
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xmlns", BAD_CAST TCXML_NS));
     if (x->rc == TC_OK)
-        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "version", BAD_CAST XML_VERSION));
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "version", BAD_CAST TCXML_VERSION));
     if (x->rc != TC_OK) {
         int rc = x->rc;
         xml_write_close(out, x);
@@ -460,12 +463,12 @@ int xml_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
     newline(x, 1);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterStartElement(x->w, BAD_CAST "thread"));
-    TEXT(x, 2, "title", thread->title ? thread->title : "", false);
-    TEXT(x, 2, "source", thread->source ? thread->source : "", false);
+    string_element(x, 2, "title", thread->title ? thread->title : "");
+    string_element(x, 2, "source", thread->source ? thread->source : "");
     if (thread->id != NULL)
-        TEXT(x, 2, "id", thread->id, false);
+        string_element(x, 2, "id", thread->id);
     if (thread->url != NULL)
-        TEXT(x, 2, "url", thread->url, false);
+        string_element(x, 2, "url", thread->url);
     extras(x, 2, &thread->extras);
     return x->rc;
 }
@@ -479,8 +482,8 @@ int xml_write_post(tc_stream *out, void *state, const tc_post *post)
     newline(x, 2);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterStartElement(x->w, BAD_CAST "post"));
-    TEXT(x, 3, "id", x->post_id, false);
-    TEXT(x, 3, "author", post->author ? post->author : "", false);
+    string_element(x, 3, "id", x->post_id);
+    string_element(x, 3, "author", post->author ? post->author : "");
     if (post->date.present) {
         char iso[TC_ISO_DATE_SIZE];
         size_t n = tc_date_format_iso(post->date, iso);
@@ -489,7 +492,7 @@ int xml_write_post(tc_stream *out, void *state, const tc_post *post)
     text_element(x, 3, "body", post->body ? post->body : "", post->body ? post->body_len : 0,
                  x->pretty);
     if (post->parent_id != NULL)
-        TEXT(x, 3, "parent", post->parent_id, false);
+        string_element(x, 3, "parent", post->parent_id);
     extras(x, 3, &post->extras);
     attachments(x, 3, post);
     newline(x, 2);
