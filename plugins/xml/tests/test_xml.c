@@ -4,8 +4,8 @@
  * Archives are built by hand or read from the mumsnet inputs (the seed and
  * conformance files in $THREADCONV_SHARED, the fixtures in
  * $THREADCONV_TESTDATA/mumsnet/) with the mumsnet reader, which is loaded
- * from the build tree through the registry (two plugins cannot be linked
- * into one program: each defines threadconv_plugin).  Every document the
+ * from the build tree through the registry (THREADCONV_PLUGIN_PATH), as a
+ * user's program would load it.  Every document the
  * writer produces is validated against the shipped RELAX NG schema
  * (doc/threadconv.rng, found from $THREADCONV_TESTDATA) with libxml2's
  * RELAX NG API, then read back and compared field by field.  Hostile
