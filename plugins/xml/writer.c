@@ -11,10 +11,16 @@
  * never inside a text element, so neither layout changes any text.  Output
  * is deterministic: the same archive gives the same bytes.
  *
- * Text is escaped by hand (so that it can be checked and split in one pass)
+ * Text is escaped by hand (so that it can be escaped and split in one pass)
  * and handed to the writer raw: "&" "<" ">" as entity references, CR as
- * &#13;, characters XML 1.0 cannot hold as <ctrl code="XX"/>.  Text that is
- * not valid UTF-8 is refused, naming the thread, the post and the element.
+ * &#13;, characters XML 1.0 cannot hold as <ctrl code="XX"/>.  What the
+ * writer is given is trusted: the checked session (tc_writer_*, see
+ * core/session.c) has made sure it is valid UTF-8, that extra field keys are
+ * there, unique and not reserved, and that attachments are whole, so the
+ * writer only looks for the bytes it must escape.  What it still refuses is
+ * what XML cannot hold: an attribute (an extra field's key, an attachment's
+ * name, ...) with a control character other than tab, LF and CR, or
+ * U+FFFE/U+FFFF, which no XML attribute can carry.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -23,9 +29,11 @@
 #endif
 
 #include "xml.h"
+#include "base64.h"
 
 #include <libxml/xmlwriter.h>
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +41,7 @@
 #include <string.h>
 
 /* Escaped text collected before it is handed to the writer. */
-#define ESC_FLUSH 65536
+#define XW_ESC_FLUSH 65536
 
 typedef struct xw {
     tc_stream *out;
@@ -140,37 +148,6 @@ static void esc_append(xw *x, const char *s, size_t n)
         fail(x, TC_ERR_NOMEM, "out of memory");
 }
 
-/* Length of the valid UTF-8 sequence at s[0..left) with lead byte s[0] >=
- * 0x80, or 0 when it is not valid (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (left < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 /*
  * Index of the first byte of s[i..len) that needs a look: '<' '>' '&', a
  * control character other than tab and LF (CR included), and 0xEF, the lead
@@ -218,36 +195,22 @@ static size_t next_look(const unsigned char *s, size_t i, size_t len)
 #endif
 
 /*
- * The text s[0..len) as the content of the open element `what`: escaped,
- * characters XML cannot hold as <ctrl/>, runs longer than XML_TEXT_RUN_MAX
+ * The text str[0..len) as the content of the open element: escaped,
+ * characters XML cannot hold as <ctrl/>, runs longer than TCXML_TEXT_RUN_MAX
  * broken by an empty comment (at the first character boundary at or after
  * the limit).
  */
-static void put_text(xw *x, const char *what, const char *str, size_t len)
+static void put_text(xw *x, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
     tc_buf_reset(&x->esc);
-    /* Valid UTF-8 first (tc_utf8_valid refuses NUL, which is a <ctrl/>
-     * here: check the text between NULs). */
-    size_t from = 0, bad;
-    while (!tc_utf8_valid(str + from, len - from, &bad, NULL)) {
-        if (s[from + bad] != '\0') {
-            char at[200];
-            where(x, at, sizeof at);
-            fail(x, TC_ERR_DATA,
-                 "%s: <%s> is not valid UTF-8 (byte offset %zu); XML text must be UTF-8", at,
-                 what, from + bad);
-            return;
-        }
-        from += bad + 1;
-    }
     size_t plain = 0; /* start of the bytes not yet copied to esc */
     size_t run = 0;   /* start of the current text run */
     size_t i = 0;
     while (i < len && x->rc == TC_OK) {
         size_t j = next_look(s, i, len);
-        if (len - run > XML_TEXT_RUN_MAX) {
-            size_t b = run + XML_TEXT_RUN_MAX;
+        if (len - run > TCXML_TEXT_RUN_MAX) {
+            size_t b = run + TCXML_TEXT_RUN_MAX;
             while (b < len && (s[b] & 0xC0) == 0x80)
                 b++;
             if (b < len && j >= b) {
@@ -274,8 +237,12 @@ static void put_text(xw *x, const char *what, const char *str, size_t len)
         else if (c == '\r')
             rep = "&#13;", rep_len = 5;
         else if (c == 0xEF) {
-            n = 3; /* valid UTF-8: two continuation bytes follow */
-            if (s[j + 1] == 0xBF && (s[j + 2] == 0xBE || s[j + 2] == 0xBF))
+            /* valid UTF-8: two continuation bytes follow (the length is
+             * checked all the same, so that text the session did not check
+             * cannot make this read past its end) */
+            assert(len - j >= 3);
+            n = len - j >= 3 ? 3 : len - j;
+            if (n == 3 && s[j + 1] == 0xBF && (s[j + 2] == 0xBE || s[j + 2] == 0xBF))
                 ctrl = s[j + 2] == 0xBE ? 0xFFFE : 0xFFFF;
         } else
             ctrl = c;
@@ -291,7 +258,7 @@ static void put_text(xw *x, const char *what, const char *str, size_t len)
             run = j + n;
         }
         i = plain = j + n;
-        if (x->esc.len >= ESC_FLUSH)
+        if (x->esc.len >= XW_ESC_FLUSH)
             flush_esc(x);
     }
     esc_append(x, str + plain, len - plain);
@@ -309,29 +276,25 @@ static void text_element(xw *x, int depth, const char *name, const char *text, s
     if (preserve && x->rc == TC_OK)
         check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xml:space", BAD_CAST "preserve"));
     if (x->rc == TC_OK)
-        put_text(x, name, text, len);
+        put_text(x, text, len);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterFullEndElement(x->w));
 }
 
-/* Whether an attribute can hold key: valid UTF-8, nothing XML cannot hold. */
-static bool key_ok(const char *key, size_t *bad)
+/* Whether an attribute can hold value (valid UTF-8: the session checked
+ * it): nothing XML cannot hold in it, control characters other than tab,
+ * LF and CR (which are written as character references) and U+FFFE and
+ * U+FFFF (EF BF BE, EF BF BF).  *bad: the offset of the first byte that is
+ * wrong. */
+static bool attr_ok(const char *value, size_t *bad)
 {
-    const unsigned char *s = (const unsigned char *)key;
-    size_t len = strlen(key);
-    for (size_t i = 0; i < len;) {
-        size_t n = 1;
-        if (s[i] >= 0x80) {
-            n = utf8_len(s + i, len - i);
-            if (n == 0 || (n == 3 && s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE)) {
-                *bad = i;
-                return false;
-            }
-        } else if (xml_needs_ctrl(s[i])) {
+    const unsigned char *s = (const unsigned char *)value;
+    for (size_t i = 0; s[i]; i++) {
+        if ((s[i] < 0x20 && xml_needs_ctrl(s[i])) ||
+            (s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE)) {
             *bad = i;
             return false;
         }
-        i += n;
     }
     return true;
 }
@@ -340,23 +303,16 @@ static void extras(xw *x, int depth, const tc_fields *fields)
 {
     for (size_t i = 0; i < fields->count && x->rc == TC_OK; i++) {
         const tc_field *f = &fields->items[i];
-        char at[200];
         size_t bad = 0;
-        where(x, at, sizeof at);
-        if (f->key == NULL || *f->key == '\0' || f->value == NULL) {
-            fail(x, TC_ERR_PLUGIN, "%s: extra field %zu has no key or no value", at, i + 1);
-            return;
-        }
-        if (tc_is_reserved_key(f->key)) {
-            fail(x, TC_ERR_PLUGIN, "%s: extra field \"%s\" uses a name the model reserves", at,
-                 f->key);
-            return;
-        }
-        if (!key_ok(f->key, &bad)) {
+        /* the session refuses these (and reserved or repeated keys) */
+        assert(f->key != NULL && *f->key != '\0' && f->value != NULL);
+        if (!attr_ok(f->key, &bad)) {
+            char at[200];
+            where(x, at, sizeof at);
             fail(x, TC_ERR_DATA,
                  "%s: the key of extra field %zu has a character an XML attribute cannot hold "
-                 "(byte offset %zu; expected UTF-8 without control characters other than tab, "
-                 "LF and CR)", at, i + 1, bad);
+                 "(byte offset %zu; expected no control characters other than tab, LF and CR)",
+                 at, i + 1, bad);
             return;
         }
         newline(x, depth);
@@ -366,14 +322,99 @@ static void extras(xw *x, int depth, const tc_fields *fields)
         if (x->rc == TC_OK)
             check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "key", BAD_CAST f->key));
         if (x->rc == TC_OK)
-            put_text(x, "extra", f->value, strlen(f->value));
+            put_text(x, f->value, strlen(f->value));
         if (x->rc == TC_OK)
             check(x, xmlTextWriterFullEndElement(x->w));
     }
 }
 
-#define TEXT(x, depth, name, s, preserve) \
-    text_element((x), (depth), (name), (s), strlen(s), (preserve))
+/* attribute="value", when value is there: false when it cannot be. */
+static bool att_attribute(xw *x, size_t i, const char *attr, const char *value)
+{
+    size_t bad = 0;
+    if (value == NULL || x->rc != TC_OK)
+        return x->rc == TC_OK;
+    if (!attr_ok(value, &bad)) {
+        char at[200];
+        where(x, at, sizeof at);
+        fail(x, TC_ERR_DATA,
+             "%s: the %s of attachment %zu has a character an XML attribute cannot hold (byte "
+             "offset %zu; expected no control characters other than tab, LF and CR)", at, attr,
+             i + 1, bad);
+        return false;
+    }
+    check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST attr, BAD_CAST value));
+    return x->rc == TC_OK;
+}
+
+/* The bytes of an attachment as base64, TCXML_B64_LINE_CHARS to a line
+ * (indented at depth with pretty), the run of text broken by an empty
+ * comment before it would pass TCXML_TEXT_RUN_MAX. */
+static void att_base64(xw *x, int depth, const unsigned char *data, uint64_t size)
+{
+    static const char spaces[] = "                ";
+    int indent = x->pretty ? 2 * depth : 0;
+    size_t line = (size_t)indent + TCXML_B64_LINE_CHARS + 1;
+    size_t run = 1;
+    tc_buf_reset(&x->esc);
+    esc_append(x, "\n", 1);
+    for (uint64_t i = 0; i < size && x->rc == TC_OK; i += TCXML_B64_LINE_BYTES) {
+        size_t n = size - i < TCXML_B64_LINE_BYTES ? (size_t)(size - i) : TCXML_B64_LINE_BYTES;
+        if (run + line > TCXML_TEXT_RUN_MAX) {
+            flush_esc(x);
+            if (x->rc == TC_OK)
+                check(x, xmlTextWriterWriteComment(x->w, BAD_CAST ""));
+            run = 0;
+        }
+        if (tc_buf_reserve(&x->esc, line) != TC_OK) {
+            fail(x, TC_ERR_NOMEM, "out of memory");
+            return;
+        }
+        char *o = x->esc.data + x->esc.len;
+        memcpy(o, spaces, (size_t)indent);
+        size_t k = (size_t)indent + xml_b64_encode(data + i, n, o + indent);
+        o[k++] = '\n';
+        x->esc.len += k;
+        run += k;
+        if (x->esc.len >= XW_ESC_FLUSH)
+            flush_esc(x);
+    }
+    if (x->pretty)
+        esc_append(x, spaces, 2 * (size_t)(depth - 1));
+    flush_esc(x);
+}
+
+/* The post's attachments, after its other children. */
+static void attachments(xw *x, int depth, const tc_post *post)
+{
+    for (size_t i = 0; i < post->n_attachments && x->rc == TC_OK; i++) {
+        const tc_attachment *a = &post->attachments[i];
+        char size[24];
+        snprintf(size, sizeof size, "%" PRIu64, a->size);
+        newline(x, depth);
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterStartElement(x->w, BAD_CAST "attachment"));
+        if (!att_attribute(x, i, "name", a->name) ||
+            !att_attribute(x, i, "type", *a->media_type ? a->media_type : NULL) ||
+            !att_attribute(x, i, "size", a->size_known ? size : NULL) ||
+            !att_attribute(x, i, "ref", a->ref) ||
+            !att_attribute(x, i, "content-id", a->content_id) ||
+            !att_attribute(x, i, "disposition", a->disposition) ||
+            !att_attribute(x, i, "note", a->note) ||
+            !att_attribute(x, i, "empty", a->data != NULL && a->size == 0 ? "true" : NULL))
+            return;
+        if (a->data != NULL && a->size > 0)
+            att_base64(x, depth + 1, a->data, a->size);
+        if (x->rc == TC_OK)
+            check(x, xmlTextWriterEndElement(x->w));
+    }
+}
+
+/* <name>string</name>, on a line of its own at depth. */
+static void string_element(xw *x, int depth, const char *name, const char *s)
+{
+    text_element(x, depth, name, s, strlen(s), false);
+}
 
 /* ------------------------------------------------------------------ */
 /* The plugin's callbacks                                              */
@@ -400,9 +441,9 @@ int xml_write_open(tc_stream *out, void **state)
     if (x->rc == TC_OK)
         check(x, xmlTextWriterStartElement(x->w, BAD_CAST "archive"));
     if (x->rc == TC_OK)
-        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xmlns", BAD_CAST XML_NS));
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "xmlns", BAD_CAST TCXML_NS));
     if (x->rc == TC_OK)
-        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "version", BAD_CAST XML_VERSION));
+        check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST "version", BAD_CAST TCXML_VERSION));
     if (x->rc != TC_OK) {
         int rc = x->rc;
         xml_write_close(out, x);
@@ -422,12 +463,12 @@ int xml_write_begin_thread(tc_stream *out, void *state, const tc_thread *thread)
     newline(x, 1);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterStartElement(x->w, BAD_CAST "thread"));
-    TEXT(x, 2, "title", thread->title ? thread->title : "", false);
-    TEXT(x, 2, "source", thread->source ? thread->source : "", false);
+    string_element(x, 2, "title", thread->title ? thread->title : "");
+    string_element(x, 2, "source", thread->source ? thread->source : "");
     if (thread->id != NULL)
-        TEXT(x, 2, "id", thread->id, false);
+        string_element(x, 2, "id", thread->id);
     if (thread->url != NULL)
-        TEXT(x, 2, "url", thread->url, false);
+        string_element(x, 2, "url", thread->url);
     extras(x, 2, &thread->extras);
     return x->rc;
 }
@@ -441,8 +482,8 @@ int xml_write_post(tc_stream *out, void *state, const tc_post *post)
     newline(x, 2);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterStartElement(x->w, BAD_CAST "post"));
-    TEXT(x, 3, "id", x->post_id, false);
-    TEXT(x, 3, "author", post->author ? post->author : "", false);
+    string_element(x, 3, "id", x->post_id);
+    string_element(x, 3, "author", post->author ? post->author : "");
     if (post->date.present) {
         char iso[TC_ISO_DATE_SIZE];
         size_t n = tc_date_format_iso(post->date, iso);
@@ -451,8 +492,9 @@ int xml_write_post(tc_stream *out, void *state, const tc_post *post)
     text_element(x, 3, "body", post->body ? post->body : "", post->body ? post->body_len : 0,
                  x->pretty);
     if (post->parent_id != NULL)
-        TEXT(x, 3, "parent", post->parent_id, false);
+        string_element(x, 3, "parent", post->parent_id);
     extras(x, 3, &post->extras);
+    attachments(x, 3, post);
     newline(x, 2);
     if (x->rc == TC_OK)
         check(x, xmlTextWriterEndElement(x->w));

@@ -41,7 +41,7 @@ TC_MODULE_DEFINE(xml,
     .license = "MIT",
     TC_MODULE_FORMATS({
         .name = "xml",
-        .description = "threadconv XML document (namespace " XML_NS ", RELAX NG schema threadconv.rng)",
+        .description = "threadconv XML document (namespace " TCXML_NS ", RELAX NG schema threadconv.rng)",
         .read_probe = xml_probe,
         .read_open = xml_read_open,
         .read_next_thread = xml_read_next_thread,

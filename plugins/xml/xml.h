@@ -1,6 +1,10 @@
 /*
- * xml.h - shared declarations of the "xml" plugin's reader (reader.c),
- * writer (writer.c) and descriptor (xml.c).
+ * xml.h - shared declarations of the "xml" module's reader (reader.h lists
+ * its files), writer (writer.c), base64 (base64.h) and descriptor (xml.c).
+ *
+ * Names: libxml2 owns xml* and XML_*, so the module's functions are xml_*
+ * (the callbacks: xml_read_open, ...), its macros TCXML_*, and what the
+ * reader's files share xr_* / XR_* (the writer's private ones xw / XW_*).
  *
  * The document (doc/formats.md describes it; doc/threadconv.rng is its
  * RELAX NG schema):
@@ -20,6 +24,10 @@
  *   <body>...</body>
  *   <parent>...</parent>              optional
  *   <extra key="KEY">VALUE</extra>    zero or more
+ *   <attachment name="..." type="..." size="..." ref="..." content-id="..."
+ *               disposition="..." note="...">     zero or more; attributes
+ *   BASE64                            but name left out when absent;
+ *   </attachment>                     base64 when the bytes are there
  *   </post>
  *   </thread>
  *   </archive>
@@ -28,6 +36,9 @@
  * hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF) is
  * written as an empty <ctrl code="1B"/> element in its place; CR is written
  * as the character reference &#13; so that parsers do not turn it into LF.
+ * An attachment's bytes are base64 (base64.h), 76 characters to a line; an
+ * empty element says they are not there, unless it has empty="true" (and
+ * size="0"): there, and none.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -40,8 +51,8 @@
 #include <stddef.h>
 
 /* The namespace of every element, and the version attribute's value. */
-#define XML_NS "urn:threadconv:xml:1"
-#define XML_VERSION "1"
+#define TCXML_NS "urn:threadconv:xml:1"
+#define TCXML_VERSION "1"
 
 /*
  * A text run longer than this is broken by an empty comment <!----> when
@@ -49,7 +60,7 @@
  * (lifting it needs XML_PARSE_HUGE, which also lifts the depth and entity
  * limits).  Readers ignore comments, so the text is unchanged.
  */
-#define XML_TEXT_RUN_MAX ((size_t)4 * 1024 * 1024)
+#define TCXML_TEXT_RUN_MAX ((size_t)4 * 1024 * 1024)
 
 /*
  * Whether code point c must be written as <ctrl code="..."/>: the

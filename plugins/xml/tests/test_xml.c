@@ -4,8 +4,8 @@
  * Archives are built by hand or read from the mumsnet inputs (the seed and
  * conformance files in $THREADCONV_SHARED, the fixtures in
  * $THREADCONV_TESTDATA/mumsnet/) with the mumsnet reader, which is loaded
- * from the build tree through the registry (two plugins cannot be linked
- * into one program: each defines threadconv_plugin).  Every document the
+ * from the build tree through the registry (THREADCONV_PLUGIN_PATH), as a
+ * user's program would load it.  Every document the
  * writer produces is validated against the shipped RELAX NG schema
  * (doc/threadconv.rng, found from $THREADCONV_TESTDATA) with libxml2's
  * RELAX NG API, then read back and compared field by field.  Hostile
@@ -361,7 +361,7 @@ START_TEST(hostile_text_round_trips)
 }
 END_TEST
 
-/* A body longer than XML_TEXT_RUN_MAX (and than libxml2's 10 MB text node
+/* A body longer than TCXML_TEXT_RUN_MAX (and than libxml2's 10 MB text node
  * limit) is broken by comments, never inside a character, and reads back. */
 START_TEST(long_body_round_trips)
 {
@@ -380,7 +380,7 @@ START_TEST(long_body_round_trips)
     size_t comments = 0;
     for (const char *c = doc; (c = strstr(c, "<!---->")) != NULL; c += 7)
         comments++;
-    ck_assert_uint_eq(comments, n / XML_TEXT_RUN_MAX);
+    ck_assert_uint_eq(comments, n / TCXML_TEXT_RUN_MAX);
     validate(doc, len);
     tu_archive *b = read_xml(doc, len);
     read_ok(b);
@@ -418,8 +418,202 @@ START_TEST(writer_refuses_what_xml_cannot_hold)
     tu_set_extra(&p->extras, "bell\x07", "x");
     write_fails(a, TC_ERR_DATA,
                 "thread 1, post 1 (id \"1\"): the key of extra field 2 has a character an XML "
-                "attribute cannot hold (byte offset 4; expected UTF-8 without control characters "
-                "other than tab, LF and CR)");
+                "attribute cannot hold (byte offset 4; expected no control characters other "
+                "than tab, LF and CR)");
+    tu_archive_free(a);
+
+    a = tu_archive_new();
+    t = tu_add_thread(a, "T", "mumsnet", NULL, NULL);
+    tu_set_extra(&t->extras, "x\xEF\xBF\xBF", "x");
+    write_fails(a, TC_ERR_DATA,
+                "thread 1: the key of extra field 1 has a character an XML attribute cannot "
+                "hold (byte offset 1; expected no control characters other than tab, LF and CR)");
+    tu_archive_free(a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Attachments                                                         */
+/* ------------------------------------------------------------------ */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* An attachment with every field the model has. */
+static tc_attachment *attach(tu_post *p, const char *name, const char *type, const void *data,
+                             size_t size, const char *ref, const char *cid, const char *disp,
+                             const char *note)
+{
+    tc_attachment *a = tu_add_attachment(p, name, type, data, size, ref);
+    a->content_id = dup_or_null(cid);
+    a->disposition = dup_or_null(disp);
+    a->note = dup_or_null(note);
+    return a;
+}
+
+static tu_archive *with_attachments(void)
+{
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "T", "mbox", NULL, NULL);
+    tu_post *p = tu_add_post(t, "1", "Ann", tu_at(1612474439, 0), "see attached", NULL);
+    tu_set_extra(&p->extras, "mbox.x", "y");
+    attach(p, "a & b.txt", "text/plain", "ABC", 3, NULL, "part1@example.org", "attachment",
+           NULL);
+    attach(p, "empty.txt", "", "", 0, NULL, NULL, NULL, NULL);
+    tc_attachment *r = attach(p, "IMG-1.jpg", "image/jpeg", NULL, 0, "media/IMG-1.jpg", NULL,
+                              "inline", "<Media omitted>");
+    r->size = 1234;
+    r->size_known = true;
+    attach(p, "", "", NULL, 0, NULL, NULL, NULL, "file not included");
+    unsigned char bytes[58];
+    for (int i = 0; i < 58; i++)
+        bytes[i] = (unsigned char)(i * 5);
+    attach(p, "b.bin", "application/octet-stream", bytes, sizeof bytes, NULL, NULL, NULL, NULL);
+    tu_add_post(t, "2", "Bob", tu_at(1612474439, 0), "none", "1");
+    return a;
+}
+
+START_TEST(writes_attachments)
+{
+    tu_archive *a = with_attachments();
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    ck_assert_str_eq(doc,
+        HEAD
+        "<thread>\n"
+        "<title>T</title>\n"
+        "<source>mbox</source>\n"
+        "<post>\n"
+        "<id>1</id>\n"
+        "<author>Ann</author>\n"
+        "<date>2021-02-04T21:33:59+00:00</date>\n"
+        "<body>see attached</body>\n"
+        "<extra key=\"mbox.x\">y</extra>\n"
+        "<attachment name=\"a &amp; b.txt\" type=\"text/plain\" size=\"3\" "
+        "content-id=\"part1@example.org\" disposition=\"attachment\">\nQUJD\n</attachment>\n"
+        "<attachment name=\"empty.txt\" size=\"0\" empty=\"true\"/>\n"
+        "<attachment name=\"IMG-1.jpg\" type=\"image/jpeg\" size=\"1234\" "
+        "ref=\"media/IMG-1.jpg\" disposition=\"inline\" note=\"&lt;Media omitted&gt;\"/>\n"
+        "<attachment name=\"\" note=\"file not included\"/>\n"
+        "<attachment name=\"b.bin\" type=\"application/octet-stream\" size=\"58\">\n"
+        "AAUKDxQZHiMoLTI3PEFGS1BVWl9kaW5zeH2Ch4yRlpugpaqvtLm+w8jN0tfc4ebr8PX6/wQJDhMY\n"
+        "HQ==\n"
+        "</attachment>\n"
+        "</post>\n"
+        "<post>\n"
+        "<id>2</id>\n"
+        "<author>Bob</author>\n"
+        "<date>2021-02-04T21:33:59+00:00</date>\n"
+        "<body>none</body>\n"
+        "<parent>1</parent>\n"
+        "</post>\n"
+        "</thread>\n"
+        "</archive>\n");
+    free(doc);
+    doc = write_xml(a, true, &len);
+    ck_assert_ptr_nonnull(strstr(doc,
+        "    <post>\n"
+        "      <id>1</id>\n"
+        "      <author>Ann</author>\n"
+        "      <date>2021-02-04T21:33:59+00:00</date>\n"
+        "      <body xml:space=\"preserve\">see attached</body>\n"
+        "      <extra key=\"mbox.x\">y</extra>\n"
+        "      <attachment name=\"a &amp; b.txt\" type=\"text/plain\" size=\"3\" "
+        "content-id=\"part1@example.org\" disposition=\"attachment\">\n"
+        "        QUJD\n"
+        "      </attachment>\n"
+        "      <attachment name=\"empty.txt\" size=\"0\" empty=\"true\"/>\n"));
+    free(doc);
+    round_trip(a);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* Bytes of every value and sizes around the line length come back whole. */
+START_TEST(attachment_bytes_round_trip)
+{
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "T", "mbox", NULL, NULL);
+    unsigned char bytes[700];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = (unsigned char)(255 - i * 7);
+    static const size_t sizes[] = {1, 2, 3, 4, 56, 57, 58, 113, 114, 115, 700};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        char id[8];
+        snprintf(id, sizeof id, "%zu", k + 1);
+        tu_post *p = tu_add_post(t, id, "Ann", (tc_date){0}, "", NULL);
+        attach(p, "f", "", bytes, sizes[k], NULL, NULL, NULL, NULL);
+        attach(p, "g", "", bytes + 1, sizes[k] - 1, "also/here", NULL, NULL, NULL);
+    }
+    round_trip(a);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* Bytes whose base64 is longer than a text run may be: broken by comments. */
+START_TEST(long_attachment_round_trips)
+{
+    size_t n = 9 * 1000 * 1000;
+    unsigned char *bytes = malloc(n);
+    ck_assert_ptr_nonnull(bytes);
+    uint32_t seed = 7;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        bytes[i] = (unsigned char)(seed >> 16);
+    }
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "T", "mbox", NULL, NULL);
+    tu_post *p = tu_add_post(t, "1", "Ann", (tc_date){0}, "", NULL);
+    attach(p, "big.bin", "application/octet-stream", bytes, n, NULL, NULL, NULL, NULL);
+    size_t len;
+    char *doc = write_xml(a, false, &len);
+    size_t comments = 0;
+    for (const char *c = doc; (c = strstr(c, "<!---->")) != NULL; c += 7)
+        comments++;
+    ck_assert_uint_eq(comments, 2); /* 12 million characters in runs of at most 4 MiB */
+    validate(doc, len);
+    tu_archive *b = read_xml(doc, len);
+    read_ok(b);
+    tu_archives_equal(a, b);
+    tu_archive_free(b);
+    free(doc);
+    free(bytes);
+    tu_archive_free(a);
+}
+END_TEST
+
+START_TEST(writer_refuses_attachment_attributes_xml_cannot_hold)
+{
+    tu_archive *a = tu_archive_new();
+    tu_thread *t = tu_add_thread(a, "T", "mbox", NULL, NULL);
+    tu_post *p = tu_add_post(t, "3", "Ann", tu_at(0, 0), "ok", NULL);
+    attach(p, "fine.txt", "", "x", 1, NULL, NULL, NULL, NULL);
+    attach(p, "bell\x07.txt", "", "x", 1, NULL, NULL, NULL, NULL);
+    write_fails(a, TC_ERR_DATA,
+                "thread 1, post 1 (id \"3\"): the name of attachment 2 has a character an XML "
+                "attribute cannot hold (byte offset 4; expected no control characters other "
+                "than tab, LF and CR)");
+    tu_archive_free(a);
+
+    a = tu_archive_new();
+    t = tu_add_thread(a, "T", "mbox", NULL, NULL);
+    p = tu_add_post(t, "1", "Ann", tu_at(0, 0), "ok", NULL);
+    attach(p, "a", "", NULL, 0, NULL, NULL, NULL, "not \xEF\xBF\xBF here");
+    write_fails(a, TC_ERR_DATA,
+                "thread 1, post 1 (id \"1\"): the note of attachment 1 has a character an XML "
+                "attribute cannot hold (byte offset 4; expected no control characters other "
+                "than tab, LF and CR)");
+    tu_archive_free(a);
+
+    /* tab, LF and CR are written as character references and read back */
+    a = tu_archive_new();
+    t = tu_add_thread(a, "T", "mbox", NULL, NULL);
+    p = tu_add_post(t, "1", "Ann", tu_at(0, 0), "ok", NULL);
+    attach(p, "a\tb\nc\rd \"q\" 'a' <&>", "text/plain; charset=\"utf-8\"", NULL, 0,
+           "dir/a b.txt", "<id>", "inline", "line 1\nline 2");
+    round_trip(a);
     tu_archive_free(a);
 }
 END_TEST
@@ -884,6 +1078,148 @@ START_TEST(refuses_anything_in_ctrl)
 }
 END_TEST
 
+/* Attachments as other tools may write them: base64 in any line length,
+ * CDATA, comments, character references, attributes in any order. */
+START_TEST(reads_attachments)
+{
+    static const char doc[] =
+        ROOT "<thread><title>t</title><source>s</source><post><id>1</id><author>a</author>"
+        "<body/>\n"
+        "<attachment size='3' name='a.txt' o:x='y' xmlns:o='urn:other'>  QU<!-- c -->JD  </attachment>\n"
+        "<attachment name='b'>\r\n\tQU\r\n\tJD\r\n\tRA==\r\n</attachment>\n"
+        "<attachment name='c'><![CDATA[QUJD]]>&#81;Q&#x3D;=</attachment>\n"
+        "<attachment name='d' type='' size='0'/>\n"
+        "<attachment name='e'>  \n  </attachment>\n"
+        "<attachment name='f' empty='true'>\n</attachment>\n"
+        "</post></thread></archive>";
+    tu_archive *a = read_xml(doc, sizeof doc - 1);
+    read_ok(a);
+    tu_post *p = &a->threads[0].posts[0];
+    ck_assert_uint_eq(p->n_attachments, 6);
+    tc_attachment *t = p->attachments;
+    ck_assert_str_eq(t[0].name, "a.txt");
+    ck_assert_str_eq(t[0].media_type, "");
+    ck_assert(t[0].size_known && t[0].size == 3 && memcmp(t[0].data, "ABC", 3) == 0);
+    ck_assert_ptr_null(t[0].ref);
+    ck_assert(t[1].size_known && t[1].size == 4 && memcmp(t[1].data, "ABCD", 4) == 0);
+    ck_assert(t[2].size_known && t[2].size == 4 && memcmp(t[2].data, "ABCA", 4) == 0);
+    /* no bytes: a size that is known, or none */
+    ck_assert(t[3].data == NULL && t[3].size_known && t[3].size == 0);
+    ck_assert(t[4].data == NULL && !t[4].size_known);
+    /* the bytes are there, and there are none */
+    ck_assert(t[5].data != NULL && t[5].size_known && t[5].size == 0);
+    tu_archive_free(a);
+}
+END_TEST
+
+#define POST_OPEN                                                                              \
+    ROOT "<thread><title>t</title><source>s</source><post><id>1</id><author>a</author><body/>\n"
+
+START_TEST(refuses_bad_attachments)
+{
+    static const char *const bad_base64 =
+        "thread 1, post 1: attachment 1: bad base64 \"%s\": expected A-Z, a-z, 0-9, +, / or = "
+        "(or white space)";
+    char want[256];
+    snprintf(want, sizeof want, bad_base64, "!");
+    read_fails(POST_OPEN "<attachment name=\"a\">\nQUJD\n  QU!D\n</attachment>", 4, 5, want);
+    read_fails(POST_OPEN "<attachment name=\"a\">QU!D</attachment>", 2, 24, want);
+    /* after a comment and a character reference, and one that is not ASCII */
+    read_fails(POST_OPEN "<attachment name=\"a\">Q<!--\n-->U&#74;D!</attachment>", 3, 11, want);
+    snprintf(want, sizeof want, bad_base64, "\xC3\xA9");
+    read_fails(POST_OPEN "<attachment name=\"a\">QU\xC3\xA9</attachment>", 2, 24, want);
+    /* libxml2 keeps no position in CDATA: the line of the start tag */
+    snprintf(want, sizeof want, bad_base64, "*");
+    read_fails(POST_OPEN "<attachment name=\"a\">\n<![CDATA[QU*D]]></attachment>", 2, 0, want);
+    read_fails(POST_OPEN "<attachment name=\"a\">QR==</attachment>", 2, 24,
+               "thread 1, post 1: attachment 1: bad base64 \"=\": the digit before = has bits "
+               "that belong to no byte: expected the padded form RFC 4648 writes");
+    read_fails(POST_OPEN "<attachment name=\"a\">QQ==\nQQ==</attachment>", 3, 1,
+               "thread 1, post 1: attachment 1: bad base64 \"Q\": expected nothing but white "
+               "space after the padding =");
+    read_fails(POST_OPEN "<attachment name=\"a\">QQ=A</attachment>", 2, 25,
+               "thread 1, post 1: attachment 1: bad base64 \"A\": expected a second = to end the "
+               "padding");
+    read_fails(POST_OPEN "<attachment name=\"a\">Q===</attachment>", 2, 23,
+               "thread 1, post 1: attachment 1: bad base64 \"=\": expected at least 2 digits of "
+               "the last group before =");
+    read_fails(POST_OPEN "<attachment name=\"a\">\nQUJDQU\n</attachment>", 2, 0,
+               "thread 1, post 1: attachment 1: the base64 ends early: expected the last group "
+               "of 4 characters to be complete (padded with =)");
+    read_fails(POST_OPEN "<attachment name=\"a\">QQ=</attachment>", 2, 0,
+               "thread 1, post 1: attachment 1: the base64 ends early: expected a second = to "
+               "end the padding");
+    read_fails(POST_OPEN "<attachment name=\"a\" size=\"4\">QUJD</attachment>", 2, 0,
+               "thread 1, post 1: attachment 1: size=\"4\" but its base64 holds 3 bytes: "
+               "expected the two to agree");
+    read_fails(POST_OPEN "<attachment name=\"a\" size=\"18446744073709551616\"/>", 2, 0,
+               "thread 1, post 1: attachment 1: size=\"18446744073709551616\": expected the size "
+               "in bytes, a decimal number");
+    read_fails(POST_OPEN "<attachment name=\"a\" size=\" 4\"/>", 2, 0,
+               "thread 1, post 1: attachment 1: size=\" 4\": expected the size in bytes, a "
+               "decimal number");
+    read_fails(POST_OPEN "<attachment name=\"a\"/>\n<attachment type=\"text/plain\"/>", 3, 0,
+               "thread 1, post 1: attachment 2 without a name: expected <attachment "
+               "name=\"FILE\">");
+    read_fails(POST_OPEN "<attachment name=\"a\" empty=\"false\"/>", 2, 0,
+               "thread 1, post 1: attachment 1: empty=\"false\": expected empty=\"true\" (the "
+               "bytes are there and there are none) or no empty attribute");
+    read_fails(POST_OPEN "<attachment name=\"a\" empty=\"true\" size=\"3\"/>", 2, 0,
+               "thread 1, post 1: attachment 1: empty=\"true\" with size=\"3\": expected "
+               "size=\"0\" or no size");
+    read_fails(POST_OPEN "<attachment name=\"a\" empty=\"true\">\n QUJD</attachment>", 3, 2,
+               "thread 1, post 1: attachment 1: bad base64 \"Q\": expected no base64 in an "
+               "attachment that has empty=\"true\"");
+    read_fails(POST_OPEN "<attachment name=\"a\">QUJD<ctrl code=\"01\"/></attachment>", 2, 0,
+               "thread 1, post 1: expected base64 or </attachment>, found <ctrl>");
+    read_fails(POST_OPEN "<attachment name=\"a\"/>\n<extra key=\"k\">v</extra>", 3, 0,
+               "thread 1, post 1: expected <attachment> or </post>, found <extra>");
+    read_fails(POST_OPEN "<attachment name=\"a\"/>\n<parent>1</parent>", 3, 0,
+               "thread 1, post 1: expected <attachment> or </post>, found <parent>");
+    read_fails(POST_OPEN "<date>2021-02-04T21:33:59Z</date>", 2, 0,
+               "thread 1, post 1: expected <parent>, <extra>, <attachment> or </post>, found "
+               "<date>");
+    read_fails(ROOT "<thread><title>t</title><source>s</source><attachment name=\"a\"/>", 1, 0,
+               "thread 1: expected <id>, <url>, <extra>, <post> or </thread>, found "
+               "<attachment>");
+}
+END_TEST
+
+/* An attachment's bytes count against the max-post limit, all of a post's
+ * attachments together. */
+START_TEST(attachment_limit)
+{
+    static const char *const docs[] = {
+        POST_OPEN "<attachment name=\"a\">\n"
+                  "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\n"
+                  "NTY3ODk=\n</attachment></post></thread></archive>",
+        POST_OPEN "<attachment name=\"a\">QUJD</attachment>\n<attachment name=\"b\">QUJD</attachment>"
+                  "</post></thread></archive>",
+    };
+    /* the line of the attachment's start tag */
+    static const uint64_t line[] = {2, 3};
+    static const size_t limit[] = {120, 137};
+    for (int i = 0; i < 2; i++) {
+        tc_stream *in = tc_stream_open_memory(docs[i], strlen(docs[i]), "in.xml");
+        tc_stream_set_limit(in, TC_LIMIT_POST, limit[i]);
+        void *state = NULL;
+        ck_assert_int_eq(XML->read_open(in, &state), TC_OK);
+        const tc_thread *t;
+        const tc_post *p;
+        ck_assert_int_eq(XML->read_next_thread(in, state, &t), TC_OK);
+        ck_assert_int_eq(XML->read_next_post(in, state, &p), TC_ERR_DATA);
+        const tc_error *err = tc_stream_get_error(in);
+        char want[128];
+        snprintf(want, sizeof want, "thread 1, post 1: the attachments are longer than the "
+                                    "max-post limit (%zu bytes)", limit[i]);
+        ck_assert_str_eq(err->text, want);
+        ck_assert_uint_eq(err->line, line[i]);
+        XML->read_close(in, state);
+        tc_stream_close(in);
+    }
+}
+END_TEST
+
 /* Many posts of every size, bodies longer than the reader's buffers and
  * extra fields among them, come back exactly. */
 START_TEST(large_archive_round_trips)
@@ -984,6 +1320,10 @@ static Suite *xml_suite(void)
     tcase_add_test(tc, hostile_text_round_trips);
     tcase_add_test(tc, long_body_round_trips);
     tcase_add_test(tc, writer_refuses_what_xml_cannot_hold);
+    tcase_add_test(tc, writes_attachments);
+    tcase_add_test(tc, attachment_bytes_round_trip);
+    tcase_add_test(tc, long_attachment_round_trips);
+    tcase_add_test(tc, writer_refuses_attachment_attributes_xml_cannot_hold);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 
@@ -1009,6 +1349,9 @@ static Suite *xml_suite(void)
     tcase_add_test(tc, posts_before_a_problem);
     tcase_add_test(tc, first_problem_is_reported);
     tcase_add_test(tc, refuses_anything_in_ctrl);
+    tcase_add_test(tc, reads_attachments);
+    tcase_add_test(tc, refuses_bad_attachments);
+    tcase_add_test(tc, attachment_limit);
     tcase_add_test(tc, large_archive_round_trips);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
