@@ -23,7 +23,7 @@ esac
 # python3 + tzdata (independent oracles), valgrind (leak checks), GNU time
 # (benchmark memory), man-db (the man page test), libxml2-utils (xmllint),
 # python3-jsonschema (the JSON output against doc/json-schema.json),
-# mutt and mblaze (real mail clients read our mbox and maildir output),
+# mutt and mblaze (real mail clients read the mail we write),
 # parallel (the scale-out test).
 packages="build-essential autoconf automake libtool pkg-config libjansson-dev libxml2-dev
 libarchive-dev check python3 python3-jsonschema tzdata valgrind time man-db libxml2-utils mutt mblaze parallel"
