@@ -32,111 +32,132 @@ static const char *extension_of(const char *name)
     return dot && dot[1] ? dot + 1 : NULL;
 }
 
-const tc_format *tc_probe(tc_registry *reg, const unsigned char *head, size_t len,
-                          const char *name, tc_error *err)
+/* The probes' scores, gathered one format at a time: the surest, how many
+ * tie with it, and their names. */
+typedef struct probe_vote {
+    const tc_format *best;
+    int best_score;
+    size_t n_best;
+    tc_buf tied;
+} probe_vote;
+
+/* Count format p's score; returns it, clamped into the contract. */
+static int vote(probe_vote *v, const tc_format *p, int score)
 {
-    const char *shown = tc__display_name(name);
-    const tc_format *best = NULL;
-    int best_score = 0;
-    size_t n_best = 0;
-    const char *ext = extension_of(name);
-    const tc_format *by_extension = NULL;
-    tc_buf readers = {0}, tied = {0};
-    for (size_t i = 0; i < tc_registry_count(reg); i++) {
-        const tc_format *p = tc_registry_format(reg, i);
-        if (p->read_open == NULL)
-            continue;
-        int score = p->read_probe ? p->read_probe(head, len, name) : TC_PROBE_NO;
-        if (score < 0 || score > TC_PROBE_SURE)
-            score = TC_PROBE_NO; /* out of contract: treat as no opinion */
-        if (score > TC_PROBE_NO && ext &&
-            (strcmp(ext, p->name) == 0 || (p->extension && strcmp(ext, p->extension) == 0)))
-            by_extension = p;
-        if (score > best_score) {
-            best = p;
-            best_score = score;
-            n_best = 1;
-            tc_buf_reset(&tied);
-            tc_buf_printf(&tied, "%s", p->name);
-        } else if (score == best_score && score > 0) {
-            n_best++;
-            tc_buf_printf(&tied, ", %s", p->name);
-        }
+    if (score < 0 || score > TC_PROBE_SURE)
+        score = TC_PROBE_NO; /* out of contract: treat as no opinion */
+    if (score > v->best_score) {
+        v->best = p;
+        v->best_score = score;
+        v->n_best = 1;
+        tc_buf_reset(&v->tied);
+        tc_buf_printf(&v->tied, "%s", p->name);
+    } else if (score == v->best_score && score > 0) {
+        v->n_best++;
+        tc_buf_printf(&v->tied, ", %s", p->name);
     }
-    /* The choices for -f, in name order (whatever order the search path
-     * gave the modules in). */
-    for (const char *last = ""; ;) {
+    return score;
+}
+
+/* The winner when one probe is surest and at least likely; NULL otherwise,
+ * with err set when two or more tie at the top (what is "the input" is
+ * said by what). */
+static const tc_format *winner(const probe_vote *v, const char *shown, const char *what,
+                               tc_error *err)
+{
+    if (v->best_score >= TC_PROBE_LIKELY && v->n_best == 1)
+        return v->best;
+    if (v->best_score >= TC_PROBE_LIKELY)
+        tc__error_set(err, TC_ERR_USAGE, shown, 0, 0,
+                      "%s could be any of %s; choose one with -f", what, v->tied.data);
+    return NULL;
+}
+
+/* The names of the formats that pass keep, in name order (whatever order
+ * the search path gave the modules in), comma-separated into out. */
+static void format_names(const tc_registry *reg, bool (*keep)(const tc_format *), tc_buf *out)
+{
+    for (const char *last = "";;) {
         const char *next = NULL;
         for (size_t i = 0; i < tc_registry_count(reg); i++) {
             const tc_format *p = tc_registry_format(reg, i);
-            if (p->read_open && strcmp(p->name, last) > 0 &&
-                (next == NULL || strcmp(p->name, next) < 0))
+            if (keep(p) && strcmp(p->name, last) > 0 && (next == NULL || strcmp(p->name, next) < 0))
                 next = p->name;
         }
         if (next == NULL)
             break;
-        tc_buf_printf(&readers, "%s%s", readers.len ? ", " : "", next);
+        tc_buf_printf(out, "%s%s", out->len ? ", " : "", next);
         last = next;
     }
-    const tc_format *chosen = NULL;
-    if (best_score >= TC_PROBE_LIKELY && n_best == 1)
-        chosen = best;
-    else if (best_score >= TC_PROBE_LIKELY)
-        tc__error_set(err, TC_ERR_USAGE, shown, 0, 0,
-                      "the input could be any of %s; choose one with -f", tied.data);
-    else if (by_extension)
-        chosen = by_extension; /* a weak hint, used only when no probe is sure */
-    else if (len == 0)
-        tc__error_set(err, TC_ERR_DATA, shown, 0, 0,
-                      "empty input: nothing to convert (give -f to have a reader check it)");
-    else
-        tc__error_set(err, TC_ERR_USAGE, shown, 0, 0,
-                      "cannot tell the input format; choose one with -f: %s",
-                      readers.len ? readers.data : "(no readers found in the plugin path)");
-    tc_buf_free(&readers);
-    tc_buf_free(&tied);
+}
+
+static bool reads(const tc_format *p)
+{
+    return p->read_open != NULL;
+}
+
+static bool reads_trees(const tc_format *p)
+{
+    return p->read_open != NULL && (p->flags & TC_FORMAT_READS_TREE);
+}
+
+const tc_format *tc_probe(tc_registry *reg, const unsigned char *head, size_t len,
+                          const char *name, tc_error *err)
+{
+    const char *shown = tc__display_name(name);
+    const char *ext = extension_of(name);
+    const tc_format *by_extension = NULL;
+    probe_vote v = {0};
+    for (size_t i = 0; i < tc_registry_count(reg); i++) {
+        const tc_format *p = tc_registry_format(reg, i);
+        if (!reads(p))
+            continue;
+        int score = vote(&v, p, p->read_probe ? p->read_probe(head, len, name) : TC_PROBE_NO);
+        if (score > TC_PROBE_NO && ext &&
+            (strcmp(ext, p->name) == 0 || (p->extension && strcmp(ext, p->extension) == 0)))
+            by_extension = p;
+    }
+    const tc_format *chosen = winner(&v, shown, "the input", err);
+    if (chosen == NULL && v.best_score < TC_PROBE_LIKELY) {
+        tc_buf readers = {0};
+        format_names(reg, reads, &readers);
+        if (by_extension)
+            chosen = by_extension; /* a weak hint, used only when no probe is sure */
+        else if (len == 0)
+            tc__error_set(err, TC_ERR_DATA, shown, 0, 0,
+                          "empty input: nothing to convert (give -f to have a reader check it)");
+        else
+            tc__error_set(err, TC_ERR_USAGE, shown, 0, 0,
+                          "cannot tell the input format; choose one with -f: %s",
+                          readers.len ? readers.data : "(no readers found in the plugin path)");
+        tc_buf_free(&readers);
+    }
+    tc_buf_free(&v.tied);
     return chosen;
 }
 
 const tc_format *tc_probe_tree(tc_registry *reg, const tc_tree *tree, const char *name,
                                tc_error *err)
 {
-    const tc_format *best = NULL;
-    int best_score = 0;
-    size_t n_best = 0;
-    tc_buf readers = {0}, tied = {0};
+    const char *shown = tc__display_name(name);
+    probe_vote v = {0};
     for (size_t i = 0; i < tc_registry_count(reg); i++) {
         const tc_format *p = tc_registry_format(reg, i);
-        if (!(p->flags & TC_FORMAT_READS_TREE) || p->read_open == NULL)
-            continue;
-        tc_buf_printf(&readers, "%s%s", readers.len ? ", " : "", p->name);
-        int score = p->read_probe_tree ? p->read_probe_tree(tree, name) : TC_PROBE_NO;
-        if (score < 0 || score > TC_PROBE_SURE)
-            score = TC_PROBE_NO; /* out of contract: treat as no opinion */
-        if (score > best_score) {
-            best = p;
-            best_score = score;
-            n_best = 1;
-            tc_buf_reset(&tied);
-            tc_buf_printf(&tied, "%s", p->name);
-        } else if (score == best_score && score > 0) {
-            n_best++;
-            tc_buf_printf(&tied, ", %s", p->name);
-        }
+        if (reads_trees(p))
+            vote(&v, p, p->read_probe_tree ? p->read_probe_tree(tree, name) : TC_PROBE_NO);
     }
-    const tc_format *chosen = NULL;
-    if (best_score >= TC_PROBE_LIKELY && n_best == 1)
-        chosen = best;
-    else if (best_score >= TC_PROBE_LIKELY)
-        tc__error_set(err, TC_ERR_USAGE, tc__display_name(name), 0, 0,
-                      "the folder or archive could be any of %s; choose one with -f", tied.data);
-    else
-        tc__error_set(err, TC_ERR_USAGE, tc__display_name(name), 0, 0,
+    const tc_format *chosen = winner(&v, shown, "the folder or archive", err);
+    if (chosen == NULL && v.best_score < TC_PROBE_LIKELY) {
+        tc_buf readers = {0};
+        format_names(reg, reads_trees, &readers);
+        tc__error_set(err, TC_ERR_USAGE, shown, 0, 0,
                       "a folder or archive of %zu files that no reader recognises; choose one "
                       "with -f: %s", tc_tree_count(tree),
-                      readers.len ? readers.data : "(no installed format reads folders or archives)");
-    tc_buf_free(&readers);
-    tc_buf_free(&tied);
+                      readers.len ? readers.data
+                                  : "(no installed format reads folders or archives)");
+        tc_buf_free(&readers);
+    }
+    tc_buf_free(&v.tied);
     return chosen;
 }
 
