@@ -12,7 +12,7 @@
 #include "config.h"
 #endif
 
-#include <threadconv/threadconv.h>
+#include "internal.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -447,20 +447,6 @@ static size_t take_number(const char *s, size_t len, size_t *i, int64_t *value, 
     return n;
 }
 
-static bool same_ci(const char *a, const char *b, size_t n)
-{
-    for (size_t k = 0; k < n; k++) {
-        char x = a[k], y = b[k];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
 /* Offsets of the zone names RFC 5322 section 4.3 keeps (and UTC, which
  * mailers write too), in minutes. */
 static bool named_zone(const char *z, size_t n, int *offset)
@@ -470,7 +456,7 @@ static bool named_zone(const char *z, size_t n, int *offset)
         {"CDT", -300}, {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
     };
     for (size_t k = 0; k < sizeof zones / sizeof *zones; k++) {
-        if (strlen(zones[k].name) == n && same_ci(z, zones[k].name, n)) {
+        if (strlen(zones[k].name) == n && tc__ascii_ieq(z, zones[k].name, n)) {
             *offset = zones[k].offset;
             return true;
         }
@@ -583,7 +569,7 @@ int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_kn
     if (n > 0) { /* a day name, then a comma (which old mailers sometimes left out) */
         bool is_day = false;
         for (int k = 0; k < 7 && n >= 3; k++)
-            is_day |= same_ci(s + i, day_names[k], 3);
+            is_day |= tc__ascii_ieq(s + i, day_names[k], 3);
         if (!is_day)
             REFUSE(EXPECTED_DATE);
         i += n;
@@ -599,7 +585,7 @@ int tc_date_parse_rfc5322(const char *s, size_t len, tc_date *out, bool *zone_kn
         i++;
     n = take_alpha(s, len, i);
     for (int k = 0; k < 12 && month == 0 && n == 3; k++)
-        if (same_ci(s + i, month_names[k], 3))
+        if (tc__ascii_ieq(s + i, month_names[k], 3))
             month = k + 1;
     if (month == 0)
         EXPECTED("expected a month name (Jan..Dec)");

@@ -24,6 +24,8 @@
 
 #include <threadconv/html.h>
 
+#include "internal.h"
+
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -785,17 +787,6 @@ static size_t utf8_encode(unsigned long c, char *b)
     return 3; /* only BMP characters are ever written here */
 }
 
-static int hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * What libxml2 would drop silently, replaced: a NUL or C0 control (other
  * than tab, LF, CR) and U+FFFE/U+FFFF become U+FFFD, FF a space, raw or as
@@ -822,7 +813,7 @@ static const char *prepare(html *h, const char *s, size_t len, tc_buf *copy, siz
             size_t digits = j;
             unsigned long v = 0;
             for (; j < len; j++) {
-                int d = hex ? hex_digit((unsigned char)s[j])
+                int d = hex ? tc__mail_hex(s[j])
                             : (s[j] >= '0' && s[j] <= '9' ? s[j] - '0' : -1);
                 if (d < 0)
                     break;

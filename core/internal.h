@@ -102,6 +102,21 @@ int tc__check_thread(const tc_thread *t, const tc_format *format, bool from_read
 int tc__check_post(const tc_post *p, const tc_format *format, bool from_reader,
                    const tc_stream *s, const char *where, tc_error *err);
 
+/* a[0..n) and b[0..n) are equal but for the case of ASCII letters. */
+static inline bool tc__ascii_ieq(const char *a, const char *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        char x = a[k], y = b[k];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
 /* The stream's file name as given to it. */
 const char *tc__display_name(const char *path);
 

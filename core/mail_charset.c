@@ -20,19 +20,7 @@
 
 bool tc__mail_ieq(const char *a, size_t alen, const char *b)
 {
-    size_t blen = strlen(b);
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
+    return alen == strlen(b) && tc__ascii_ieq(a, b, alen);
 }
 
 static int put_latin1(tc_buf *out, unsigned char c)
