@@ -24,8 +24,6 @@
 
 #include <threadconv/html.h>
 
-#include "internal.h"
-
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -34,6 +32,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libthreadconv_html links to libthreadconv's public API only (its private
+ * tc__ helpers are not exported), so the hex digit reader is its own. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
 #include <strings.h>
 
 /* Levels of quotes, list items and dd whose prefix is shown. */
@@ -813,7 +824,7 @@ static const char *prepare(html *h, const char *s, size_t len, tc_buf *copy, siz
             size_t digits = j;
             unsigned long v = 0;
             for (; j < len; j++) {
-                int d = hex ? tc__mail_hex(s[j])
+                int d = hex ? hex_value(s[j])
                             : (s[j] >= '0' && s[j] <= '9' ? s[j] - '0' : -1);
                 if (d < 0)
                     break;

@@ -15,6 +15,10 @@ bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDRB]/ {print $3}' | grep -v '^t
 if [ -n "$bad" ]; then echo "FAIL: libthreadconv exports non-public names: $bad" >&2; status=1; fi
 n=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDRB]/' | grep -c ' tc_')
 [ "$n" -gt 20 ] || { echo "FAIL: libthreadconv exports only $n tc_ names" >&2; status=1; }
+html="$top/core/.libs/libthreadconv_html.so"
+[ -f "$html" ] || die "$html not found"
+bad=$(nm -D --defined-only "$html" | awk '$2 ~ /[TDRB]/ {print $3}' | grep -v '^tc_html_')
+if [ -n "$bad" ]; then echo "FAIL: libthreadconv_html exports more than tc_html_ names: $bad" >&2; status=1; fi
 count=0
 old_ifs=$IFS; IFS=:
 for dir in $THREADCONV_PLUGIN_PATH; do

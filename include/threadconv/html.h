@@ -9,6 +9,11 @@
  * failure nothing is appended.  No global state: threads may convert at once
  * (the library initialises libxml2 when it is loaded, as libxml2 asks).
  *
+ * It is a library of its own, libthreadconv_html (link -lthreadconv_html
+ * after pkg-config's flags for threadconv; in tree, a module's fragment adds
+ * core/libthreadconv_html.la), so that programs and modules that read no
+ * HTML do not load libxml2.
+ *
  * The text, rule by rule:
  *
  *  Blocks  p, div, headings, blockquote, pre, ul/ol, dl, table, hr and the
