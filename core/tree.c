@@ -32,6 +32,127 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <dlfcn.h>
+#include <pthread.h>
+
+/* ------------------------------------------------------------ libarchive */
+
+/*
+ * libarchive is loaded when the first archive is opened, not when the
+ * library is: it pulls in a dozen libraries (the compressors, nettle, acl,
+ * libxml2 and ICU for formats we never enable), which cost every run of
+ * threadconv about 1.5 ms at start-up although most never read an archive.
+ * So its functions are called through pointers that ar_load fills in, once;
+ * the names below stand for them.  A folder needs none of it.
+ */
+#ifndef TC_LIBARCHIVE_SONAME
+#define TC_LIBARCHIVE_SONAME "libarchive.so.13"
+#endif
+
+#define TC_AR_FUNCTIONS(X) \
+    X(archive_entry_filetype) \
+    X(archive_entry_hardlink) \
+    X(archive_entry_is_data_encrypted) \
+    X(archive_entry_pathname) \
+    X(archive_entry_size) \
+    X(archive_entry_size_is_set) \
+    X(archive_entry_symlink) \
+    X(archive_errno) \
+    X(archive_error_string) \
+    X(archive_filter_code) \
+    X(archive_filter_count) \
+    X(archive_filter_name) \
+    X(archive_format) \
+    X(archive_read_data) \
+    X(archive_read_data_skip) \
+    X(archive_read_free) \
+    X(archive_read_new) \
+    X(archive_read_next_header) \
+    X(archive_read_open1) \
+    X(archive_read_set_callback_data) \
+    X(archive_read_set_read_callback) \
+    X(archive_read_set_seek_callback) \
+    X(archive_read_set_skip_callback) \
+    X(archive_read_support_filter_bzip2) \
+    X(archive_read_support_filter_compress) \
+    X(archive_read_support_filter_gzip) \
+    X(archive_read_support_filter_lz4) \
+    X(archive_read_support_filter_lzip) \
+    X(archive_read_support_filter_lzma) \
+    X(archive_read_support_filter_xz) \
+    X(archive_read_support_filter_zstd) \
+    X(archive_read_support_format_tar) \
+    X(archive_read_support_format_zip) \
+    X(archive_set_error)
+
+#define TC_AR_POINTER(f) static __typeof__(&f) ar_##f;
+TC_AR_FUNCTIONS(TC_AR_POINTER)
+#undef TC_AR_POINTER
+
+static pthread_once_t ar_once = PTHREAD_ONCE_INIT;
+static char ar_failure[512]; /* why loading failed, "" when it did not */
+
+static void ar_load_once(void)
+{
+    void *h = dlopen(TC_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        const char *why = dlerror();
+        snprintf(ar_failure, sizeof ar_failure, "%s", why ? why : "cannot load it");
+        return;
+    }
+#define TC_AR_RESOLVE(f)                                                       \
+    if (ar_failure[0] == '\0' && (*(void **)&ar_##f = dlsym(h, #f)) == NULL)  \
+        snprintf(ar_failure, sizeof ar_failure, "it has no %s", #f);
+    TC_AR_FUNCTIONS(TC_AR_RESOLVE)
+#undef TC_AR_RESOLVE
+}
+
+/* Load libarchive once; TC_OK, or TC_ERR_DATA with err saying why. */
+static int ar_load(const char *path, tc_error *err)
+{
+    pthread_once(&ar_once, ar_load_once);
+    if (ar_failure[0] == '\0')
+        return TC_OK;
+    return tc__error_set(err, TC_ERR_DATA, path, 0, 0,
+                         "cannot read archives: libarchive (%s) could not be loaded: %s "
+                         "(apt-get install libarchive13)", TC_LIBARCHIVE_SONAME, ar_failure);
+}
+
+#define archive_entry_filetype (*ar_archive_entry_filetype)
+#define archive_entry_hardlink (*ar_archive_entry_hardlink)
+#define archive_entry_is_data_encrypted (*ar_archive_entry_is_data_encrypted)
+#define archive_entry_pathname (*ar_archive_entry_pathname)
+#define archive_entry_size (*ar_archive_entry_size)
+#define archive_entry_size_is_set (*ar_archive_entry_size_is_set)
+#define archive_entry_symlink (*ar_archive_entry_symlink)
+#define archive_errno (*ar_archive_errno)
+#define archive_error_string (*ar_archive_error_string)
+#define archive_filter_code (*ar_archive_filter_code)
+#define archive_filter_count (*ar_archive_filter_count)
+#define archive_filter_name (*ar_archive_filter_name)
+#define archive_format (*ar_archive_format)
+#define archive_read_data (*ar_archive_read_data)
+#define archive_read_data_skip (*ar_archive_read_data_skip)
+#define archive_read_free (*ar_archive_read_free)
+#define archive_read_new (*ar_archive_read_new)
+#define archive_read_next_header (*ar_archive_read_next_header)
+#define archive_read_open1 (*ar_archive_read_open1)
+#define archive_read_set_callback_data (*ar_archive_read_set_callback_data)
+#define archive_read_set_read_callback (*ar_archive_read_set_read_callback)
+#define archive_read_set_seek_callback (*ar_archive_read_set_seek_callback)
+#define archive_read_set_skip_callback (*ar_archive_read_set_skip_callback)
+#define archive_read_support_filter_bzip2 (*ar_archive_read_support_filter_bzip2)
+#define archive_read_support_filter_compress (*ar_archive_read_support_filter_compress)
+#define archive_read_support_filter_gzip (*ar_archive_read_support_filter_gzip)
+#define archive_read_support_filter_lz4 (*ar_archive_read_support_filter_lz4)
+#define archive_read_support_filter_lzip (*ar_archive_read_support_filter_lzip)
+#define archive_read_support_filter_lzma (*ar_archive_read_support_filter_lzma)
+#define archive_read_support_filter_xz (*ar_archive_read_support_filter_xz)
+#define archive_read_support_filter_zstd (*ar_archive_read_support_filter_zstd)
+#define archive_read_support_format_tar (*ar_archive_read_support_format_tar)
+#define archive_read_support_format_zip (*ar_archive_read_support_format_zip)
+#define archive_set_error (*ar_archive_set_error)
+
 
 #define RAW_CHUNK 65536  /* bytes of the archive file a cursor reads at a time */
 #define SCRATCH 16384    /* bytes read and dropped at a time (sizes, seeks) */
@@ -83,11 +204,11 @@ typedef struct reader {
 /* Compression filters, each only when libarchive has it built in: without
  * the library some fall back to running an external program, which a
  * library reading untrusted input must not do. */
-static int (*const filters[])(struct archive *) = {
-    archive_read_support_filter_gzip,  archive_read_support_filter_bzip2,
-    archive_read_support_filter_xz,    archive_read_support_filter_lzma,
-    archive_read_support_filter_lzip,  archive_read_support_filter_zstd,
-    archive_read_support_filter_lz4,   archive_read_support_filter_compress,
+static int (**const filters[])(struct archive *) = {
+    &ar_archive_read_support_filter_gzip,  &ar_archive_read_support_filter_bzip2,
+    &ar_archive_read_support_filter_xz,    &ar_archive_read_support_filter_lzma,
+    &ar_archive_read_support_filter_lzip,  &ar_archive_read_support_filter_zstd,
+    &ar_archive_read_support_filter_lz4,   &ar_archive_read_support_filter_compress,
 };
 #define N_FILTERS (sizeof filters / sizeof *filters)
 
@@ -96,7 +217,7 @@ static unsigned builtin_filters(void)
     struct archive *a = archive_read_new();
     unsigned mask = 0;
     for (size_t i = 0; a && i < N_FILTERS; i++)
-        if (filters[i](a) == ARCHIVE_OK)
+        if ((*filters[i])(a) == ARCHIVE_OK)
             mask |= 1u << i;
     archive_read_free(a);
     return mask;
@@ -451,7 +572,7 @@ static cursor *cursor_new(tc_tree *t, int *r)
     archive_read_support_format_tar(c->a);
     for (size_t i = 0; i < N_FILTERS; i++)
         if (t->filters & (1u << i))
-            filters[i](c->a);
+            (*filters[i])(c->a);
     archive_read_set_read_callback(c->a, raw_read);
     archive_read_set_skip_callback(c->a, raw_skip);
     archive_read_set_seek_callback(c->a, raw_seek);
@@ -973,7 +1094,7 @@ int tc_tree_open(const char *path, tc_tree **tree, tc_error *err)
                                   strerror(errno))
                      : list_folder(t, dfd, &rel, 0, err);
         tc_buf_free(&rel);
-    } else {
+    } else if ((rc = ar_load(path, err)) == TC_OK) {
         /* libarchive gives names in the current locale's encoding; read
          * them as UTF-8 whatever the program's locale (this thread only). */
         t->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
