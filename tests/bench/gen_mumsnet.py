@@ -18,7 +18,7 @@ LONDON = ZoneInfo("Europe/London")
 WORDS = ("the a school tree garden council police Skype teams biscuit kettle rota "
          "café naïve déjà vu don’t “quoted” — 👍 🎄 שלום well actually honestly "
          "weekend Monday allotment neighbour parking holiday").split()
-NAMES = ["Daffodil%d" % i for i in range(40)] + ["Tea Leaf", "Mum_of_3", "Ünïcode_User", "x"]
+NAMES = ["Daffodil%d" % i for i in range(40)] + ["TeaLeaf", "Mum_of_3", "Ünïcode_User", "x"]  # Mumsnet user names hold no spaces
 DOW = "Mon Tue Wed Thu Fri Sat Sun".split()
 MON = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
