@@ -175,6 +175,12 @@ static int describe_format(tc_registry *reg, const char *name)
            p->read_open && p->write_open ? ", " : "", p->write_open ? "write" : "",
            p->write_open && (p->flags & TC_FORMAT_WRITES_DIRECTORY) ? " (a directory: -o DIR)"
                                                                      : "");
+    if (p->write_open)
+        printf("Attachments:   %s\n", p->flags & TC_FORMAT_WRITES_ATTACHMENTS
+                                          ? "written"
+                                          : "not written (dropped with a warning)");
+    if (p->read_open && (p->flags & TC_FORMAT_READS_TREE))
+        printf("Input:         a file, a folder, a .zip or a .tar(.gz)\n");
     if (p->read_open)
         printf("UTF-8 checks:  %s\n", p->flags & TC_FORMAT_READS_UTF8
                                           ? "by the reader (with line and column)"

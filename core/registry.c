@@ -193,7 +193,8 @@ static int check_format(const char *who, const tc_format *d, tc_error *err)
     if ((d->read_probe || d->read_probe_tree) && !reads)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
                              "%s: has a probe but no reader callbacks", fwho);
-    uintptr_t known = TC_FORMAT_READS_UTF8 | TC_FORMAT_WRITES_DIRECTORY | TC_FORMAT_READS_TREE;
+    uintptr_t known = TC_FORMAT_READS_UTF8 | TC_FORMAT_WRITES_DIRECTORY | TC_FORMAT_READS_TREE |
+                      TC_FORMAT_WRITES_ATTACHMENTS;
     if (d->flags & ~known)
         return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
                              "%s: unknown flags 0x%lx for ABI %d.%d", fwho,

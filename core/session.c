@@ -22,6 +22,7 @@
 #include "internal.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct tc_writer {
     bool in_thread;
     bool finished;
     uint64_t threads, posts; /* given so far; posts counts within the thread */
+    uint64_t dropped_posts, dropped_attachments; /* a writer that keeps none */
 };
 
 /* ------------------------------------------------------------ statuses */
@@ -362,6 +364,19 @@ int tc_writer_open(const tc_format *format, tc_stream *out, unsigned flags, tc_w
     return TC_OK;
 }
 
+static void warn_writer(tc_writer *w, const char *fmt, ...) TC_PRINTF(2, 3);
+static void warn_writer(tc_writer *w, const char *fmt, ...)
+{
+    if (w->out->warn == NULL)
+        return;
+    tc_error warning = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    tc__error_vset(&warning, TC_OK, w->out->name, 0, 0, fmt, ap);
+    va_end(ap);
+    w->out->warn(w->out->warn_user, &warning);
+}
+
 static int out_of_order(const tc_writer *w, const char *call, tc_error *err)
 {
     return tc__error_set(err, TC_ERR_USAGE, w->out->name, 0, 0,
@@ -410,6 +425,19 @@ int tc_writer_post(tc_writer *w, const tc_post *post, tc_error *err)
         if (rc != TC_OK)
             return rc;
     }
+    if (post->n_attachments > 0 && !(w->format->flags & TC_FORMAT_WRITES_ATTACHMENTS)) {
+        /* Said once, then counted: the writer gets the post without them. */
+        if (w->dropped_posts++ == 0)
+            warn_writer(w, "the '%s' writer cannot keep attachments: %zu of post %.64s "
+                           "(thread %" PRIu64 ") not written; json, jsonl and xml keep them",
+                        w->format->name, post->n_attachments, post->id, w->threads);
+        w->dropped_attachments += post->n_attachments;
+        tc_post bare = *post;
+        bare.attachments = NULL;
+        bare.n_attachments = 0;
+        return tc__plugin_status(w->format->write_post(w->out, w->state, &bare), false, w->out,
+                                 "write_post", err);
+    }
     return tc__plugin_status(w->format->write_post(w->out, w->state, post), false, w->out,
                              "write_post", err);
 }
@@ -428,6 +456,10 @@ int tc_writer_finish(tc_writer *w, tc_error *err)
     if (w->in_thread || w->finished)
         return out_of_order(w, "tc_writer_finish", err);
     w->finished = true;
+    if (w->dropped_posts > 1)
+        warn_writer(w, "%" PRIu64 " attachments of %" PRIu64 " posts were not written (the '%s' "
+                       "writer cannot keep attachments)", w->dropped_attachments, w->dropped_posts,
+                    w->format->name);
     return tc__plugin_status(w->format->write_finish(w->out, w->state), false, w->out,
                              "write_finish", err);
 }

@@ -445,6 +445,16 @@ run 2 -t json "$tmp/unknown.txt" && contains "$tmp/err" "cannot tell the input f
 : >"$tmp/empty.txt"
 run 1 -t json "$tmp/empty.txt" && contains "$tmp/err" "empty input"
 run 1 -f mumsnet -t json "$tmp/empty.txt"
+# A writer that cannot keep attachments drops them with a warning, never
+# silently: the first post named, then a count.
+printf '%s\n' '{"format":"threadconv","version":1,"threads":[{"title":"t","source":"s","posts":[' \
+    '{"id":"1","author":"a","date":null,"body":"b","attachments":[{"name":"x.txt","type":"text/plain","size":2,"data":"aGk="}]},' \
+    '{"id":"2","author":"a","date":null,"body":"c","attachments":[{"name":"y","type":"","ref":"y"},{"name":"z","type":"","ref":"z"}]}]}]}' \
+    >"$tmp/attached.json"
+run 0 -f json -t mbox -o "$tmp/attached.mbox" "$tmp/attached.json" &&
+    contains "$tmp/err" "warning: $tmp/attached.mbox: the 'mbox' writer cannot keep attachments: 1 of post 1 (thread 1) not written; json, jsonl and xml keep them" &&
+    contains "$tmp/err" "warning: $tmp/attached.mbox: 3 attachments of 2 posts were not written (the 'mbox' writer cannot keep attachments)"
+run 0 -f json -t xml -o "$tmp/attached.xml" "$tmp/attached.json" && stderr_is ""
 # An input two probes claim equally (a jsonl line is also a json document
 # with a "thread" member): refused, with the choices.
 printf '{"format":"threadconv","thread":{"title":"t","source":"s"}}\n' >"$tmp/ambiguous.txt"

@@ -77,10 +77,16 @@ extern "C" {
  * .zip, a .tar.gz: see tree.h).  The core opens the input as a tree and the
  * reader takes it with tc_stream_tree(in); the stream itself has no bytes.
  * Its probe is read_probe_tree, which sees the member list.
+ *
+ * TC_FORMAT_WRITES_ATTACHMENTS: the writer keeps a post's attachments.
+ * Without it the writer is never given any: the checked session takes them
+ * off the post and warns (the first post it happens to, then a count at the
+ * end), so that nothing is dropped without a word.
  */
 #define TC_FORMAT_READS_UTF8 0x1u
 #define TC_FORMAT_WRITES_DIRECTORY 0x2u
 #define TC_FORMAT_READS_TREE 0x4u
+#define TC_FORMAT_WRITES_ATTACHMENTS 0x8u
 
 /* The symbol a module exports is this prefix and the module's name, which
  * is also the name of its file: json.so exports threadconv_module_json. */

@@ -25,7 +25,8 @@ TC_MODULE_DEFINE(json,
          .write_end_thread = json_write_end_thread,
          .write_finish = json_write_finish,
          .write_close = json_write_close,
-         .flags = TC_FORMAT_READS_UTF8, /* the parser refuses what is not UTF-8 */
+         /* the parser refuses what is not UTF-8; attachments are base64 members */
+         .flags = TC_FORMAT_READS_UTF8 | TC_FORMAT_WRITES_ATTACHMENTS,
          .options = json_options,
          .extension = "json"},
         {.name = "jsonl",
@@ -41,5 +42,5 @@ TC_MODULE_DEFINE(json,
          .write_end_thread = jsonl_write_end_thread,
          .write_finish = jsonl_write_finish,
          .write_close = jsonl_write_close,
-         .flags = TC_FORMAT_READS_UTF8,
+         .flags = TC_FORMAT_READS_UTF8 | TC_FORMAT_WRITES_ATTACHMENTS,
          .extension = "jsonl"}));

@@ -58,4 +58,4 @@ TC_MODULE_DEFINE(xml,
         /* libxml2 checks every byte of the input as UTF-8 (and as an XML
          * character) and the reader refuses what it refuses; the characters
          * <ctrl/> stands for are valid UTF-8 too (NUL only in a body). */
-        .flags = TC_FORMAT_READS_UTF8}));
+        .flags = TC_FORMAT_READS_UTF8 | TC_FORMAT_WRITES_ATTACHMENTS}));
