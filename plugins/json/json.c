@@ -12,12 +12,12 @@
  * archive.  Compact by default; -O json.pretty=true indents by two spaces.
  * doc/formats.md and doc/json-schema.json describe the document.
  *
- * The "json" reader streams too, with the pull parser (pull.h): a thread's
+ * The "json" reader streams too, with the SDK's pull parser (threadconv/json.h): a thread's
  * members are read up to "posts", then its posts one at a time, each checked
  * by read.c and handed out; memory holds one post (and a window of the
  * input), however large the document.  Members may come in any order:
  *
- *   - Before "posts", the reader looks ahead (jp_peek_after_array: brackets
+ *   - Before "posts", the reader looks ahead (tc_json_peek_after_array: brackets
  *     and strings only, no decoding) to see whether "posts" is the thread's
  *     last member, as the writer puts it.  If it is, the thread is handed out
  *     and its posts streamed.  If members follow it (a hand-written
@@ -45,7 +45,7 @@
 #include <threadconv/plugin.h>
 
 #include "emit.h"
-#include "pull.h"
+#include <threadconv/json.h>
 #include "read.h"
 #include "scan.h"
 #include "formats.h"
@@ -84,12 +84,12 @@ typedef enum rstate {
 } rstate;
 
 typedef struct json_reader {
-    jp j;
+    tc_json j;
     tc_stream *in;
     rstate state;
     bool have_threads;   /* the document's "threads" was seen */
     bool replay;         /* reading posts again, from posts_at; the thread ends at end_at */
-    jp_mark posts_at, end_at;
+    tc_json_mark posts_at, end_at;
     size_t n_threads;    /* threads begun */
     size_t thread_index; /* of the current thread */
     size_t post_index;   /* of the next post */
@@ -104,11 +104,11 @@ typedef struct json_reader {
 /* Report the error that jansson's reader would have: see the top. */
 static int report(json_reader *r)
 {
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     if (j->err.code == TC_ERR_DATA) {
         char msg[200];
         uint64_t line, column;
-        jp_error_text(j, msg, sizeof msg, &line, &column);
+        tc_json_error_text(j, msg, sizeof msg, &line, &column);
         return tc_stream_error(r->in, TC_ERR_DATA, line, column, "not a JSON document: %s", msg);
     }
     if (j->err.code == TC_ERR_NOMEM)
@@ -126,12 +126,12 @@ static bool failing(const json_reader *r)
     return r->doc_err.code != TC_OK || r->err.code != TC_OK;
 }
 
-/* Skip the rest of a value whose start jp_next announced. */
-static bool skip_value(jp *j, jp_event ev)
+/* Skip the rest of a value whose start tc_json_next announced. */
+static bool skip_value(tc_json *j, tc_json_event ev)
 {
-    if (ev == JP_OBJECT || ev == JP_ARRAY)
-        return jp_skip(j) != JP_ERROR;
-    return ev != JP_ERROR;
+    if (ev == TC_JSON_OBJECT || ev == TC_JSON_ARRAY)
+        return tc_json_skip(j) != TC_JSON_ERROR;
+    return ev != TC_JSON_ERROR;
 }
 
 /*
@@ -142,13 +142,13 @@ static bool skip_value(jp *j, jp_event ev)
  */
 static int doc_members(json_reader *r)
 {
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     for (;;) {
-        jp_event ev = jp_next(j);
-        if (ev == JP_ERROR)
+        tc_json_event ev = tc_json_next(j);
+        if (ev == TC_JSON_ERROR)
             return report(r);
-        if (ev == JP_END) {
-            if (jp_next(j) != JP_EOF)
+        if (ev == TC_JSON_END) {
+            if (tc_json_next(j) != TC_JSON_EOF)
                 return report(r);
             if (r->doc_err.code == TC_OK && !r->have_threads)
                 jr_fail(&r->doc_err, TC_ERR_DATA, 0,
@@ -161,12 +161,12 @@ static int doc_members(json_reader *r)
         jr_name name = jr_name_of(j->key, j->key_len);
         if (name == JN_THREADS) {
             r->have_threads = true;
-            ev = jp_next(j);
-            if (ev == JP_ARRAY && !failing(r)) {
+            ev = tc_json_next(j);
+            if (ev == TC_JSON_ARRAY && !failing(r)) {
                 r->state = RS_THREADS;
                 return TC_OK;
             }
-            if (ev != JP_ARRAY && ev != JP_ERROR)
+            if (ev != TC_JSON_ARRAY && ev != TC_JSON_ERROR)
                 jr_fail(&r->doc_err, TC_ERR_DATA, 0,
                         "threads: expected an array of threads, found %s",
                         jr_type_name(jr_event_type(ev)));
@@ -174,29 +174,29 @@ static int doc_members(json_reader *r)
             tc_buf_reset(&r->value);
             j->sink = &r->value;
             j->sink_max = 64;
-            ev = jp_next(j);
-            bool ok = ev == JP_STRING && j->str_len == 10 &&
+            ev = tc_json_next(j);
+            bool ok = ev == TC_JSON_STRING && j->str_len == 10 &&
                       memcmp(r->value.data + j->str_off, "threadconv", 10) == 0;
-            if (!ok && ev != JP_ERROR)
+            if (!ok && ev != TC_JSON_ERROR)
                 jr_fail(&r->doc_err, TC_ERR_DATA, 0,
                         "format: expected \"threadconv\", found %s%s%.60s%s",
-                        jr_type_name(jr_event_type(ev)), ev == JP_STRING ? " \"" : "",
-                        ev == JP_STRING ? r->value.data + j->str_off : "",
-                        ev == JP_STRING ? "\"" : "");
+                        jr_type_name(jr_event_type(ev)), ev == TC_JSON_STRING ? " \"" : "",
+                        ev == TC_JSON_STRING ? r->value.data + j->str_off : "",
+                        ev == TC_JSON_STRING ? "\"" : "");
         } else if (name == JN_VERSION) {
-            ev = jp_next(j);
-            if (ev == JP_INTEGER && j->integer != 1)
+            ev = tc_json_next(j);
+            if (ev == TC_JSON_INTEGER && j->integer != 1)
                 jr_fail(&r->doc_err, TC_ERR_DATA, 0,
                         "version: this reader reads version 1 of the threadconv JSON "
                         "document, found version %" PRId64, j->integer);
-            else if (ev != JP_INTEGER && ev != JP_ERROR)
+            else if (ev != TC_JSON_INTEGER && ev != TC_JSON_ERROR)
                 jr_fail(&r->doc_err, TC_ERR_DATA, 0, "version: expected the number 1, found %s",
                         jr_type_name(jr_event_type(ev)));
         } else {
             jr_fail(&r->doc_err, TC_ERR_DATA, 0,
                     "%.100s: unknown member of the document; expected only \"format\", "
                     "\"version\" and \"threads\"", j->key);
-            ev = jp_next(j);
+            ev = tc_json_next(j);
         }
         if (!skip_value(j, ev))
             return report(r);
@@ -207,14 +207,14 @@ static int doc_members(json_reader *r)
  * the document, then report what comes first. */
 static int drain(json_reader *r)
 {
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     if (r->state == RS_POSTS && r->replay) {
         r->replay = false;
-        if (jp_seek(j, &r->end_at) != TC_OK)
+        if (tc_json_seek(j, &r->end_at) != TC_OK)
             return report(r);
     }
     r->state = RS_ROOT;
-    if (jp_unwind(j, 1) == JP_ERROR)
+    if (tc_json_unwind(j, 1) == TC_JSON_ERROR)
         return report(r);
     int rc = doc_members(r);
     return rc == TC_EOF ? report(r) : rc;
@@ -223,17 +223,17 @@ static int drain(json_reader *r)
 /* The thread's posts ended (their ']' read): go to after the thread. */
 static int end_thread(json_reader *r)
 {
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     r->state = RS_THREADS;
     if (r->replay) {
         r->replay = false;
-        return jp_seek(j, &r->end_at) == TC_OK ? TC_OK : report(r);
+        return tc_json_seek(j, &r->end_at) == TC_OK ? TC_OK : report(r);
     }
     /* The look-ahead saw the thread end after its posts. */
-    jp_event ev = jp_next(j);
-    if (ev == JP_END)
+    tc_json_event ev = tc_json_next(j);
+    if (ev == TC_JSON_END)
         return TC_OK;
-    if (ev == JP_ERROR)
+    if (ev == TC_JSON_ERROR)
         return report(r);
     return tc_stream_error(r->in, TC_ERR_PLUGIN, 0, 0,
                            "json reader: a member after \"posts\" was not foreseen");
@@ -241,7 +241,7 @@ static int end_thread(json_reader *r)
 
 static void reader_free(json_reader *r)
 {
-    jp_free(&r->j);
+    tc_json_free(&r->j);
     jr_object_free(&r->tobj);
     jr_object_free(&r->pobj);
     tc_buf_free(&r->value);
@@ -254,24 +254,24 @@ int json_read_open(tc_stream *in, void **state)
     if (rc != TC_OK)
         return rc;
     json_reader *r = calloc(1, sizeof *r);
-    if (r == NULL || jp_init_stream(&r->j, in, 0) != TC_OK) {
+    if (r == NULL || tc_json_init_stream(&r->j, in, 0) != TC_OK) {
         free(r);
         return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
     }
     r->in = in;
-    jp *j = &r->j;
-    jp_event ev = JP_ERROR;
-    if (jp_skip_bom(j) == TC_OK)
-        ev = jp_next(j);
-    if (ev == JP_ARRAY) {
+    tc_json *j = &r->j;
+    tc_json_event ev = TC_JSON_ERROR;
+    if (tc_json_skip_bom(j) == TC_OK)
+        ev = tc_json_next(j);
+    if (ev == TC_JSON_ARRAY) {
         /* the whole document is read first: a syntax error in it comes first */
-        if (jp_skip(j) != JP_ERROR && jp_next(j) == JP_EOF)
+        if (tc_json_skip(j) != TC_JSON_ERROR && tc_json_next(j) == TC_JSON_EOF)
             jr_fail(&r->doc_err, TC_ERR_DATA, 0,
                     "the document is %s; expected an object "
                     "{\"format\":\"threadconv\",\"version\":1,\"threads\":[...]}",
                     jr_type_name(JV_ARRAY));
         rc = report(r);
-    } else if (ev == JP_OBJECT) {
+    } else if (ev == TC_JSON_OBJECT) {
         r->state = RS_ROOT;
         rc = doc_members(r);
         if (rc == TC_EOF)
@@ -287,20 +287,20 @@ int json_read_open(tc_stream *in, void **state)
     return TC_OK;
 }
 
-/* The thread object just opened (JP_OBJECT read): its members, then the
+/* The thread object just opened (TC_JSON_OBJECT read): its members, then the
  * thread is handed out with its posts ready to stream. */
 static int read_thread(json_reader *r)
 {
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     const jr_where where = {.thread = (long long)r->thread_index, .post = -1};
     jr_object_clear(&r->tobj);
     bool have_posts = false;
     jv_type posts_type = JV_NULL;
     for (;;) {
-        jp_event ev = jp_next(j);
-        if (ev == JP_END)
+        tc_json_event ev = tc_json_next(j);
+        if (ev == TC_JSON_END)
             break;
-        if (ev != JP_KEY)
+        if (ev != TC_JSON_KEY)
             return report(r);
         if (j->key_len != 5 || memcmp(j->key, "posts", 5) != 0) {
             int rc = jr_read_member(j, &r->tobj, JN_OTHER, 0, JN_OTHER, NULL);
@@ -312,12 +312,12 @@ static int read_thread(json_reader *r)
          * looking when the thread's title or source is still to come.) */
         int after = -2;
         if (jr_get(&r->tobj, JN_TITLE) != NULL && jr_get(&r->tobj, JN_SOURCE) != NULL &&
-            jp_peek_after_array(j, &after) != TC_OK)
+            tc_json_peek_after_array(j, &after) != TC_OK)
             return report(r);
         if (after == '}') {
             if (jr_thread(&r->tobj, &where, 0, JR_JSON, &r->thread, &r->err) != TC_OK)
                 return drain(r);
-            if (jp_next(j) != JP_ARRAY)
+            if (tc_json_next(j) != TC_JSON_ARRAY)
                 return report(r);
             r->replay = false;
             r->state = RS_POSTS;
@@ -325,8 +325,8 @@ static int read_thread(json_reader *r)
             return TC_OK;
         }
         /* Members follow: read the posts over now, and again later. */
-        jp_mark_here(j, &r->posts_at);
-        ev = jp_next(j);
+        tc_json_mark_here(j, &r->posts_at);
+        ev = tc_json_next(j);
         if (!skip_value(j, ev))
             return report(r);
         have_posts = true;
@@ -344,8 +344,8 @@ static int read_thread(json_reader *r)
     }
     if (failing(r))
         return drain(r);
-    jp_mark_here(j, &r->end_at);
-    if (jp_seek(j, &r->posts_at) != TC_OK || jp_next(j) != JP_ARRAY)
+    tc_json_mark_here(j, &r->end_at);
+    if (tc_json_seek(j, &r->posts_at) != TC_OK || tc_json_next(j) != TC_JSON_ARRAY)
         return report(r);
     r->replay = true;
     r->state = RS_POSTS;
@@ -357,12 +357,12 @@ int json_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
 {
     (void)in;
     json_reader *r = state;
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     if (r->state == RS_POSTS) {
         /* Posts nobody asked for are read over (and checked as JSON). */
         for (;;) {
-            jp_event ev = jp_next(j);
-            if (ev == JP_END)
+            tc_json_event ev = tc_json_next(j);
+            if (ev == TC_JSON_END)
                 break;
             if (!skip_value(j, ev))
                 return report(r);
@@ -373,15 +373,15 @@ int json_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
     }
     if (r->state != RS_THREADS)
         return TC_EOF;
-    jp_event ev = jp_next(j);
-    if (ev == JP_END) {
+    tc_json_event ev = tc_json_next(j);
+    if (ev == TC_JSON_END) {
         r->state = RS_ROOT;
         return doc_members(r);
     }
-    if (ev == JP_ERROR)
+    if (ev == TC_JSON_ERROR)
         return report(r);
     r->thread_index = r->n_threads++;
-    if (ev != JP_OBJECT) {
+    if (ev != TC_JSON_OBJECT) {
         jr_fail(&r->err, TC_ERR_DATA, 0, "threads[%zu]: expected an object, found %s",
                 r->thread_index, jr_type_name(jr_event_type(ev)));
         return drain(r);
@@ -396,18 +396,18 @@ int json_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
 int json_read_next_post(tc_stream *in, void *state, const tc_post **post)
 {
     json_reader *r = state;
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     if (r->state != RS_POSTS)
         return TC_EOF;
-    jp_event ev = jp_next(j);
-    if (ev == JP_END) {
+    tc_json_event ev = tc_json_next(j);
+    if (ev == TC_JSON_END) {
         int rc = end_thread(r);
         return rc == TC_OK ? TC_EOF : rc;
     }
     const jr_where where = {.thread = (long long)r->thread_index,
                             .post = (long long)r->post_index++};
-    if (ev != JP_OBJECT) {
-        if (ev == JP_ERROR)
+    if (ev != TC_JSON_OBJECT) {
+        if (ev == TC_JSON_ERROR)
             return report(r);
         jr_fail(&r->err, TC_ERR_DATA, 0, "threads[%lld].posts[%lld]: expected an object, found %s",
                 where.thread, where.post, jr_type_name(jr_event_type(ev)));

@@ -15,7 +15,7 @@
  * The reader is streamed: it holds the line being handed out, one line read
  * ahead and the current thread's object, so memory does not grow with the
  * archive.  Each line is parsed on its own with the pull parser
- * (../json/pull.h, jansson's grammar and messages) and decoded straight into
+ * (threadconv/json.h, jansson's grammar and messages) and decoded straight into
  * its members.  Consecutive lines whose "thread" objects are equal (same
  * members, same values, in any order; the same bytes, usually) form one
  * thread; a line holding only "thread" is a thread without posts.  Blank
@@ -30,7 +30,7 @@
 #include <threadconv/plugin.h>
 
 #include "emit.h"
-#include "pull.h"
+#include <threadconv/json.h>
 #include "read.h"
 #include "scan.h"
 #include "formats.h"
@@ -70,14 +70,14 @@ typedef struct jsonl_line {
 } jsonl_line;
 
 typedef struct jsonl_reader {
-    jp j;                  /* parses one line at a time */
+    tc_json j;                  /* parses one line at a time */
     jsonl_line lines[2];
     jsonl_line *line;      /* the line handed out last, or the thread's first */
     jsonl_line *ahead;     /* a line read that starts the next thread, or NULL */
     jsonl_line *spare;     /* where the next line is read */
     jr_object tobj;        /* the current thread's "thread" object (the thread's strings) */
     tc_buf traw;           /* its text */
-    tc_buf text;           /* the line being parsed, padded (see jp_init_memory) */
+    tc_buf text;           /* the line being parsed, padded (see tc_json_init_memory) */
     bool first_pending;    /* line holds the thread's first post, not handed out yet */
     bool thread_done;      /* the current thread has no more posts */
     tc_thread thread;
@@ -104,12 +104,12 @@ static int line_error(tc_stream *in, const jr_err *e)
 }
 
 /* The line's syntax error (jansson's message and column), or a failed read. */
-static int parse_error(tc_stream *in, jp *j, uint64_t lineno)
+static int parse_error(tc_stream *in, tc_json *j, uint64_t lineno)
 {
     if (j->err.code == TC_ERR_DATA) {
         char msg[200];
         uint64_t line, column;
-        jp_error_text(j, msg, sizeof msg, &line, &column);
+        tc_json_error_text(j, msg, sizeof msg, &line, &column);
         tc_stream_error(in, TC_ERR_DATA, lineno, column, "not a JSON object: %s", msg);
         return TC_SKIPPED;
     }
@@ -142,32 +142,32 @@ static int read_object(tc_stream *in, jsonl_reader *r, jsonl_line *l)
      * the next one, so the errors below are TC_SKIPPED (see --keep-going).
      * As jansson did, the whole line is parsed before anything in it is
      * looked at. */
-    jp *j = &r->j;
+    tc_json *j = &r->j;
     if (n <= COPY_MAX) {
         /* a copy with room after it: the parser reads 16 bytes at a time */
-        if (r->text.cap < n + JP_PAD + 1 && tc_buf_reserve(&r->text, n + JP_PAD) != TC_OK)
+        if (r->text.cap < n + TC_JSON_PAD + 1 && tc_buf_reserve(&r->text, n + TC_JSON_PAD) != TC_OK)
             return tc_stream_error(in, TC_ERR_NOMEM, l->lineno, 0, "out of memory");
         memcpy(r->text.data, p, n);
-        memset(r->text.data + n, 0, JP_PAD);
+        memset(r->text.data + n, 0, TC_JSON_PAD);
         p = r->text.data;
     }
-    jp_init_memory(j, p, n, n <= COPY_MAX);
+    tc_json_init_memory(j, p, n, n <= COPY_MAX);
     l->same = false;
-    jp_event ev = jp_next(j);
-    if (ev == JP_OBJECT) {
+    tc_json_event ev = tc_json_next(j);
+    if (ev == TC_JSON_OBJECT) {
         jr_object_clear(&l->obj);
         size_t max_post = tc_stream_max_post(in);
         for (;;) {
-            jp_event m = jp_next(j);
-            if (m == JP_END)
+            tc_json_event m = tc_json_next(j);
+            if (m == TC_JSON_END)
                 break;
-            if (m != JP_KEY)
+            if (m != TC_JSON_KEY)
                 return parse_error(in, j, l->lineno);
             int rc;
             /* The thread object of the line before, again (the writer's
              * lines): read over, not decoded again. */
             if (r->traw.len > 0 && j->key_len == 6 && memcmp(j->key, "thread", 6) == 0 &&
-                jp_next_is(j, r->traw.data, r->traw.len)) {
+                tc_json_next_is(j, r->traw.data, r->traw.len)) {
                 l->same = true;
                 rc = jr_add_member(&l->obj, j->key, j->key_len, JV_OBJECT);
             } else {
@@ -176,13 +176,13 @@ static int read_object(tc_stream *in, jsonl_reader *r, jsonl_line *l)
             if (rc != TC_OK)
                 return parse_error(in, j, l->lineno);
         }
-    } else if (ev == JP_ARRAY) {
-        if (jp_skip(j) == JP_ERROR)
+    } else if (ev == TC_JSON_ARRAY) {
+        if (tc_json_skip(j) == TC_JSON_ERROR)
             return parse_error(in, j, l->lineno);
     }
-    if (ev == JP_ERROR || jp_next(j) != JP_EOF)
+    if (ev == TC_JSON_ERROR || tc_json_next(j) != TC_JSON_EOF)
         return parse_error(in, j, l->lineno);
-    if (ev != JP_OBJECT) {
+    if (ev != TC_JSON_OBJECT) {
         tc_stream_error(in, TC_ERR_DATA, l->lineno, 0,
                         "expected a JSON object {\"thread\":{...},...}, found %s",
                         jr_type_name(jr_event_type(ev)));
@@ -309,7 +309,7 @@ void jsonl_read_close(tc_stream *in, void *state)
     jsonl_reader *r = state;
     if (r == NULL)
         return;
-    jp_free(&r->j);
+    tc_json_free(&r->j);
     for (size_t i = 0; i < 2; i++) {
         jr_object_free(&r->lines[i].obj);
         jr_object_free(&r->lines[i].thread);

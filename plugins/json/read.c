@@ -25,16 +25,16 @@ const char *jr_type_name(jv_type type)
     return "something else";
 }
 
-jv_type jr_event_type(jp_event ev)
+jv_type jr_event_type(tc_json_event ev)
 {
     switch (ev) {
-    case JP_OBJECT: return JV_OBJECT;
-    case JP_ARRAY: return JV_ARRAY;
-    case JP_STRING: return JV_STRING;
-    case JP_INTEGER: return JV_INTEGER;
-    case JP_REAL: return JV_REAL;
-    case JP_TRUE: return JV_TRUE;
-    case JP_FALSE: return JV_FALSE;
+    case TC_JSON_OBJECT: return JV_OBJECT;
+    case TC_JSON_ARRAY: return JV_ARRAY;
+    case TC_JSON_STRING: return JV_STRING;
+    case TC_JSON_INTEGER: return JV_INTEGER;
+    case TC_JSON_REAL: return JV_REAL;
+    case TC_JSON_TRUE: return JV_TRUE;
+    case TC_JSON_FALSE: return JV_FALSE;
     default: return JV_NULL;
     }
 }
@@ -239,10 +239,10 @@ static jr_data_problem b64_decode(unsigned char *s, size_t len, size_t *out, siz
 /* Note what is wrong with a "data" string m of attachment a, and where:
  * the character at index bad of the string (when it has no escapes, whose
  * lengths would shift it), else the string's opening quote. */
-static int data_problem(jp *j, jr_object *o, jr_att *a, const jr_member *m,
+static int data_problem(tc_json *j, jr_object *o, jr_att *a, const jr_member *m,
                         jr_data_problem problem, size_t bad)
 {
-    uint64_t raw = jp_offset(j) - j->tok;
+    uint64_t raw = tc_json_offset(j) - j->tok;
     uint64_t off = j->tok;
     a->problem = problem;
     if (problem == JD_CHAR) {
@@ -260,17 +260,17 @@ static int data_problem(jp *j, jr_object *o, jr_att *a, const jr_member *m,
     } else {
         a->at = m->val_len;
     }
-    return jp_position(j, off, &a->line, &a->column);
+    return tc_json_position(j, off, &a->line, &a->column);
 }
 
-/* After JP_ARRAY of a post's "attachments": its elements into o. */
-static int read_attachments(jp *j, jr_object *o, size_t cap)
+/* After TC_JSON_ARRAY of a post's "attachments": its elements into o. */
+static int read_attachments(tc_json *j, jr_object *o, size_t cap)
 {
     for (;;) {
-        jp_event ev = jp_next(j);
-        if (ev == JP_END)
+        tc_json_event ev = tc_json_next(j);
+        if (ev == TC_JSON_END)
             return TC_OK;
-        if (ev == JP_ERROR)
+        if (ev == TC_JSON_ERROR)
             return j->err.code;
         jr_att *more = grow(o->att, o->n_att, &o->cap_att, sizeof *o->att);
         if (more == NULL)
@@ -280,15 +280,15 @@ static int read_attachments(jp *j, jr_object *o, size_t cap)
         memset(a, 0, sizeof *a);
         a->first = o->n_am;
         a->type = jr_event_type(ev);
-        if (ev == JP_ARRAY && jp_skip(j) == JP_ERROR)
+        if (ev == TC_JSON_ARRAY && tc_json_skip(j) == TC_JSON_ERROR)
             return j->err.code;
-        if (ev != JP_OBJECT)
+        if (ev != TC_JSON_OBJECT)
             continue;
         for (;;) {
-            ev = jp_next(j);
-            if (ev == JP_END)
+            ev = tc_json_next(j);
+            if (ev == TC_JSON_END)
                 break;
-            if (ev != JP_KEY)
+            if (ev != TC_JSON_KEY)
                 return j->err.code != TC_OK ? j->err.code : TC_ERR_PLUGIN;
             jr_member *m = push_member(&o->am, o->n_am, &o->cap_am, &o->arena, j->key,
                                        j->key_len);
@@ -298,20 +298,20 @@ static int read_attachments(jp *j, jr_object *o, size_t cap)
             size_t left = cap > o->att_bytes ? cap - o->att_bytes : 0;
             j->sink = &o->arena;
             j->sink_max = data ? b64_room(left) : SIZE_MAX;
-            ev = jp_next(j);
-            if (ev == JP_ERROR)
+            ev = tc_json_next(j);
+            if (ev == TC_JSON_ERROR)
                 return j->err.code;
-            if ((ev == JP_OBJECT || ev == JP_ARRAY) && jp_skip(j) == JP_ERROR)
+            if ((ev == TC_JSON_OBJECT || ev == TC_JSON_ARRAY) && tc_json_skip(j) == TC_JSON_ERROR)
                 return j->err.code;
             m->type = jr_event_type(ev);
-            m->integer = ev == JP_INTEGER ? j->integer : 0;
-            if (ev == JP_STRING) {
+            m->integer = ev == TC_JSON_INTEGER ? j->integer : 0;
+            if (ev == TC_JSON_STRING) {
                 m->val = j->str_off;
                 m->val_len = j->str_len;
             }
             o->n_am++;
             a->n++;
-            if (!data || ev != JP_STRING || a->problem != JD_OK)
+            if (!data || ev != TC_JSON_STRING || a->problem != JD_OK)
                 continue;
             int rc = TC_OK;
             size_t n = 0, bad = 0;
@@ -344,7 +344,7 @@ int jr_add_member(jr_object *o, const char *key, size_t key_len, jv_type type)
     return TC_OK;
 }
 
-int jr_read_member(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
+int jr_read_member(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
                    jr_object *inner)
 {
     jr_member *m = new_member(o, j->key, j->key_len);
@@ -352,32 +352,32 @@ int jr_read_member(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest
         return TC_ERR_NOMEM;
     j->sink = &o->arena;
     j->sink_max = m->name == capped && capped != JN_OTHER ? cap : SIZE_MAX;
-    jp_event ev = jp_next(j);
+    tc_json_event ev = tc_json_next(j);
     switch (ev) {
-    case JP_ERROR:
+    case TC_JSON_ERROR:
         return j->err.code;
-    case JP_STRING:
+    case TC_JSON_STRING:
         m->val = j->str_off;
         m->val_len = j->str_len;
         break;
-    case JP_INTEGER:
+    case TC_JSON_INTEGER:
         m->integer = j->integer;
         break;
-    case JP_OBJECT:
+    case TC_JSON_OBJECT:
         if (m->name == nest && nest != JN_OTHER) {
             int rc = jr_read_object(j, inner, JN_OTHER, 0, JN_OTHER, NULL);
             if (rc != TC_OK)
                 return rc;
-        } else if (jp_skip(j) == JP_ERROR) {
+        } else if (tc_json_skip(j) == TC_JSON_ERROR) {
             return j->err.code;
         }
         break;
-    case JP_ARRAY:
+    case TC_JSON_ARRAY:
         if (m->name == JN_ATTACHMENTS && capped == JN_BODY) {
             int rc = read_attachments(j, o, cap);
             if (rc != TC_OK)
                 return rc;
-        } else if (jp_skip(j) == JP_ERROR) {
+        } else if (tc_json_skip(j) == TC_JSON_ERROR) {
             return j->err.code;
         }
         break;
@@ -389,22 +389,22 @@ int jr_read_member(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest
     return TC_OK;
 }
 
-int jr_read_object(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
+int jr_read_object(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
                    jr_object *inner)
 {
     jr_object_clear(o);
     o->start = j->tok;
     for (;;) {
-        jp_event ev = jp_next(j);
-        if (ev == JP_END)
+        tc_json_event ev = tc_json_next(j);
+        if (ev == TC_JSON_END)
             break;
-        if (ev != JP_KEY)
+        if (ev != TC_JSON_KEY)
             return j->err.code != TC_OK ? j->err.code : TC_ERR_PLUGIN;
         int rc = jr_read_member(j, o, capped, cap, nest, inner);
         if (rc != TC_OK)
             return rc;
     }
-    o->end = jp_offset(j);
+    o->end = tc_json_offset(j);
     return TC_OK;
 }
 

@@ -1,6 +1,6 @@
 /*
  * read.h - turning JSON objects into the model, shared by the json and jsonl
- * readers.  An object is read with the pull parser (pull.h) into a flat
+ * readers.  An object is read with the SDK's pull parser (threadconv/json.h) into a flat
  * list of members: each member's name, the type of its value, and the
  * value itself when it is a string (decoded) or a whole number; an object
  * or array inside is read and checked but only its type is kept.  Then a
@@ -22,7 +22,7 @@
 
 #include <threadconv/threadconv.h>
 
-#include "pull.h"
+#include <threadconv/json.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -126,8 +126,8 @@ typedef enum jr_kind {
 
 /* "a string", "null", "a number", ... for messages. */
 const char *jr_type_name(jv_type type);
-/* The type of the value jp_next announced with ev (JP_STRING, JP_OBJECT, ...). */
-jv_type jr_event_type(jp_event ev);
+/* The type of the value tc_json_next announced with ev (TC_JSON_STRING, TC_JSON_OBJECT, ...). */
+jv_type jr_event_type(tc_json_event ev);
 
 void jr_object_clear(jr_object *o);
 void jr_object_free(jr_object *o);
@@ -139,7 +139,7 @@ static inline const char *jr_text(const jr_object *o, size_t off)
 }
 
 /*
- * After jp_next returned JP_KEY: add that member to o, reading its value.
+ * After tc_json_next returned TC_JSON_KEY: add that member to o, reading its value.
  * A string value of a member called capped keeps at most cap bytes
  * (val_len still counts them all).  When nest is not JN_OTHER, a member
  * called nest whose value is an object is read into *inner (cleared first)
@@ -151,14 +151,14 @@ static inline const char *jr_text(const jr_object *o, size_t off)
  * TC_OK, or the parser's error code (the error is in j->err), or
  * TC_ERR_NOMEM.
  */
-int jr_read_member(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
+int jr_read_member(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
                    jr_object *inner);
 
 /* Add a member called key[0..key_len) whose value is of type (not kept). */
 int jr_add_member(jr_object *o, const char *key, size_t key_len, jv_type type);
 
-/* After jp_next returned JP_OBJECT: read all of it into o (cleared first). */
-int jr_read_object(jp *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
+/* After tc_json_next returned TC_JSON_OBJECT: read all of it into o (cleared first). */
+int jr_read_object(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
                    jr_object *inner);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * test_json_pull.c - the json/jsonl readers' pull parser (plugins/json/pull.c)
+ * test_json_pull.c - the SDK's JSON pull parser (threadconv/json.h, core/json.c)
  * against jansson, the parser it replaced, as an independent oracle.
  *
  * Thousands of inputs are generated from a seeded PRNG (the same every run):
@@ -23,11 +23,11 @@
  *
  * There is no intended difference.  Besides, on accepted documents the
  * test checks what the readers use the parser for: looking ahead past an
- * array (jp_peek_after_array) finds what follows it, coming back to a mark
- * (jp_mark_here / jp_seek) reads the same value again, and a string kept
+ * array (tc_json_peek_after_array) finds what follows it, coming back to a mark
+ * (tc_json_mark_here / tc_json_seek) reads the same value again, and a string kept
  * only up to a limit (sink_max) is that prefix, its length counted whole.
  */
-#include "../pull.h"
+#include <threadconv/json.h>
 
 #include "prng.h"
 
@@ -168,7 +168,7 @@ static void run_jansson(const char *doc, size_t len, outcome *o)
 /* The pull parser's side: the document is in doc (for the text of reals and
  * for checking the look-ahead). */
 typedef struct walker {
-    jp *j;
+    tc_json *j;
     const char *doc;
     size_t len;
     tc_buf str;      /* strings land here */
@@ -183,58 +183,58 @@ static int next_nonwhite(const walker *w, uint64_t off)
     return off < w->len ? (unsigned char)w->doc[off] : -1;
 }
 
-static jp_event next(walker *w, size_t cap)
+static tc_json_event next(walker *w, size_t cap)
 {
     tc_buf_reset(&w->str);
     w->j->sink = &w->str;
     w->j->sink_max = cap;
-    return jp_next(w->j);
+    return tc_json_next(w->j);
 }
 
-static bool dump_pull(walker *w, tc_buf *b, jp_event ev);
+static bool dump_pull(walker *w, tc_buf *b, tc_json_event ev);
 
 /* The members or elements of the object or array just opened. */
 static bool dump_container(walker *w, tc_buf *b, bool object)
 {
-    jp *j = w->j;
+    tc_json *j = w->j;
     put(b, object ? "{" : "[", 1);
     for (;;) {
-        jp_event ev = next(w, cap_all);
-        if (ev == JP_END)
+        tc_json_event ev = next(w, cap_all);
+        if (ev == TC_JSON_END)
             break;
-        if (ev == JP_ERROR)
+        if (ev == TC_JSON_ERROR)
             return false;
         int after = -3;
         if (object) {
-            REQ_EQ(ev, JP_KEY);
+            REQ_EQ(ev, TC_JSON_KEY);
             REQ_EQ(strlen(j->key), j->key_len); /* names never hold NUL */
             put_string(b, j->key, j->key_len, SIZE_MAX);
             put(b, ":", 1);
-            if (w->checks && jp_depth(j) < 64 && chance(30) &&
-                jp_peek_after_array(j, &after) != TC_OK)
+            if (w->checks && tc_json_depth(j) < 64 && chance(30) &&
+                tc_json_peek_after_array(j, &after) != TC_OK)
                 return false;
             ev = next(w, cap_all);
         }
-        if (ev == JP_ARRAY && w->checks && jp_depth(j) < 16 && chance(30)) {
+        if (ev == TC_JSON_ARRAY && w->checks && tc_json_depth(j) < 16 && chance(30)) {
             /* read the array, come back (to just after its '['), read it
              * again: the same */
-            jp_mark m;
+            tc_json_mark m;
             tc_buf first = {0};
-            jp_mark_here(j, &m);
+            tc_json_mark_here(j, &m);
             if (!dump_container(w, &first, false)) {
                 tc_buf_free(&first);
                 return false;
             }
-            uint64_t end = jp_offset(j);
-            unsigned depth = jp_depth(j);
-            REQ_EQ(jp_seek(j, &m), TC_OK);
+            uint64_t end = tc_json_offset(j);
+            unsigned depth = tc_json_depth(j);
+            REQ_EQ(tc_json_seek(j, &m), TC_OK);
             tc_buf again = {0};
             REQ_MSG(dump_container(w, &again, false), "second reading failed: %s",
                           j->err.text);
             REQ_EQ(first.len, again.len);
             REQ(memcmp(first.data, again.data, first.len) == 0);
-            REQ_EQ(jp_offset(j), end);
-            REQ_EQ(jp_depth(j), depth);
+            REQ_EQ(tc_json_offset(j), end);
+            REQ_EQ(tc_json_depth(j), depth);
             put(b, first.data, first.len);
             tc_buf_free(&first);
             tc_buf_free(&again);
@@ -242,8 +242,8 @@ static bool dump_container(walker *w, tc_buf *b, bool object)
             return false;
         }
         if (after != -3) {
-            if (ev == JP_ARRAY)
-                REQ_EQ(after, next_nonwhite(w, jp_offset(j)));
+            if (ev == TC_JSON_ARRAY)
+                REQ_EQ(after, next_nonwhite(w, tc_json_offset(j)));
             else
                 REQ_EQ(after, -2);
         }
@@ -253,14 +253,14 @@ static bool dump_container(walker *w, tc_buf *b, bool object)
     return true;
 }
 
-static bool dump_pull(walker *w, tc_buf *b, jp_event ev)
+static bool dump_pull(walker *w, tc_buf *b, tc_json_event ev)
 {
-    jp *j = w->j;
+    tc_json *j = w->j;
     switch (ev) {
-    case JP_OBJECT:
-    case JP_ARRAY:
-        return dump_container(w, b, ev == JP_OBJECT);
-    case JP_STRING: {
+    case TC_JSON_OBJECT:
+    case TC_JSON_ARRAY:
+        return dump_container(w, b, ev == TC_JSON_OBJECT);
+    case TC_JSON_STRING: {
         /* kept up to cap_all bytes, then a NUL; counted whole */
         size_t kept = j->str_len < cap_all ? j->str_len : cap_all;
         REQ(j->str_capped == (j->str_len > cap_all));
@@ -269,11 +269,11 @@ static bool dump_pull(walker *w, tc_buf *b, jp_event ev)
         put_string(b, w->str.data + j->str_off, j->str_len, cap_all);
         return true;
     }
-    case JP_INTEGER:
+    case TC_JSON_INTEGER:
         putf(b, "i%lld", (long long)j->integer);
         return true;
-    case JP_REAL: {
-        uint64_t end = jp_offset(j);
+    case TC_JSON_REAL: {
+        uint64_t end = tc_json_offset(j);
         char text[2048];
         REQ(end - j->tok < sizeof text);
         memcpy(text, w->doc + j->tok, (size_t)(end - j->tok));
@@ -281,9 +281,9 @@ static bool dump_pull(walker *w, tc_buf *b, jp_event ev)
         putf(b, "r%.17g", strtod(text, NULL));
         return true;
     }
-    case JP_TRUE: put(b, "t", 1); return true;
-    case JP_FALSE: put(b, "f", 1); return true;
-    case JP_NULL: put(b, "n", 1); return true;
+    case TC_JSON_TRUE: put(b, "t", 1); return true;
+    case TC_JSON_FALSE: put(b, "f", 1); return true;
+    case TC_JSON_NULL: put(b, "n", 1); return true;
     default:
         return false;
     }
@@ -294,40 +294,40 @@ static bool dump_pull(walker *w, tc_buf *b, jp_event ev)
 static void run_pull(const char *doc, size_t len, size_t window, bool checks, outcome *o)
 {
     memset(o, 0, sizeof *o);
-    jp j = {0};
+    tc_json j = {0};
     tc_stream *in = NULL;
     char *copy = NULL;
     if (window == 0) {
-        REQ_EQ(jp_init_memory(&j, doc, len, false), TC_OK);
+        REQ_EQ(tc_json_init_memory(&j, doc, len, false), TC_OK);
     } else if (window == 1) {
-        copy = malloc(len + JP_PAD);
+        copy = malloc(len + TC_JSON_PAD);
         REQ(copy != NULL);
         memcpy(copy, doc, len);
-        memset(copy + len, '"', JP_PAD); /* never looked at */
-        REQ_EQ(jp_init_memory(&j, copy, len, true), TC_OK);
+        memset(copy + len, '"', TC_JSON_PAD); /* never looked at */
+        REQ_EQ(tc_json_init_memory(&j, copy, len, true), TC_OK);
     } else {
         in = tc_stream_open_memory(doc, len, "t");
         REQ(in != NULL);
-        REQ_EQ(jp_init_stream(&j, in, window), TC_OK);
+        REQ_EQ(tc_json_init_stream(&j, in, window), TC_OK);
     }
     walker w = {.j = &j, .doc = doc, .len = len, .checks = checks};
-    jp_event ev = next(&w, cap_all);
-    bool ok = ev != JP_ERROR && dump_pull(&w, &o->dump, ev);
+    tc_json_event ev = next(&w, cap_all);
+    bool ok = ev != TC_JSON_ERROR && dump_pull(&w, &o->dump, ev);
     if (ok) {
-        REQ_EQ(jp_depth(&j), 0);
-        ok = jp_next(&j) == JP_EOF;
+        REQ_EQ(tc_json_depth(&j), 0);
+        ok = tc_json_next(&j) == TC_JSON_EOF;
     }
     if (ok) {
         o->ok = true;
-        REQ_EQ(jp_next(&j), JP_EOF); /* and it stays there */
+        REQ_EQ(tc_json_next(&j), TC_JSON_EOF); /* and it stays there */
     } else {
         REQ_EQ(j.err.code, TC_ERR_DATA);
-        REQ_EQ(jp_next(&j), JP_ERROR); /* the first error stays */
-        REQ_EQ(jp_error_text(&j, o->text, sizeof o->text, &o->line, &o->column),
+        REQ_EQ(tc_json_next(&j), TC_JSON_ERROR); /* the first error stays */
+        REQ_EQ(tc_json_error_text(&j, o->text, sizeof o->text, &o->line, &o->column),
                          TC_OK);
     }
     tc_buf_free(&w.str);
-    jp_free(&j);
+    tc_json_free(&j);
     tc_stream_close(in);
     free(copy);
 }
@@ -697,7 +697,7 @@ START_TEST(test_fixed_cases)
         check_doc(d, len);
     }
     /* NUL bytes: after a number or word jansson drops one (see drop_nul in
-     * pull.c), elsewhere it is a token of its own; the first is what a
+     * core/json.c), elsewhere it is a token of its own; the first is what a
      * fuzzer found (a 20-byte token then a dropped NUL: still quoted). */
 #define WITH_LEN(s) {(s), sizeof(s) - 1}
     static const struct {

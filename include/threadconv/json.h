@@ -1,6 +1,8 @@
 /*
- * pull.h - a streaming pull parser for JSON (RFC 8259), shared by the json
- * and jsonl readers: it reads a document one event at a time (a member's
+ * json.h - a streaming pull parser for JSON (RFC 8259), part of the SDK for
+ * every reader of a JSON format (threadconv's own json and jsonl, and the
+ * chat and forum exports that are multi-gigabyte JSON): it reads a document
+ * one event at a time (a member's
  * name, a string, a number, the start or end of an object or array) from a
  * tc_stream through a small window, or from a buffer in memory (a jsonl
  * line), so a reader decodes each post straight into the model and memory
@@ -24,18 +26,23 @@
  *   - values nest at most 2048 deep (jansson's JSON_PARSER_MAX_DEPTH: the
  *     readers keep that fixed limit, see README "Limits");
  *   - and a quirk: a NUL byte right after a number, true, false or null is
- *     skipped (see drop_nul_later in pull.c).
+ *     skipped (see drop_nul_later in core/json.c).
  *
- * Errors: the first error is kept in jp.err and every later call returns
- * JP_ERROR.  jp_error_text() gives jansson's message ("duplicate object key
+ * Ownership, stated once: a tc_json parser is the caller's (on the stack or
+ * inside its state), set up with tc_json_init_memory or tc_json_init_stream
+ * and released with tc_json_free; the text it decodes (keys, strings) is
+ * borrowed until the next call.  Its fields are for reading only.
+ *
+ * Errors: the first error is kept in tc_json.err and every later call returns
+ * TC_JSON_ERROR.  tc_json_error_text() gives jansson's message ("duplicate object key
  * near '\"id\"'") with the line and column (in characters) where jansson
  * stopped.  Working out the column and the quoted text may read part of the
  * input again (a stream must be seekable: tc_stream_make_seekable).
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
-#ifndef TC_JSON_PULL_H
-#define TC_JSON_PULL_H
+#ifndef THREADCONV_JSON_H
+#define THREADCONV_JSON_H
 
 #include <threadconv/threadconv.h>
 
@@ -44,29 +51,29 @@
 #include <stdint.h>
 
 /* jansson's JSON_PARSER_MAX_DEPTH: values nest at most this deep. */
-#define JP_MAX_DEPTH 2048
+#define TC_JSON_MAX_DEPTH 2048
 
 /* Readable bytes after the input that make a memory input "padded". */
-#define JP_PAD 16
+#define TC_JSON_PAD 16
 
-/* What jp_next() read. */
-typedef enum jp_event {
-    JP_ERROR = -1,  /* the input is not JSON, or reading failed: see jp.err */
-    JP_END = 0,     /* the innermost object or array ended ('}' or ']' read) */
-    JP_EOF,         /* the document ended: nothing but white space after it */
-    JP_KEY,         /* a member's name: jp.key (decoded, NUL-terminated), jp.key_len */
-    JP_STRING,      /* a string value: see jp.sink */
-    JP_INTEGER,     /* a whole number: jp.integer */
-    JP_REAL,        /* a number with a fraction or an exponent (its value is not kept) */
-    JP_TRUE,
-    JP_FALSE,
-    JP_NULL,
-    JP_OBJECT,      /* '{': its members follow, then JP_END */
-    JP_ARRAY        /* '[': its elements follow, then JP_END */
-} jp_event;
+/* What tc_json_next() read. */
+typedef enum tc_json_event {
+    TC_JSON_ERROR = -1,  /* the input is not JSON, or reading failed: see tc_json.err */
+    TC_JSON_END = 0,     /* the innermost object or array ended ('}' or ']' read) */
+    TC_JSON_EOF,         /* the document ended: nothing but white space after it */
+    TC_JSON_KEY,         /* a member's name: tc_json.key (decoded, NUL-terminated), tc_json.key_len */
+    TC_JSON_STRING,      /* a string value: see tc_json.sink */
+    TC_JSON_INTEGER,     /* a whole number: tc_json.integer */
+    TC_JSON_REAL,        /* a number with a fraction or an exponent (its value is not kept) */
+    TC_JSON_TRUE,
+    TC_JSON_FALSE,
+    TC_JSON_NULL,
+    TC_JSON_OBJECT,      /* '{': its members follow, then TC_JSON_END */
+    TC_JSON_ARRAY        /* '[': its elements follow, then TC_JSON_END */
+} tc_json_event;
 
 /* The first error. */
-typedef struct jp_error {
+typedef struct tc_json_error {
     int code;           /* TC_OK (none), TC_ERR_DATA (not JSON), or the code of a
                          * failed read (TC_ERR_NOMEM, or the stream's: its error is set) */
     uint64_t off;       /* input offset where jansson stopped (bytes it had read) */
@@ -76,42 +83,42 @@ typedef struct jp_error {
     uint64_t nuls;      /* NUL bytes jansson dropped on that line (see pull.c) */
     bool decode;        /* an undecodable byte (jansson gives no context then) */
     char text[96];      /* the message without its context */
-} jp_error;
+} tc_json_error;
 
 /* One open object or array. */
-typedef struct jp_frame {
+typedef struct tc_json_frame {
     unsigned char kind;  /* '{' or '[' */
     unsigned char state; /* private */
     uint32_t keys;       /* private: this object's first entry in the name set */
-} jp_frame;
+} tc_json_frame;
 
-/* A place in the input to come back to (jp_mark, jp_seek). */
-typedef struct jp_mark {
+/* A place in the input to come back to (tc_json_mark, tc_json_seek). */
+typedef struct tc_json_mark {
     uint64_t off, line, line_off, nuls;
     bool drop_nul;
     unsigned depth;
-    jp_frame top;
+    tc_json_frame top;
     int top_state;
-} jp_mark;
+} tc_json_mark;
 
 /* One member name in the set of names of the open objects. */
-typedef struct jp_name {
+typedef struct tc_json_name {
     uint64_t hash;
-    size_t off, len;   /* in jp.names */
+    size_t off, len;   /* in tc_json.names */
     uint32_t next;     /* previous entry in the same bucket, + 1; 0: none */
-} jp_name;
+} tc_json_name;
 
-typedef struct jp {
-    /* --- results of the last jp_next --- */
-    const char *key;     /* JP_KEY: the name, valid until the next call */
+typedef struct tc_json {
+    /* --- results of the last tc_json_next --- */
+    const char *key;     /* TC_JSON_KEY: the name, valid until the next call */
     size_t key_len;
-    int64_t integer;     /* JP_INTEGER */
+    int64_t integer;     /* TC_JSON_INTEGER */
     /*
-     * Strings.  Before a jp_next that may read a string value, set sink to
+     * Strings.  Before a tc_json_next that may read a string value, set sink to
      * a buffer and the string's bytes are appended to it (then a NUL):
      * str_off is where they start, str_len the decoded length.  Only
      * sink_max bytes are kept (str_capped says some were not): str_len
-     * still counts them all.  jp_next clears sink (NULL: not kept) and sets
+     * still counts them all.  tc_json_next clears sink (NULL: not kept) and sets
      * sink_max to SIZE_MAX again, so each setting serves one call.
      */
     tc_buf *sink;
@@ -120,7 +127,7 @@ typedef struct jp {
     bool str_capped;
     uint64_t tok;        /* input offset where the last token read starts */
 
-    jp_error err;
+    tc_json_error err;
 
     /* --- private --- */
     const unsigned char *buf, *cur, *lim; /* the window: buf[0..lim), cur next unread */
@@ -128,57 +135,57 @@ typedef struct jp {
     size_t own_cap;
     uint64_t base;       /* input offset of buf[0] */
     bool eof;            /* nothing follows lim */
-    bool padded;         /* JP_PAD bytes after lim may be read */
+    bool padded;         /* TC_JSON_PAD bytes after lim may be read */
     tc_stream *in;       /* NULL: the whole input is in memory */
     unsigned char *ahead; /* look-ahead reads (streams) */
     uint64_t line, line_off;
     uint64_t line_nuls;  /* NUL bytes dropped on this line so far */
     bool drop_nul;       /* a NUL next is dropped (see pull.c) */
     int top_state;
-    jp_frame *stack;
+    tc_json_frame *stack;
     unsigned depth;      /* open objects and arrays */
     tc_buf names;        /* names of the members of the open objects */
-    jp_name *name;
+    tc_json_name *name;
     uint32_t n_names, cap_names;
     uint32_t *bucket;
     uint32_t n_buckets;
-} jp;
+} tc_json;
 
 /*
  * Start parsing len bytes at data (kept by the caller while parsing), or a
  * stream from where it is now, through a window of window bytes (0: 64 KiB;
  * tests use tiny ones).  For memory, j is zeroed first or was used for
  * memory before (its allocations are reused: a jsonl line each time);
- * padded says that JP_PAD more bytes after the data may be read (they are
+ * padded says that TC_JSON_PAD more bytes after the data may be read (they are
  * never used: the parser reads 16 bytes at a time).  A UTF-8 byte order
- * mark is not skipped here: see jp_skip_bom.  Returns TC_OK or
+ * mark is not skipped here: see tc_json_skip_bom.  Returns TC_OK or
  * TC_ERR_NOMEM.
  */
-int jp_init_memory(jp *j, const void *data, size_t len, bool padded);
-int jp_init_stream(jp *j, tc_stream *in, size_t window);
-void jp_free(jp *j);
+int tc_json_init_memory(tc_json *j, const void *data, size_t len, bool padded);
+int tc_json_init_stream(tc_json *j, tc_stream *in, size_t window);
+void tc_json_free(tc_json *j);
 
 /* Skip a UTF-8 byte order mark at the current place, if there is one; columns
  * on its line then count from after it (as jansson, given the text after it). */
-int jp_skip_bom(jp *j);
+int tc_json_skip_bom(tc_json *j);
 
 /* Read the next event.  At the start, the document's value (an object or
- * an array: anything else is an error); inside an object, JP_KEY or JP_END,
- * and after JP_KEY the member's value; inside an array, the next element or
- * JP_END; after the document, JP_EOF. */
-jp_event jp_next(jp *j);
+ * an array: anything else is an error); inside an object, TC_JSON_KEY or TC_JSON_END,
+ * and after TC_JSON_KEY the member's value; inside an array, the next element or
+ * TC_JSON_END; after the document, TC_JSON_EOF. */
+tc_json_event tc_json_next(tc_json *j);
 
 /* Number of open objects and arrays. */
-static inline unsigned jp_depth(const jp *j)
+static inline unsigned tc_json_depth(const tc_json *j)
 {
     return j->depth;
 }
 
 /* Input offset of the next unread byte. */
-uint64_t jp_offset(const jp *j);
+uint64_t tc_json_offset(const tc_json *j);
 
 /*
- * Where a member's value comes next (after JP_KEY): when the input there is
+ * Where a member's value comes next (after TC_JSON_KEY): when the input there is
  * exactly text[0..len), read over it and return true, else read nothing and
  * return false.  Only for a text read and checked before at the same depth
  * (a jsonl line's "thread" object, the same as the line before): the same
@@ -186,13 +193,13 @@ uint64_t jp_offset(const jp *j);
  * The value's names are not checked against anything (an object's names
  * only clash within it).
  */
-bool jp_next_is(jp *j, const void *text, size_t len);
+bool tc_json_next_is(tc_json *j, const void *text, size_t len);
 
-/* After JP_OBJECT or JP_ARRAY: read (and check) the rest of that value. */
-jp_event jp_skip(jp *j);
+/* After TC_JSON_OBJECT or TC_JSON_ARRAY: read (and check) the rest of that value. */
+tc_json_event tc_json_skip(tc_json *j);
 
 /* Read on (checking everything) until only depth objects or arrays are open. */
-jp_event jp_unwind(jp *j, unsigned depth);
+tc_json_event tc_json_unwind(tc_json *j, unsigned depth);
 
 /*
  * Look ahead, reading nothing for good: when the next value (after a
@@ -201,27 +208,27 @@ jp_event jp_unwind(jp *j, unsigned depth);
  * not an array, to -2.  The array is not checked: only its brackets and
  * strings are followed, which finds its end when it is valid JSON (when it
  * is not, parsing it later says so).  Returns TC_OK or the code of a failed
- * read (the error is in jp.err).
+ * read (the error is in tc_json.err).
  */
-int jp_peek_after_array(jp *j, int *after);
+int tc_json_peek_after_array(tc_json *j, int *after);
 
 /*
- * Remember the current place, and come back to it.  jp_seek restores the
+ * Remember the current place, and come back to it.  tc_json_seek restores the
  * place and the innermost open object or array as they were; the ones
  * outside it must be the same as then, and the member names of the
  * innermost one are not restored (come back only to read a value that has
  * already been checked).  Returns TC_OK or the code of a failed seek.
  */
-void jp_mark_here(const jp *j, jp_mark *m);
-int jp_seek(jp *j, const jp_mark *m);
+void tc_json_mark_here(const tc_json *j, tc_json_mark *m);
+int tc_json_seek(tc_json *j, const tc_json_mark *m);
 
 /*
  * The 1-based line and column (in characters, as jansson counts them) of
  * input offset off, which must be on the line being read (at or after the
- * start of the current line, before jp_offset).  Returns TC_OK or the code
+ * start of the current line, before tc_json_offset).  Returns TC_OK or the code
  * of a failed read (the start of the line may be read again).
  */
-int jp_position(jp *j, uint64_t off, uint64_t *line, uint64_t *column);
+int tc_json_position(tc_json *j, uint64_t off, uint64_t *line, uint64_t *column);
 
 /*
  * The error as jansson words it: the message, then " near '...'" with the
@@ -230,6 +237,6 @@ int jp_position(jp *j, uint64_t off, uint64_t *line, uint64_t *column);
  * TC_OK, or the code of a failed read (working out the column may read the
  * line again).
  */
-int jp_error_text(jp *j, char *out, size_t size, uint64_t *line, uint64_t *column);
+int tc_json_error_text(tc_json *j, char *out, size_t size, uint64_t *line, uint64_t *column);
 
 #endif

@@ -1,9 +1,10 @@
-/* pull.c - a streaming pull parser for JSON, jansson's grammar and messages; see pull.h. */
+/* json.c - the SDK's streaming pull parser for JSON, jansson's grammar and messages; see
+ * threadconv/json.h. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include "pull.h"
+#include <threadconv/json.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,10 +35,10 @@ enum {
 
 /* j->top_state, when no object or array is open. */
 enum { TOP_START = 0, TOP_DONE, TOP_EOF };
-/* jp_frame.state */
+/* tc_json_frame.state */
 enum { ST_FIRST = 0, ST_VALUE, ST_NEXT };
 
-static inline uint64_t off_of(const jp *j, const unsigned char *p)
+static inline uint64_t off_of(const tc_json *j, const unsigned char *p)
 {
     return j->base + (uint64_t)(p - j->buf);
 }
@@ -46,10 +47,10 @@ static inline uint64_t off_of(const jp *j, const unsigned char *p)
 /* Errors                                                              */
 /* ------------------------------------------------------------------ */
 
-static void set_error(jp *j, uint64_t off, bool decode, const char *fmt, va_list ap)
+static void set_error(tc_json *j, uint64_t off, bool decode, const char *fmt, va_list ap)
     TC_PRINTF(4, 0);
 
-static void set_error(jp *j, uint64_t off, bool decode, const char *fmt, va_list ap)
+static void set_error(tc_json *j, uint64_t off, bool decode, const char *fmt, va_list ap)
 {
     if (j->err.code != TC_OK)
         return; /* the first error is the one jansson reports */
@@ -64,8 +65,8 @@ static void set_error(jp *j, uint64_t off, bool decode, const char *fmt, va_list
 }
 
 /* A syntax error found with the input read up to off. */
-static int fail_at(jp *j, uint64_t off, const char *fmt, ...) TC_PRINTF(3, 4);
-static int fail_at(jp *j, uint64_t off, const char *fmt, ...)
+static int fail_at(tc_json *j, uint64_t off, const char *fmt, ...) TC_PRINTF(3, 4);
+static int fail_at(tc_json *j, uint64_t off, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -75,7 +76,7 @@ static int fail_at(jp *j, uint64_t off, const char *fmt, ...)
 }
 
 /* An undecodable byte at p (jansson stops before it). */
-static int fail_decode(jp *j, const unsigned char *p)
+static int fail_decode(tc_json *j, const unsigned char *p)
 {
     if (j->err.code == TC_OK) {
         j->err.code = TC_ERR_DATA;
@@ -91,14 +92,14 @@ static int fail_decode(jp *j, const unsigned char *p)
 }
 
 /* A grammar error after the token just read (jansson has read all of it). */
-static jp_event fail_here(jp *j, const char *what)
+static tc_json_event fail_here(tc_json *j, const char *what)
 {
     fail_at(j, off_of(j, j->cur), "%s", what);
-    return JP_ERROR;
+    return TC_JSON_ERROR;
 }
 
 /* A failed read or allocation: code, with the stream's error set for a read. */
-static int fail_io(jp *j, int code)
+static int fail_io(tc_json *j, int code)
 {
     if (j->err.code == TC_OK) {
         j->err.code = code;
@@ -118,7 +119,7 @@ static int fail_io(jp *j, int code)
 /* Make at least need bytes readable at cur (fewer only at the end of the
  * input); pointers into the window move.  Returns the count readable, or
  * -1 when reading failed (the error is set). */
-static long fill(jp *j, size_t need)
+static long fill(tc_json *j, size_t need)
 {
     size_t avail = (size_t)(j->lim - j->cur);
     if (avail >= need || j->eof)
@@ -187,7 +188,7 @@ static int char_length(const unsigned char *p, size_t avail)
 
 /* The character at cur, a byte >= 0x80: its length when it decodes, else 0
  * with the error set; -1 when reading failed.  Pointers may move. */
-static int check_char(jp *j)
+static int check_char(tc_json *j)
 {
     long avail = fill(j, 4);
     if (avail < 0)
@@ -200,7 +201,7 @@ static int check_char(jp *j)
 
 /* The first undecodable character in p[0..end) (a character that would run
  * past end is one), with the error set. */
-static int fail_decode_in(jp *j, const unsigned char *p, const unsigned char *end)
+static int fail_decode_in(tc_json *j, const unsigned char *p, const unsigned char *end)
 {
     while (p < end) {
         if (*p < 0x80) {
@@ -283,7 +284,7 @@ static inline const unsigned char *whole_chars(const unsigned char *p, const uns
 /* ------------------------------------------------------------------ */
 
 /* Skip white space: the next byte (not read), -1 at the end, -2 on failure. */
-static int skip_ws(jp *j)
+static int skip_ws(tc_json *j)
 {
     for (;;) {
         const unsigned char *p = j->cur, *lim = j->lim;
@@ -386,7 +387,7 @@ static size_t utf8_encode(uint32_t v, unsigned char *out)
  * \u escape that does not decode (a lone surrogate) is reported, at the
  * closing quote.  Sets str_off, str_len, str_capped and *nul (a \u0000).
  */
-static int scan_string(jp *j, tc_buf *sink, size_t max, bool *nul)
+static int scan_string(tc_json *j, tc_buf *sink, size_t max, bool *nul)
 {
     const unsigned char *p = j->cur + 1, *lim = j->lim;
     size_t total = 0;
@@ -524,7 +525,7 @@ static int scan_string(jp *j, tc_buf *sink, size_t max, bool *nul)
 
 /* The byte at cur (not read), checked when it starts a character: -1 at
  * the end, -2 when it does not decode or reading failed. */
-static int look(jp *j)
+static int look(tc_json *j)
 {
     if (j->cur >= j->lim) {
         long n = fill(j, 1);
@@ -547,12 +548,12 @@ static int look(jp *j)
  * next token is read, and not counted in columns.  c is the byte after the
  * token (read, not taken).
  */
-static inline void drop_nul_later(jp *j, int c)
+static inline void drop_nul_later(tc_json *j, int c)
 {
     j->drop_nul = c == 0;
 }
 
-static inline void drop_nul_now(jp *j)
+static inline void drop_nul_now(tc_json *j)
 {
     if (j->drop_nul) {
         j->drop_nul = false;
@@ -569,7 +570,7 @@ static inline bool is_digit(int c)
 }
 
 /* A number, cur at '-' or a digit: jansson's lex_scan_number. */
-static int scan_number(jp *j)
+static int scan_number(tc_json *j)
 {
     bool neg = false;
     int c = look(j);
@@ -698,7 +699,7 @@ static inline bool is_alpha(int c)
 }
 
 /* true, false, null, or another word (an invalid token). */
-static int scan_word(jp *j)
+static int scan_word(tc_json *j)
 {
     char w[6];
     size_t n = 0;
@@ -724,8 +725,8 @@ static int scan_word(jp *j)
     return t;
 }
 
-/* The next token; a string goes to sink (see jp.sink). */
-static inline int scan(jp *j, tc_buf *sink, size_t max, bool *nul)
+/* The next token; a string goes to sink (see tc_json.sink). */
+static inline int scan(tc_json *j, tc_buf *sink, size_t max, bool *nul)
 {
     drop_nul_now(j);
     int c = j->cur < j->lim && *j->cur > ' ' ? *j->cur : skip_ws(j);
@@ -773,7 +774,7 @@ static uint64_t hash_bytes(const char *s, size_t n)
 }
 
 /* Drop the names from entry first on (the objects that closed). */
-static void names_pop(jp *j, uint32_t first)
+static void names_pop(tc_json *j, uint32_t first)
 {
     if (first >= j->n_names)
         return;
@@ -785,14 +786,14 @@ static void names_pop(jp *j, uint32_t first)
 
 /* The name at names[off..off+len) in the object whose names start at
  * entry first: 1 when it is there already, 0 when added, -1 out of memory. */
-static int names_add(jp *j, uint32_t first, size_t off, size_t len)
+static int names_add(tc_json *j, uint32_t first, size_t off, size_t len)
 {
     const char *s = j->names.data + off;
     uint64_t h = hash_bytes(s, len);
     if (j->n_buckets > 0) {
         for (uint32_t e = j->bucket[h & (j->n_buckets - 1)]; e != 0 && e - 1 >= first;
              e = j->name[e - 1].next) {
-            const jp_name *n = &j->name[e - 1];
+            const tc_json_name *n = &j->name[e - 1];
             if (n->hash == h && n->len == len && memcmp(j->names.data + n->off, s, len) == 0)
                 return 1;
         }
@@ -801,7 +802,7 @@ static int names_add(jp *j, uint32_t first, size_t off, size_t len)
         return -1;
     if (j->n_names == j->cap_names) {
         uint32_t cap = j->cap_names ? j->cap_names * 2 : 64;
-        jp_name *a = realloc(j->name, cap * sizeof *a);
+        tc_json_name *a = realloc(j->name, cap * sizeof *a);
         if (a == NULL)
             return -1;
         j->name = a;
@@ -822,7 +823,7 @@ static int names_add(jp *j, uint32_t first, size_t off, size_t len)
         }
     }
     uint32_t k = (uint32_t)(h & (j->n_buckets - 1));
-    j->name[j->n_names] = (jp_name){.hash = h, .off = off, .len = len, .next = j->bucket[k]};
+    j->name[j->n_names] = (tc_json_name){.hash = h, .off = off, .len = len, .next = j->bucket[k]};
     j->bucket[k] = ++j->n_names;
     return 0;
 }
@@ -831,36 +832,36 @@ static int names_add(jp *j, uint32_t first, size_t off, size_t len)
 /* Grammar: jansson's parse_value, parse_object, parse_array           */
 /* ------------------------------------------------------------------ */
 
-static inline jp_event value(jp *j, int t, bool nul)
+static inline tc_json_event value(tc_json *j, int t, bool nul)
 {
     if (t == T_ERROR)
-        return JP_ERROR;
-    if (j->depth + 1 > JP_MAX_DEPTH)
+        return TC_JSON_ERROR;
+    if (j->depth + 1 > TC_JSON_MAX_DEPTH)
         return fail_here(j, "maximum parsing depth reached");
     switch (t) {
     case T_STRING:
         if (nul)
             return fail_here(j, "\\u0000 is not allowed without JSON_ALLOW_NUL");
-        return JP_STRING;
-    case T_INTEGER: return JP_INTEGER;
-    case T_REAL: return JP_REAL;
-    case T_TRUE: return JP_TRUE;
-    case T_FALSE: return JP_FALSE;
-    case T_NULL: return JP_NULL;
+        return TC_JSON_STRING;
+    case T_INTEGER: return TC_JSON_INTEGER;
+    case T_REAL: return TC_JSON_REAL;
+    case T_TRUE: return TC_JSON_TRUE;
+    case T_FALSE: return TC_JSON_FALSE;
+    case T_NULL: return TC_JSON_NULL;
     case '{':
     case '[':
         if (j->stack == NULL) {
-            j->stack = malloc(JP_MAX_DEPTH * sizeof *j->stack);
+            j->stack = malloc(TC_JSON_MAX_DEPTH * sizeof *j->stack);
             if (j->stack == NULL) {
                 fail_io(j, TC_ERR_NOMEM);
-                return JP_ERROR;
+                return TC_JSON_ERROR;
             }
         }
         if (j->depth == 0)
             j->top_state = TOP_DONE;
-        j->stack[j->depth++] = (jp_frame){.kind = (unsigned char)t, .state = ST_FIRST,
+        j->stack[j->depth++] = (tc_json_frame){.kind = (unsigned char)t, .state = ST_FIRST,
                                           .keys = j->n_names};
-        return t == '{' ? JP_OBJECT : JP_ARRAY;
+        return t == '{' ? TC_JSON_OBJECT : TC_JSON_ARRAY;
     case T_INVALID:
         return fail_here(j, "invalid token");
     default:
@@ -868,21 +869,21 @@ static inline jp_event value(jp *j, int t, bool nul)
     }
 }
 
-static jp_event pop(jp *j)
+static tc_json_event pop(tc_json *j)
 {
-    jp_frame *f = &j->stack[--j->depth];
+    tc_json_frame *f = &j->stack[--j->depth];
     names_pop(j, f->keys);
-    return JP_END;
+    return TC_JSON_END;
 }
 
-jp_event jp_next(jp *j)
+tc_json_event tc_json_next(tc_json *j)
 {
     tc_buf *sink = j->sink;
     size_t max = j->sink_max;
     j->sink = NULL;
     j->sink_max = SIZE_MAX;
     if (j->err.code != TC_OK)
-        return JP_ERROR;
+        return TC_JSON_ERROR;
     bool nul = false;
     int t;
     if (j->depth == 0) {
@@ -890,23 +891,23 @@ jp_event jp_next(jp *j)
         case TOP_START:
             t = scan(j, NULL, 0, &nul);
             if (t == T_ERROR)
-                return JP_ERROR;
+                return TC_JSON_ERROR;
             if (t != '{' && t != '[')
                 return fail_here(j, "'[' or '{' expected");
             return value(j, t, nul);
         case TOP_DONE:
             t = scan(j, NULL, 0, &nul);
             if (t == T_ERROR)
-                return JP_ERROR;
+                return TC_JSON_ERROR;
             if (t != T_EOF)
                 return fail_here(j, "end of file expected");
             j->top_state = TOP_EOF;
-            return JP_EOF;
+            return TC_JSON_EOF;
         default:
-            return JP_EOF;
+            return TC_JSON_EOF;
         }
     }
-    jp_frame *f = &j->stack[j->depth - 1];
+    tc_json_frame *f = &j->stack[j->depth - 1];
     if (f->kind == '[') {
         if (f->state == ST_FIRST) {
             t = scan(j, sink, max, &nul);
@@ -917,7 +918,7 @@ jp_event jp_next(jp *j)
             if (t == ']')
                 return pop(j);
             if (t == T_ERROR)
-                return JP_ERROR;
+                return TC_JSON_ERROR;
             if (t != ',')
                 return fail_here(j, "']' expected");
             t = scan(j, sink, max, &nul);
@@ -942,14 +943,14 @@ jp_event jp_next(jp *j)
         if (t == '}')
             return pop(j);
         if (t == T_ERROR)
-            return JP_ERROR;
+            return TC_JSON_ERROR;
         if (t != ',')
             return fail_here(j, "'}' expected");
         t = scan(j, &j->names, SIZE_MAX, &nul);
         break;
     }
     if (t == T_ERROR)
-        return JP_ERROR;
+        return TC_JSON_ERROR;
     if (t != T_STRING)
         return fail_here(j, "string or '}' expected");
     size_t key_off = j->str_off, key_len = j->str_len;
@@ -958,22 +959,22 @@ jp_event jp_next(jp *j)
     int dup = names_add(j, f->keys, key_off, key_len);
     if (dup < 0) {
         fail_io(j, TC_ERR_NOMEM);
-        return JP_ERROR;
+        return TC_JSON_ERROR;
     }
     if (dup > 0)
         return fail_here(j, "duplicate object key");
     t = scan(j, NULL, 0, &nul);
     if (t == T_ERROR)
-        return JP_ERROR;
+        return TC_JSON_ERROR;
     if (t != ':')
         return fail_here(j, "':' expected");
     f->state = ST_VALUE;
     j->key = j->names.data + key_off;
     j->key_len = key_len;
-    return JP_KEY;
+    return TC_JSON_KEY;
 }
 
-bool jp_next_is(jp *j, const void *text, size_t len)
+bool tc_json_next_is(tc_json *j, const void *text, size_t len)
 {
     if (j->err.code != TC_OK || j->depth == 0 || j->stack[j->depth - 1].state != ST_VALUE ||
         len == 0 || (j->in != NULL && len > j->own_cap))
@@ -998,21 +999,21 @@ bool jp_next_is(jp *j, const void *text, size_t len)
     return true;
 }
 
-jp_event jp_unwind(jp *j, unsigned depth)
+tc_json_event tc_json_unwind(tc_json *j, unsigned depth)
 {
     while (j->depth > depth) {
-        if (jp_next(j) == JP_ERROR)
-            return JP_ERROR;
+        if (tc_json_next(j) == TC_JSON_ERROR)
+            return TC_JSON_ERROR;
     }
-    return JP_END;
+    return TC_JSON_END;
 }
 
-jp_event jp_skip(jp *j)
+tc_json_event tc_json_skip(tc_json *j)
 {
-    return jp_unwind(j, j->depth - 1);
+    return tc_json_unwind(j, j->depth - 1);
 }
 
-uint64_t jp_offset(const jp *j)
+uint64_t tc_json_offset(const tc_json *j)
 {
     return off_of(j, j->cur);
 }
@@ -1021,7 +1022,7 @@ uint64_t jp_offset(const jp *j)
 /* Set-up                                                              */
 /* ------------------------------------------------------------------ */
 
-static void reset_state(jp *j)
+static void reset_state(tc_json *j)
 {
     j->key = NULL;
     j->key_len = 0;
@@ -1041,7 +1042,7 @@ static void reset_state(jp *j)
     tc_buf_reset(&j->names);
 }
 
-int jp_init_memory(jp *j, const void *data, size_t len, bool padded)
+int tc_json_init_memory(tc_json *j, const void *data, size_t len, bool padded)
 {
     j->in = NULL;
     j->padded = padded;
@@ -1053,14 +1054,14 @@ int jp_init_memory(jp *j, const void *data, size_t len, bool padded)
     return TC_OK;
 }
 
-int jp_init_stream(jp *j, tc_stream *in, size_t window)
+int tc_json_init_stream(tc_json *j, tc_stream *in, size_t window)
 {
     memset(j, 0, sizeof *j);
     if (window == 0)
         window = DEFAULT_WINDOW;
     if (window < MIN_WINDOW)
         window = MIN_WINDOW;
-    j->own = calloc(1, window + JP_PAD); /* the padding is read, never used */
+    j->own = calloc(1, window + TC_JSON_PAD); /* the padding is read, never used */
     if (j->own == NULL)
         return TC_ERR_NOMEM;
     j->own_cap = window;
@@ -1073,7 +1074,7 @@ int jp_init_stream(jp *j, tc_stream *in, size_t window)
     return TC_OK;
 }
 
-void jp_free(jp *j)
+void tc_json_free(tc_json *j)
 {
     free(j->own);
     free(j->ahead);
@@ -1084,7 +1085,7 @@ void jp_free(jp *j)
     memset(j, 0, sizeof *j);
 }
 
-int jp_skip_bom(jp *j)
+int tc_json_skip_bom(tc_json *j)
 {
     long n = fill(j, 3);
     if (n < 0)
@@ -1153,7 +1154,7 @@ static int ahead_scan(ahead_state *s, const unsigned char *p, const unsigned cha
     return -3;
 }
 
-int jp_peek_after_array(jp *j, int *after)
+int tc_json_peek_after_array(tc_json *j, int *after)
 {
     *after = -2;
     if (j->err.code != TC_OK)
@@ -1200,7 +1201,7 @@ int jp_peek_after_array(jp *j, int *after)
     return TC_OK;
 }
 
-void jp_mark_here(const jp *j, jp_mark *m)
+void tc_json_mark_here(const tc_json *j, tc_json_mark *m)
 {
     memset(m, 0, sizeof *m);
     m->off = off_of(j, j->cur);
@@ -1214,7 +1215,7 @@ void jp_mark_here(const jp *j, jp_mark *m)
     m->top_state = j->top_state;
 }
 
-int jp_seek(jp *j, const jp_mark *m)
+int tc_json_seek(tc_json *j, const tc_json_mark *m)
 {
     if (j->err.code != TC_OK)
         return j->err.code;
@@ -1256,7 +1257,7 @@ int jp_seek(jp *j, const jp_mark *m)
 
 /* Hand bytes [from, to) of the input to fn, reading them again when the
  * window no longer holds them. */
-static int read_range(jp *j, uint64_t from, uint64_t to,
+static int read_range(tc_json *j, uint64_t from, uint64_t to,
                       void (*fn)(void *arg, const unsigned char *p, size_t n), void *arg)
 {
     if (from >= to)
@@ -1323,7 +1324,7 @@ static void copy_text(void *arg, const unsigned char *p, size_t n)
     t->len += n;
 }
 
-int jp_position(jp *j, uint64_t off, uint64_t *line, uint64_t *column)
+int tc_json_position(tc_json *j, uint64_t off, uint64_t *line, uint64_t *column)
 {
     position pos = {.line = j->line, .column = 0};
     int rc = read_range(j, j->line_off, off, count_position, &pos);
@@ -1333,9 +1334,9 @@ int jp_position(jp *j, uint64_t off, uint64_t *line, uint64_t *column)
     return rc;
 }
 
-int jp_error_text(jp *j, char *out, size_t size, uint64_t *line, uint64_t *column)
+int tc_json_error_text(tc_json *j, char *out, size_t size, uint64_t *line, uint64_t *column)
 {
-    const jp_error *e = &j->err;
+    const tc_json_error *e = &j->err;
     position pos = {.line = e->line, .column = 0};
     int rc = read_range(j, e->line_off, e->off, count_position, &pos);
     if (pos.line == e->line) /* dropped NUL bytes do not count (see drop_nul) */
