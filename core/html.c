@@ -754,17 +754,10 @@ static void on_error(void *user, xmlErrorPtr e)
 /* The input                                                           */
 /* ------------------------------------------------------------------ */
 
-/* Valid UTF-8, NUL bytes allowed (tc_utf8_valid stops at each). */
+/* Valid UTF-8, NUL bytes allowed. */
 static bool utf8_ok(const char *s, size_t len)
 {
-    size_t off;
-    while (!tc_utf8_valid(s, len, &off, NULL)) {
-        if (s[off] != '\0')
-            return false;
-        s += off + 1;
-        len -= off + 1;
-    }
-    return true;
+    return tc_utf8_valid_text(s, len, NULL);
 }
 
 /* The characters libxml2 accepts (XML's Char production); it drops others. */
