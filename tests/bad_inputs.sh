@@ -168,13 +168,15 @@ row "ELF binary" 2 16 "threadconv: program: $cant_tell" program
 echo "bad_inputs.sh: $rows rows about no particular format"
 
 # ------------------------------------------------------ each module's rows
-for m in $modules; do
-    f="$THREADCONV_SRCDIR/plugins/$m/tests/bad_inputs.sh"
-    [ -f "$f" ] || continue
-    before=$rows
+# (The rows run in this shell: the names below are the harness's own, so
+# that a module's file does not reuse them by chance.)
+for harness_module in $modules; do
+    harness_file="plugins/$harness_module/tests/bad_inputs.sh"
+    [ -f "$THREADCONV_SRCDIR/$harness_file" ] || continue
+    harness_before=$rows
     # shellcheck source=/dev/null
-    . "$f"
-    echo "bad_inputs.sh: $((rows - before)) rows from plugins/$m/tests/bad_inputs.sh"
+    . "$THREADCONV_SRCDIR/$harness_file"
+    echo "bad_inputs.sh: $((rows - harness_before)) rows from $harness_file"
 done
 
 echo "bad_inputs.sh: $rows rows, $passed checks passed, $fail failed (writing with -t $to)"
