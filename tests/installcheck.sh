@@ -2,11 +2,19 @@
 # installcheck.sh - run after `make install` (by `make installcheck`, which
 # make distcheck runs too): the installed SDK is enough to build a module
 # out of tree with pkg-config alone, the installed threadconv loads it with
-# --plugin-dir and converts the seed, and the man page is installed.
+# --plugin-dir and converts the seed, the installed threadconv has every
+# format the build has (its --list is the build tree's), and the man page
+# is installed.
 #
-# Usage: installcheck.sh BINDIR LIBDIR MANDIR EXAMPLE_SRC_DIR
+# Usage: installcheck.sh BINDIR LIBDIR MANDIR EXAMPLE_SRC_DIR BUILD_BIN BUILD_PLUGIN_PATH
+# (BUILD_BIN: the build tree's cli/threadconv; BUILD_PLUGIN_PATH: its
+# modules' folders, colon-separated, as make check sets THREADCONV_PLUGIN_PATH)
 set -u
-bindir=$1 libdir=$2 mandir=$3 example=$4
+[ $# -eq 6 ] || { echo "usage: installcheck.sh BINDIR LIBDIR MANDIR EXAMPLE_SRC_DIR BUILD_BIN BUILD_PLUGIN_PATH" >&2; exit 2; }
+bindir=$1 libdir=$2 mandir=$3 example=$4 build_bin=$5 build_path=$6
+# The installed threadconv finds its modules where it was installed, not
+# through a plugin path the caller may have set.
+unset THREADCONV_PLUGIN_PATH
 die() { echo "FAIL: $*" >&2; exit 1; }
 [ -n "${THREADCONV_SHARED:-}" ] || die "THREADCONV_SHARED is not set (the shared data folder)"
 seed="$THREADCONV_SHARED/seeds/000_e8c5bdb5bae043fe.txt"
@@ -48,11 +56,25 @@ header = re.compile(r"^(\S+) (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d-[A-Z][a-z]{2}-\d
 authors = [m.group(1) for m in map(header.match, open(sys.argv[2], encoding="utf-8").read().split("\n")) if m]
 assert [r[4] for r in body] == authors, [r[4] for r in body]
 assert [r[3] for r in body] == [str(i) for i in range(1, 21)]
-assert all(r[2] == "mumsnet" and r[0] == "1" for r in body)
+assert all(r[0] == "1" for r in body)
+# One source, the format the seed was read from: checked below.
+assert len({r[2] for r in body}) == 1 and body[0][2] != "", {r[2] for r in body}
 assert body[0][5] == "2021-02-04T21:33:59+00:00" and body[0][7] == "Or not? Just wondered."
 assert body[1][7] == ""
 PY
 [ "$(wc -l <"$tmp/out.csv")" -ge 21 ] || die "expected a header and 20 rows"
+# The source column names the reader that probing chose for the seed: a
+# reader the installed threadconv lists, which given with -f converts the
+# seed to the same rows.
+source=$(python3 -c 'import csv, sys
+print(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1][2])' "$tmp/out.csv") ||
+    die "cannot read the source column"
+"$bindir/threadconv" --list | awk -v f="$source" '$1 == f && $2 ~ /r/ { found = 1 } END { exit !found }' ||
+    die "the CSV's source column says '$source', which the installed threadconv does not list as a reader"
+"$bindir/threadconv" --plugin-dir "$mod" -f "$source" -t csv "$seed" >"$tmp/out-f.csv" 2>"$tmp/err" ||
+    die "-f $source -t csv of the seed failed: $(cat "$tmp/err")"
+cmp -s "$tmp/out.csv" "$tmp/out-f.csv" ||
+    die "the seed read with -f $source (its source column) does not give the rows probing gave"
 "$bindir/threadconv" --plugin-dir "$mod" --describe csv >"$tmp/describe" || die "--describe csv failed"
 grep -q "^File:          $mod/csv.so$" "$tmp/describe" || die "--describe csv: $(cat "$tmp/describe")"
 grep -q "^Module:        csv (formats: csv)$" "$tmp/describe" || die "--describe csv: $(cat "$tmp/describe")"
@@ -61,8 +83,14 @@ set -- $abi
 [ $# -eq 2 ] && [ "$1" = "$2" ] || die "the example module's ABI is not the installed threadconv's: $(cat "$tmp/describe")"
 pcabi=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --variable=pluginabi threadconv)
 [ "$pcabi" = "$2" ] || die "threadconv.pc says pluginabi=$pcabi, the installed threadconv loads ABI $2"
+# Every module the build has is installed: the installed --list (its own
+# modules only) is the build tree's, format for format.
 "$bindir/threadconv" --list >"$tmp/list" || die "--list failed"
-grep -Eq '^mumsnet +rw? ' "$tmp/list" || die "installed threadconv does not list its plugins: $(cat "$tmp/list")"
+THREADCONV_PLUGIN_PATH=$build_path "$build_bin" --list >"$tmp/build-list" ||
+    die "the build tree's threadconv --list failed"
+[ -s "$tmp/build-list" ] || die "the build tree's threadconv lists no format"
+cmp -s "$tmp/build-list" "$tmp/list" || die "the installed threadconv does not list what the build has:
+$(diff "$tmp/build-list" "$tmp/list")"
 
 # The man page.
 [ -f "$mandir/man1/threadconv.1" ] || die "threadconv.1 is not installed in $mandir/man1"
@@ -80,4 +108,4 @@ if command -v man >/dev/null; then
 else
     die "man is not installed (apt-get install man-db)"
 fi
-echo "installcheck: example module built with pkg-config, seed converted to 20 CSV rows, man page ok"
+echo "installcheck: example module built with pkg-config, seed converted to 20 CSV rows, $(wc -l <"$tmp/list") formats as built, man page ok"

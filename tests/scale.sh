@@ -4,10 +4,18 @@
 # machine, as a remote host would be named), and threadconv as a Hadoop
 # Streaming style filter: standard input to standard output, no temporary
 # files, exit status 0 for success and non-zero for failure, mapper outputs
-# in jsonl that concatenate into one archive.  Also batch mode with several
-# workers gives the same files as converting one file at a time.
+# that concatenate into one archive.  Also batch mode with several workers
+# gives the same files as converting one file at a time.
 #
-# Needs THREADCONV_BIN, THREADCONV_PLUGIN_PATH, THREADCONV_TESTDATA,
+# No format is named here.  The inputs are the seeds and the reader cases
+# of the seeds' format; that format is the reader which, given with -f,
+# reads a seed as probing does.  The wire format is chosen by the property
+# the test needs: the first format --list shows whose outputs of two
+# inputs, concatenated and read back, are what converting both in one run
+# gives.  A bad input is a case of the seeds' reader that it must refuse
+# (its expected-error).
+#
+# Needs THREADCONV_BIN, THREADCONV_PLUGIN_PATH, THREADCONV_SRCDIR,
 # THREADCONV_SHARED (see cli.sh) and GNU parallel (Debian package
 # "parallel").  A benchmark lives in tests/bench: nothing here is timed.
 set -u
@@ -15,7 +23,7 @@ set -u
 fail=0
 passed=0
 die() { echo "FATAL: $*" >&2; exit 1; }
-for v in THREADCONV_BIN THREADCONV_PLUGIN_PATH THREADCONV_TESTDATA THREADCONV_SHARED; do
+for v in THREADCONV_BIN THREADCONV_PLUGIN_PATH THREADCONV_SRCDIR THREADCONV_SHARED; do
     eval "val=\${$v:-}"
     [ -n "$val" ] || die "$v is not set"
 done
@@ -42,86 +50,134 @@ same() { # FILE FILE WHAT
     if cmp -s "$1" "$2"; then ok; else bad "$3: $1 and $2 differ"; fi
 }
 
-# Inputs: the seeds (mumsnet threads) and one file that fails.
+# ------------------------------------------------ the formats and inputs
 mkdir "$tmp/in" "$tmp/ref" "$tmp/par" "$tmp/parts" "$tmp/batch1" "$tmp/batch2"
+"$tc" --list >"$tmp/list" || die "threadconv --list failed"
+readers=$(awk '$2 ~ /r/ { print $1 }' "$tmp/list")
+both=$(awk '$2 ~ /r/ && $2 ~ /w/ { print $1 }' "$tmp/list")
 n=0
-for f in "$THREADCONV_SHARED"/seeds/*.txt "$THREADCONV_TESTDATA/cli/summer.txt"; do
+for f in "$THREADCONV_SHARED"/seeds/*; do
     [ -f "$f" ] || continue
     n=$((n + 1))
-    cp "$f" "$tmp/in/t$n.txt"
+    cp "$f" "$tmp/in/t$n.in"
+done
+[ "$n" -ge 1 ] || die "no seed in $THREADCONV_SHARED/seeds"
+# The seeds' format: the reader that, given with -f, reads the first seed
+# as probing does (compared in the first format --list shows that writes
+# it).
+pw=
+for w in $both; do
+    "$tc" -q -t "$w" "$tmp/in/t1.in" >"$tmp/probed" 2>/dev/null && { pw=$w; break; }
+done
+[ -n "$pw" ] || die "no format --list shows writes the seed $tmp/in/t1.in"
+from=
+for r in $readers; do
+    "$tc" -q -f "$r" -t "$pw" "$tmp/in/t1.in" >"$tmp/read" 2>/dev/null &&
+        cmp -s "$tmp/read" "$tmp/probed" && { from=$r; break; }
+done
+[ -n "$from" ] || die "no reader --list shows reads the seed with -f as probing does: $readers"
+# More inputs: the reader cases of that format; and one that fails.
+bad_msg=
+for d in "$THREADCONV_SRCDIR"/plugins/*/tests/cases/"$from"/*/; do
+    [ ! -f "$d/options" ] || continue
+    for i in "$d"input*; do
+        [ -f "$i" ] || continue
+        if [ -f "$d/expected.json" ]; then
+            n=$((n + 1))
+            cp "$i" "$tmp/in/t$n.in"
+        elif [ -f "$d/expected-error" ] && [ -z "$bad_msg" ]; then
+            cp "$i" "$tmp/bad.in"
+            # ":LINE[:COL]: text", after the file's name
+            bad_msg=$(sed -n '1s/^[^:]*//p' "$d/expected-error")
+        fi
+    done
 done
 [ "$n" -ge 2 ] || die "fewer than two input threads found"
-for f in "$tmp"/in/*.txt; do
-    b=$(basename "$f" .txt)
-    "$tc" -q -f mumsnet -t jsonl -o "$tmp/ref/$b.jsonl" "$f" || die "cannot convert $f"
+[ -n "$bad_msg" ] || die "no case folder of $from has an expected-error: no input to fail with"
+# The wire format: two inputs, each converted alone, concatenated and read
+# back with -f, must give what converting both in one run gives.
+to=
+for w in $both; do
+    { "$tc" -q -f "$from" -t "$w" "$tmp/in/t1.in" && "$tc" -q -f "$from" -t "$w" "$tmp/in/t2.in"; } \
+        >"$tmp/cat" 2>/dev/null &&
+        "$tc" -q -f "$w" -t "$w" <"$tmp/cat" >"$tmp/cat-read" 2>/dev/null &&
+        "$tc" -q -f "$from" -t "$w" "$tmp/in/t1.in" "$tmp/in/t2.in" >"$tmp/both" 2>/dev/null &&
+        cmp -s "$tmp/cat-read" "$tmp/both" && { to=$w; break; }
 done
-cp "$THREADCONV_TESTDATA/cli/bad-date.txt" "$tmp/bad.txt"
+[ -n "$to" ] || die "no format --list shows reads the concatenation of its outputs back as one archive: $both"
+ext=$("$tc" --describe "$to" | sed -n 's/^Extension: *//p')
+[ -n "$ext" ] || die "threadconv --describe $to shows no extension"
+echo "scale.sh: $n inputs read with -f $from, written with -t $to (outputs that concatenate)"
+for f in "$tmp"/in/*.in; do
+    b=$(basename "$f" .in)
+    "$tc" -q -f "$from" -t "$to" -o "$tmp/ref/$b$ext" "$f" || die "cannot convert $f"
+done
 
 # ------------------------------------------------------- GNU parallel
 # The README's command line, with ':' (this machine) as the only host.
 (cd "$tmp/in" && parallel --will-cite --sshlogin : \
-    "'$tc' -q -f mumsnet -t jsonl {} > '$tmp/par/{/.}.jsonl'" ::: *.txt)
+    "'$tc' -q -f $from -t $to {} > '$tmp/par/{/.}$ext'" ::: *.in)
 [ $? -eq 0 ] && ok || bad "parallel --sshlogin : failed"
-for f in "$tmp"/ref/*.jsonl; do
+for f in "$tmp"/ref/*"$ext"; do
     same "$f" "$tmp/par/$(basename "$f")" "parallel output"
 done
 # A failing input: parallel's exit status counts failed jobs, and its job
 # log keeps threadconv's own exit status (1: bad input data).
-parallel --will-cite -j 2 --joblog "$tmp/joblog" "'$tc' -q -f mumsnet -t jsonl {} > /dev/null" \
-    ::: "$tmp/in/t1.txt" "$tmp/bad.txt" 2>"$tmp/par-err"
+parallel --will-cite -j 2 --joblog "$tmp/joblog" "'$tc' -q -f $from -t $to {} > /dev/null" \
+    ::: "$tmp/in/t1.in" "$tmp/bad.in" 2>"$tmp/par-err"
 st=$?
 [ "$st" -eq 1 ] && ok || bad "parallel with one bad input: exit $st, expected 1"
-awk -F'\t' 'NR > 1 && $9 ~ /bad\.txt/ { print $7 }' "$tmp/joblog" | grep -qx 1 && ok \
+awk -F'\t' 'NR > 1 && $9 ~ /bad\.in/ { print $7 }' "$tmp/joblog" | grep -qx 1 && ok \
     || bad "job log does not show exit 1 for the bad input: $(cat "$tmp/joblog")"
-grep -q "bad.txt:7:15: impossible date" "$tmp/par-err" && ok \
+grep -qF "bad.in$bad_msg" "$tmp/par-err" && ok \
     || bad "the bad input's message did not reach parallel's stderr: $(cat "$tmp/par-err")"
 
 # ---------------------------------------- a filter, as Hadoop Streaming runs it
 # A map task: the input on stdin (gzip'd files are not split, so one whole
-# thread reaches one mapper), jsonl on stdout; nothing written anywhere
+# thread reaches one mapper), the wire format on stdout; nothing written anywhere
 # else, neither in the working directory nor in TMPDIR.
 mkdir "$tmp/cwd" "$tmp/tmpdir"
-for f in "$tmp"/in/*.txt; do
-    b=$(basename "$f" .txt)
-    gzip -c "$f" >"$tmp/$b.txt.gz"
-    (cd "$tmp/cwd" && gzip -dc "$tmp/$b.txt.gz" | TMPDIR="$tmp/tmpdir" \
-        "$tc" -q -f mumsnet -t jsonl >"$tmp/parts/part-$b" 2>"$tmp/map-err")
+for f in "$tmp"/in/*.in; do
+    b=$(basename "$f" .in)
+    gzip -c "$f" >"$tmp/$b.in.gz"
+    (cd "$tmp/cwd" && gzip -dc "$tmp/$b.in.gz" | TMPDIR="$tmp/tmpdir" \
+        "$tc" -q -f "$from" -t "$to" >"$tmp/parts/part-$b" 2>"$tmp/map-err")
     [ $? -eq 0 ] && ok || bad "mapper for $b failed: $(cat "$tmp/map-err")"
     [ ! -s "$tmp/map-err" ] && ok || bad "mapper for $b wrote to stderr: $(cat "$tmp/map-err")"
-    same "$tmp/ref/$b.jsonl" "$tmp/parts/part-$b" "mapper output"
+    same "$tmp/ref/$b$ext" "$tmp/parts/part-$b" "mapper output"
 done
 [ -z "$(ls -A "$tmp/cwd" "$tmp/tmpdir" | grep -v ':$' | grep -v '^$')" ] && ok \
     || bad "the filter left files behind: $(ls -A "$tmp/cwd" "$tmp/tmpdir")"
 # Without -f the reader is found by probing standard input.
-"$tc" -q -t jsonl <"$tmp/in/t1.txt" >"$tmp/probed.jsonl" && ok || bad "probing stdin failed"
-same "$tmp/ref/t1.jsonl" "$tmp/probed.jsonl" "probed mapper output"
+"$tc" -q -t "$to" <"$tmp/in/t1.in" >"$tmp/probed-stdin" && ok || bad "probing stdin failed"
+same "$tmp/ref/t1$ext" "$tmp/probed-stdin" "probed mapper output"
 # A bad record fails the task: non-zero exit status, the reason on stderr.
-"$tc" -q -f mumsnet -t jsonl <"$tmp/bad.txt" >/dev/null 2>"$tmp/map-err"
+"$tc" -q -f "$from" -t "$to" <"$tmp/bad.in" >/dev/null 2>"$tmp/map-err"
 st=$?
 [ "$st" -eq 1 ] && ok || bad "mapper on bad input: exit $st, expected 1"
-grep -q "<stdin>:7:15: impossible date" "$tmp/map-err" && ok \
+grep -qF "<stdin>$bad_msg" "$tmp/map-err" && ok \
     || bad "mapper message: $(cat "$tmp/map-err")"
 # A usage error is exit 2, as for any command.
-"$tc" -f mumsnet -t no-such-format <"$tmp/in/t1.txt" >/dev/null 2>&1
+"$tc" -f "$from" -t no-such-format <"$tmp/in/t1.in" >/dev/null 2>&1
 st=$?
 [ "$st" -eq 2 ] && ok || bad "unknown format: exit $st, expected 2"
-# The part files concatenate into one jsonl archive, which is every thread
-# the inputs hold: the same as converting them all in one run.
-cat "$tmp"/parts/part-* | "$tc" -q -f jsonl -t json >"$tmp/joined.json" && ok \
-    || bad "the concatenated parts do not read as jsonl"
-(cd "$tmp/in" && "$tc" -q -f mumsnet -t json $(cd "$tmp/parts" && ls | sed 's/^part-//; s/$/.txt/')) \
-    >"$tmp/direct.json" || bad "direct conversion failed"
-same "$tmp/direct.json" "$tmp/joined.json" "joined mapper outputs"
+# The part files concatenate into one archive, which is every thread the
+# inputs hold: the same as converting them all in one run.
+cat "$tmp"/parts/part-* | "$tc" -q -f "$to" -t "$to" >"$tmp/joined" && ok \
+    || bad "the concatenated parts do not read as $to"
+(cd "$tmp/in" && "$tc" -q -f "$from" -t "$to" $(cd "$tmp/parts" && ls | sed 's/^part-//; s/$/.in/')) \
+    >"$tmp/direct" || bad "direct conversion failed"
+same "$tmp/direct" "$tmp/joined" "joined mapper outputs"
 # A reader that stops early (head) ends the filter without a hang.
-"$tc" -q -f mumsnet -t jsonl "$tmp/in/t1.txt" "$tmp/in/t1.txt" "$tmp/in/t1.txt" | head -n 1 \
+"$tc" -q -f "$from" -t "$to" "$tmp/in/t1.in" "$tmp/in/t1.in" "$tmp/in/t1.in" | head -n 1 \
     >"$tmp/first" && [ -s "$tmp/first" ] && ok || bad "filter into head"
 
 # -------------------------------------------- batch mode, one or more workers
-"$tc" -q -f mumsnet -t jsonl --output-dir "$tmp/batch1" -j 1 "$tmp"/in/*.txt && ok \
+"$tc" -q -f "$from" -t "$to" --output-dir "$tmp/batch1" -j 1 "$tmp"/in/*.in && ok \
     || bad "batch -j 1 failed"
-"$tc" -q -f mumsnet -t jsonl --output-dir "$tmp/batch2" -j 3 "$tmp"/in/*.txt && ok \
+"$tc" -q -f "$from" -t "$to" --output-dir "$tmp/batch2" -j 3 "$tmp"/in/*.in && ok \
     || bad "batch -j 3 failed"
-for f in "$tmp"/ref/*.jsonl; do
+for f in "$tmp"/ref/*"$ext"; do
     same "$f" "$tmp/batch1/$(basename "$f")" "batch -j 1 output"
     same "$f" "$tmp/batch2/$(basename "$f")" "batch -j 3 output"
 done
