@@ -428,7 +428,12 @@ static int load_one(tc_registry *reg, const char *path, size_t dir_index, tc_err
     int rc = TC_ERR_PLUGIN;
     char who[512];
     dlerror();
-    m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* RTLD_NODELETE: a module stays mapped until the program ends, even
+     * when it is shadowed or its registry is freed.  Its destructors then
+     * run only at exit: one that tidies a library it shares with others
+     * (the xml module's xmlCleanupParser) cannot pull it from under a copy
+     * still in use -- an installed xml.so shadowed by the build tree's, say. */
+    m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (m->handle == NULL) {
         const char *why = dlerror();
         tc__error_set(err, rc, "", 0, 0, "plugin %s: cannot load: %s", path,

@@ -455,6 +455,15 @@ run 0 -f json -t mbox -o "$tmp/attached.mbox" "$tmp/attached.json" &&
     contains "$tmp/err" "warning: $tmp/attached.mbox: the 'mbox' writer cannot keep attachments: 1 of post 1 (thread 1) not written; json, jsonl and xml keep them" &&
     contains "$tmp/err" "warning: $tmp/attached.mbox: 3 attachments of 2 posts were not written (the 'mbox' writer cannot keep attachments)"
 run 0 -f json -t xml -o "$tmp/attached.xml" "$tmp/attached.json" && stderr_is ""
+# Two copies of a module, one shadowing the other (an installed copy and
+# the build tree's): the shadowed copy's unloading must not break the one in
+# use (the xml module's destructor tidies libxml2).
+mkdir "$tmp/shadow" && cp "$(dirname "$(command -v "$tc")")/../plugins/xml/.libs/xml.so" "$tmp/shadow/" 2>/dev/null ||
+    for d in $(printf '%s' "$THREADCONV_PLUGIN_PATH" | tr ':' ' '); do
+        [ -f "$d/xml.so" ] && cp "$d/xml.so" "$tmp/shadow/" && break
+    done
+THREADCONV_PLUGIN_PATH="$tmp/shadow:$THREADCONV_PLUGIN_PATH" run 0 -t xml -o "$tmp/shadow.xml" "$seed" &&
+THREADCONV_PLUGIN_PATH="$THREADCONV_PLUGIN_PATH:$tmp/shadow" run 0 -t xml -o "$tmp/shadow.xml" "$seed"
 # An input two probes claim equally (a jsonl line is also a json document
 # with a "thread" member): refused, with the choices.
 printf '{"format":"threadconv","thread":{"title":"t","source":"s"}}\n' >"$tmp/ambiguous.txt"

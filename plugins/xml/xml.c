@@ -15,11 +15,10 @@
 
 /*
  * libxml2 allocates some global tables once (encoding handlers, thread
- * keys).  The core unloads the plugin, and with it libxml2, when its
- * registry is freed; unless libxml2 frees them first they would be lost.
- * So they are freed when the plugin is unloaded.  (xmlCleanupParser only
- * frees libxml2's own globals, which it re-creates on next use; a host that
- * uses libxml2 itself keeps its documents.)
+ * keys); unless it frees them they are lost when it is unloaded.  The core
+ * keeps every module loaded until the program ends (RTLD_NODELETE), so
+ * this runs at exit, when no other copy of the module and no other user of
+ * libxml2 in the process (the SDK's HTML helper) can still need them.
  */
 #if defined(__GNUC__)
 static void xml_plugin_unload(void) __attribute__((destructor));
