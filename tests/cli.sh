@@ -108,7 +108,7 @@ grep -q "^threadconv: unknown option mbox.nonsense; mbox takes: mbox.variant " "
 # ------------------------------------------------- the seed, no -f given
 run 0 -t json "$seed"
 cp "$tmp/out" "$tmp/seed.json"
-if python3 "$here/oracle_mumsnet.py" "$seed" "$tmp/seed.json" >/dev/null; then ok; else bad "seed JSON differs from the oracle"; fi
+if python3 "$THREADCONV_SRCDIR/plugins/mumsnet/tests/oracle.py" "$seed" "$tmp/seed.json" >/dev/null; then ok; else bad "seed JSON differs from the oracle"; fi
 pycheck 'doc["format"] == "threadconv" and doc["version"] == 1' \
         'len(doc["threads"][0]["posts"]) == 20' \
         'doc["threads"][0]["source"] == "mumsnet"' \

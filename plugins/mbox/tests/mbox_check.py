@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check an mbox threadconv wrote from a classic Mumsnet thread with Python's
 own mailbox and email modules, against an independent reading of the thread
-(oracle_mumsnet.py, beside this file) -- nothing here comes from threadconv.
+(plugins/mumsnet/tests/oracle.py) -- nothing here comes from threadconv.
 
 Usage: mbox_check.py THREAD.txt OUTPUT.mbox
 Every message: From display name, Subject (the title; replies "Re: title"),
@@ -15,10 +15,10 @@ import os
 import sys
 from datetime import datetime
 
-# the seed's independent reading lives in the project's tests/ folder
+# the seed's independent reading lives beside the mumsnet module's tests
 sys.path.insert(0, os.path.join(os.environ.get("THREADCONV_SRCDIR", os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")), "tests"))
-from oracle_mumsnet import read_classic  # noqa: E402
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")), "plugins", "mumsnet", "tests"))
+from oracle import read_classic  # noqa: E402
 
 
 def fail(msg):

@@ -4,7 +4,7 @@ oracle for end-to-end tests: written from the format's description with
 Python's standard library only (re, zoneinfo for UK civil time), sharing no
 code with the C reader.
 
-Usage: oracle_mumsnet.py THREAD.txt CONVERTED.json
+Usage: oracle.py THREAD.txt CONVERTED.json
 Checks that CONVERTED.json (threadconv's json output) holds exactly the
 title, authors, dates (with UK offsets) and bodies this script reads from
 THREAD.txt.  Exits 1 with the first difference."""
