@@ -59,8 +59,18 @@ if [ "$mode" = demo ]; then
     for d in plugins/*/.libs; do
         [ -d "$d" ] && path="$path${path:+:}$PWD/$d"
     done
-    THREADCONV_PLUGIN_PATH="$path" ./cli/threadconv -t json --pretty examples/sample-thread.txt
-    exit $?
+    export THREADCONV_PLUGIN_PATH="$path"
+    # Shown as threadconv's JSON document: written by the format (of those
+    # --list shows with r and w) whose output is that document.
+    for format in $(./cli/threadconv --list | awk '$2 == "rw" {print $1}'); do
+        case $(./cli/threadconv -t "$format" examples/sample-thread.txt 2>/dev/null) in
+            '{"format":"threadconv"'*)
+                ./cli/threadconv -t "$format" --pretty examples/sample-thread.txt
+                exit $? ;;
+        esac
+    done
+    echo "quickstart: no module built writes threadconv's JSON document" >&2
+    exit 1
 fi
 
 # The tests read real data from the shared folder beside the project.

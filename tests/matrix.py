@@ -4,7 +4,7 @@
 For every fixture F and every format W that `threadconv --list` shows with
 both a reader and a writer:
 
-    F -> W -> (reader of W) -> json   must equal   F -> json
+    F -> W -> (reader of W) -> HUB   must equal   F -> HUB
 
 field by field: titles, sources, ids, urls, extra fields, authors, dates and
 their offsets, bodies byte for byte, parents.  What W cannot carry is read
@@ -21,14 +21,15 @@ some ✗ or (✓) column (so the refusal protected something); when the lossy
 run refuses too, the input must have what the table says W cannot hold at
 all (a post without a date).  Columns "several threads", "threads without
 posts" and "archives without threads" marked ✗ make the test feed W one
-thread at a time (taken from F -> json) and leave out threads without posts
+thread at a time (taken from F -> HUB) and leave out threads without posts
 and archives without threads.
 
 Chains: each seed and conformance case F, of format R, through every other
-format that reads and writes (in name order), then json, equals F -> json,
+format that reads and writes (in name order), then the hub, equals F -> HUB,
 comparing the columns every format of the chain keeps.  The formats are
-those `threadconv --list` shows: nothing here names one, but json, the hub
-every result is compared in.
+those `threadconv --list` shows: nothing here names one, not even the hub
+every result is compared in (the format whose output Python's json module
+reads as threadconv's JSON document: json today).
 
 Detection: every fixture and every file the matrix writes is converted
 without -f, from the file and from standard input, and must give what -f
@@ -46,7 +47,7 @@ import sys
 import tempfile
 
 BIN = os.environ["THREADCONV_BIN"]
-HUB = "json"  # the format every result is compared in
+HUB = None  # the format every result is compared in: see find_hub
 DATA = os.environ["THREADCONV_TESTDATA"]
 SHARED = os.environ["THREADCONV_SHARED"]
 README = sys.argv[1]
@@ -133,10 +134,10 @@ def days_from_civil(y, m, d):
 
 
 def instant(iso):
-    """(UTC seconds, offset minutes) of an ISO 8601 date as the json writer writes it."""
+    """(UTC seconds, offset minutes) of an ISO 8601 date as the hub writes it."""
     m = ISO.match(iso)
     if not m:
-        raise ValueError("not a json-writer date: %r" % iso)
+        raise ValueError("not a date as the hub writes it: %r" % iso)
     y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
     off = (int(m.group(8)) * 60 + int(m.group(9))) * (1 if m.group(7) == "+" else -1)
     local = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
@@ -242,9 +243,24 @@ def main():
         parts = line.split()
         if len(parts) >= 2:
             modes[parts[0]] = parts[1]
-    # json is the hub: every result is compared as threadconv JSON.
-    if modes.get(HUB) != "rw":
-        fail("%s is not listed with a reader and a writer (threadconv --list: %s)" % (HUB, modes))
+    # The hub: the format that reads and writes threadconv's JSON document,
+    # found by what it writes (Python's json module reads it as one), not by
+    # its name; every result is compared in it.
+    global HUB
+    seed = sorted(os.listdir(os.path.join(SHARED, "seeds")))[0]
+    for f in sorted(f for f, m in modes.items() if m == "rw"):
+        rc, out, _ = run(["-t", f, os.path.join(SHARED, "seeds", seed)])
+        try:
+            doc = json.loads(out.decode("utf-8")) if rc == 0 else None
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and doc.get("format") == "threadconv" and "threads" in doc:
+            HUB = f
+            break
+    if HUB is None:
+        sys.exit("matrix: no format reads and writes threadconv's JSON document (--list: %s)"
+                 % modes)
+    print("matrix: the hub, in which results are compared, is %s" % HUB)
     FORMAT_NAMES.update(modes)
     formats = sorted(f for f, m in modes.items() if m == "rw")
     for f in formats:
@@ -269,7 +285,7 @@ def main():
         return os.path.join(tmp, "%04d.%s" % (counter[0], suffix))
 
     def to_json(path, fmt):
-        rc, out, err = run(["-f", fmt, "-t", "json", path])
+        rc, out, err = run(["-f", fmt, "-t", HUB, path])
         if rc != 0:
             return None, err
         return json.loads(out.decode("utf-8")), None
@@ -278,19 +294,19 @@ def main():
 
     def detect(path, fmt):
         global checks
-        rc, want, err = run(["-f", fmt, "-t", "json", path])
+        rc, want, err = run(["-f", fmt, "-t", HUB, path])
         if rc != 0:
             fail("%s: -f %s failed: %s" % (path, fmt, err))
             return
         if os.path.getsize(path) == 0:
             notes.append("%s (%s): empty, so there is nothing to detect; read with -f" % (os.path.basename(path), fmt))
             return
-        rc, got, err = run(["-t", "json", path])
+        rc, got, err = run(["-t", HUB, path])
         checks += 1
         if rc != 0 or got != want:
             fail("detection of %s (%s) from the file: %s" % (path, fmt, err or "a different result"))
         with open(path, "rb") as f:
-            rc, got, err = run(["-t", "json"], stdin=f)
+            rc, got, err = run(["-t", HUB], stdin=f)
         checks += 1
         if rc != 0 or got != want:
             fail("detection of %s (%s) from stdin: %s" % (path, fmt, err or "a different result"))
@@ -339,11 +355,11 @@ def main():
             threads = doc["threads"]
             if marks["several threads"] == NOT_KEPT and len(threads) != 1:
                 for i, t in enumerate(threads):
-                    unit = tmpfile("json")
+                    unit = tmpfile(HUB)
                     with open(unit, "w", encoding="utf-8") as f:
                         json.dump({"format": "threadconv", "version": 1, "threads": [t]}, f,
                                   ensure_ascii=False)
-                    units.append((unit, "json", {"format": "threadconv", "version": 1, "threads": [t]},
+                    units.append((unit, HUB, {"format": "threadconv", "version": 1, "threads": [t]},
                                   "%s threads[%d]" % (os.path.basename(path), i)))
             else:
                 units.append((path, fmt, doc, os.path.basename(path)))
