@@ -351,7 +351,7 @@ static void run_writer_case(const tc_format *f, const char *dir, size_t *cases)
     ck_assert_msg(rc == TC_OK, "%s: the %s writer failed: %s", dir, f->name, err.text);
     size_t len;
     char *want = tu_slurp(expected, &len);
-    ck_assert_msg(out.len == len && memcmp(out.data, want, len) == 0,
+    ck_assert_msg(out.len == len && (len == 0 || memcmp(out.data, want, len) == 0),
                   "%s: the %s writer wrote (%zu bytes)\n%.*s\nexpected (%zu bytes)\n%s", dir,
                   f->name, out.len, (int)out.len, out.data ? out.data : "", len, want);
     free(want);
