@@ -1,0 +1,41 @@
+#!/bin/sh
+# cli.sh - the mbox module's formats (mbox, maildir) through the threadconv
+# command: mbox's options and their errors, maildir as a writer of
+# directories that cannot be read, and the warning of a writer that cannot
+# keep attachments.  The input with attachments is an archive document
+# (the case folders' kind, its format found by doc_writer).  The command
+# itself is tests/cli.sh's; the checks and the environment needed are
+# tests/cli_lib.sh's.
+cli_name=plugins/mbox/tests/cli.sh
+# shellcheck source=tests/cli_lib.sh
+. "${THREADCONV_SRCDIR:?THREADCONV_SRCDIR is not set}/tests/cli_lib.sh"
+
+doc=$(doc_writer) || exit 1
+
+# ------------------------------------------------------------ mbox options
+run 0 --describe mbox && contains "$tmp/out" "  mbox.variant=mboxrd|mboxo|mboxcl2  (default: mboxrd)"
+run 2 -O mbox.nonsense=1 -t mbox "$seed"
+grep -q "^threadconv: unknown option mbox.nonsense; mbox takes: mbox.variant " "$tmp/err" && ok \
+    || bad "-O mbox.nonsense: $(cat "$tmp/err")"
+
+# ------------------------------------------------- maildir: a directory
+run 2 -f maildir -t "$doc" "$seed" && contains "$tmp/err" "format 'maildir' cannot be read"
+run 0 --describe maildir && contains "$tmp/out" "Capabilities:  write (a directory: -o DIR)"
+run 2 -t maildir "$seed" \
+  && stderr_is "threadconv: format 'maildir' writes a directory, not a stream; name it with -o DIR"
+run 0 -t maildir -o "$tmp/md" "$seed"
+[ "$(find "$tmp/md" -type f | wc -l)" -eq 20 ] && ok \
+    || bad "maildir: expected a file for each of the seed's 20 posts: $(find "$tmp/md" | head)"
+
+# ------------------------------------------------------------ attachments
+# A writer that cannot keep attachments drops them with a warning, never
+# silently: the first post named, then a count.
+printf '%s\n' '{"format":"threadconv","version":1,"threads":[{"title":"t","source":"s","posts":[' \
+    '{"id":"1","author":"a","date":null,"body":"b","attachments":[{"name":"x.txt","type":"text/plain","size":2,"data":"aGk="}]},' \
+    '{"id":"2","author":"a","date":null,"body":"c","attachments":[{"name":"y","type":"","ref":"y"},{"name":"z","type":"","ref":"z"}]}]}]}' \
+    >"$tmp/attached.doc"
+run 0 -f "$doc" -t mbox -o "$tmp/attached.mbox" "$tmp/attached.doc" &&
+    contains "$tmp/err" "warning: $tmp/attached.mbox: the 'mbox' writer cannot keep attachments: 1 of post 1 (thread 1) not written; json, jsonl and xml keep them" &&
+    contains "$tmp/err" "warning: $tmp/attached.mbox: 3 attachments of 2 posts were not written (the 'mbox' writer cannot keep attachments)"
+
+cli_done
