@@ -429,7 +429,8 @@ int tc_writer_post(tc_writer *w, const tc_post *post, tc_error *err)
         /* Said once, then counted: the writer gets the post without them. */
         if (w->dropped_posts++ == 0)
             warn_writer(w, "the '%s' writer cannot keep attachments: %zu of post %.64s "
-                           "(thread %" PRIu64 ") not written; json, jsonl and xml keep them",
+                           "(thread %" PRIu64 ") not written (threadconv --describe FORMAT "
+                           "says which formats keep them)",
                         w->format->name, post->n_attachments, post->id, w->threads);
         w->dropped_attachments += post->n_attachments;
         tc_post bare = *post;

@@ -35,7 +35,7 @@ printf '%s\n' '{"format":"threadconv","version":1,"threads":[{"title":"t","sourc
     '{"id":"2","author":"a","date":null,"body":"c","attachments":[{"name":"y","type":"","ref":"y"},{"name":"z","type":"","ref":"z"}]}]}]}' \
     >"$tmp/attached.doc"
 run 0 -f "$doc" -t mbox -o "$tmp/attached.mbox" "$tmp/attached.doc" &&
-    contains "$tmp/err" "warning: $tmp/attached.mbox: the 'mbox' writer cannot keep attachments: 1 of post 1 (thread 1) not written; json, jsonl and xml keep them" &&
+    contains "$tmp/err" "warning: $tmp/attached.mbox: the 'mbox' writer cannot keep attachments: 1 of post 1 (thread 1) not written (threadconv --describe FORMAT says which formats keep them)" &&
     contains "$tmp/err" "warning: $tmp/attached.mbox: 3 attachments of 2 posts were not written (the 'mbox' writer cannot keep attachments)"
 
 cli_done
