@@ -29,7 +29,7 @@ format that reads and writes (in name order), then the hub, equals F -> HUB,
 comparing the columns every format of the chain keeps.  The formats are
 those `threadconv --list` shows: nothing here names one, not even the hub
 every result is compared in (the format whose output Python's json module
-reads as threadconv's JSON document: json today).
+reads as threadconv's JSON document).
 
 Detection: every fixture and every file the matrix writes is converted
 without -f, from the file and from standard input, and must give what -f
@@ -153,7 +153,7 @@ def extras(obj, model):
 
 
 def differences(want, got):
-    """{column: [what differs, ...]} between two json documents with the same threads."""
+    """{column: [what differs, ...]} between two hub documents with the same threads."""
     diffs = {}
 
     def add(col, what):

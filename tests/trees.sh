@@ -65,17 +65,30 @@ with tarfile.open(os.path.join(tmp, "link.tar.gz"), "w:gz") as t:
     t.addfile(info)
 PY
 
+# The output: the format (of those --list shows) that writes threadconv's
+# JSON document, found by what it writes, not by its name.
+doc=""
+for w in $("$tc" --list | awk '$2 ~ /w/ {print $1}'); do
+    rm -rf "$tmp/probe-doc"
+    run -f testtree -t "$w" -o "$tmp/probe-doc" "$tmp/export" 2>/dev/null &&
+        python3 -c 'import json, sys
+sys.exit(0 if json.load(open(sys.argv[1], encoding="utf-8")).get("format") == "threadconv" else 1)' \
+            "$tmp/probe-doc" 2>/dev/null && { doc=$w; break; }
+done
+rm -rf "$tmp/probe-doc"
+[ -n "$doc" ] || die "no format in --list writes threadconv's JSON document"
+
 for input in export export.zip export.tar.gz; do
-    if run -f testtree -t json -o "$tmp/$input.json" "$tmp/$input" 2>"$tmp/err"; then ok; else
+    if run -f testtree -t "$doc" -o "$tmp/$input.doc" "$tmp/$input" 2>"$tmp/err"; then ok; else
         bad "-f testtree $input: $(cat "$tmp/err")"; fi
-    if run -t json -o "$tmp/$input.probed.json" "$tmp/$input" 2>"$tmp/err" &&
-       cmp -s "$tmp/$input.json" "$tmp/$input.probed.json"; then ok; else
+    if run -t "$doc" -o "$tmp/$input.probed.doc" "$tmp/$input" 2>"$tmp/err" &&
+       cmp -s "$tmp/$input.doc" "$tmp/$input.probed.doc"; then ok; else
         bad "probing $input: $(cat "$tmp/err")"; fi
 done
-cmp -s "$tmp/export.json" "$tmp/export.zip.json" && ok || bad "the folder and the zip read differently"
-cmp -s "$tmp/export.json" "$tmp/export.tar.gz.json" && ok || bad "the folder and the tar.gz read differently"
+cmp -s "$tmp/export.doc" "$tmp/export.zip.doc" && ok || bad "the folder and the zip read differently"
+cmp -s "$tmp/export.doc" "$tmp/export.tar.gz.doc" && ok || bad "the folder and the tar.gz read differently"
 # What the folder holds, worked out from the files written above.
-python3 - "$tmp/export.json" <<'PY' && ok || bad "the tree's posts are not the files"
+python3 - "$tmp/export.doc" <<'PY' && ok || bad "the tree's posts are not the files"
 import base64, json, sys
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
 posts = doc["threads"][0]["posts"]
@@ -91,8 +104,8 @@ for p in posts[1:3]:
         assert a["size"] == len(want) and base64.b64decode(a["data"]) == want, a
 PY
 # Attachments as references: the same posts, no bytes.
-run -f testtree -t json -O testtree.attachments=ref -o "$tmp/refs.json" "$tmp/export.zip" 2>"$tmp/err" &&
-python3 - "$tmp/refs.json" <<'PY' && ok || bad "attachments as references: $(cat "$tmp/err")"
+run -f testtree -t "$doc" -O testtree.attachments=ref -o "$tmp/refs.doc" "$tmp/export.zip" 2>"$tmp/err" &&
+python3 - "$tmp/refs.doc" <<'PY' && ok || bad "attachments as references: $(cat "$tmp/err")"
 import json, sys
 posts = json.load(open(sys.argv[1], encoding="utf-8"))["threads"][0]["posts"]
 for p in posts:
@@ -102,11 +115,11 @@ PY
 
 # Hostile members refuse the whole input, naming the member.
 expect_refusal() { # ARCHIVE TEXT
-    if run -f testtree -t json -o "$tmp/out.json" "$tmp/$1" 2>"$tmp/err"; then
+    if run -f testtree -t "$doc" -o "$tmp/out.doc" "$tmp/$1" 2>"$tmp/err"; then
         bad "$1 was read"
     elif [ $? -ne 1 ] || ! grep -qF -- "$2" "$tmp/err"; then
         bad "$1: expected exit 1 and '$2', got: $(cat "$tmp/err")"
-    elif [ -e "$tmp/out.json" ]; then
+    elif [ -e "$tmp/out.doc" ]; then
         bad "$1: an output was left behind"
     else ok; fi
 }

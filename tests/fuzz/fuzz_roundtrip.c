@@ -16,7 +16,7 @@
  *     must be a fixed point: written and read again, it comes back the same.
  *
  * A writer may join consecutive threads whose headers are equal (same
- * members, any order) when both have posts (jsonl does: one line per post
+ * members, any order) when both have posts (a format of one line per post does
  * cannot show where such threads part).  Whether it does is found by
  * asking it, once, with two such threads; the expectation then joins them
  * too.  Otherwise abort().
@@ -34,7 +34,7 @@ static bool same(const char *a, const char *b)
 }
 
 /* The same fields, in any order (how a writer that joins threads compares
- * their headers: jsonl compares JSON objects). */
+ * their headers: a line-per-post format compares JSON objects). */
 static bool same_set(const tc_fields *a, const tc_fields *b)
 {
     if (a->count != b->count)
