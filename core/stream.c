@@ -311,13 +311,16 @@ int tc_stream_make_seekable(tc_stream *s)
     tc_buf_printf(&path, "%s/threadconv-spool-XXXXXX", dir && *dir ? dir : "/tmp");
     if (path.data == NULL)
         return tc_stream_error(s, TC_ERR_NOMEM, 0, 0, "out of memory");
+    /* Failures here are the environment's ($TMPDIR full or missing), not
+     * the input's: an output status (exit 4), naming the folder. */
+    const char *shown_dir = dir && *dir ? dir : "/tmp";
     int fd = mkstemp(path.data);
     if (fd < 0) {
         int e = errno;
         tc_buf_free(&path);
-        return tc_stream_error(s, TC_ERR_DATA, 0, 0,
-                               "cannot create a temporary file to spool the input: %s",
-                               strerror(e));
+        return tc_stream_error(s, TC_ERR_OUTPUT, 0, 0,
+                               "cannot create a temporary file in %s (TMPDIR) to spool the "
+                               "input: %s", shown_dir, strerror(e));
     }
     unlink(path.data);
     tc_buf_free(&path);
@@ -331,8 +334,9 @@ int tc_stream_make_seekable(tc_stream *s)
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0) {
-                rc = tc_stream_error(s, TC_ERR_DATA, 0, 0, "cannot spool the input: %s",
-                                     strerror(errno));
+                rc = tc_stream_error(s, TC_ERR_OUTPUT, 0, 0,
+                                     "cannot spool the input to a temporary file in %s "
+                                     "(TMPDIR): %s", shown_dir, strerror(errno));
                 break;
             }
             p += w;

@@ -74,7 +74,8 @@ const char *mbox_store_error(const mbox_store *s)
 static void fail(mbox_store *s, const char *what, int err)
 {
     if (s->why[0] == '\0') {
-        s->code = err == ENOMEM ? TC_ERR_NOMEM : TC_ERR_DATA;
+        /* the index file is in $TMPDIR: its failures are the environment's */
+        s->code = err == ENOMEM ? TC_ERR_NOMEM : TC_ERR_OUTPUT;
         snprintf(s->why, sizeof s->why, "%s: %s", what, strerror(err));
     }
 }
@@ -121,10 +122,10 @@ static bool open_file(mbox_store *s)
     snprintf(path, sizeof path, "%s/threadconv-mbox-index-XXXXXX", dir);
     int fd = mkstemp(path);
     if (fd < 0) {
-        s->code = TC_ERR_DATA;
+        s->code = TC_ERR_OUTPUT; /* the environment's fault, not the input's */
         snprintf(s->why, sizeof s->why,
-                 "cannot create a temporary file in %.200s for the mbox index: %s", dir,
-                 strerror(errno));
+                 "cannot create a temporary file in %.200s (TMPDIR) for the mbox index: %s",
+                 dir, strerror(errno));
         return false;
     }
     unlink(path);

@@ -98,6 +98,18 @@ run 0 -q -t jsonl --output-dir "$tmp/batch-out" "$tmp/a.txt"
 run 0 -q -t json --output-dir "$tmp/batch-out" "$tmp/a.txt"
 [ -f "$tmp/batch-out/a.json" ] && ok || bad "batch: no a.json"
 
+# ------------------------------------------------------ the environment
+# Standard input is spooled to $TMPDIR for the json reader's two passes: a
+# missing $TMPDIR is the environment's fault (exit 4), not the input's.
+run 0 -q -t json -o "$tmp/spool.json" "$seed"
+if cat "$tmp/spool.json" | TMPDIR="$tmp/no-such-dir" "$tc" -f json -t json >/dev/null 2>"$tmp/err"; then
+    bad "spooling to a missing TMPDIR succeeded"
+else
+    st=$?
+    [ "$st" -eq 4 ] && ok || bad "spooling to a missing TMPDIR: exit $st, expected 4"
+    stderr_is "threadconv: <stdin>: cannot create a temporary file in $tmp/no-such-dir (TMPDIR) to spool the input: No such file or directory"
+fi
+
 # ------------------------------------------------------ input detection
 # An input both probes claim equally (a jsonl line is also a json document
 # with a "thread" member): refused, with the choices.

@@ -38,4 +38,12 @@ run 0 -f "$doc" -t mbox -o "$tmp/attached.mbox" "$tmp/attached.doc" &&
     contains "$tmp/err" "warning: $tmp/attached.mbox: the 'mbox' writer cannot keep attachments: 1 of post 1 (thread 1) not written (threadconv --describe FORMAT says which formats keep them)" &&
     contains "$tmp/err" "warning: $tmp/attached.mbox: 3 attachments of 2 posts were not written (the 'mbox' writer cannot keep attachments)"
 
+# ------------------------------------------------------------ the environment
+# The reader's index goes to $TMPDIR beyond mbox.index-memory: a missing
+# $TMPDIR is the environment's fault (exit 4), naming it, not bad input.
+python3 "$THREADCONV_SRCDIR/tests/bench/gen_mumsnet.py" 1 "$tmp/index.txt"
+run 0 -q -t mbox -o "$tmp/index.mbox" "$tmp/index.txt"
+TMPDIR="$tmp/no-such-dir" run 4 -f mbox -O mbox.index-memory=16 -t mbox -o "$tmp/index-out.mbox" "$tmp/index.mbox" &&
+    contains "$tmp/err" "cannot create a temporary file in $tmp/no-such-dir (TMPDIR) for the mbox index: No such file or directory"
+
 cli_done
