@@ -1,5 +1,6 @@
 /* test_loader.c - the plugin handshake: what the loader accepts, what it
  * refuses and with which message, and where it looks (search order). */
+#define _GNU_SOURCE /* dladdr */
 #include "testutil.h"
 
 #include <check.h>
@@ -519,6 +520,37 @@ START_TEST(relative_paths_are_refused)
 }
 END_TEST
 
+/* The file checked is the file loaded: it is opened through the
+ * descriptor of the file checked (where /proc is mounted), and a descriptor
+ * number used again by a later load never brings back an earlier module. */
+START_TEST(the_file_checked_is_the_file_loaded)
+{
+    char *good = test_plugin("good.so"), *leaky = test_plugin("leaky.so");
+    tc_error err;
+    tc_registry *reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_load_file(reg, good, &err), TC_OK);
+    Dl_info info;
+    ck_assert_int_ne(dladdr(tc_registry_format(reg, 0)->name, &info), 0);
+    struct stat st;
+    if (stat("/proc/self/fd", &st) == 0)
+        ck_assert_msg(strncmp(info.dli_fname, "/proc/self/fd/", 14) == 0,
+                      "loaded as %s", info.dli_fname);
+    tc_registry_free(reg);
+    for (int round = 0; round < 2; round++) {
+        reg = tc_registry_new();
+        ck_assert_int_eq(tc_registry_load_file(reg, leaky, &err), TC_OK);
+        ck_assert_str_eq(tc_registry_format_module(reg, 0)->name, "leaky");
+        tc_registry_free(reg);
+        reg = tc_registry_new();
+        ck_assert_int_eq(tc_registry_load_file(reg, good, &err), TC_OK);
+        ck_assert_str_eq(tc_registry_format_module(reg, 0)->name, "good");
+        tc_registry_free(reg);
+    }
+    free(good);
+    free(leaky);
+}
+END_TEST
+
 START_TEST(load_all_reports_each_refusal)
 {
     /* The test plugin folder holds good plugins and broken ones. */
@@ -583,6 +615,7 @@ int main(void)
     tcase_add_test(tc, plugins_others_can_change_are_refused);
     tcase_add_test(tc, a_build_tree_under_tmp_loads);
     tcase_add_test(tc, relative_paths_are_refused);
+    tcase_add_test(tc, the_file_checked_is_the_file_loaded);
     tcase_add_test(tc, probe_picks_the_sure_reader);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
