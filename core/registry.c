@@ -14,9 +14,14 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef TC_PLUGINDIR
 #error "TC_PLUGINDIR must be defined by the build"
@@ -45,8 +50,15 @@ typedef struct format_entry {
     loaded_module *module;
 } format_entry;
 
+/* A search directory; a relative one is kept, to be refused in its place
+ * in the search order (relative_from names where it came from). */
+typedef struct search_dir {
+    char *path;
+    const char *relative_from; /* NULL when absolute */
+} search_dir;
+
 struct tc_registry {
-    char **dirs;
+    search_dir *dirs;
     size_t n_dirs;
     loaded_module **modules;
     size_t n_modules;
@@ -76,7 +88,7 @@ void tc_registry_free(tc_registry *reg)
     for (size_t i = 0; i < reg->n_modules; i++)
         free_module(reg->modules[i]);
     for (size_t i = 0; i < reg->n_dirs; i++)
-        free(reg->dirs[i]);
+        free(reg->dirs[i].path);
     free(reg->dirs);
     free(reg->modules);
     free(reg->formats);
@@ -88,28 +100,38 @@ const char *tc_registry_default_dir(void)
     return TC_PLUGINDIR;
 }
 
-static int add_dir(tc_registry *reg, const char *dir, size_t len)
+static int add_dir(tc_registry *reg, const char *dir, size_t len, const char *from)
 {
     /* An empty entry would mean "the current directory" in PATH-like
      * lists; the current directory is never searched implicitly. */
     if (len == 0)
         return TC_OK;
-    char **dirs = realloc(reg->dirs, (reg->n_dirs + 1) * sizeof *dirs);
+    search_dir *dirs = realloc(reg->dirs, (reg->n_dirs + 1) * sizeof *dirs);
     if (dirs == NULL)
         return TC_ERR_NOMEM;
     reg->dirs = dirs;
     char *copy = strndup(dir, len);
     if (copy == NULL)
         return TC_ERR_NOMEM;
-    reg->dirs[reg->n_dirs++] = copy;
+    reg->dirs[reg->n_dirs++] = (search_dir){copy, copy[0] == '/' ? NULL : from};
     return TC_OK;
+}
+
+/* A relative search directory would be looked up in whatever the current
+ * directory is: refused where it stands in the search order. */
+static int refuse_relative_dir(const search_dir *d, tc_error *err)
+{
+    return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                         "plugin directory %s from %s: refused: a relative directory is looked "
+                         "up in the current directory; name it by an absolute path", d->path,
+                         d->relative_from);
 }
 
 int tc_registry_add_search_dirs(tc_registry *reg, const char *const *dirs,
                                 size_t n_dirs, bool use_defaults)
 {
     for (size_t i = 0; i < n_dirs; i++)
-        if (add_dir(reg, dirs[i], strlen(dirs[i])) != TC_OK)
+        if (add_dir(reg, dirs[i], strlen(dirs[i]), "--plugin-dir") != TC_OK)
             return TC_ERR_NOMEM;
     if (!use_defaults)
         return TC_OK;
@@ -117,11 +139,11 @@ int tc_registry_add_search_dirs(tc_registry *reg, const char *const *dirs,
     while (env && *env) {
         const char *colon = strchr(env, ':');
         size_t len = colon ? (size_t)(colon - env) : strlen(env);
-        if (add_dir(reg, env, len) != TC_OK)
+        if (add_dir(reg, env, len, "THREADCONV_PLUGIN_PATH") != TC_OK)
             return TC_ERR_NOMEM;
         env = colon ? colon + 1 : NULL;
     }
-    return add_dir(reg, TC_PLUGINDIR, strlen(TC_PLUGINDIR));
+    return add_dir(reg, TC_PLUGINDIR, strlen(TC_PLUGINDIR), "the build's TC_PLUGINDIR");
 }
 
 /* [a-z0-9_-]{1,64}, or without '-' for module names (they are C names). */
@@ -209,50 +231,315 @@ static int check_format(const char *who, const tc_format *d, tc_error *err)
     return TC_OK;
 }
 
-/* A directory anyone may write to lets anyone swap the code we load, unless
- * it is sticky (like /tmp), where only a file's owner may replace it. */
-static bool open_to_anyone(const struct stat *st)
+/*
+ * Where plugin code may come from, as OpenSSH's safe_path decides for its
+ * keys, and stricter about links: the path is resolved here, component by
+ * component, and everything it passes through -- every directory, every
+ * symbolic link, the file -- must be owned by root or by the user running
+ * threadconv (geteuid).  Every directory a name is looked up in must be
+ * writable by its owner only, unless it is sticky (like /tmp: only the
+ * owner of an entry, who has just been checked, may replace it).  The file
+ * must be a regular file writable by its owner only.  A relative path is
+ * refused: it would mean something else in another current directory.
+ */
+
+/* "anyone" (others may write; group too, perhaps) or "its group". */
+static const char *writers(mode_t mode)
 {
-    return (st->st_mode & S_IWOTH) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX));
+    return (mode & S_IWOTH) ? "anyone" : "its group";
+}
+
+/* The chmod that takes away exactly the write bits others have. */
+static const char *chmod_fix(mode_t mode)
+{
+    return (mode & S_IWOTH) && (mode & S_IWGRP) ? "go-w" : (mode & S_IWOTH) ? "o-w" : "g-w";
+}
+
+static bool trusted_owner(uid_t uid)
+{
+    return uid == 0 || uid == geteuid();
+}
+
+/* An entry on the path owned by someone else: refused, naming it. */
+static int refuse_owner(const char *path, const char *name, const struct stat *st,
+                        tc_error *err)
+{
+    const char *kind = S_ISDIR(st->st_mode) ? "directory"
+                     : S_ISLNK(st->st_mode) ? "symbolic link" : "file";
+    char trusted[64];
+    if (geteuid() == 0)
+        snprintf(trusted, sizeof trusted, "root");
+    else
+        snprintf(trusted, sizeof trusted, "root or uid %lu", (unsigned long)geteuid());
+    return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                         "plugin %s: refused: the %s %s is owned by uid %lu, not by %s (who "
+                         "runs threadconv), so that user could %s; change its owner or move "
+                         "the plugin", path, kind, name, (unsigned long)st->st_uid, trusted,
+                         S_ISREG(st->st_mode) ? "change the code threadconv would run"
+                                              : "replace the plugin");
+}
+
+/* A directory a name is looked up in: others may not write to it, unless
+ * it is sticky (the entry below, checked on its own, is then safe). */
+static int check_container(const char *path, const char *dir, const struct stat *st,
+                           tc_error *err)
+{
+    mode_t m = st->st_mode;
+    if (!(m & (S_IWGRP | S_IWOTH)) || (m & S_ISVTX))
+        return TC_OK;
+    return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                         "plugin %s: refused: the directory %s on its path is writable by %s "
+                         "(mode %04o) and not sticky, so %s could replace the plugin; fix it "
+                         "with chmod %s %s", path, dir, writers(m), (unsigned)(m & 07777),
+                         writers(m), chmod_fix(m), dir);
+}
+
+/* The file named cannot be found or followed: as dlopen would say it. */
+static int cannot_open(const char *path, int errnum, tc_error *err)
+{
+    return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                         "plugin %s: cannot load: %s: cannot open shared object file: %s", path,
+                         path, strerror(errnum));
+}
+
+/* Resolve path (absolute) as described above; on success real holds the
+ * real path of the file and st its lstat.  At most 40 links, as Linux. */
+static int check_path(const char *path, char real[PATH_MAX], struct stat *st, tc_error *err)
+{
+    if (path[0] != '/')
+        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                             "plugin %s: refused: a relative path is looked up in the current "
+                             "directory; name the file by an absolute path", path);
+    char cur[PATH_MAX] = "";  /* the real directory reached; "" is / */
+    struct stat dir_st;       /* its lstat */
+    if (lstat("/", &dir_st) != 0)
+        return cannot_open(path, errno, err);
+    if (!trusted_owner(dir_st.st_uid))
+        return refuse_owner(path, "/", &dir_st, err);
+    char *rest = strdup(path), *p = rest;
+    if (rest == NULL)
+        return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+    int links = 0, rc = TC_OK;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (*p == '\0') { /* the path ends in a directory */
+            rc = tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                               "plugin %s: refused: %s is not a regular file", path,
+                               cur[0] ? cur : "/");
+            break;
+        }
+        char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char *next = p + len;
+        if (len == 1 && p[0] == '.') {
+            p = next;
+            continue;
+        }
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            char *slash = strrchr(cur, '/');
+            if (slash)
+                *slash = '\0'; /* cur is real: its parent is its prefix, already checked */
+            if (lstat(cur[0] ? cur : "/", &dir_st) != 0) {
+                rc = cannot_open(path, errno, err);
+                break;
+            }
+            p = next;
+            continue;
+        }
+        /* Looking a name up in cur: cur must not be open to others. */
+        if ((rc = check_container(path, cur[0] ? cur : "/", &dir_st, err)) != TC_OK)
+            break;
+        size_t cur_len = strlen(cur);
+        if (cur_len + 1 + len >= PATH_MAX) {
+            rc = cannot_open(path, ENAMETOOLONG, err);
+            break;
+        }
+        char name[PATH_MAX];
+        memcpy(name, cur, cur_len);
+        name[cur_len] = '/';
+        memcpy(name + cur_len + 1, p, len);
+        name[cur_len + 1 + len] = '\0';
+        struct stat e;
+        if (lstat(name, &e) != 0) {
+            rc = cannot_open(path, errno, err);
+            break;
+        }
+        if (!trusted_owner(e.st_uid)) {
+            rc = refuse_owner(path, name, &e, err);
+            break;
+        }
+        if (S_ISLNK(e.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = ++links > 40 ? -1 : readlink(name, target, sizeof target - 1);
+            if (n < 0) {
+                rc = cannot_open(path, links > 40 ? ELOOP : errno, err);
+                break;
+            }
+            target[n] = '\0';
+            /* Go on with the link's target, then what followed the link. */
+            size_t tail = strlen(next);
+            char *joined = malloc((size_t)n + tail + 2);
+            if (joined == NULL) {
+                rc = tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+                break;
+            }
+            memcpy(joined, target, (size_t)n);
+            joined[n] = '/';
+            memcpy(joined + n + 1, next, tail + 1);
+            if (*next == '\0')
+                joined[n] = '\0';
+            free(rest);
+            rest = p = joined;
+            if (target[0] == '/') {
+                cur[0] = '\0';
+                if (lstat("/", &dir_st) != 0) {
+                    rc = cannot_open(path, errno, err);
+                    break;
+                }
+            }
+            continue;
+        }
+        if (S_ISDIR(e.st_mode)) {
+            memcpy(cur, name, cur_len + 2 + len);
+            dir_st = e;
+            p = next;
+            continue;
+        }
+        /* The file itself: nothing may follow it. */
+        while (*next == '/')
+            next++;
+        if (*next != '\0') {
+            rc = cannot_open(path, ENOTDIR, err);
+            break;
+        }
+        if (!S_ISREG(e.st_mode)) {
+            rc = tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                               "plugin %s: refused: %s is not a regular file", path, name);
+            break;
+        }
+        if (e.st_mode & (S_IWGRP | S_IWOTH)) {
+            rc = tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                               "plugin %s: refused: the file %s is writable by %s (mode %04o), "
+                               "so %s could change the code threadconv would run; fix it with "
+                               "chmod %s %s", path, name, writers(e.st_mode),
+                               (unsigned)(e.st_mode & 07777), writers(e.st_mode),
+                               chmod_fix(e.st_mode), name);
+            break;
+        }
+        memcpy(real, name, strlen(name) + 1);
+        *st = e;
+        break;
+    }
+    free(rest);
+    return rc;
 }
 
 /*
- * Refuse plugin code that anyone could have written, as ssh and sudo do for
- * their files: the plugin file itself (after following links), the
- * directory it is named in, and the directory the real file is in.
+ * The files loaded through /proc/self/fd, kept open for the life of the
+ * process.  dlopen knows an object by the name it was opened under first:
+ * were the descriptor closed, a later module opened under the same number
+ * would be taken for the earlier one (and modules are never unloaded,
+ * RTLD_NODELETE).  So each file's descriptor stays open, and a file loaded
+ * again (another registry) is opened under its first name: one descriptor
+ * per distinct module file.
  */
-static int check_permissions(const char *path, tc_error *err)
+typedef struct kept_file {
+    dev_t dev;
+    ino_t ino;
+    int fd;
+} kept_file;
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static kept_file *kept;
+static size_t n_kept;
+
+/* dlerror's text, with the /proc/self/fd name replaced by the real path. */
+static void set_dlerror(tc_error *err, const char *path, const char *why, const char *fd_name,
+                        const char *real)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return TC_OK; /* dlopen reports a missing file with its own words */
-    if (open_to_anyone(&st))
-        return tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                             "plugin %s: refused: the file is writable by anyone (mode %04o), "
-                             "so anyone could change the code threadconv would run; "
-                             "fix it with chmod o-w", path, (unsigned)(st.st_mode & 07777));
-    char *real = realpath(path, NULL);
-    const char *names[2] = {path, real};
-    for (int k = 0; k < 2; k++) {
-        if (names[k] == NULL)
-            continue;
-        const char *slash = strrchr(names[k], '/');
-        char *dir = slash ? strndup(names[k], (size_t)(slash - names[k]) + (slash == names[k]))
-                          : strdup(".");
-        if (dir && stat(dir, &st) == 0 && open_to_anyone(&st)) {
-            tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
-                          "plugin %s: refused: its directory %s is writable by anyone "
-                          "(mode %04o), so anyone could replace the plugin; "
-                          "fix it with chmod o-w %s", path, dir,
-                          (unsigned)(st.st_mode & 07777), dir);
-            free(dir);
-            free(real);
-            return TC_ERR_PLUGIN;
-        }
-        free(dir);
+    tc_buf text = {0};
+    size_t fl = strlen(fd_name);
+    const char *w = why ? why : "unknown dlopen error";
+    const char *hit;
+    while (fl && (hit = strstr(w, fd_name)) != NULL) {
+        bool longer = hit[fl] >= '0' && hit[fl] <= '9'; /* /proc/self/fd/3 in .../fd/31 */
+        tc_buf_printf(&text, "%.*s%s", (int)(hit - w), w, longer ? fd_name : real);
+        w = hit + fl;
     }
-    free(real);
-    return TC_OK;
+    tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0, "plugin %s: cannot load: %s%s", path,
+                  text.data ? text.data : "", w);
+    tc_buf_free(&text);
+}
+
+/*
+ * Check path and load exactly the file checked: open its real path (no
+ * link followed), make sure it is the file whose stat was checked, and
+ * dlopen it through /proc/self/fd, so nothing can be put in its place
+ * between the check and the load.  Where /proc is not mounted, the real
+ * path itself is loaded: only root and the user could change it, the check
+ * has just made sure.  real receives the real path.  NULL with err set on
+ * a refusal.
+ */
+static void *open_checked(const char *path, char real[PATH_MAX], tc_error *err)
+{
+    struct stat st = {0}, fst, pst;
+    if (check_path(path, real, &st, err) != TC_OK)
+        return NULL;
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return cannot_open(path, errno, err), NULL;
+    if (fstat(fd, &fst) != 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+        close(fd);
+        tc__error_set(err, TC_ERR_PLUGIN, "", 0, 0,
+                      "plugin %s: refused: the file %s was replaced while it was checked", path,
+                      real);
+        return NULL;
+    }
+    pthread_mutex_lock(&kept_lock);
+    for (size_t i = 0; i < n_kept; i++)
+        if (kept[i].dev == fst.st_dev && kept[i].ino == fst.st_ino) {
+            close(fd); /* the same file, open since its first load */
+            fd = kept[i].fd;
+            break;
+        }
+    char fd_name[64];
+    snprintf(fd_name, sizeof fd_name, "/proc/self/fd/%d", fd);
+    bool by_fd = stat(fd_name, &pst) == 0 && pst.st_dev == fst.st_dev &&
+                 pst.st_ino == fst.st_ino;
+    bool is_kept = false, added = false;
+    for (size_t i = 0; i < n_kept && !is_kept; i++)
+        is_kept = kept[i].fd == fd;
+    if (by_fd && !is_kept) {
+        kept_file *grown = realloc(kept, (n_kept + 1) * sizeof *kept);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&kept_lock);
+            close(fd);
+            tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
+            return NULL;
+        }
+        kept = grown;
+        kept[n_kept++] = (kept_file){fst.st_dev, fst.st_ino, fd};
+        is_kept = added = true;
+    }
+    dlerror();
+    /* RTLD_NODELETE: a module stays mapped until the program ends, even
+     * when it is shadowed or its registry is freed.  Its destructors then
+     * run only at exit: one that tidies a library it shares with others
+     * (the xml module's xmlCleanupParser) cannot pull it from under a copy
+     * still in use -- an installed xml.so shadowed by the build tree's, say. */
+    void *handle = dlopen(by_fd ? fd_name : real, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (handle == NULL) {
+        set_dlerror(err, path, dlerror(), by_fd ? fd_name : "", real);
+        if (added) { /* nothing was loaded under its name: it need not stay open */
+            n_kept--;
+            is_kept = false;
+        }
+    }
+    pthread_mutex_unlock(&kept_lock);
+    if (!is_kept)
+        close(fd);
+    return handle;
 }
 
 /*
@@ -392,20 +679,16 @@ static int register_module(tc_registry *reg, loaded_module *m, const char *who, 
 }
 
 /* The module name a file must export: the base name of the file it is
- * (after links: an installed link jsonl.so -> json.so lets `-f jsonl` find
- * its module cheaply) without ".so". */
-static char *module_stem(const char *link)
+ * (its real path, after links: an installed link jsonl.so -> json.so lets
+ * `-f jsonl` find its module cheaply) without ".so". */
+static char *module_stem(const char *real)
 {
-    char *real = realpath(link, NULL);
-    const char *path = real ? real : link;
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
+    const char *slash = strrchr(real, '/');
+    const char *base = slash ? slash + 1 : real;
     size_t len = strlen(base);
     if (len > 3 && strcmp(base + len - 3, ".so") == 0)
         len -= 3;
-    char *stem = strndup(base, len);
-    free(real);
-    return stem;
+    return strndup(base, len);
 }
 
 /* Load path; TC_OK, SHADOWED (closed again, not an error) or TC_ERR_*. */
@@ -415,29 +698,21 @@ static int load_one(tc_registry *reg, const char *path, size_t dir_index, tc_err
         if (strcmp(reg->modules[i]->path, path) == 0)
             return TC_OK; /* already loaded from this very file */
 
-    if (check_permissions(path, err) != TC_OK)
-        return TC_ERR_PLUGIN;
-    char *stem = module_stem(path);
     loaded_module *m = calloc(1, sizeof *m);
-    if (stem == NULL || m == NULL || (m->path = strdup(path)) == NULL) {
-        free(stem);
+    if (m == NULL || (m->path = strdup(path)) == NULL) {
         free(m);
         return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
     }
     m->dir_index = dir_index;
     int rc = TC_ERR_PLUGIN;
-    char who[512];
-    dlerror();
-    /* RTLD_NODELETE: a module stays mapped until the program ends, even
-     * when it is shadowed or its registry is freed.  Its destructors then
-     * run only at exit: one that tidies a library it shares with others
-     * (the xml module's xmlCleanupParser) cannot pull it from under a copy
-     * still in use -- an installed xml.so shadowed by the build tree's, say. */
-    m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (m->handle == NULL) {
-        const char *why = dlerror();
-        tc__error_set(err, rc, "", 0, 0, "plugin %s: cannot load: %s", path,
-                      why ? why : "unknown dlopen error");
+    char who[512], real[PATH_MAX];
+    char *stem = NULL;
+    if ((m->handle = open_checked(path, real, err)) == NULL) {
+        rc = err->code == TC_ERR_NOMEM ? TC_ERR_NOMEM : TC_ERR_PLUGIN;
+        goto fail;
+    }
+    if ((stem = module_stem(real)) == NULL) {
+        rc = tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
         goto fail;
     }
     char symbol[128];
@@ -505,7 +780,15 @@ size_t tc_registry_load_all(tc_registry *reg, tc_warning_fn warn, void *user)
 {
     size_t refused = 0;
     for (size_t d = 0; d < reg->n_dirs; d++) {
-        DIR *dir = opendir(reg->dirs[d]);
+        if (reg->dirs[d].relative_from) {
+            tc_error err = {0};
+            refuse_relative_dir(&reg->dirs[d], &err);
+            refused++;
+            if (warn)
+                warn(user, &err);
+            continue;
+        }
+        DIR *dir = opendir(reg->dirs[d].path);
         if (dir == NULL)
             continue; /* a search directory that does not exist holds no plugins */
         char **names = NULL;
@@ -528,7 +811,7 @@ size_t tc_registry_load_all(tc_registry *reg, tc_warning_fn warn, void *user)
         qsort(names, n, sizeof *names, name_cmp);
         for (size_t i = 0; i < n; i++) {
             tc_buf path = {0};
-            tc_buf_printf(&path, "%s/%s", reg->dirs[d], names[i]);
+            tc_buf_printf(&path, "%s/%s", reg->dirs[d].path, names[i]);
             tc_error err = {0};
             if (path.data && load_one(reg, path.data, d, &err) < 0) {
                 refused++;
@@ -571,8 +854,10 @@ const tc_format *tc_registry_find(tc_registry *reg, const char *name, tc_error *
     /* Cheap path first: NAME.so, so a conversion loads only what it uses. */
     if (valid_name(name, true)) {
         for (size_t d = 0; d < reg->n_dirs; d++) {
+            if (reg->dirs[d].relative_from)
+                return refuse_relative_dir(&reg->dirs[d], err), NULL;
             tc_buf path = {0};
-            tc_buf_printf(&path, "%s/%s.so", reg->dirs[d], name);
+            tc_buf_printf(&path, "%s/%s.so", reg->dirs[d].path, name);
             struct stat st;
             int rc = TC_OK;
             if (path.data && stat(path.data, &st) == 0)

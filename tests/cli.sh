@@ -174,6 +174,15 @@ fi
 # ------------------------------------------------------- plugin refusals
 run 3 --plugin-dir "$pd" -f bad_major -t "$to" "$seed" \
   && stderr_is "threadconv: plugin $pd/bad_major.so: module 'bad_major' is built for ABI 3.0, this threadconv supports 2.0 to 2.0 — rebuild the module"
+# A relative plugin directory would be looked up in whatever the current
+# directory is: refused, from --plugin-dir and from THREADCONV_PLUGIN_PATH,
+# though it names the good folder the absolute $pd does.
+cd "$tmp" || die "cd $tmp"
+run 3 --plugin-dir plugins -t testfmt "$seed" \
+  && stderr_is "threadconv: plugin directory plugins from --plugin-dir: refused: a relative directory is looked up in the current directory; name it by an absolute path"
+THREADCONV_PLUGIN_PATH="./plugins:$THREADCONV_PLUGIN_PATH" run 3 -t testfmt "$seed" \
+  && stderr_is "threadconv: plugin directory ./plugins from THREADCONV_PLUGIN_PATH: refused: a relative directory is looked up in the current directory; name it by an absolute path"
+cd - >/dev/null || die "cd back"
 # A plugin that fails with a message: file, line and column.
 run 1 --plugin-dir "$pd" -f testfmt -t testfmt "$data/testfmt-fail.txt" \
   && stderr_is "threadconv: $data/testfmt-fail.txt:3:1: expected anything but FAIL"

@@ -1,5 +1,6 @@
 /* test_loader.c - the plugin handshake: what the loader accepts, what it
  * refuses and with which message, and where it looks (search order). */
+#define _GNU_SOURCE /* dladdr */
 #include "testutil.h"
 
 #include <check.h>
@@ -308,16 +309,18 @@ START_TEST(world_writable_plugins_are_refused)
     ck_assert_int_eq(chmod(file, 0757), 0);
     ck_assert_int_eq(tc_registry_load_file(reg, file, &err), TC_ERR_PLUGIN);
     snprintf(expected, sizeof expected,
-             "plugin %s: refused: the file is writable by anyone (mode 0757), so anyone could "
-             "change the code threadconv would run; fix it with chmod o-w", file);
+             "plugin %s: refused: the file %s is writable by anyone (mode 0757), so anyone "
+             "could change the code threadconv would run; fix it with chmod o-w %s",
+             file, file, file);
     ck_assert_str_eq(err.text, expected);
 
     ck_assert_int_eq(chmod(file, 0755), 0);
     ck_assert_int_eq(chmod(dir, 0777), 0);
     ck_assert_int_eq(tc_registry_load_file(reg, file, &err), TC_ERR_PLUGIN);
     snprintf(expected, sizeof expected,
-             "plugin %s: refused: its directory %s is writable by anyone (mode 0777), so anyone "
-             "could replace the plugin; fix it with chmod o-w %s", file, dir, dir);
+             "plugin %s: refused: the directory %s on its path is writable by anyone (mode 0777) "
+             "and not sticky, so anyone could replace the plugin; fix it with chmod go-w %s",
+             file, dir, dir);
     ck_assert_str_eq(err.text, expected);
 
     /* A sticky directory (like /tmp) is fine: only owners replace files there. */
@@ -326,6 +329,225 @@ START_TEST(world_writable_plugins_are_refused)
     tc_registry_free(reg);
     free(good);
     remove_dir(dir);
+}
+END_TEST
+
+/* A fresh directory under /tmp, ours and mode 0755, for one test. */
+static char *scratch_dir(void)
+{
+    char *dir = strdup("/tmp/tc-safe-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    return dir;
+}
+
+/* mkdir BASE/REL with mode (chmod'ed: the umask does not apply). */
+static void make_dir(const char *base, const char *rel, mode_t mode)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", base, rel);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* A copy of the test plugin good.so at BASE/REL with mode; its path (free it). */
+static char *copy_good(const char *base, const char *rel, mode_t mode)
+{
+    char *file = malloc(PATH_MAX), cmd[3 * PATH_MAX];
+    ck_assert_ptr_nonnull(file);
+    snprintf(file, PATH_MAX, "%s/%s", base, rel);
+    char *good = test_plugin("good.so");
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", good, file);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(chmod(file, mode), 0);
+    free(good);
+    return file;
+}
+
+/* Load file into a fresh registry: TC_OK, or the refusal in err. */
+static int load_path(const char *file, tc_error *err)
+{
+    tc_registry *reg = tc_registry_new();
+    int rc = tc_registry_load_file(reg, file, err);
+    tc_registry_free(reg);
+    return rc;
+}
+
+/* Everything on the real path up to / is checked, links are followed and
+ * their directories checked too, and only root and the invoking user may
+ * own what is there. */
+START_TEST(plugins_others_can_change_are_refused)
+{
+    char *base = scratch_dir();
+    char expected[4 * PATH_MAX], path[PATH_MAX];
+    tc_error err;
+
+    /* Its parent is writable by anyone (not sticky): anyone could rename
+     * the plugin's directory away and put another in its place. */
+    make_dir(base, "ww", 0777);
+    make_dir(base, "ww/plugins", 0755);
+    char *file = copy_good(base, "ww/plugins/good.so", 0755);
+    ck_assert_int_eq(load_path(file, &err), TC_ERR_PLUGIN);
+    snprintf(expected, sizeof expected,
+             "plugin %s: refused: the directory %s/ww on its path is writable by anyone "
+             "(mode 0777) and not sticky, so anyone could replace the plugin; fix it with "
+             "chmod go-w %s/ww", file, base, base);
+    ck_assert_str_eq(err.text, expected);
+    free(file);
+
+    /* A search directory reached through a link in a world-writable
+     * directory: anyone could point the link elsewhere. */
+    make_dir(base, "good", 0755);
+    file = copy_good(base, "good/good.so", 0755);
+    snprintf(path, sizeof path, "%s/ww/link", base);
+    ck_assert_int_eq(symlink("../good", path), 0);
+    tc_registry *reg = tc_registry_new();
+    const char *dirs[] = {path};
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 1, false), TC_OK);
+    ck_assert_ptr_null(tc_registry_find(reg, "testfmt", &err));
+    snprintf(expected, sizeof expected,
+             "no module provides format 'testfmt'; 1 plugin file in the search path was "
+             "refused, the first: plugin %s/good.so: refused: the directory %s/ww on its path "
+             "is writable by anyone (mode 0777) and not sticky, so anyone could replace the "
+             "plugin; fix it with chmod go-w %s/ww", path, base, base);
+    ck_assert_str_eq(err.text, expected);
+    tc_registry_free(reg);
+    /* The same module through a link in a good directory loads, named
+     * after the file the link leads to. */
+    make_dir(base, "links", 0755);
+    snprintf(path, sizeof path, "%s/links/testfmt.so", base);
+    ck_assert_int_eq(symlink(file, path), 0);
+    reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_load_file(reg, path, &err), TC_OK);
+    ck_assert_str_eq(tc_registry_format_module(reg, 0)->name, "good");
+    ck_assert_str_eq(tc_registry_format_path(reg, 0), path);
+    tc_registry_free(reg);
+    free(file);
+
+    /* A group-writable file, and a group-writable directory. */
+    make_dir(base, "gfile", 0755);
+    file = copy_good(base, "gfile/good.so", 0775);
+    ck_assert_int_eq(load_path(file, &err), TC_ERR_PLUGIN);
+    snprintf(expected, sizeof expected,
+             "plugin %s: refused: the file %s is writable by its group (mode 0775), so its "
+             "group could change the code threadconv would run; fix it with chmod g-w %s",
+             file, file, file);
+    ck_assert_str_eq(err.text, expected);
+    free(file);
+    make_dir(base, "gdir", 0775);
+    file = copy_good(base, "gdir/good.so", 0755);
+    ck_assert_int_eq(load_path(file, &err), TC_ERR_PLUGIN);
+    snprintf(expected, sizeof expected,
+             "plugin %s: refused: the directory %s/gdir on its path is writable by its group "
+             "(mode 0775) and not sticky, so its group could replace the plugin; fix it with "
+             "chmod g-w %s/gdir", file, base, base);
+    ck_assert_str_eq(err.text, expected);
+    free(file);
+
+    /* A file owned by another user in a sticky directory (like /tmp):
+     * sticky protects it from everyone but its owner, who is not trusted.
+     * Changing a file's owner needs root (CI runs the suite as root). */
+    if (geteuid() == 0) {
+        make_dir(base, "sticky", 01777);
+        file = copy_good(base, "sticky/good.so", 0755);
+        ck_assert_int_eq(chown(file, 65534, (gid_t)-1), 0);
+        ck_assert_int_eq(load_path(file, &err), TC_ERR_PLUGIN);
+        snprintf(expected, sizeof expected,
+                 "plugin %s: refused: the file %s is owned by uid 65534, not by root (who runs "
+                 "threadconv), so that user could change the code threadconv would run; "
+                 "change its owner or move the plugin", file, file);
+        ck_assert_str_eq(err.text, expected);
+        free(file);
+    } else {
+        fprintf(stderr, "test_loader: not root: a file owned by another user is not tried\n");
+    }
+    remove_dir(base);
+}
+END_TEST
+
+/* An ordinary build tree under /tmp (sticky and world-writable, the rest
+ * ours and 0755) loads, as make check needs. */
+START_TEST(a_build_tree_under_tmp_loads)
+{
+    char *base = scratch_dir();
+    make_dir(base, "build", 0755);
+    make_dir(base, "build/plugins", 0755);
+    char *file = copy_good(base, "build/plugins/good.so", 0755);
+    tc_error err;
+    ck_assert_int_eq(load_path(file, &err), TC_OK);
+    free(file);
+    remove_dir(base);
+}
+END_TEST
+
+/* A relative file or search directory would be looked up in whatever the
+ * current directory is: refused. */
+START_TEST(relative_paths_are_refused)
+{
+    char *dir = dir_with("testfmt.so", "good.so");
+    char old[PATH_MAX];
+    ck_assert_ptr_nonnull(getcwd(old, sizeof old));
+    ck_assert_int_eq(chdir(dir), 0);
+    tc_error err;
+    ck_assert_int_eq(load_path("./testfmt.so", &err), TC_ERR_PLUGIN);
+    ck_assert_str_eq(err.text, "plugin ./testfmt.so: refused: a relative path is looked up in "
+                               "the current directory; name the file by an absolute path");
+
+    tc_registry *reg = tc_registry_new();
+    const char *dirs[] = {"."};
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, dirs, 1, false), TC_OK);
+    ck_assert_ptr_null(tc_registry_find(reg, "testfmt", &err));
+    ck_assert_int_eq(err.code, TC_ERR_PLUGIN);
+    ck_assert_str_eq(err.text, "plugin directory . from --plugin-dir: refused: a relative "
+                               "directory is looked up in the current directory; name it by "
+                               "an absolute path");
+    /* Loading everything reports it as a refusal and goes on. */
+    ck_assert_uint_eq(tc_registry_load_all(reg, NULL, NULL), 1);
+    ck_assert_uint_eq(tc_registry_count(reg), 0);
+    tc_registry_free(reg);
+
+    setenv("THREADCONV_PLUGIN_PATH", "/nonexistent:sub/..", 1);
+    reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_add_search_dirs(reg, NULL, 0, true), TC_OK);
+    ck_assert_ptr_null(tc_registry_find(reg, "testfmt", &err));
+    ck_assert_str_eq(err.text, "plugin directory sub/.. from THREADCONV_PLUGIN_PATH: refused: "
+                               "a relative directory is looked up in the current directory; "
+                               "name it by an absolute path");
+    tc_registry_free(reg);
+    unsetenv("THREADCONV_PLUGIN_PATH");
+    ck_assert_int_eq(chdir(old), 0);
+    remove_dir(dir);
+}
+END_TEST
+
+/* The file checked is the file loaded: it is opened through the
+ * descriptor of the file checked (where /proc is mounted), and a descriptor
+ * number used again by a later load never brings back an earlier module. */
+START_TEST(the_file_checked_is_the_file_loaded)
+{
+    char *good = test_plugin("good.so"), *leaky = test_plugin("leaky.so");
+    tc_error err;
+    tc_registry *reg = tc_registry_new();
+    ck_assert_int_eq(tc_registry_load_file(reg, good, &err), TC_OK);
+    Dl_info info;
+    ck_assert_int_ne(dladdr(tc_registry_format(reg, 0)->name, &info), 0);
+    struct stat st;
+    if (stat("/proc/self/fd", &st) == 0)
+        ck_assert_msg(strncmp(info.dli_fname, "/proc/self/fd/", 14) == 0,
+                      "loaded as %s", info.dli_fname);
+    tc_registry_free(reg);
+    for (int round = 0; round < 2; round++) {
+        reg = tc_registry_new();
+        ck_assert_int_eq(tc_registry_load_file(reg, leaky, &err), TC_OK);
+        ck_assert_str_eq(tc_registry_format_module(reg, 0)->name, "leaky");
+        tc_registry_free(reg);
+        reg = tc_registry_new();
+        ck_assert_int_eq(tc_registry_load_file(reg, good, &err), TC_OK);
+        ck_assert_str_eq(tc_registry_format_module(reg, 0)->name, "good");
+        tc_registry_free(reg);
+    }
+    free(good);
+    free(leaky);
 }
 END_TEST
 
@@ -390,6 +612,10 @@ int main(void)
     tcase_add_test(tc, current_directory_is_never_searched);
     tcase_add_test(tc, load_all_reports_each_refusal);
     tcase_add_test(tc, world_writable_plugins_are_refused);
+    tcase_add_test(tc, plugins_others_can_change_are_refused);
+    tcase_add_test(tc, a_build_tree_under_tmp_loads);
+    tcase_add_test(tc, relative_paths_are_refused);
+    tcase_add_test(tc, the_file_checked_is_the_file_loaded);
     tcase_add_test(tc, probe_picks_the_sure_reader);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
