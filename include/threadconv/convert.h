@@ -62,8 +62,11 @@ void tc_registry_free(tc_registry *reg);
  * Set the directories searched for plugins, in order, first match wins:
  * dirs[0..n_dirs) (the --plugin-dir options), then, when use_defaults is
  * true, each directory of THREADCONV_PLUGIN_PATH (colon-separated) and the
- * installed plugin directory.  The current directory is never searched
- * unless named.  Strings are copied.  Returns TC_OK or TC_ERR_NOMEM.
+ * installed plugin directory.  The current directory is never searched.
+ * A relative entry keeps its place and is refused when the search reaches
+ * it (a module is loaded only from an absolute, trusted path: see
+ * tc_registry_load_file).  Strings are copied.  Returns TC_OK or
+ * TC_ERR_NOMEM.
  */
 int tc_registry_add_search_dirs(tc_registry *reg, const char *const *dirs,
                                 size_t n_dirs, bool use_defaults);
@@ -74,8 +77,12 @@ const char *tc_registry_default_dir(void);
 /*
  * Load one module file (NAME.so, exporting threadconv_module_NAME) and check
  * its descriptor (magic, ABI, sizes, required fields, callbacks, unique
- * format names).  Returns TC_OK or TC_ERR_PLUGIN with err naming the file,
- * the module, what was expected and what was found.
+ * format names).  Before it is loaded (its constructors run at load), path
+ * must be absolute and the file, every directory up to / and every link on
+ * the way owned by root or the effective user and writable by nobody else
+ * (a sticky directory such as /tmp excepted); the file checked is the file
+ * loaded.  Returns TC_OK or TC_ERR_PLUGIN with err naming the file, the
+ * module, what was expected and what was found.
  */
 int tc_registry_load_file(tc_registry *reg, const char *path, tc_error *err);
 
