@@ -51,6 +51,9 @@ void cli_catch_signals(void)
             continue;
         sigaction(sigs[i], &sa, NULL);
     }
+    /* A file-size limit (ulimit -f) is a write error (EFBIG, exit 4 with a
+     * message), not death by SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int cli_temp_track(const char *path)
