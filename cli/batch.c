@@ -15,7 +15,11 @@
  * ext4 an fsync per small file costs a journal commit each, and parallel
  * workers queue behind one another for them, so -j 2 ran no faster than
  * -j 1.  A file appears under its final name only once it is durable, as
- * in a single conversion. */
+ * in a single conversion.
+ *
+ * SIGINT, SIGTERM, SIGHUP or SIGPIPE to the parent is passed on to the
+ * workers (cleanup.c), which remove their temporary files and die; the
+ * parent waits for them, then dies of the signal itself. */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -199,6 +203,8 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const c
     }
     if (pid > 0)
         return pid;
+    cli_temp_children(NULL, 0); /* the parent's list, not ours */
+    cli_signals_hold(false);
     group g = {0};
     /* The worker's own directory for its temporary files: creating a file
      * locks the directory it is made in, so workers sharing the output
@@ -360,14 +366,19 @@ static bool run_workers(tc_registry *reg, const tc_convert_spec *spec, const cli
                         double start)
 {
     size_t running = 0, shown = 0;
+    cli_temp_children(pids, jobs);
     for (size_t k = 0; k < jobs; k++) {
+        cli_signals_hold(true);
         pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
+        cli_signals_hold(false);
         if (pids[k] < 0)
             break;
         running++;
     }
-    if (running == 0)
+    if (running == 0) {
+        cli_temp_children(NULL, 0);
         return false;
+    }
     while (running > 0) {
         int ws;
         pid_t pid;
@@ -400,11 +411,14 @@ static bool run_workers(tc_registry *reg, const tc_convert_spec *spec, const cli
         pids[k] = 0;
         worker_ended(batch, outputs, sh, k, n, pid, ws);
         if (atomic_load(&sh->next) < n) {
+            cli_signals_hold(true);
             pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
+            cli_signals_hold(false);
             if (pids[k] > 0)
                 running++;
         }
     }
+    cli_temp_children(NULL, 0);
     return true;
 }
 

@@ -140,6 +140,48 @@ mkdir "$tmp/long"
 t 0 $T -o "$tmp/long/$long" "$tmp/three.txt"
 [ "$(ls -A "$tmp/long")" = "$long" ] && ok || bad "250-byte name: $(ls -A "$tmp/long")"
 
+# ------------------------------------------------ killing a batch run stops it
+# SIGTERM or SIGINT to the batch parent alone: its workers stop too (no new
+# output appears once it is gone) and leave nothing.  300 inputs, the first
+# two FIFOs that hold the two workers until the parent is killed.
+for sig in SIGTERM SIGINT; do
+    python3 - "$tc" "$tmp" "$pd" "$sig" <<'PY' && ok || bad "$sig: a killed batch run went on"
+import os, signal, subprocess, sys, time
+tc, tmp, pd, name = sys.argv[1:5]
+src, out = os.path.join(tmp, "bk-in-" + name), os.path.join(tmp, "bk-out-" + name)
+os.mkdir(src); os.mkdir(out)
+inputs = []
+for i in range(300):
+    p = os.path.join(src, "%03d.txt" % i)
+    if i < 2:
+        os.mkfifo(p)
+    else:
+        with open(p, "w") as f: f.write("TESTFMT\npost %d\n" % i)
+    inputs.append(p)
+def default_signals():
+    for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+proc = subprocess.Popen([tc, "-q", "--plugin-dir", pd, "-f", "testfmt", "-t", "testfmt",
+                         "--output-dir", out, "-j", "2"] + inputs,
+                        stderr=subprocess.DEVNULL, preexec_fn=default_signals)
+fifos = [open(inputs[0], "w"), open(inputs[1], "w")]  # each opens when a worker reads it
+for w in fifos:
+    w.write("TESTFMT\nhalf a thread\n"); w.flush()
+time.sleep(0.3)
+proc.send_signal(getattr(signal, name))
+status = proc.wait(timeout=10)
+assert status == -getattr(signal, name), "exit status %d" % status
+for w in fifos:  # a worker still reading would now go on to the other 298
+    try:
+        w.write("more\n"); w.close()
+    except BrokenPipeError:
+        pass  # no reader left: as it should be
+time.sleep(1)
+left = os.listdir(out)
+assert not left, "after the kill: %d entries, e.g. %s" % (len(left), sorted(left)[:3])
+PY
+done
+
 # ------------------------------------------------------- replace semantics
 # -o through a symlink writes the link's target; the link stays.
 mkdir "$tmp/link"
