@@ -257,8 +257,8 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const c
 }
 
 /* Remove what the worker pid, which died, left of output's temporary files
- * beside it (tc_convert names them ".NAME.tc-PID-XXXXXXXX.tmp", or
- * ".tc-PID-XXXXXXXX.tmp" when NAME is long; with O_TMPFILE a file being
+ * beside it (tc_convert names them ".NAME.tc-PID-HHHHHHHHXXXXXXXX.tmp", or
+ * ".tc-PID-HHHHHHHHXXXXXXXX.tmp" when NAME is long, H the host's tag; with O_TMPFILE a file being
  * written has no name at all). */
 static void remove_stale_temps(const char *dir, const char *output, pid_t pid)
 {
@@ -274,7 +274,7 @@ static void remove_stale_temps(const char *dir, const char *output, pid_t pid)
     while ((e = readdir(d)) != NULL) {
         const char *name = e->d_name;
         size_t len = strlen(name);
-        size_t rest = (size_t)tag_len + 8 + 4; /* the tag, the hex digits, ".tmp" */
+        size_t rest = (size_t)tag_len + 16 + 4; /* the tag, host and random hex, ".tmp" */
         bool long_form = len == 1 + base_len + rest && name[0] == '.' &&
                          memcmp(name + 1, base, base_len) == 0;
         bool short_form = len == rest;

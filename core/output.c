@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,13 +23,28 @@
 #include <unistd.h>
 
 /* What temp_name adds to the base name, at most: ".", ".tc-", a pid, "-",
- * eight hex digits, ".tmp". */
-#define TEMP_NAME_EXTRA (1 + 4 + 10 + 1 + 8 + 4)
+ * sixteen hex digits, ".tmp". */
+#define TEMP_NAME_EXTRA (1 + 4 + 10 + 1 + 16 + 4)
 
-/* The temporary file's name in dir ("DIR/" or ""): ".BASE.tc-PID-XXXXXXXX.tmp",
- * or ".tc-PID-XXXXXXXX.tmp" when BASE is so long that the name would pass
- * NAME_MAX.  The pid lets a later run tell a dead run's file from a live
- * one's (sweep_stale). */
+/* This host's tag in temporary names: an FNV-1a hash of its name, so a run
+ * never takes another host's files (a shared directory) for its own. */
+static unsigned long host_tag(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    uint32_t h = 2166136261u;
+    for (const char *c = host; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h;
+}
+
+/* The temporary file's name in dir ("DIR/" or ""):
+ * ".BASE.tc-PID-HHHHHHHHXXXXXXXX.tmp" -- H the host's tag, X random -- or
+ * ".tc-PID-HHHHHHHHXXXXXXXX.tmp" when BASE is so long that the name would
+ * pass NAME_MAX.  The pid and host let a later run tell a dead run's file
+ * from a live one's (sweep_stale). */
 static int temp_name(tc_buf *temp, const char *dir, const char *base, unsigned long *seed)
 {
     tc_buf_reset(temp);
@@ -36,22 +52,27 @@ static int temp_name(tc_buf *temp, const char *dir, const char *base, unsigned l
     unsigned long r = (*seed >> 16) & 0xfffffffful;
     tc_buf_append(temp, dir, strlen(dir));
     if (strlen(base) + TEMP_NAME_EXTRA <= NAME_MAX)
-        tc_buf_printf(temp, ".%s.tc-%ld-%08lx.tmp", base, (long)getpid(), r);
+        tc_buf_printf(temp, ".%s.tc-%ld-%08lx%08lx.tmp", base, (long)getpid(), host_tag(), r);
     else
-        tc_buf_printf(temp, ".tc-%ld-%08lx.tmp", (long)getpid(), r);
+        tc_buf_printf(temp, ".tc-%ld-%08lx%08lx.tmp", (long)getpid(), host_tag(), r);
     return temp->data ? TC_OK : TC_ERR_NOMEM;
 }
 
-/* The pid in a temporary file's name of ours (see temp_name), or 0. */
-static long temp_owner(const char *name)
+/* The pid in a temporary file's name made on this host (host, see
+ * temp_name), or 0 when it is not such a name. */
+static long temp_owner(const char *name, unsigned long host)
 {
     size_t len = strlen(name);
-    if (name[0] != '.' || len < 4 + 1 + 1 + 8 + 4 || strcmp(name + len - 4, ".tmp") != 0)
+    if (name[0] != '.' || len < 4 + 1 + 1 + 16 + 4 || strcmp(name + len - 4, ".tmp") != 0)
         return 0;
-    const char *hex = name + len - 4 - 8;
-    for (int i = 0; i < 8; i++)
+    const char *hex = name + len - 4 - 16;
+    for (int i = 0; i < 16; i++)
         if (!strchr("0123456789abcdef", hex[i]))
             return 0;
+    char tag[9];
+    snprintf(tag, sizeof tag, "%08lx", host);
+    if (memcmp(hex, tag, 8) != 0)
+        return 0;
     const char *dash = hex - 1;
     if (*dash != '-')
         return 0;
@@ -67,8 +88,8 @@ static long temp_owner(const char *name)
 /* A run killed (SIGKILL) while its temporary file has a name -- always,
  * where the file system has no O_TMPFILE; else only between naming the
  * finished file and renaming it -- leaves that file: remove those in dir ("DIR/" or "") whose run is
- * gone -- names of ours only (temp_name), regular files of this user only,
- * and only when no process has the pid in the name (a live run's files,
+ * gone -- names of ours only (temp_name), made on this host, regular files
+ * of this user only, and only when no process has the pid in the name (a live run's files,
  * or ones whose pid was reused, stay).  Once per directory per thread. */
 static void sweep_stale(const char *dir)
 {
@@ -86,9 +107,10 @@ static void sweep_stale(const char *dir)
     if (d == NULL)
         return;
     int dfd = dirfd(d);
+    unsigned long host = host_tag();
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        long pid = temp_owner(e->d_name);
+        long pid = temp_owner(e->d_name, host);
         if (pid <= 0 || pid == (long)getpid() || (pid_t)pid != pid)
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)

@@ -107,17 +107,28 @@ done
 # O_TMPFILE, or killed between naming its finished file and the rename) is
 # removed by the next run in that directory; a live run's stays, and so do
 # names that are not ours.
+# The names carry the host's tag (an FNV-1a hash of its name): another
+# host's files in a shared directory are never taken for a dead run's.
 mkdir "$tmp/stale"
 dead=$(sh -c 'echo $$')
-: >"$tmp/stale/.s.out.tc-$dead-0123abcd.tmp"
-: >"$tmp/stale/.tc-$dead-89abcdef.tmp"
-: >"$tmp/stale/.s.out.tc-$$-0123abcd.tmp"
-: >"$tmp/stale/.s.out.tc-x$dead-0123abcd.tmp"
+host=$(python3 -c 'import socket
+h = 2166136261
+for c in socket.gethostname().encode():
+    h = ((h ^ c) * 16777619) & 0xffffffff
+print("%08x" % h)')
+: >"$tmp/stale/.s.out.tc-$dead-${host}0123abcd.tmp"
+: >"$tmp/stale/.tc-$dead-${host}89abcdef.tmp"
+: >"$tmp/stale/.s.out.tc-$$-${host}0123abcd.tmp"
+: >"$tmp/stale/.s.out.tc-$dead-000000000123abcd.tmp"
+[ "$host" != 00000000 ] || bad "this host's tag is 00000000: the other-host check means nothing"
+: >"$tmp/stale/.s.out.tc-x$dead-${host}0123abcd.tmp"
 : >"$tmp/stale/notes.tmp"
 # shellcheck disable=SC2086
 t 0 $T -o "$tmp/stale/s.out" "$tmp/three.txt"
-[ "$(ls -A "$tmp/stale" | tr '\n' ' ')" = ".s.out.tc-$$-0123abcd.tmp .s.out.tc-x$dead-0123abcd.tmp notes.tmp s.out " ] \
-    && ok || bad "stale temporaries: $(ls -A "$tmp/stale" | tr '\n' ' ')"
+kept=$(printf '%s\n' ".s.out.tc-$dead-000000000123abcd.tmp" ".s.out.tc-$$-${host}0123abcd.tmp" \
+    ".s.out.tc-x$dead-${host}0123abcd.tmp" notes.tmp s.out | LC_ALL=C sort | tr '\n' ' ')
+[ "$(ls -A "$tmp/stale" | LC_ALL=C sort | tr '\n' ' ')" = "$kept" ] \
+    && ok || bad "stale temporaries: $(ls -A "$tmp/stale" | tr '\n' ' '), expected $kept"
 
 # ------------------------------------------------- a file-size limit is a write error
 # Not death by SIGXFSZ: exit 4 with a message, the target untouched, no
