@@ -15,7 +15,11 @@
  * ext4 an fsync per small file costs a journal commit each, and parallel
  * workers queue behind one another for them, so -j 2 ran no faster than
  * -j 1.  A file appears under its final name only once it is durable, as
- * in a single conversion. */
+ * in a single conversion.
+ *
+ * SIGINT, SIGTERM, SIGHUP or SIGPIPE to the parent is passed on to the
+ * workers (cleanup.c), which remove their temporary files and die; the
+ * parent waits for them, then dies of the signal itself. */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -199,6 +203,8 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const c
     }
     if (pid > 0)
         return pid;
+    cli_temp_children(NULL, 0); /* the parent's list, not ours */
+    cli_signals_hold(false);
     group g = {0};
     /* The worker's own directory for its temporary files: creating a file
      * locks the directory it is made in, so workers sharing the output
@@ -250,12 +256,16 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const c
     _exit(0);
 }
 
-/* Remove what a worker that died left of output's temporary files
- * (tc_convert names them ".NAME.tc-XXXXXXXX.tmp" beside NAME). */
-static void remove_stale_temps(const char *dir, const char *output)
+/* Remove what the worker pid, which died, left of output's temporary files
+ * beside it (tc_convert names them ".NAME.tc-PID-HHHHHHHHXXXXXXXX.tmp", or
+ * ".tc-PID-HHHHHHHHXXXXXXXX.tmp" when NAME is long, H the host's tag; with O_TMPFILE a file being
+ * written has no name at all). */
+static void remove_stale_temps(const char *dir, const char *output, pid_t pid)
 {
     const char *base = strrchr(output, '/');
     base = base ? base + 1 : output;
+    char tag[32];
+    int tag_len = snprintf(tag, sizeof tag, ".tc-%ld-", (long)pid);
     size_t base_len = strlen(base);
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -264,8 +274,12 @@ static void remove_stale_temps(const char *dir, const char *output)
     while ((e = readdir(d)) != NULL) {
         const char *name = e->d_name;
         size_t len = strlen(name);
-        if (len == 1 + base_len + 16 && name[0] == '.' && memcmp(name + 1, base, base_len) == 0
-            && memcmp(name + 1 + base_len, ".tc-", 4) == 0 && strcmp(name + len - 4, ".tmp") == 0) {
+        size_t rest = (size_t)tag_len + 16 + 4; /* the tag, host and random hex, ".tmp" */
+        bool long_form = len == 1 + base_len + rest && name[0] == '.' &&
+                         memcmp(name + 1, base, base_len) == 0;
+        bool short_form = len == rest;
+        if ((long_form || short_form) && memcmp(name + len - rest, tag, (size_t)tag_len) == 0 &&
+            strcmp(name + len - 4, ".tmp") == 0) {
             tc_buf path = {0};
             tc_buf_printf(&path, "%s/%s", dir, name);
             if (path.data)
@@ -331,7 +345,7 @@ static void worker_ended(const cli_batch *batch, char **outputs, pool *sh, size_
         remove_worker_dir(batch->output_dir, pid);
     size_t i = atomic_load(&sh->current[k]);
     if (i < n && atomic_load(&sh->status[i]) < 0) {
-        remove_stale_temps(batch->output_dir, outputs[i]);
+        remove_stale_temps(batch->output_dir, outputs[i], pid);
         atomic_store(&sh->status[i], WIFEXITED(ws) ? (WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1)
                                                    : 128 + WTERMSIG(ws));
         atomic_fetch_add(&sh->done, 1);
@@ -352,14 +366,19 @@ static bool run_workers(tc_registry *reg, const tc_convert_spec *spec, const cli
                         double start)
 {
     size_t running = 0, shown = 0;
+    cli_temp_children(pids, jobs);
     for (size_t k = 0; k < jobs; k++) {
+        cli_signals_hold(true);
         pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
+        cli_signals_hold(false);
         if (pids[k] < 0)
             break;
         running++;
     }
-    if (running == 0)
+    if (running == 0) {
+        cli_temp_children(NULL, 0);
         return false;
+    }
     while (running > 0) {
         int ws;
         pid_t pid;
@@ -392,11 +411,14 @@ static bool run_workers(tc_registry *reg, const tc_convert_spec *spec, const cli
         pids[k] = 0;
         worker_ended(batch, outputs, sh, k, n, pid, ws);
         if (atomic_load(&sh->next) < n) {
+            cli_signals_hold(true);
             pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);
+            cli_signals_hold(false);
             if (pids[k] > 0)
                 running++;
         }
     }
+    cli_temp_children(NULL, 0);
     return true;
 }
 
@@ -486,7 +508,9 @@ int cli_batch_run(tc_registry *reg, const tc_convert_spec *spec, const cli_batch
     for (size_t i = 0; i < n; i++) {
         if (atomic_load(&sh->status[i]) != REDO)
             continue;
-        remove_stale_temps(batch->output_dir, outputs[i]);
+        /* What its dead worker left beside the output (when it had no
+         * directory of its own) goes with the library's sweep of dead
+         * runs' temporaries, at this conversion's first file there. */
         atomic_store(&sh->status[i], convert_one(reg, spec, batch, outputs, i, NULL, NULL));
         atomic_fetch_add(&sh->done, 1);
     }

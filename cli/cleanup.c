@@ -2,8 +2,8 @@
  *
  * The paths are copied into static slots so the handler reads no freed
  * memory, and a slot is published (its flag set) only once its path is
- * complete; the handler calls only async-signal-safe functions (unlink,
- * rmdir, signal, raise).  A batch worker holds a group of finished files
+ * complete; the handler calls only async-signal-safe functions (kill,
+ * waitpid, unlink, rmdir, signal, raise).  A batch worker holds a group of finished files
  * waiting for one commit, hence more than one slot, and makes them in a
  * directory of its own. */
 #ifdef HAVE_CONFIG_H
@@ -13,8 +13,10 @@
 
 #include "cleanup.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SLOTS 300
@@ -26,8 +28,25 @@ static int noted = -1; /* the slot cli_temp_note filled last */
 static char dir_path[PATH_SIZE];
 static volatile sig_atomic_t have_dir;
 
+/* A batch parent's workers (their pids, 0 for a free slot). */
+static pid_t *volatile children;
+static volatile size_t n_children;
+
 static void on_fatal_signal(int sig)
 {
+    /* A batch parent stops its workers first -- each removes its own
+     * temporary files as below -- and waits for them, so nothing is
+     * written after it is gone. */
+    int saved = errno;
+    pid_t *kids = children;
+    for (size_t i = 0; kids && i < n_children; i++)
+        if (kids[i] > 0)
+            kill(kids[i], sig);
+    for (size_t i = 0; kids && i < n_children; i++)
+        if (kids[i] > 0)
+            while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+                continue;
+    errno = saved;
     for (int i = 0; i < SLOTS; i++)
         if (in_use[i])
             unlink(paths[i]);
@@ -37,9 +56,10 @@ static void on_fatal_signal(int sig)
     raise(sig); /* die of the signal, so the caller sees how we ended */
 }
 
+static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+
 void cli_catch_signals(void)
 {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_fatal_signal;
@@ -51,6 +71,25 @@ void cli_catch_signals(void)
             continue;
         sigaction(sigs[i], &sa, NULL);
     }
+    /* A file-size limit (ulimit -f) is a write error (EFBIG, exit 4 with a
+     * message), not death by SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+void cli_temp_children(pid_t *pids, size_t n)
+{
+    children = NULL;
+    n_children = n;
+    children = pids;
+}
+
+void cli_signals_hold(bool hold)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaddset(&set, sigs[i]);
+    sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 int cli_temp_track(const char *path)

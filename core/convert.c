@@ -423,6 +423,12 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
                                     shown, rc == TC_OK ? err : NULL);
     if (spec->deferred_temp)
         *spec->deferred_temp = deferred;
+    /* An unnamed (O_TMPFILE) output got its name only now: the caller
+     * tracks it from here (between the two, a signal could leave it; the
+     * next run's sweep does not see names in a batch worker's directory,
+     * whose parent removes it). */
+    if (!had_temp && deferred != NULL && spec->temp_file)
+        spec->temp_file(spec->temp_file_user, deferred);
     /* A deferred file still exists: it is the caller's to track now. */
     if (had_temp && deferred == NULL && spec->temp_file)
         spec->temp_file(spec->temp_file_user, NULL);

@@ -124,7 +124,10 @@ const char *tc__display_name(const char *path);
 typedef struct tc__output {
     int fd;
     char *final_path;  /* NULL: standard output or a device written in place */
-    char *temp_path;   /* the temporary file renamed onto final_path */
+    char *temp_path;   /* the temporary file renamed onto final_path; NULL
+                        * while it is unnamed (O_TMPFILE) */
+    char *temp_dir;    /* where it gets its name: "DIR/" or "" */
+    bool unnamed;      /* an O_TMPFILE file, named only when complete */
 } tc__output;
 
 /* Open path for writing: a new temporary file beside it (or in temp_dir
