@@ -241,9 +241,13 @@ typedef struct tc_convert_spec {
     size_t n_options;
     tc_warning_fn warn;          /* warnings; NULL drops them */
     void *warn_user;
-    /* Told the temporary output file's path when it is created, and NULL
-     * once it has been renamed or removed, so a program can remove it from
-     * a signal handler if it is interrupted.  May be NULL. */
+    /* Told the temporary output file's path whenever one has a name -- when
+     * it is created under one (file systems without O_TMPFILE), or when an
+     * unnamed one is given a name (a deferred batch file) -- and NULL once
+     * it has been renamed or removed, so a program can remove it from a
+     * signal handler if it is interrupted.  An unnamed temporary file (the
+     * usual case) needs no cleanup: it vanishes with the process.  May be
+     * NULL. */
     void (*temp_file)(void *user, const char *path);
     void *temp_file_user;
     /* Limits for the readers, indexed by tc_limit; 0 keeps the default. */
