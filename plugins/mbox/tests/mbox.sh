@@ -10,7 +10,8 @@
 # directory writer: -o DIR, refused without it; a Maildir per input in
 # batch mode); every
 # corpus mbox converts; standard input; memory stays under 16 MB on a 104 MB
-# mbox of one big thread and on a 60 MB mailing list of many small threads;
+# mbox of one big thread and on a 60 MB mailing list of many small threads,
+# and writing one thread of a million posts;
 # the reader's index on disk (-O mbox.index-memory) gives the same archive.
 #
 # Needs (from make check's AM_TESTS_ENVIRONMENT): THREADCONV_BIN,
@@ -216,6 +217,22 @@ else
     [ "$r_list" -lt 16000 ] && ok || bad "mbox -> json of a $lsize-byte mailing list used $r_list KB"
 fi
 echo "memory: mumsnet -> mbox $w_big KB; mbox ($size bytes) -> json $r_big KB (a 5 MB input: $r_small KB); mailing list ($lsize bytes) -> json $r_list KB"
+
+# The writer on one thread of a million posts, each replying to the first:
+# its map of parents (for References) is kept in a store that spills to a
+# temporary file, so memory stays flat (it was 97 MB).
+python3 - "$tmp/flat.jsonl" <<'PY' || die "cannot make flat.jsonl"
+import sys
+line = '{"thread":{"title":"t","source":"s"},"id":"p%d","author":"a","date":null,"body":"x"%s}\n'
+with open(sys.argv[1], "w") as f:
+    f.write("".join(line % (i, ',"parent":"p0"' if i else "") for i in range(1000000)))
+PY
+w_flat=$(rss "$tmp/flat.jsonl" jsonl mbox /dev/null)
+rm -f "$tmp/flat.jsonl"
+if [ -z "${THREADCONV_SANITIZED:-}" ]; then
+    [ "$w_flat" -lt 16000 ] && ok || bad "jsonl -> mbox of a thread of 1M posts used $w_flat KB"
+fi
+echo "memory: jsonl -> mbox of one thread of 1M posts $w_flat KB"
 
 # the index almost all on disk (64 KiB in memory) gives the same archive;
 # its temporary file is gone (unlinked from the start)
