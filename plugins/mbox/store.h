@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MBOX_REGIONS 8
+#define MBOX_REGIONS 9
 #define MBOX_PAGE_SHIFT 12
 #define MBOX_PAGE ((size_t)1 << MBOX_PAGE_SHIFT)
 
