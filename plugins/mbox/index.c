@@ -881,6 +881,47 @@ static void stab_grow(mbox_reader *st, stab *t)
     t->cap = cap;
 }
 
+/* MBOX_R_LINK from offset held, per container: the nearest container
+ * above it that holds a message, + 2 (1: none, 0: not known yet). */
+static uint32_t held_get(mbox_reader *st, uint64_t held, uint32_t c)
+{
+    uint32_t v;
+    mbox_store_read(st->ix, MBOX_R_LINK, held + (uint64_t)c * 4, &v, sizeof v);
+    return v;
+}
+
+static void held_put(mbox_reader *st, uint64_t held, uint32_t c, uint32_t h)
+{
+    uint32_t v = h + 2; /* MBOX_NONE + 2 is 1 */
+    mbox_store_write(st->ix, MBOX_R_LINK, held + (uint64_t)c * 4, &v, sizeof v);
+}
+
+/* The nearest ancestor of container c that holds a message, MBOX_NONE if
+ * none.  Remembered for every container on the way up, so a chain of
+ * empty containers (references to messages not in the mailbox) is walked
+ * once, not once for every message below it. */
+static uint32_t holder_above(mbox_reader *st, uint32_t c, uint64_t held)
+{
+    uint32_t h = MBOX_NONE, v;
+    for (uint32_t a = ctr_parent(st, c); a != MBOX_NONE; a = ctr_parent(st, a)) {
+        if (mbox_ctr_get(st, a).msg != MBOX_NONE) {
+            h = a;
+            break;
+        }
+        if ((v = held_get(st, held, a)) != 0) {
+            h = v - 2;
+            break;
+        }
+    }
+    /* the empty containers on the way have the same holder */
+    for (uint32_t a = ctr_parent(st, c); a != h && a != MBOX_NONE; a = ctr_parent(st, a)) {
+        if (held_get(st, held, a) != 0)
+            break;
+        held_put(st, held, a, h);
+    }
+    return h;
+}
+
 /*
  * After pass 1, one pass over the messages in file order:
  *  - a message's parent is its nearest ancestor that holds a message;
@@ -900,16 +941,12 @@ static int thread_messages(tc_stream *in, mbox_reader *st)
     /* the id table and the link-cut tree have done their work */
     mbox_store_drop(st->ix, MBOX_R_TAB, st->tab_base, (uint64_t)st->tab_cap * 8);
     mbox_store_drop(st->ix, MBOX_R_LINK, 0, (uint64_t)st->n_ctrs * 12);
+    /* after it, on pages never written: the holders found (holder_above) */
+    uint64_t held = ((uint64_t)st->n_ctrs * 12 + MBOX_PAGE - 1) & ~(uint64_t)(MBOX_PAGE - 1);
     stab t = {0, 0, 0};
     for (uint32_t m = 0; m < n; m++) {
         mbox_msg x = mbox_msg_get(st, m);
-        uint32_t c = x.ctr, a = ctr_parent(st, c);
-        while (a != MBOX_NONE) {
-            mbox_ctr y = mbox_ctr_get(st, a);
-            if (y.msg != MBOX_NONE)
-                break;
-            a = y.parent;
-        }
+        uint32_t c = x.ctr, a = holder_above(st, c, held);
         if (a != MBOX_NONE) {
             x.parent = mbox_ctr_get(st, a).msg;
             msg_put(st, m, x);
@@ -994,8 +1031,9 @@ static int thread_messages(tc_stream *in, mbox_reader *st)
         }
         thread_put(st, th, first, m);
     }
-    /* done with: the trees and the subjects */
+    /* done with: the trees, the holders and the subjects */
     mbox_store_drop(st->ix, MBOX_R_TREE, 0, (uint64_t)st->n_ctrs * 8);
+    mbox_store_drop(st->ix, MBOX_R_LINK, held, (uint64_t)st->n_ctrs * 4);
     mbox_store_drop(st->ix, MBOX_R_STAB, 0, t.base + (uint64_t)t.cap * sizeof(subj_ent));
     mbox_store_drop(st->ix, MBOX_R_SUBJ, 0, st->subj_end);
     return mbox_index_check(in, st);

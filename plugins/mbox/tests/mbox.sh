@@ -12,7 +12,8 @@
 # corpus mbox converts; standard input; memory stays under 16 MB on a 104 MB
 # mbox of one big thread and on a 60 MB mailing list of many small threads,
 # and writing one thread of a million posts; a reply chain of 100,005
-# messages reads in linear time with every parent;
+# messages, and one of 50,000 references to missing messages, read in
+# linear time with every parent;
 # the reader's index on disk (-O mbox.index-memory) gives the same archive.
 #
 # Needs (from make check's AM_TESTS_ENVIRONMENT): THREADCONV_BIN,
@@ -266,6 +267,40 @@ for i, p in enumerate(posts):
     if p["id"] != "m%d@example.org" % i or p.get("parent") != want:
         sys.exit("post %d: id %s, parent %s, expected %s" % (i + 1, p["id"], p.get("parent"), want))
 print("mbox.sh: a reply chain of %d messages read in %.2f s" % (n, secs))
+PY
+# The same through references to messages not in the mailbox: message i
+# names e(i-1) and e(i), a chain of 50,000 empty containers under the first
+# message, e0, and 50,000 more reply to the last of them.  Each message's
+# parent is the nearest message above it, e0: found once per container,
+# not by a walk up the chain for every message (quadratic: 34 s).
+python3 - "$real" "$tmp/empty.mbox" <<'PY' && ok || bad "a chain of 50,000 references to missing messages"
+import json, os, subprocess, sys, time
+real, path = sys.argv[1], sys.argv[2]
+n = 50000
+head = "From a@x Thu Feb  4 21:33:59 2021\nFrom: a@x\nSubject: s%d\nMessage-ID: <%s@x>\n"
+with open(path, "w") as f:
+    f.write(head % (0, "e0") + "\nb\n\n")
+    for i in range(1, n):
+        f.write(head % (i, "m%d" % i) + "References: <e%d@x> <e%d@x>\n\nb\n\n" % (i - 1, i))
+    for i in range(n):
+        f.write(head % (n + i, "r%d" % i) + "In-Reply-To: <e%d@x>\n\nb\n\n" % (n - 1))
+env = dict(os.environ)
+env["LD_LIBRARY_PATH"] = os.environ["THREADCONV_LIBDIR"] + ":" + env.get("LD_LIBRARY_PATH", "")
+t = time.monotonic()
+try:
+    r = subprocess.run([real, "-q", "-f", "mbox", "-t", "jsonl", path], env=env,
+                       stdout=subprocess.PIPE, timeout=10)
+except subprocess.TimeoutExpired:
+    sys.exit("a chain of %d empty containers: not converted within 10 s" % n)
+secs = time.monotonic() - t
+os.remove(path)
+posts = [json.loads(line) for line in r.stdout.splitlines()]
+if r.returncode != 0 or len(posts) != 2 * n:
+    sys.exit("exit %d, %d posts" % (r.returncode, len(posts)))
+wrong = [p["id"] for p in posts[1:] if p.get("parent") != "e0@x"]
+if wrong:
+    sys.exit("%d posts without e0@x as their parent, the first %s" % (len(wrong), wrong[0]))
+print("mbox.sh: a chain of %d empty containers read in %.2f s" % (n, secs))
 PY
 
 # the index almost all on disk (64 KiB in memory) gives the same archive;
