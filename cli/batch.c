@@ -292,25 +292,54 @@ static void remove_stale_temps(const char *dir, const char *output, pid_t pid)
 
 /* Name every input's output; two inputs mapping to one name are refused.
  * Returns 0 or the exit status. */
+/* A string hash for plan_outputs' table (FNV-1a). */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001B3ull;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* Each input's output name into outputs[]; 2 when two inputs would be
+ * written to the same file (the first input that collides is named with
+ * the earlier one) or one is standard input.  The names are found in a hash
+ * table, so 80,000 inputs take no longer to plan than to list. */
 static int plan_outputs(const tc_convert_spec *spec, const cli_batch *batch, const char *ext,
                         char **outputs)
 {
     int rc = 0;
-    for (size_t i = 0; i < spec->n_inputs && rc == 0; i++) {
+    size_t n = spec->n_inputs, cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *tab = calloc(cap, sizeof *tab); /* input index + 1, 0: empty */
+    if (tab == NULL) {
+        fprintf(stderr, "threadconv: out of memory\n");
+        return 1;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
         if (strcmp(spec->inputs[i], "-") == 0) {
             fprintf(stderr, "threadconv: --output-dir cannot name an output for standard input\n");
-            return 2;
+            rc = 2;
+            break;
         }
         outputs[i] = output_name(batch->output_dir, spec->inputs[i], ext);
-        for (size_t j = 0; j < i && outputs[i]; j++) {
-            if (strcmp(outputs[i], outputs[j]) == 0) {
-                fprintf(stderr, "threadconv: %s and %s would both be written to %s; "
-                                "convert them in separate runs\n",
-                        spec->inputs[j], spec->inputs[i], outputs[i]);
-                rc = 2;
-            }
+        if (outputs[i] == NULL)
+            continue;
+        size_t k = name_hash(outputs[i]) & (cap - 1);
+        while (tab[k] && strcmp(outputs[tab[k] - 1], outputs[i]) != 0)
+            k = (k + 1) & (cap - 1);
+        if (tab[k] == 0) {
+            tab[k] = i + 1;
+        } else {
+            size_t j = tab[k] - 1;
+            fprintf(stderr, "threadconv: %s and %s would both be written to %s; "
+                            "convert them in separate runs\n",
+                    spec->inputs[j], spec->inputs[i], outputs[i]);
+            rc = 2;
         }
     }
+    free(tab);
     return rc;
 }
 

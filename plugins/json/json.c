@@ -303,7 +303,7 @@ static int read_thread(json_reader *r)
         if (ev != TC_JSON_KEY)
             return report(r);
         if (j->key_len != 5 || memcmp(j->key, "posts", 5) != 0) {
-            int rc = jr_read_member(j, &r->tobj, JN_OTHER, 0, JN_OTHER, NULL);
+            int rc = jr_read_member(j, &r->tobj, JN_OTHER, tc_stream_max_post(r->in), JN_OTHER, NULL);
             if (rc != TC_OK)
                 return report(r);
             continue;

@@ -83,6 +83,8 @@ void jr_object_clear(jr_object *o)
     o->start = o->end = 0;
     o->n_att = o->n_am = 0;
     o->att_bytes = 0;
+    o->other_bytes = 0;
+    o->over = false;
 }
 
 void jr_object_free(jr_object *o)
@@ -161,6 +163,28 @@ static jr_member *push_member(jr_member **m, size_t n, size_t *cap, tc_buf *aren
 static jr_member *new_member(jr_object *o, const char *key, size_t len)
 {
     return push_member(&o->m, o->n, &o->cap, &o->arena, key, len);
+}
+
+/* What o's other strings may still keep of the cap (see jr_read_member). */
+static size_t other_room(const jr_object *o, size_t cap)
+{
+    return cap > o->other_bytes ? cap - o->other_bytes : 0;
+}
+
+/* A string of o's other strings was read (the value of member idx: of
+ * o->am, of attachment att - 1, or of o->m when att is 0; the sink's room
+ * was room): counted, and the first that did not fit kept for the error. */
+static void other_read(const tc_json *j, jr_object *o, size_t cap, size_t room, size_t att,
+                       size_t idx)
+{
+    o->other_bytes += j->str_len < room ? j->str_len : room;
+    if ((j->str_capped || j->str_len > room) && !o->over) {
+        o->over = true;
+        o->over_len = j->str_len;
+        o->over_cap = cap;
+        o->over_att = att;
+        o->over_idx = idx;
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -296,8 +320,9 @@ static int read_attachments(tc_json *j, jr_object *o, size_t cap)
                 return TC_ERR_NOMEM;
             bool data = att_key(j->key, j->key_len) == AK_DATA;
             size_t left = cap > o->att_bytes ? cap - o->att_bytes : 0;
+            size_t room = other_room(o, cap);
             j->sink = &o->arena;
-            j->sink_max = data ? b64_room(left) : SIZE_MAX;
+            j->sink_max = data ? b64_room(left) : room;
             ev = tc_json_next(j);
             if (ev == TC_JSON_ERROR)
                 return j->err.code;
@@ -308,6 +333,8 @@ static int read_attachments(tc_json *j, jr_object *o, size_t cap)
             if (ev == TC_JSON_STRING) {
                 m->val = j->str_off;
                 m->val_len = j->str_len;
+                if (!data)
+                    other_read(j, o, cap, room, o->n_att, o->n_am);
             }
             o->n_am++;
             a->n++;
@@ -350,8 +377,10 @@ int jr_read_member(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name
     jr_member *m = new_member(o, j->key, j->key_len);
     if (m == NULL)
         return TC_ERR_NOMEM;
+    bool own_cap = m->name == capped && capped != JN_OTHER;
+    size_t room = other_room(o, cap);
     j->sink = &o->arena;
-    j->sink_max = m->name == capped && capped != JN_OTHER ? cap : SIZE_MAX;
+    j->sink_max = own_cap ? cap : room;
     tc_json_event ev = tc_json_next(j);
     switch (ev) {
     case TC_JSON_ERROR:
@@ -359,13 +388,15 @@ int jr_read_member(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name
     case TC_JSON_STRING:
         m->val = j->str_off;
         m->val_len = j->str_len;
+        if (!own_cap)
+            other_read(j, o, cap, room, 0, o->n);
         break;
     case TC_JSON_INTEGER:
         m->integer = j->integer;
         break;
     case TC_JSON_OBJECT:
         if (m->name == nest && nest != JN_OTHER) {
-            int rc = jr_read_object(j, inner, JN_OTHER, 0, JN_OTHER, NULL);
+            int rc = jr_read_object(j, inner, JN_OTHER, cap, JN_OTHER, NULL);
             if (rc != TC_OK)
                 return rc;
         } else if (tc_json_skip(j) == TC_JSON_ERROR) {
@@ -513,12 +544,32 @@ static int get_extras(jr_object *o, const jr_where *w, uint64_t line, unsigned k
 
 #define BIT(name) (1u << (name))
 
+/* The object's strings other than a body came to more than the max-post
+ * limit: the first that did not fit is refused. */
+static int too_long(const jr_object *o, const jr_where *w, uint64_t line, jr_err *err)
+{
+    PATH(w);
+    char key[96];
+    if (o->over_att)
+        snprintf(key, sizeof key, "attachments[%zu].%.32s", o->over_att - 1,
+                 jr_text(o, o->am[o->over_idx].key));
+    else
+        snprintf(key, sizeof key, "%.64s", jr_text(o, o->m[o->over_idx].key));
+    return jr_fail(err, TC_ERR_DATA, line,
+                   "%s%s%s: %zu bytes; a thread's or post's strings other than a body may "
+                   "come to the max-post limit (%zu bytes) together; raise it with "
+                   "--limit max-post=SIZE",
+                   DOT(path), key, o->over_len, o->over_cap);
+}
+
 int jr_thread(jr_object *o, const jr_where *w, uint64_t line, jr_kind kind, tc_thread *t,
               jr_err *err)
 {
     unsigned known = BIT(JN_TITLE) | BIT(JN_SOURCE) | BIT(JN_ID) | BIT(JN_URL) |
                      (kind == JR_JSON ? BIT(JN_POSTS) : 0);
     memset(t, 0, sizeof *t);
+    if (o->over)
+        return too_long(o, w, line, err);
     int rc = get_string(o, w, line, JN_TITLE, "title", true, &t->title, NULL, err);
     if (rc == TC_OK)
         rc = get_string(o, w, line, JN_SOURCE, "source", true, &t->source, NULL, err);
@@ -647,6 +698,8 @@ static int get_attachments(jr_object *o, const jr_where *w, uint64_t line, size_
             t->size = data->val_len;
             t->size_known = true;
         }
+        if (o->over && o->over_att == i + 1)
+            return too_long(o, w, line, err);
         if (size != NULL) {
             if (data != NULL && (uint64_t)size->integer != data->val_len) {
                 PATH(w);
@@ -669,6 +722,10 @@ int jr_post(jr_object *o, const jr_where *w, uint64_t line, jr_name skip, size_t
     unsigned known = BIT(JN_ID) | BIT(JN_AUTHOR) | BIT(JN_DATE) | BIT(JN_BODY) |
                      BIT(JN_PARENT) | BIT(JN_ATTACHMENTS) | (skip != JN_OTHER ? BIT(skip) : 0);
     memset(p, 0, sizeof *p);
+    /* (an attachment's member is refused with that attachment's other
+     * problems, in get_attachments) */
+    if (o->over && o->over_att == 0)
+        return too_long(o, w, line, err);
     int rc = get_string(o, w, line, JN_ID, "id", true, &p->id, NULL, err);
     if (rc == TC_OK)
         rc = get_string(o, w, line, JN_AUTHOR, "author", true, &p->author, NULL, err);

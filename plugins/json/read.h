@@ -108,6 +108,14 @@ typedef struct jr_object {
     tc_attachment *attachments;
     size_t attachments_cap;
     size_t att_bytes;
+    /* Its other strings (all but the capped one and attachments' "data"):
+     * the bytes kept of them together, at most the cap (see
+     * jr_read_member); over: one did not fit, the first is m[over_idx]
+     * (over_att 0) or am[over_idx] of attachment over_att - 1, of
+     * over_len bytes, the cap over_cap. */
+    size_t other_bytes;
+    bool over;
+    size_t over_len, over_cap, over_att, over_idx;
 } jr_object;
 
 /* The first error found in the members (a data error or out of memory). */
@@ -140,10 +148,14 @@ static inline const char *jr_text(const jr_object *o, size_t off)
 
 /*
  * After tc_json_next returned TC_JSON_KEY: add that member to o, reading its value.
- * A string value of a member called capped keeps at most cap bytes
- * (val_len still counts them all).  When nest is not JN_OTHER, a member
- * called nest whose value is an object is read into *inner (cleared first)
- * the same way, start and end set.  A post's object is read with capped
+ * cap is the max-post limit.  A string value of a member called capped
+ * keeps at most cap bytes (val_len still counts them all); the other
+ * string values of the object (a title, an extra field, an attachment's
+ * name) keep at most cap bytes together, and the first that does not fit
+ * is named in o->over for jr_thread and jr_post to refuse, so no object
+ * holds more than twice the limit however long its strings are.  When
+ * nest is not JN_OTHER, a member called nest whose value is an object is
+ * read into *inner (cleared first) the same way, start and end set.  A post's object is read with capped
  * JN_BODY: its "attachments" member, when an array, is then read too, each
  * element's members kept in o->am and each "data" decoded from base64 in
  * place, the bytes of all of them together kept up to cap (what is wrong
@@ -176,7 +188,8 @@ int jr_fail(jr_err *e, int code, uint64_t line, const char *fmt, ...) TC_PRINTF(
 
 /*
  * Fill t from the thread object o (title, source, id, url; the other members
- * as extra fields, which must be strings).  where is the object's JSON path
+ * as extra fields, which must be strings).  Strings longer together than
+ * the max-post limit (o->over) are refused first.  where is the object's JSON path
  * for messages, line the input line (0: unknown).  Returns TC_OK or the
  * code recorded in err.
  */

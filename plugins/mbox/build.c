@@ -10,8 +10,10 @@
 #endif
 
 #include "writer.h"
+#include "store.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,10 +400,33 @@ int mbox_qp_encode(tc_buf *out, const char *s, size_t len)
 /* The message builder                                                 */
 /* ------------------------------------------------------------------ */
 
-typedef struct mbox_pmap {
-    char *id;
-    char *parent;
-} mbox_pmap;
+/*
+ * The parent map: post id -> parent id of the current thread's posts that
+ * have a parent, for the References chains.  It grows with the thread, so
+ * it is kept in a store (store.h) of PMAP_BUDGET bytes of memory, beyond
+ * which it spills to an unlinked temporary file: a thread of a million
+ * posts takes no more memory than one of ten.  The store is made at the
+ * first post with a parent.
+ *
+ * PM_TAB holds the table (open addressing on the id's hash, linear
+ * probing; grown to twice its size in fresh space after the old), PM_ENT
+ * the entries, each {uint64 id length, uint64 parent length, id, parent}.
+ * A thread's table and entries start on fresh pages after the previous
+ * thread's, which are dropped whole: nothing of theirs is written out or
+ * read again.
+ */
+#define PMAP_BUDGET ((size_t)4 << 20)
+enum { PM_TAB, PM_ENT };
+
+typedef struct pm_slot {
+    uint64_t ent;  /* PM_ENT offset + 1 of the entry, 0: empty */
+    uint64_t hash;
+} pm_slot;
+
+static uint64_t page_up(uint64_t x)
+{
+    return (x + MBOX_PAGE - 1) & ~(uint64_t)(MBOX_PAGE - 1);
+}
 
 void mbox_builder_init(mbox_builder *b, int variant, bool qp)
 {
@@ -410,20 +435,23 @@ void mbox_builder_init(mbox_builder *b, int variant, bool qp)
     b->qp = qp;
 }
 
+/* The thread is over: its map is dropped, the next one starts afresh. */
 static void pmap_clear(mbox_builder *b)
 {
-    for (size_t i = 0; i < b->pmap_cap; i++) {
-        free(b->pmap[i].id);
-        free(b->pmap[i].parent);
-    }
-    free(b->pmap);
-    b->pmap = NULL;
-    b->pmap_count = b->pmap_cap = 0;
+    if (b->pm == NULL)
+        return;
+    uint64_t tab_end = page_up(b->pm_tab + (uint64_t)b->pm_cap * sizeof(pm_slot));
+    uint64_t ent_end = page_up(b->pm_end);
+    mbox_store_drop(b->pm, PM_TAB, b->pm_tab0, tab_end - b->pm_tab0);
+    mbox_store_drop(b->pm, PM_ENT, b->pm_ent0, ent_end - b->pm_ent0);
+    b->pm_tab = b->pm_tab0 = tab_end;
+    b->pm_end = b->pm_ent0 = ent_end;
+    b->pm_count = b->pm_cap = 0;
 }
 
 void mbox_builder_free(mbox_builder *b)
 {
-    pmap_clear(b);
+    mbox_store_free(b->pm);
     tc_buf_free(&b->title);
     tc_buf_free(&b->domain);
     tc_buf_free(&b->thread_hdrs);
@@ -435,53 +463,108 @@ void mbox_builder_free(mbox_builder *b)
     tc_buf_free(&b->tmp);
     tc_buf_free(&b->tmp2);
     tc_buf_free(&b->enc);
+    tc_buf_free(&b->chain);
+    tc_buf_free(&b->anc);
     free(b->used);
 }
 
-static const char *pmap_get(const mbox_builder *b, const char *id)
+/* The store's error, if it had one: said in b->why, as a result code. */
+static int pmap_check(mbox_builder *b)
 {
-    if (b->pmap_cap == 0)
-        return NULL;
-    size_t i = mbox_hash(MBOX_HASH_INIT, id, strlen(id)) & (b->pmap_cap - 1);
-    while (b->pmap[i].id) {
-        if (strcmp(b->pmap[i].id, id) == 0)
-            return b->pmap[i].parent;
-        i = (i + 1) & (b->pmap_cap - 1);
+    const char *why = mbox_store_error(b->pm);
+    if (why == NULL)
+        return TC_OK;
+    snprintf(b->why, sizeof b->why, "the mbox writer's map of parent posts: %s", why);
+    return b->pm->code == TC_ERR_NOMEM ? TC_ERR_NOMEM : TC_ERR_OUTPUT;
+}
+
+/* Whether the entry at PM_ENT offset ent is for id[0..n); *plen: its parent's length. */
+static bool pm_is(mbox_builder *b, uint64_t ent, const char *id, size_t n, uint64_t *plen)
+{
+    uint64_t len[2];
+    mbox_store_read(b->pm, PM_ENT, ent, len, sizeof len);
+    *plen = len[1];
+    return len[0] == n && mbox_store_equal(b->pm, PM_ENT, ent + sizeof len, id, n);
+}
+
+/* The slot for id[0..n) of hash h: its entry or the empty slot where it goes. */
+static uint64_t pm_find(mbox_builder *b, const char *id, size_t n, uint64_t h, pm_slot *out,
+                        uint64_t *plen)
+{
+    size_t mask = b->pm_cap - 1;
+    for (size_t k = h & mask;; k = (k + 1) & mask) {
+        uint64_t at = b->pm_tab + (uint64_t)k * sizeof *out;
+        mbox_store_read(b->pm, PM_TAB, at, out, sizeof *out);
+        if (out->ent == 0 || (out->hash == h && pm_is(b, out->ent - 1, id, n, plen)))
+            return at;
     }
-    return NULL;
+}
+
+/* The parent of id in the map into *parent (reset first); *found false when it has none. */
+static int pmap_get(mbox_builder *b, const char *id, size_t n, tc_buf *parent, bool *found)
+{
+    *found = false;
+    tc_buf_reset(parent);
+    if (b->pm_cap == 0)
+        return TC_OK;
+    pm_slot e;
+    uint64_t plen = 0;
+    pm_find(b, id, n, mbox_hash(MBOX_HASH_INIT, id, n), &e, &plen);
+    if (e.ent == 0)
+        return TC_OK;
+    if (plen >= SIZE_MAX / 2 || tc_buf_reserve(parent, (size_t)plen) != TC_OK)
+        return TC_ERR_NOMEM;
+    mbox_store_read_any(b->pm, PM_ENT, e.ent - 1 + 16 + n, parent->data, (size_t)plen);
+    parent->len = (size_t)plen;
+    parent->data[plen] = '\0';
+    *found = true;
+    return pmap_check(b);
+}
+
+static void pm_grow(mbox_builder *b)
+{
+    size_t cap = b->pm_cap ? b->pm_cap * 2 : 256;
+    uint64_t base = b->pm_tab + (uint64_t)b->pm_cap * sizeof(pm_slot);
+    for (size_t i = 0; i < b->pm_cap; i++) {
+        pm_slot e, f;
+        mbox_store_read(b->pm, PM_TAB, b->pm_tab + (uint64_t)i * sizeof e, &e, sizeof e);
+        if (e.ent == 0)
+            continue;
+        size_t k = e.hash & (cap - 1);
+        for (;; k = (k + 1) & (cap - 1)) {
+            mbox_store_read(b->pm, PM_TAB, base + (uint64_t)k * sizeof f, &f, sizeof f);
+            if (f.ent == 0)
+                break;
+        }
+        mbox_store_write(b->pm, PM_TAB, base + (uint64_t)k * sizeof e, &e, sizeof e);
+    }
+    mbox_store_drop(b->pm, PM_TAB, b->pm_tab, (uint64_t)b->pm_cap * sizeof(pm_slot));
+    b->pm_tab = base;
+    b->pm_cap = cap;
 }
 
 static int pmap_put(mbox_builder *b, const char *id, const char *parent)
 {
-    if ((b->pmap_count + 1) * 2 > b->pmap_cap) {
-        size_t cap = b->pmap_cap ? b->pmap_cap * 2 : 64;
-        mbox_pmap *m = calloc(cap, sizeof *m);
-        if (m == NULL)
-            return TC_ERR_NOMEM;
-        for (size_t i = 0; i < b->pmap_cap; i++) {
-            if (b->pmap[i].id == NULL)
-                continue;
-            size_t j = mbox_hash(MBOX_HASH_INIT, b->pmap[i].id, strlen(b->pmap[i].id)) & (cap - 1);
-            while (m[j].id)
-                j = (j + 1) & (cap - 1);
-            m[j] = b->pmap[i];
-        }
-        free(b->pmap);
-        b->pmap = m;
-        b->pmap_cap = cap;
-    }
-    size_t i = mbox_hash(MBOX_HASH_INIT, id, strlen(id)) & (b->pmap_cap - 1);
-    while (b->pmap[i].id) {
-        if (strcmp(b->pmap[i].id, id) == 0)
-            return TC_OK; /* the first post with an id wins */
-        i = (i + 1) & (b->pmap_cap - 1);
-    }
-    b->pmap[i].id = strdup(id);
-    b->pmap[i].parent = strdup(parent);
-    if (b->pmap[i].id == NULL || b->pmap[i].parent == NULL)
+    if (b->pm == NULL && (b->pm = mbox_store_new(PMAP_BUDGET)) == NULL)
         return TC_ERR_NOMEM;
-    b->pmap_count++;
-    return TC_OK;
+    if ((b->pm_count + 1) * 2 > b->pm_cap)
+        pm_grow(b);
+    size_t n = strlen(id);
+    uint64_t h = mbox_hash(MBOX_HASH_INIT, id, n), plen;
+    pm_slot e;
+    uint64_t at = pm_find(b, id, n, h, &e, &plen);
+    if (e.ent != 0)
+        return pmap_check(b); /* the first post with an id wins */
+    uint64_t len[2] = {n, strlen(parent)};
+    e.ent = b->pm_end + 1;
+    e.hash = h;
+    mbox_store_write_any(b->pm, PM_ENT, b->pm_end, len, sizeof len);
+    mbox_store_write_any(b->pm, PM_ENT, b->pm_end + sizeof len, id, n);
+    mbox_store_write_any(b->pm, PM_ENT, b->pm_end + sizeof len + n, parent, (size_t)len[1]);
+    b->pm_end += sizeof len + n + len[1];
+    mbox_store_write(b->pm, PM_TAB, at, &e, sizeof e);
+    b->pm_count++;
+    return pmap_check(b);
 }
 
 static uint64_t hash_str(uint64_t h, const char *s)
@@ -843,16 +926,29 @@ static int put_reply(mbox_builder *b, tc_buf *h, const tc_post *p)
     TRY(app(h, b->tmp.data, b->tmp.len));
     TRY(app_c(h, '\n'));
 
-    /* the chain, newest first, bounded against loops */
-    const char *chain[32];
+    /* the chain, newest first, bounded against loops: the ids one after
+     * another in b->chain, each NUL-terminated, at chain[] */
+    size_t chain[32];
     size_t n = 0;
-    for (const char *a = p->parent_id; a && n < 32; a = pmap_get(b, a)) {
+    tc_buf_reset(&b->chain);
+    const char *a = p->parent_id;
+    size_t alen = strlen(a);
+    while (n < 32) {
         bool again = strcmp(a, p->id) == 0;
         for (size_t k = 0; k < n && !again; k++)
-            again = strcmp(chain[k], a) == 0;
+            again = strcmp(b->chain.data + chain[k], a) == 0;
         if (again)
             break;
-        chain[n++] = a;
+        chain[n++] = b->chain.len;
+        TRY(app(&b->chain, a, alen + 1));
+        bool found;
+        int rc = pmap_get(b, b->chain.data + chain[n - 1], alen, &b->anc, &found);
+        if (rc != TC_OK)
+            return rc;
+        if (!found)
+            break;
+        a = b->anc.data;
+        alen = b->anc.len;
     }
     TRY(APP_LIT(h, "References:"));
     size_t col = 11;
@@ -861,7 +957,7 @@ static int put_reply(mbox_builder *b, tc_buf *h, const tc_post *p)
     for (size_t k = n + 1; k-- > 0;) {
         if (k < n) {
             tc_buf_reset(&b->tmp);
-            TRY(put_msgid(&b->tmp, b, chain[k]));
+            TRY(put_msgid(&b->tmp, b, b->chain.data + chain[k]));
             if (strcmp(b->tmp.data, b->first_msgid.data) == 0)
                 continue;
         }
@@ -904,8 +1000,11 @@ int mbox_builder_post(mbox_builder *b, const tc_post *p, tc_buf *out)
         TRY(app(r, b->first_msgid.data, b->first_msgid.len));
         TRY(app_c(r, '\n'));
     }
-    if (p->parent_id)
-        TRY(pmap_put(b, p->id, p->parent_id));
+    if (p->parent_id) {
+        int rc = pmap_put(b, p->id, p->parent_id);
+        if (rc != TC_OK)
+            return rc;
+    }
 
     const char *body;
     size_t body_len, clen;
@@ -935,9 +1034,11 @@ int mbox_builder_post(mbox_builder *b, const tc_post *p, tc_buf *out)
     /* In-Reply-To: the parent, or the thread's first post when the model
      * has none (flat forums).  References: the ancestors, oldest first,
      * always starting at the thread's first post. */
-    if (!first && p->parent_id)
-        TRY(put_reply(b, out, p));
-    else if (!first)
+    if (!first && p->parent_id) {
+        int rc = put_reply(b, out, p);
+        if (rc != TC_OK)
+            return rc;
+    } else if (!first)
         TRY(app(out, b->reply_first.data, b->reply_first.len));
 
     TRY(put_mime(b, out, clen));

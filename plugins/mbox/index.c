@@ -287,22 +287,122 @@ static uint32_t ctr_of(mbox_reader *st, const char *s, size_t n)
     return c;
 }
 
-/* Whether a is x or one of x's ancestors (a loop if x became a's child). */
-static bool reaches(mbox_reader *st, uint32_t x, uint32_t a)
+/*
+ * Loops are refused as links are made: a container that has no parent
+ * may become the child of x unless x is in its tree, i.e. unless it is
+ * the root of x's tree.  A walk up from x to its root costs the depth of
+ * the tree, and a reply chain (each message replying to the one before)
+ * is as deep as the mailbox is long: quadratic.  So the containers are
+ * also kept in a link-cut tree (Sleator and Tarjan): the forest of
+ * container parents split into paths, each path a splay tree ordered by
+ * depth, in which finding a root, linking a root under a node and cutting
+ * a node from its parent each take amortised O(log n).  MBOX_R_LINK holds
+ * a node per container: its children in its splay tree and its parent
+ * there, or, at the splay tree's root, the path's parent (each + 1).
+ */
+enum { LK_LEFT, LK_RIGHT, LK_UP };
+
+static uint32_t lk_get(mbox_reader *st, uint32_t x, int f)
 {
-    for (size_t steps = 0; x != MBOX_NONE; steps++) {
-        if (x == a || steps > 100000)
-            return true;
-        x = ctr_parent(st, x);
-    }
-    return false;
+    uint32_t v;
+    mbox_store_read(st->ix, MBOX_R_LINK, (uint64_t)x * 12 + (uint64_t)f * 4, &v, sizeof v);
+    return v - 1;
 }
 
+static void lk_set(mbox_reader *st, uint32_t x, int f, uint32_t v)
+{
+    v++;
+    mbox_store_write(st->ix, MBOX_R_LINK, (uint64_t)x * 12 + (uint64_t)f * 4, &v, sizeof v);
+}
+
+/* Whether x is the root of its splay tree (its up link, if any, is a path's parent). */
+static bool lk_is_root(mbox_reader *st, uint32_t x)
+{
+    uint32_t p = lk_get(st, x, LK_UP);
+    return p == MBOX_NONE || (lk_get(st, p, LK_LEFT) != x && lk_get(st, p, LK_RIGHT) != x);
+}
+
+/* x one level up its splay tree, above its parent. */
+static void lk_rotate(mbox_reader *st, uint32_t x)
+{
+    uint32_t y = lk_get(st, x, LK_UP), z = lk_get(st, y, LK_UP);
+    bool y_root = lk_is_root(st, y);
+    int side = lk_get(st, y, LK_LEFT) == x ? LK_LEFT : LK_RIGHT;
+    int other = side == LK_LEFT ? LK_RIGHT : LK_LEFT;
+    if (!y_root)
+        lk_set(st, z, lk_get(st, z, LK_LEFT) == y ? LK_LEFT : LK_RIGHT, x);
+    lk_set(st, x, LK_UP, z);
+    uint32_t b = lk_get(st, x, other);
+    lk_set(st, y, side, b);
+    if (b != MBOX_NONE)
+        lk_set(st, b, LK_UP, y);
+    lk_set(st, x, other, y);
+    lk_set(st, y, LK_UP, x);
+}
+
+static void lk_splay(mbox_reader *st, uint32_t x)
+{
+    while (!lk_is_root(st, x)) {
+        uint32_t y = lk_get(st, x, LK_UP);
+        if (!lk_is_root(st, y)) {
+            uint32_t z = lk_get(st, y, LK_UP);
+            bool zig_zig = (lk_get(st, y, LK_LEFT) == x) == (lk_get(st, z, LK_LEFT) == y);
+            lk_rotate(st, zig_zig ? y : x);
+        }
+        lk_rotate(st, x);
+    }
+}
+
+/* The path from x's root to x made one splay tree, x at its root. */
+static void lk_access(mbox_reader *st, uint32_t x)
+{
+    for (uint32_t last = MBOX_NONE, y = x; y != MBOX_NONE; last = y, y = lk_get(st, y, LK_UP)) {
+        lk_splay(st, y);
+        lk_set(st, y, LK_RIGHT, last);
+    }
+    lk_splay(st, x);
+}
+
+/* The root of container x's tree. */
+static uint32_t lk_root(mbox_reader *st, uint32_t x)
+{
+    lk_access(st, x);
+    for (uint32_t l; (l = lk_get(st, x, LK_LEFT)) != MBOX_NONE;)
+        x = l;
+    lk_splay(st, x);
+    return x;
+}
+
+/* Whether root a (a container without a parent) is x or one of x's
+ * ancestors: a loop if x became a's parent. */
+static bool reaches(mbox_reader *st, uint32_t x, uint32_t a)
+{
+    return lk_root(st, x) == a;
+}
+
+/* Container c, which has no parent, becomes parent's child. */
 static void set_parent(mbox_reader *st, uint32_t c, uint32_t parent)
 {
     mbox_ctr x = mbox_ctr_get(st, c);
     x.parent = parent;
     ctr_put(st, c, x);
+    lk_access(st, c);
+    lk_set(st, c, LK_UP, parent);
+}
+
+/* Container c leaves its parent. */
+static void cut_parent(mbox_reader *st, uint32_t c)
+{
+    mbox_ctr x = mbox_ctr_get(st, c);
+    if (x.parent == MBOX_NONE)
+        return;
+    x.parent = MBOX_NONE;
+    ctr_put(st, c, x);
+    lk_access(st, c);
+    uint32_t l = lk_get(st, c, LK_LEFT); /* its ancestors: there are some */
+    if (l != MBOX_NONE)
+        lk_set(st, l, LK_UP, MBOX_NONE);
+    lk_set(st, c, LK_LEFT, MBOX_NONE);
 }
 
 /* JWZ, for the message whose headers just ended: its references link
@@ -347,9 +447,9 @@ static int link_message(tc_stream *in, mbox_reader *st, scan *sc)
     }
     if (c == MBOX_NONE)
         goto too_many;
+    cut_parent(st, c);
     mbox_ctr x = mbox_ctr_get(st, c);
     x.msg = m;
-    x.parent = MBOX_NONE;
     ctr_put(st, c, x);
     sc->m.ctr = c;
     /* the message's own references are the authority on its parent: the
@@ -781,6 +881,47 @@ static void stab_grow(mbox_reader *st, stab *t)
     t->cap = cap;
 }
 
+/* MBOX_R_LINK from offset held, per container: the nearest container
+ * above it that holds a message, + 2 (1: none, 0: not known yet). */
+static uint32_t held_get(mbox_reader *st, uint64_t held, uint32_t c)
+{
+    uint32_t v;
+    mbox_store_read(st->ix, MBOX_R_LINK, held + (uint64_t)c * 4, &v, sizeof v);
+    return v;
+}
+
+static void held_put(mbox_reader *st, uint64_t held, uint32_t c, uint32_t h)
+{
+    uint32_t v = h + 2; /* MBOX_NONE + 2 is 1 */
+    mbox_store_write(st->ix, MBOX_R_LINK, held + (uint64_t)c * 4, &v, sizeof v);
+}
+
+/* The nearest ancestor of container c that holds a message, MBOX_NONE if
+ * none.  Remembered for every container on the way up, so a chain of
+ * empty containers (references to messages not in the mailbox) is walked
+ * once, not once for every message below it. */
+static uint32_t holder_above(mbox_reader *st, uint32_t c, uint64_t held)
+{
+    uint32_t h = MBOX_NONE, v;
+    for (uint32_t a = ctr_parent(st, c); a != MBOX_NONE; a = ctr_parent(st, a)) {
+        if (mbox_ctr_get(st, a).msg != MBOX_NONE) {
+            h = a;
+            break;
+        }
+        if ((v = held_get(st, held, a)) != 0) {
+            h = v - 2;
+            break;
+        }
+    }
+    /* the empty containers on the way have the same holder */
+    for (uint32_t a = ctr_parent(st, c); a != h && a != MBOX_NONE; a = ctr_parent(st, a)) {
+        if (held_get(st, held, a) != 0)
+            break;
+        held_put(st, held, a, h);
+    }
+    return h;
+}
+
 /*
  * After pass 1, one pass over the messages in file order:
  *  - a message's parent is its nearest ancestor that holds a message;
@@ -797,18 +938,15 @@ static void stab_grow(mbox_reader *st, stab *t)
 static int thread_messages(tc_stream *in, mbox_reader *st)
 {
     uint32_t n = st->n_msgs;
-    /* the id table has done its work */
+    /* the id table and the link-cut tree have done their work */
     mbox_store_drop(st->ix, MBOX_R_TAB, st->tab_base, (uint64_t)st->tab_cap * 8);
+    mbox_store_drop(st->ix, MBOX_R_LINK, 0, (uint64_t)st->n_ctrs * 12);
+    /* after it, on pages never written: the holders found (holder_above) */
+    uint64_t held = ((uint64_t)st->n_ctrs * 12 + MBOX_PAGE - 1) & ~(uint64_t)(MBOX_PAGE - 1);
     stab t = {0, 0, 0};
     for (uint32_t m = 0; m < n; m++) {
         mbox_msg x = mbox_msg_get(st, m);
-        uint32_t c = x.ctr, a = ctr_parent(st, c);
-        while (a != MBOX_NONE) {
-            mbox_ctr y = mbox_ctr_get(st, a);
-            if (y.msg != MBOX_NONE)
-                break;
-            a = y.parent;
-        }
+        uint32_t c = x.ctr, a = holder_above(st, c, held);
         if (a != MBOX_NONE) {
             x.parent = mbox_ctr_get(st, a).msg;
             msg_put(st, m, x);
@@ -893,8 +1031,9 @@ static int thread_messages(tc_stream *in, mbox_reader *st)
         }
         thread_put(st, th, first, m);
     }
-    /* done with: the trees and the subjects */
+    /* done with: the trees, the holders and the subjects */
     mbox_store_drop(st->ix, MBOX_R_TREE, 0, (uint64_t)st->n_ctrs * 8);
+    mbox_store_drop(st->ix, MBOX_R_LINK, held, (uint64_t)st->n_ctrs * 4);
     mbox_store_drop(st->ix, MBOX_R_STAB, 0, t.base + (uint64_t)t.cap * sizeof(subj_ent));
     mbox_store_drop(st->ix, MBOX_R_SUBJ, 0, st->subj_end);
     return mbox_index_check(in, st);

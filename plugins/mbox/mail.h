@@ -12,12 +12,14 @@
  *   writers     writer.h: write.c (the mbox writer's callbacks), maildir.c
  *               (the maildir writer), build.c (the message builder: RFC
  *               5322 dates, RFC 2047 encoded words and quoted-printable
- *               written); never reader.h, and no decoder: nothing on this
- *               side calls the library's tc_mail_* decoders
- *   reader      reader.h: read.c, index.c, header.c, mime.c, envelope.c,
- *               store.c (store.h); never writer.h; it decodes mail text
- *               with the library's <threadconv/mail.h>
- *   common      mail.h, mail.c (this layer)
+ *               written; its map of parents in a store); never reader.h,
+ *               and no decoder: nothing on this side calls the library's
+ *               tc_mail_* decoders
+ *   reader      reader.h: read.c, index.c, header.c, mime.c, envelope.c;
+ *               never writer.h; it decodes mail text with the library's
+ *               <threadconv/mail.h>
+ *   common      mail.h, mail.c (this layer); store.c (store.h), the
+ *               paged store both sides keep what grows with the input in
  *   library     <threadconv/plugin.h>, and <threadconv/mail.h> for the reader
  *
  * Private to plugins/mbox: every name starts with mbox_.

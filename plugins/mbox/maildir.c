@@ -186,8 +186,9 @@ int maildir_write_post(tc_stream *out, void *state, const tc_post *post)
 {
     maildir_writer *w = state;
     tc_buf_reset(&w->msg);
-    if (mbox_builder_post(&w->b, post, &w->msg) != TC_OK)
-        return maildir_nomem(out);
+    int rc = mbox_builder_post(&w->b, post, &w->msg);
+    if (rc != TC_OK)
+        return w->b.why[0] ? tc_stream_error(out, rc, 0, 0, "%s", w->b.why) : maildir_nomem(out);
     return deliver(out, w);
 }
 

@@ -79,7 +79,8 @@ enum {
     MBOX_R_SUBJ,   /* subjects of others' messages: uint64 hash, uint32 length, bytes */
     MBOX_R_TREE,   /* per container: its root + 1, the root's thread + 1 */
     MBOX_R_THREAD, /* per thread: its first message, its last message + 1 */
-    MBOX_R_STAB    /* subject hash table (index.c, subj_ent) */
+    MBOX_R_STAB,   /* subject hash table (index.c, subj_ent) */
+    MBOX_R_LINK    /* pass 1, per container: its node of the link-cut tree (index.c) */
 };
 
 typedef struct mbox_msg {

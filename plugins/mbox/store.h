@@ -1,10 +1,11 @@
 /*
- * store.h - the store the mbox reader keeps its index in (store.c): a few
- * growing byte regions, each an address space of its own starting at 0,
- * kept in a page cache of bounded size and beyond it in an unlinked
- * temporary file, so the reader's memory stays the same however many
- * messages a mailbox holds.  It knows nothing of mail: reader.h says what
- * each region holds.  Private to plugins/mbox.
+ * store.h - the store the mbox reader keeps its index in, and the writer
+ * its map of a thread's parents (store.c): a few growing byte regions,
+ * each an address space of its own starting at 0, kept in a page cache of
+ * bounded size and beyond it in an unlinked temporary file, so memory
+ * stays the same however many messages a mailbox or a thread holds.  It
+ * knows nothing of mail: reader.h and build.c say what each region holds.
+ * Private to plugins/mbox.
  *
  * Errors (no memory for a page; the file cannot be made, written or
  * read) are sticky: from then on reads give zeros and writes are dropped,
@@ -25,7 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MBOX_REGIONS 8
+#define MBOX_REGIONS 9
 #define MBOX_PAGE_SHIFT 12
 #define MBOX_PAGE ((size_t)1 << MBOX_PAGE_SHIFT)
 

@@ -52,8 +52,9 @@ int mbox_write_post(tc_stream *out, void *state, const tc_post *post)
 {
     mbox_writer *w = state;
     tc_buf_reset(&w->out);
-    if (mbox_builder_post(&w->b, post, &w->out) != TC_OK)
-        return nomem(out);
+    int rc = mbox_builder_post(&w->b, post, &w->out);
+    if (rc != TC_OK)
+        return w->b.why[0] ? tc_stream_error(out, rc, 0, 0, "%s", w->b.why) : nomem(out);
     return tc_stream_write(out, w->out.data, w->out.len);
 }
 

@@ -63,19 +63,25 @@ typedef struct mbox_builder {
     uint64_t *used;
     size_t n_used, cap_used;
     bool used_zero;
-    /* id -> parent id of posts with a parent, for References */
-    struct mbox_pmap *pmap;
-    size_t pmap_count, pmap_cap;
+    /* id -> parent id of the thread's posts with a parent, for References
+     * (build.c): kept in a store, NULL until needed; where the thread's
+     * table and entries start, the table, the entries' end */
+    struct mbox_store *pm;
+    uint64_t pm_tab0, pm_ent0, pm_tab, pm_end;
+    size_t pm_count, pm_cap;
+    tc_buf chain, anc;   /* a References chain's ids; the next ancestor's */
     /* scratch */
     tc_buf tmp, tmp2, enc;
-    char why[200];       /* what went wrong when a call fails */
+    char why[300];       /* what went wrong when a call fails other than for memory */
 } mbox_builder;
 
 void mbox_builder_init(mbox_builder *b, int variant, bool qp);
 void mbox_builder_free(mbox_builder *b);
 int mbox_builder_begin_thread(mbox_builder *b, const tc_thread *t);
 /* Append the message for post to out (From_ line and final blank line
- * included for the mbox variants).  TC_OK or TC_ERR_NOMEM. */
+ * included for the mbox variants).  TC_OK or TC_ERR_NOMEM, or when the
+ * parent map's temporary file fails TC_ERR_OUTPUT (or TC_ERR_NOMEM) with
+ * b->why saying what happened. */
 int mbox_builder_post(mbox_builder *b, const tc_post *p, tc_buf *out);
 /* Append the stub message of a thread without posts (when it had none). */
 int mbox_builder_end_thread(mbox_builder *b, tc_buf *out);

@@ -31,6 +31,28 @@ row "100 MB line (json)" 1 100 \
     "threadconv: long.json: threads[0].posts[0].body: 100000000 bytes, longer than the max-post limit ($limit bytes); raise it with --limit max-post=SIZE" \
     long.json
 rm -f "$in/long.json"
+# A thread's and a post's other strings (title, id, extra fields, an
+# attachment's name) are capped together by the same limit: a 100 MB title
+# or extra field is kept up to it and refused by it, naming the member and
+# its full length, not held whole (it was: twice its size resident).
+{ printf '{"format":"threadconv","version":1,"threads":[{"title":"'
+  a100; printf '","source":"s","posts":[]}]}\n'; } >"$in/long-title.json"
+row "100 MB title (json)" 1 80 \
+    "threadconv: long-title.json: threads[0].title: 100000000 bytes; a thread's or post's strings other than a body may come to the max-post limit ($limit bytes) together; raise it with --limit max-post=SIZE" \
+    long-title.json
+rm -f "$in/long-title.json"
+{ printf '{"format":"threadconv","version":1,"threads":[{"title":"t","source":"s","posts":[{"id":"1","author":"a","date":null,"body":"","mood":"'
+  a100; printf '"}]}]}\n'; } >"$in/long-extra.json"
+row "100 MB extra field (json)" 1 80 \
+    "threadconv: long-extra.json: threads[0].posts[0].mood: 100000000 bytes; a thread's or post's strings other than a body may come to the max-post limit ($limit bytes) together; raise it with --limit max-post=SIZE" \
+    long-extra.json
+rm -f "$in/long-extra.json"
+# Together: 40 extra fields of 30,000 bytes pass 1M at the 35th.
+python3 -c 'import json; print(json.dumps({"thread": {"id": 1, "title": "t", "source": "s", **{"x%d" % i: "v" * 30000 for i in range(40)}}, "id": "1", "author": "a", "date": None, "body": ""}))' \
+    >"$in/extras.jsonl"
+row "extra fields together over max-post (jsonl)" 1 16 \
+    "threadconv: extras.jsonl:1: thread.x34: 30000 bytes; a thread's or post's strings other than a body may come to the max-post limit (1048576 bytes) together; raise it with --limit max-post=SIZE" \
+    extras.jsonl --limit max-post=1M
 
 # -------------------------------------------------- types, keys, depth
 printf '{"threads":[{"title":5,"source":"s","posts":[]}]}\n' >"$in/type.json"

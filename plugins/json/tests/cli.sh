@@ -3,9 +3,9 @@
 # command: their --list and --describe lines, their options and errors,
 # what the json writer makes of the seed (read by probing), --pretty,
 # jsonl's one self-contained line per post and its --keep-going, U+0000 in
-# a body, batch mode's extension, and the input both readers claim.  The
-# command itself is tests/cli.sh's; the checks and the environment needed
-# are tests/cli_lib.sh's.
+# a body, batch mode's extension and its check of 80,000 output names, and
+# the input both readers claim.  The command itself is tests/cli.sh's; the
+# checks and the environment needed are tests/cli_lib.sh's.
 cli_name=plugins/json/tests/cli.sh
 # shellcheck source=tests/cli_lib.sh
 . "${THREADCONV_SRCDIR:?THREADCONV_SRCDIR is not set}/tests/cli_lib.sh"
@@ -97,6 +97,27 @@ run 0 -q -t jsonl --output-dir "$tmp/batch-out" "$tmp/a.txt"
 [ -f "$tmp/batch-out/a.jsonl" ] && ok || bad "batch: no a.jsonl"
 run 0 -q -t json --output-dir "$tmp/batch-out" "$tmp/a.txt"
 [ -f "$tmp/batch-out/a.json" ] && ok || bad "batch: no a.json"
+# Two of 80,000 inputs with the same output name (the first and the last)
+# are found at once, before any file is converted: the check is a hash
+# table, not every pair (quadratic: 11 s).  The names need not exist.
+mkdir "$tmp/many" "$tmp/many/out"
+python3 - "$tmp" "$tc" <<'PY' && ok || bad "80,000 inputs: the duplicate output name is not found in time"
+import os, subprocess, sys, time
+tmp, tc = sys.argv[1], sys.argv[2]
+names = ["a/dup.txt"] + ["f%d.txt" % i for i in range(79998)] + ["b/dup.txt"]
+t = time.monotonic()
+try:
+    r = subprocess.run([tc, "-q", "-t", "json", "--output-dir", "out"] + names,
+                       cwd=os.path.join(tmp, "many"), capture_output=True, timeout=5)
+except subprocess.TimeoutExpired:
+    sys.exit("still planning after 5 s")
+err = r.stderr.decode()
+want = "threadconv: a/dup.txt and b/dup.txt would both be written to out/dup.json; " \
+       "convert them in separate runs\n"
+if r.returncode != 2 or err != want:
+    sys.exit("exit %d, stderr %r" % (r.returncode, err[:300]))
+print("80,000 inputs planned in %.2f s" % (time.monotonic() - t), file=sys.stderr)
+PY
 
 # ------------------------------------------------------ the environment
 # Standard input is spooled to $TMPDIR for the json reader's two passes: a

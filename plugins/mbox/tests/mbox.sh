@@ -10,7 +10,10 @@
 # directory writer: -o DIR, refused without it; a Maildir per input in
 # batch mode); every
 # corpus mbox converts; standard input; memory stays under 16 MB on a 104 MB
-# mbox of one big thread and on a 60 MB mailing list of many small threads;
+# mbox of one big thread and on a 60 MB mailing list of many small threads,
+# and writing one thread of a million posts; a reply chain of 100,005
+# messages, and one of 50,000 references to missing messages, read in
+# linear time with every parent;
 # the reader's index on disk (-O mbox.index-memory) gives the same archive.
 #
 # Needs (from make check's AM_TESTS_ENVIRONMENT): THREADCONV_BIN,
@@ -216,6 +219,89 @@ else
     [ "$r_list" -lt 16000 ] && ok || bad "mbox -> json of a $lsize-byte mailing list used $r_list KB"
 fi
 echo "memory: mumsnet -> mbox $w_big KB; mbox ($size bytes) -> json $r_big KB (a 5 MB input: $r_small KB); mailing list ($lsize bytes) -> json $r_list KB"
+
+# The writer on one thread of a million posts, each replying to the first:
+# its map of parents (for References) is kept in a store that spills to a
+# temporary file, so memory stays flat (it was 97 MB).
+python3 - "$tmp/flat.jsonl" <<'PY' || die "cannot make flat.jsonl"
+import sys
+line = '{"thread":{"title":"t","source":"s"},"id":"p%d","author":"a","date":null,"body":"x"%s}\n'
+with open(sys.argv[1], "w") as f:
+    f.write("".join(line % (i, ',"parent":"p0"' if i else "") for i in range(1000000)))
+PY
+w_flat=$(rss "$tmp/flat.jsonl" jsonl mbox /dev/null)
+rm -f "$tmp/flat.jsonl"
+if [ -z "${THREADCONV_SANITIZED:-}" ]; then
+    [ "$w_flat" -lt 16000 ] && ok || bad "jsonl -> mbox of a thread of 1M posts used $w_flat KB"
+fi
+echo "memory: jsonl -> mbox of one thread of 1M posts $w_flat KB"
+
+# A reply chain: each of 100,005 messages replies to the one before.  Loops
+# are refused with a link-cut tree, not by walking up to the root at every
+# link (quadratic: 13 s, and past a walk of 100,000 steps taken for a loop,
+# the last messages lost their parents).  Every parent kept, within 10 s.
+python3 - "$real" "$tmp/chain.mbox" <<'PY' && ok || bad "a reply chain of 100,005 messages"
+import json, os, subprocess, sys, time
+real, path = sys.argv[1], sys.argv[2]
+n = 100005
+with open(path, "w") as f:
+    for i in range(n):
+        irt = "In-Reply-To: <m%d@example.org>\n" % (i - 1) if i else ""
+        f.write("From a@example.org Thu Feb  4 21:33:59 2021\nFrom: a@example.org\n"
+                "Subject: s\nMessage-ID: <m%d@example.org>\n%s\nbody %d\n\n" % (i, irt, i))
+env = dict(os.environ)
+env["LD_LIBRARY_PATH"] = os.environ["THREADCONV_LIBDIR"] + ":" + env.get("LD_LIBRARY_PATH", "")
+t = time.monotonic()
+try:
+    r = subprocess.run([real, "-q", "-f", "mbox", "-t", "jsonl", path], env=env,
+                       stdout=subprocess.PIPE, timeout=10)
+except subprocess.TimeoutExpired:
+    sys.exit("a reply chain of %d messages: not converted within 10 s" % n)
+secs = time.monotonic() - t
+os.remove(path)
+posts = [json.loads(line) for line in r.stdout.splitlines()]
+if r.returncode != 0 or len(posts) != n:
+    sys.exit("exit %d, %d posts" % (r.returncode, len(posts)))
+for i, p in enumerate(posts):
+    want = "m%d@example.org" % (i - 1) if i else None
+    if p["id"] != "m%d@example.org" % i or p.get("parent") != want:
+        sys.exit("post %d: id %s, parent %s, expected %s" % (i + 1, p["id"], p.get("parent"), want))
+print("mbox.sh: a reply chain of %d messages read in %.2f s" % (n, secs))
+PY
+# The same through references to messages not in the mailbox: message i
+# names e(i-1) and e(i), a chain of 50,000 empty containers under the first
+# message, e0, and 50,000 more reply to the last of them.  Each message's
+# parent is the nearest message above it, e0: found once per container,
+# not by a walk up the chain for every message (quadratic: 34 s).
+python3 - "$real" "$tmp/empty.mbox" <<'PY' && ok || bad "a chain of 50,000 references to missing messages"
+import json, os, subprocess, sys, time
+real, path = sys.argv[1], sys.argv[2]
+n = 50000
+head = "From a@x Thu Feb  4 21:33:59 2021\nFrom: a@x\nSubject: s%d\nMessage-ID: <%s@x>\n"
+with open(path, "w") as f:
+    f.write(head % (0, "e0") + "\nb\n\n")
+    for i in range(1, n):
+        f.write(head % (i, "m%d" % i) + "References: <e%d@x> <e%d@x>\n\nb\n\n" % (i - 1, i))
+    for i in range(n):
+        f.write(head % (n + i, "r%d" % i) + "In-Reply-To: <e%d@x>\n\nb\n\n" % (n - 1))
+env = dict(os.environ)
+env["LD_LIBRARY_PATH"] = os.environ["THREADCONV_LIBDIR"] + ":" + env.get("LD_LIBRARY_PATH", "")
+t = time.monotonic()
+try:
+    r = subprocess.run([real, "-q", "-f", "mbox", "-t", "jsonl", path], env=env,
+                       stdout=subprocess.PIPE, timeout=10)
+except subprocess.TimeoutExpired:
+    sys.exit("a chain of %d empty containers: not converted within 10 s" % n)
+secs = time.monotonic() - t
+os.remove(path)
+posts = [json.loads(line) for line in r.stdout.splitlines()]
+if r.returncode != 0 or len(posts) != 2 * n:
+    sys.exit("exit %d, %d posts" % (r.returncode, len(posts)))
+wrong = [p["id"] for p in posts[1:] if p.get("parent") != "e0@x"]
+if wrong:
+    sys.exit("%d posts without e0@x as their parent, the first %s" % (len(wrong), wrong[0]))
+print("mbox.sh: a chain of %d empty containers read in %.2f s" % (n, secs))
+PY
 
 # the index almost all on disk (64 KiB in memory) gives the same archive;
 # its temporary file is gone (unlinked from the start)
