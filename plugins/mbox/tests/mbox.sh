@@ -314,9 +314,10 @@ TMPDIR="$tmp/idx" "$tc" -q -f mbox -t json -O mbox.index-memory=64 -o "$tmp/list
     TMPDIR="$tmp/idx" "$tc" -q -f mbox -t json -O mbox.index-memory=64 -o "$tmp/small64.json" \
         "$tmp/small.mbox" && cmp -s "$tmp/small.json" "$tmp/small64.json" && ok ||
     bad "a 5 MB thread through mbox with its index on disk differs from the thread read directly"
-# no usable TMPDIR: the error says where it tried
+# no usable TMPDIR: the environment's fault (exit 4), and the error says
+# where it tried
 TMPDIR="$tmp/none" "$tc" -q -f mbox -t json -O mbox.index-memory=16 "$tmp/list.mbox" >/dev/null 2>"$tmp/err"
-[ $? -eq 1 ] && grep -q "cannot create a temporary file in $tmp/none for the mbox index" "$tmp/err" &&
+[ $? -eq 4 ] && grep -q "cannot create a temporary file in $tmp/none (TMPDIR) for the mbox index" "$tmp/err" &&
     ok || bad "index file in a missing TMPDIR: $(cat "$tmp/err")"
 
 echo "mbox.sh: $passed passed, $fail failed"
