@@ -113,31 +113,40 @@ static int checked_string(const check_site *site, const char *text, const char *
     return text ? checked_utf8(site, text, strlen(text), what, err) : TC_OK;
 }
 
+/* What a bad extra field is called in the message; made only when one is
+ * found, never per field on the way (this runs for every post). */
+static const char *extra_what(char *buf, size_t size, const char *whose, const char *key)
+{
+    if (key == NULL)
+        snprintf(buf, size, "%s extra field key", whose);
+    else
+        snprintf(buf, size, "%s extra field '%.40s'", whose, key);
+    return buf;
+}
+
 static int checked_extras(const check_site *site, const tc_fields *f, const char *whose,
                           bool check_text, tc_error *err)
 {
     char what[96];
     for (size_t i = 0; i < f->count; i++) {
-        const char *key = f->items[i].key;
-        if (key == NULL || *key == '\0' || f->items[i].value == NULL) {
+        const char *key = f->items[i].key, *value = f->items[i].value;
+        if (key == NULL || *key == '\0' || value == NULL) {
             snprintf(what, sizeof what, "%s extra field", whose);
             return model_error(site, err, what,
                                key == NULL || *key == '\0' ? "without a key" : "without a value");
         }
-        snprintf(what, sizeof what, "%s extra field key", whose);
-        int rc = check_text ? checked_string(site, key, what, err) : TC_OK;
-        if (rc != TC_OK)
-            return rc;
-        snprintf(what, sizeof what, "%s extra field '%.40s'", whose, key);
+        if (check_text && !tc_utf8_valid_text(key, strlen(key), NULL))
+            return checked_string(site, key, extra_what(what, sizeof what, whose, NULL), err);
         if (tc_is_reserved_key(key))
-            return model_error(site, err, what,
+            return model_error(site, err, extra_what(what, sizeof what, whose, key),
                                "whose key is one of the model's own names; prefix it with "
                                "the format's name");
         for (size_t j = 0; j < i; j++)
             if (strcmp(f->items[j].key, key) == 0)
-                return model_error(site, err, what, "twice: keys must be unique");
-        if (check_text && (rc = checked_string(site, f->items[i].value, what, err)) != TC_OK)
-            return rc;
+                return model_error(site, err, extra_what(what, sizeof what, whose, key),
+                                   "twice: keys must be unique");
+        if (check_text && !tc_utf8_valid_text(value, strlen(value), NULL))
+            return checked_string(site, value, extra_what(what, sizeof what, whose, key), err);
     }
     return TC_OK;
 }
@@ -150,21 +159,23 @@ static int checked_attachments(const check_site *site, const tc_post *p, bool ch
     char what[64];
     for (size_t i = 0; i < p->n_attachments; i++) {
         const tc_attachment *a = &p->attachments[i];
-        snprintf(what, sizeof what, "attachment %zu of a post", i + 1);
-        if (a->name == NULL || a->media_type == NULL)
-            return model_error(site, err, what, a->name == NULL ? "without a name"
-                                                                : "without a media type");
-        if (a->data != NULL && !a->size_known)
-            return model_error(site, err, what, "with bytes but no size");
-        if (!check_text)
-            continue;
-        const char *const strings[] = {a->name, a->media_type, a->ref, a->content_id,
-                                       a->disposition, a->note};
-        for (size_t k = 0; k < sizeof strings / sizeof *strings; k++) {
-            int rc = checked_string(site, strings[k], what, err);
-            if (rc != TC_OK)
-                return rc;
+        const char *problem = a->name == NULL ? "without a name"
+                            : a->media_type == NULL ? "without a media type"
+                            : a->data != NULL && !a->size_known ? "with bytes but no size"
+                            : NULL;
+        const char *bad_text = NULL;
+        if (problem == NULL && check_text) {
+            const char *const strings[] = {a->name, a->media_type, a->ref, a->content_id,
+                                           a->disposition, a->note};
+            for (size_t k = 0; bad_text == NULL && k < sizeof strings / sizeof *strings; k++)
+                if (strings[k] && !tc_utf8_valid_text(strings[k], strlen(strings[k]), NULL))
+                    bad_text = strings[k];
         }
+        if (problem == NULL && bad_text == NULL)
+            continue;
+        snprintf(what, sizeof what, "attachment %zu of a post", i + 1);
+        return problem ? model_error(site, err, what, problem)
+                       : checked_string(site, bad_text, what, err);
     }
     return TC_OK;
 }
