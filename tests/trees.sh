@@ -8,26 +8,16 @@
 # a symbolic link) refuse the whole input with the member named; a format
 # that reads files refuses a folder.  The archives are made at run time
 # with python3's zipfile and tarfile.
-set -u
-fail=0
-passed=0
-die() { echo "FATAL: $*" >&2; exit 1; }
-for v in THREADCONV_BIN THREADCONV_TEST_PLUGINS; do
-    eval "val=\${$v:-}"
-    [ -n "$val" ] || die "$v is not set"
-done
-command -v python3 >/dev/null || die "python3 is required (it makes the archives)"
-tc="$THREADCONV_BIN"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-trees.XXXXXX") || die "mktemp"
-trap 'rm -rf "$tmp"' EXIT
-HOME="$tmp/home"
-mkdir "$HOME" || die "cannot make $HOME"
-export HOME
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+# The checks and the environment it needs: tests/cli_lib.sh.
+# shellcheck disable=SC2034 # read by cli_lib.sh
+cli_name=trees.sh
+# shellcheck source=tests/cli_lib.sh
+. "${THREADCONV_SRCDIR:?THREADCONV_SRCDIR is not set}/tests/cli_lib.sh"
 pd="$tmp/plugins"
 mkdir "$pd" && ln -s "$THREADCONV_TEST_PLUGINS/tree_reader.so" "$pd/tree_reader.so" || die "plugin dir"
-run() { "$tc" --plugin-dir "$pd" "$@"; }
+# tree_run ARGS...: threadconv with the test tree reader (its status is the
+# command's; the caller checks it).
+tree_run() { "$tc" --plugin-dir "$pd" "$@"; }
 
 # The files: a chat, a nested note without a final newline, a binary
 # "photo" (every byte value), an empty file.
@@ -65,23 +55,14 @@ with tarfile.open(os.path.join(tmp, "link.tar.gz"), "w:gz") as t:
     t.addfile(info)
 PY
 
-# The output: the format (of those --list shows) that writes threadconv's
-# JSON document, found by what it writes, not by its name.
-doc=""
-for w in $("$tc" --list | awk '$2 ~ /w/ {print $1}'); do
-    rm -rf "$tmp/probe-doc"
-    run -f testtree -t "$w" -o "$tmp/probe-doc" "$tmp/export" 2>/dev/null &&
-        python3 -c 'import json, sys
-sys.exit(0 if json.load(open(sys.argv[1], encoding="utf-8")).get("format") == "threadconv" else 1)' \
-            "$tmp/probe-doc" 2>/dev/null && { doc=$w; break; }
-done
-rm -rf "$tmp/probe-doc"
-[ -n "$doc" ] || die "no format in --list writes threadconv's JSON document"
+# The output: the format that writes archive documents (cli_lib.sh's
+# doc_writer finds it by what it writes, not by its name).
+doc=$(doc_writer) || exit 1
 
 for input in export export.zip export.tar.gz; do
-    if run -f testtree -t "$doc" -o "$tmp/$input.doc" "$tmp/$input" 2>"$tmp/err"; then ok; else
+    if tree_run -f testtree -t "$doc" -o "$tmp/$input.doc" "$tmp/$input" 2>"$tmp/err"; then ok; else
         bad "-f testtree $input: $(cat "$tmp/err")"; fi
-    if run -t "$doc" -o "$tmp/$input.probed.doc" "$tmp/$input" 2>"$tmp/err" &&
+    if tree_run -t "$doc" -o "$tmp/$input.probed.doc" "$tmp/$input" 2>"$tmp/err" &&
        cmp -s "$tmp/$input.doc" "$tmp/$input.probed.doc"; then ok; else
         bad "probing $input: $(cat "$tmp/err")"; fi
 done
@@ -104,7 +85,7 @@ for p in posts[1:3]:
         assert a["size"] == len(want) and base64.b64decode(a["data"]) == want, a
 PY
 # Attachments as references: the same posts, no bytes.
-run -f testtree -t "$doc" -O testtree.attachments=ref -o "$tmp/refs.doc" "$tmp/export.zip" 2>"$tmp/err" &&
+tree_run -f testtree -t "$doc" -O testtree.attachments=ref -o "$tmp/refs.doc" "$tmp/export.zip" 2>"$tmp/err" &&
 python3 - "$tmp/refs.doc" <<'PY' && ok || bad "attachments as references: $(cat "$tmp/err")"
 import json, sys
 posts = json.load(open(sys.argv[1], encoding="utf-8"))["threads"][0]["posts"]
@@ -115,7 +96,7 @@ PY
 
 # Hostile members refuse the whole input, naming the member.
 expect_refusal() { # ARCHIVE TEXT
-    if run -f testtree -t "$doc" -o "$tmp/out.doc" "$tmp/$1" 2>"$tmp/err"; then
+    if tree_run -f testtree -t "$doc" -o "$tmp/out.doc" "$tmp/$1" 2>"$tmp/err"; then
         bad "$1 was read"
     elif [ $? -ne 1 ] || ! grep -qF -- "$2" "$tmp/err"; then
         bad "$1: expected exit 1 and '$2', got: $(cat "$tmp/err")"
@@ -134,5 +115,4 @@ if "$tc" --plugin-dir "$tmp/plain" -f testfmt -t testfmt "$tmp/export" >/dev/nul
 elif grep -qF "is a folder, and format 'testfmt' reads a file" "$tmp/err"; then ok; else
     bad "a folder for a file format: $(cat "$tmp/err")"; fi
 
-echo "trees.sh: $passed checks passed, $fail failed"
-[ "$fail" -eq 0 ]
+cli_done
