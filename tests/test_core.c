@@ -58,6 +58,29 @@ static void expect_bad(const char *s, size_t len, size_t offset, size_t column)
     ck_assert_uint_eq(col, column);
 }
 
+/* RFC 4648 section 10's test vectors. */
+START_TEST(base64_encodes_the_rfc_vectors)
+{
+    static const char *const vectors[][2] = {
+        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    };
+    for (size_t i = 0; i < sizeof vectors / sizeof *vectors; i++) {
+        char out[16];
+        size_t n = strlen(vectors[i][0]);
+        ck_assert_uint_eq(TC_BASE64_SIZE(n), strlen(vectors[i][1]));
+        size_t k = tc_base64_encode(vectors[i][0], n, out);
+        ck_assert_uint_eq(k, strlen(vectors[i][1]));
+        ck_assert(memcmp(out, vectors[i][1], k) == 0);
+    }
+    /* every byte value, and bytes that set the high bits */
+    static const unsigned char high[] = {0xff, 0xfe, 0x00};
+    char out[8];
+    ck_assert_uint_eq(tc_base64_encode(high, 3, out), 4);
+    ck_assert(memcmp(out, "//4A", 4) == 0);
+}
+END_TEST
+
 START_TEST(utf8_accepts_valid_text)
 {
     const char *ok[] = {"", "plain ASCII text that is longer than eight bytes",
@@ -404,6 +427,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, fields_keep_order_and_unique_keys);
     tcase_add_test(tc, fields_refuse_reserved_and_empty_keys);
+    tcase_add_test(tc, base64_encodes_the_rfc_vectors);
     tcase_add_test(tc, utf8_accepts_valid_text);
     tcase_add_test(tc, utf8_rejects_with_position);
     tcase_add_test(tc, buf_appends_and_formats);

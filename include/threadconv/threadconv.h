@@ -193,6 +193,15 @@ bool tc_utf8_valid(const char *s, size_t len, size_t *bad_offset,
  */
 bool tc_utf8_valid_text(const char *s, size_t len, size_t *bad_offset);
 
+/*
+ * Standard padded base64 (RFC 4648 section 4) of in[0..n) into out, which
+ * has room for TC_BASE64_SIZE(n) bytes (no NUL is written).  Returns the
+ * count written.  A caller that encodes in pieces gives whole groups of 3
+ * bytes to every call but the last.
+ */
+#define TC_BASE64_SIZE(n) (((n) + 2) / 3 * 4)
+size_t tc_base64_encode(const void *in, size_t n, char *out);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int64_t tc_days_from_civil(int64_t year, int month, int day);
 

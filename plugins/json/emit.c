@@ -329,27 +329,12 @@ void jw_extras(jw *w, const tc_fields *fields)
  * copied whole.  Base64 needs no JSON escapes. */
 static void put_base64(jw *w, const unsigned char *data, size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char chunk[4096];
+    const size_t group = sizeof chunk / 4 * 3; /* bytes a chunk holds */
     put(w, "\"", 1);
-    size_t i = 0;
-    while (len - i >= 3 && w->rc == TC_OK) {
-        size_t n = 0;
-        for (; len - i >= 3 && n + 4 <= sizeof chunk; i += 3) {
-            uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-            chunk[n++] = alphabet[v >> 18];
-            chunk[n++] = alphabet[v >> 12 & 0x3F];
-            chunk[n++] = alphabet[v >> 6 & 0x3F];
-            chunk[n++] = alphabet[v & 0x3F];
-        }
-        put(w, chunk, n);
-    }
-    if (len - i > 0) {
-        uint32_t v = (uint32_t)data[i] << 16 | (len - i > 1 ? (uint32_t)data[i + 1] << 8 : 0);
-        char last[4] = {alphabet[v >> 18], alphabet[v >> 12 & 0x3F],
-                        len - i > 1 ? alphabet[v >> 6 & 0x3F] : '=', '='};
-        put(w, last, 4);
+    for (size_t i = 0; i < len && w->rc == TC_OK; i += group) {
+        size_t n = len - i < group ? len - i : group;
+        put(w, chunk, tc_base64_encode(data + i, n, chunk));
     }
     put(w, "\"", 1);
 }

@@ -190,7 +190,6 @@ static size_t q_cost(unsigned char c)
 }
 
 static const char hexd[] = "0123456789ABCDEF";
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static int put_word(tc_buf *out, const char *s, size_t n, bool use_b)
 {
@@ -202,18 +201,7 @@ static int put_word(tc_buf *out, const char *s, size_t n, bool use_b)
     memcpy(p, use_b ? "=?utf-8?b?" : "=?utf-8?q?", 10);
     p += 10;
     if (use_b) {
-        for (size_t i = 0; i < n; i += 3) {
-            unsigned v = (unsigned)(unsigned char)s[i] << 16;
-            if (i + 1 < n)
-                v |= (unsigned)(unsigned char)s[i + 1] << 8;
-            if (i + 2 < n)
-                v |= (unsigned char)s[i + 2];
-            p[0] = b64[v >> 18];
-            p[1] = b64[(v >> 12) & 63];
-            p[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-            p[3] = i + 2 < n ? b64[v & 63] : '=';
-            p += 4;
-        }
+        p += tc_base64_encode(s, n, p);
     } else {
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];

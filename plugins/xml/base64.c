@@ -1,7 +1,8 @@
 /*
  * base64.c - base64 (RFC 4648, section 4: the standard alphabet, padded)
- * for the bytes of an <attachment>: a block encoder for the writer and a
- * streaming decoder for the reader, which gets the text in pieces.
+ * for the bytes of an <attachment>: the reader's streaming decoder, which
+ * gets the text in pieces (the writer encodes with the SDK's
+ * tc_base64_encode).
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -10,32 +11,6 @@
 #endif
 
 #include "base64.h"
-
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-size_t xml_b64_encode(const unsigned char *in, size_t n, char *out)
-{
-    char *o = out;
-    size_t i = 0;
-    for (; n - i >= 3; i += 3) {
-        unsigned long w = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
-        *o++ = alphabet[w >> 18];
-        *o++ = alphabet[(w >> 12) & 0x3F];
-        *o++ = alphabet[(w >> 6) & 0x3F];
-        *o++ = alphabet[w & 0x3F];
-    }
-    if (n - i > 0) {
-        unsigned long w = (unsigned long)in[i] << 16;
-        if (n - i == 2)
-            w |= (unsigned long)in[i + 1] << 8;
-        *o++ = alphabet[w >> 18];
-        *o++ = alphabet[(w >> 12) & 0x3F];
-        *o++ = n - i == 2 ? alphabet[(w >> 6) & 0x3F] : '=';
-        *o++ = '=';
-    }
-    return (size_t)(o - out);
-}
 
 /* What a byte of base64 text is: a digit's value (0-63), or one of these. */
 enum { B_SPACE = 64, B_PAD = 65, B_BAD = 66 };

@@ -15,12 +15,6 @@
 #define TCXML_B64_LINE_BYTES 57
 #define TCXML_B64_LINE_CHARS 76
 
-/* Characters for n bytes: 4 for every 3, the last group padded. */
-#define TCXML_B64_CHARS(n) (((n) + 2) / 3 * 4)
-
-/* Encode in[0..n) into out (TCXML_B64_CHARS(n) bytes, no NUL); returns the
- * count written. */
-size_t xml_b64_encode(const unsigned char *in, size_t n, char *out);
 
 /* Where a decoder is. */
 enum { TCXML_B64_DIGITS = 0, TCXML_B64_PAD = 1, TCXML_B64_DONE = 2 };

@@ -372,7 +372,7 @@ static void att_base64(xw *x, int depth, const unsigned char *data, uint64_t siz
         }
         char *o = x->esc.data + x->esc.len;
         memcpy(o, spaces, (size_t)indent);
-        size_t k = (size_t)indent + xml_b64_encode(data + i, n, o + indent);
+        size_t k = (size_t)indent + tc_base64_encode(data + i, n, o + indent);
         o[k++] = '\n';
         x->esc.len += k;
         run += k;
