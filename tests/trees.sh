@@ -58,6 +58,9 @@ PY
 # The output: the format that writes archive documents (cli_lib.sh's
 # doc_writer finds it by what it writes, not by its name).
 doc=$(doc_writer) || exit 1
+# The checks below read the attachments back, so the writer must keep them.
+"$tc" --describe "$doc" | grep -q '^Attachments: *written$' ||
+    die "the archive-document writer $doc does not keep attachments"
 
 for input in export export.zip export.tar.gz; do
     if tree_run -f testtree -t "$doc" -o "$tmp/$input.doc" "$tmp/$input" 2>"$tmp/err"; then ok; else
@@ -78,20 +81,22 @@ assert posts[0]["body"] == "first line\nsecond line\n"
 assert posts[3]["body"] == "no final newline"
 for p in posts[1:3]:
     assert p["body"] == ""
-    if "attachments" in p:  # a writer that keeps attachments
-        a, = p["attachments"]
-        assert a["name"] == p["id"].split("/")[-1] and a["type"] == "application/octet-stream"
-        want = b"" if p["id"].endswith(".bin") else bytes(range(256)) * 4
-        assert a["size"] == len(want) and base64.b64decode(a["data"]) == want, a
+    a, = p["attachments"]
+    assert a["name"] == p["id"].split("/")[-1] and a["type"] == "application/octet-stream"
+    want = b"" if p["id"].endswith(".bin") else bytes(range(256)) * 4
+    assert a["size"] == len(want) and base64.b64decode(a["data"]) == want, a
+for p in posts[0::3]:
+    assert "attachments" not in p, p
 PY
 # Attachments as references: the same posts, no bytes.
 tree_run -f testtree -t "$doc" -O testtree.attachments=ref -o "$tmp/refs.doc" "$tmp/export.zip" 2>"$tmp/err" &&
 python3 - "$tmp/refs.doc" <<'PY' && ok || bad "attachments as references: $(cat "$tmp/err")"
 import json, sys
 posts = json.load(open(sys.argv[1], encoding="utf-8"))["threads"][0]["posts"]
-for p in posts:
-    for a in p.get("attachments", []):
-        assert "data" not in a and a["ref"] == p["id"], a
+refs = [a for p in posts for a in p.get("attachments", [])]
+assert [a["ref"] for a in refs] == ["media/empty.bin", "media/photo.jpg"], refs
+for a in refs:
+    assert "data" not in a, a
 PY
 
 # Hostile members refuse the whole input, naming the member.
