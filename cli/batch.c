@@ -160,36 +160,6 @@ static void commit_group(group *g, char **outputs, pool *sh, const cli_batch *ba
     g->bytes = 0;
 }
 
-/* DIR/.threadconv-PID: a worker's directory for its temporary files. */
-static char *worker_dir(const char *dir, pid_t pid)
-{
-    tc_buf b = {0};
-    tc_buf_printf(&b, "%s/.threadconv-%ld", dir, (long)pid);
-    return b.data;
-}
-
-/* Remove what a worker that died left in its directory, and the directory. */
-static void remove_worker_dir(const char *dir, pid_t pid)
-{
-    char *path = worker_dir(dir, pid);
-    DIR *d = path ? opendir(path) : NULL;
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            tc_buf file = {0};
-            tc_buf_printf(&file, "%s/%s", path, e->d_name);
-            if (file.data)
-                unlink(file.data);
-            tc_buf_free(&file);
-        }
-        closedir(d);
-        rmdir(path);
-    }
-    free(path);
-}
-
 /* Fork a worker in slot k: it converts inputs until none are left or it
  * has done WORKER_FILES, committing them a group at a time.  Returns its
  * pid, or -1 (with a message). */
@@ -211,8 +181,9 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const c
      * directory would create their files one at a time.  The renames into
      * the output directory are cheap.  Without it (not writable, say),
      * temporary files go beside their outputs as usual. */
-    char *temp_dir = worker_dir(batch->output_dir, getpid());
-    if (temp_dir && (mkdir(temp_dir, 0700) != 0 || !cli_temp_dir(temp_dir))) {
+    char *temp_dir = tc_temp_dir_create(batch->output_dir);
+    if (temp_dir && !cli_temp_dir(temp_dir)) {
+        rmdir(temp_dir);
         free(temp_dir);
         temp_dir = NULL;
     }
@@ -254,40 +225,6 @@ static pid_t start_worker(tc_registry *reg, const tc_convert_spec *spec, const c
         free(temp_dir);
     }
     _exit(0);
-}
-
-/* Remove what the worker pid, which died, left of output's temporary files
- * beside it (tc_convert names them ".NAME.tc-PID-HHHHHHHHXXXXXXXX.tmp", or
- * ".tc-PID-HHHHHHHHXXXXXXXX.tmp" when NAME is long, H the host's tag; with O_TMPFILE a file being
- * written has no name at all). */
-static void remove_stale_temps(const char *dir, const char *output, pid_t pid)
-{
-    const char *base = strrchr(output, '/');
-    base = base ? base + 1 : output;
-    char tag[32];
-    int tag_len = snprintf(tag, sizeof tag, ".tc-%ld-", (long)pid);
-    size_t base_len = strlen(base);
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *name = e->d_name;
-        size_t len = strlen(name);
-        size_t rest = (size_t)tag_len + 16 + 4; /* the tag, host and random hex, ".tmp" */
-        bool long_form = len == 1 + base_len + rest && name[0] == '.' &&
-                         memcmp(name + 1, base, base_len) == 0;
-        bool short_form = len == rest;
-        if ((long_form || short_form) && memcmp(name + len - rest, tag, (size_t)tag_len) == 0 &&
-            strcmp(name + len - 4, ".tmp") == 0) {
-            tc_buf path = {0};
-            tc_buf_printf(&path, "%s/%s", dir, name);
-            if (path.data)
-                unlink(path.data);
-            tc_buf_free(&path);
-        }
-    }
-    closedir(d);
 }
 
 /* Name every input's output; two inputs mapping to one name are refused.
@@ -367,14 +304,15 @@ static pool *map_pool(size_t jobs, size_t n, size_t *map_size)
 
 /* The worker in slot k ended with wait status ws: the input it was on
  * failed if it died, its uncommitted files are to be converted again. */
-static void worker_ended(const cli_batch *batch, char **outputs, pool *sh, size_t k, size_t n,
-                         pid_t pid, int ws)
+static void worker_ended(const cli_batch *batch, pool *sh, size_t k, size_t n, int ws)
 {
+    /* What it left -- its directory of temporary files, or the one it was
+     * writing beside its output -- goes with the library's sweep of dead
+     * runs' temporaries. */
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        remove_worker_dir(batch->output_dir, pid);
+        tc_temp_sweep(batch->output_dir);
     size_t i = atomic_load(&sh->current[k]);
     if (i < n && atomic_load(&sh->status[i]) < 0) {
-        remove_stale_temps(batch->output_dir, outputs[i], pid);
         atomic_store(&sh->status[i], WIFEXITED(ws) ? (WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1)
                                                    : 128 + WTERMSIG(ws));
         atomic_fetch_add(&sh->done, 1);
@@ -438,7 +376,7 @@ static bool run_workers(tc_registry *reg, const tc_convert_spec *spec, const cli
             continue;
         running--;
         pids[k] = 0;
-        worker_ended(batch, outputs, sh, k, n, pid, ws);
+        worker_ended(batch, sh, k, n, ws);
         if (atomic_load(&sh->next) < n) {
             cli_signals_hold(true);
             pids[k] = start_worker(reg, spec, batch, outputs, sh, k, n);

@@ -3,19 +3,23 @@
  * The paths are copied into static slots so the handler reads no freed
  * memory, and a slot is published (its flag set) only once its path is
  * complete; the handler calls only async-signal-safe functions (kill,
- * waitpid, unlink, rmdir, signal, raise).  A batch worker holds a group of finished files
+ * waitpid, open, close, unlink, unlinkat, rmdir, signal, raise, and the
+ * getdents64 system call).  A batch worker holds a group of finished files
  * waiting for one commit, hence more than one slot, and makes them in a
  * directory of its own. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE 1 /* syscall */
 
 #include "cleanup.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +31,36 @@ static volatile sig_atomic_t in_use[SLOTS];
 static int noted = -1; /* the slot cli_temp_note filled last */
 static char dir_path[PATH_SIZE];
 static volatile sig_atomic_t have_dir;
+/* A writer's own files (cli_temp_files): those in files_dir named
+ * files_prefix... */
+static char files_dir[PATH_SIZE];
+static char files_prefix[NAME_MAX + 1];
+static volatile sig_atomic_t have_files;
+
+/* Remove the files in files_dir whose names start with files_prefix, with
+ * only async-signal-safe calls: the directory is listed with getdents64
+ * itself, not readdir (which may allocate). */
+static void remove_writer_files(void)
+{
+    int fd = open(files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t plen = strlen(files_prefix);
+    _Alignas(8) char buf[8192];
+    long n;
+    while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            /* struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, name */
+            unsigned short reclen;
+            memcpy(&reclen, buf + off + 16, sizeof reclen);
+            const char *name = buf + off + 19;
+            if (strncmp(name, files_prefix, plen) == 0)
+                unlinkat(fd, name, 0);
+            off += reclen;
+        }
+    }
+    close(fd);
+}
 
 /* A batch parent's workers (their pids, 0 for a free slot). */
 static pid_t *volatile children;
@@ -50,6 +84,8 @@ static void on_fatal_signal(int sig)
     for (int i = 0; i < SLOTS; i++)
         if (in_use[i])
             unlink(paths[i]);
+    if (have_files)
+        remove_writer_files();
     if (have_dir)
         rmdir(dir_path);
     signal(sig, SIG_DFL);
@@ -142,4 +178,16 @@ int cli_temp_take(void)
     int slot = noted;
     noted = -1;
     return slot;
+}
+
+void cli_temp_files(void *user, const char *dir, const char *prefix)
+{
+    (void)user;
+    have_files = 0;
+    if (dir == NULL || prefix == NULL || *prefix == '\0' || strlen(dir) >= PATH_SIZE ||
+        strlen(prefix) >= sizeof files_prefix)
+        return;
+    memcpy(files_dir, dir, strlen(dir) + 1);
+    memcpy(files_prefix, prefix, strlen(prefix) + 1);
+    have_files = 1;
 }

@@ -35,4 +35,8 @@ bool cli_temp_dir(const char *path);
 void cli_temp_note(void *user, const char *path);
 int cli_temp_take(void);
 
+/* A tc_convert_spec temp_files callback: a writer's own files (dir/prefix*)
+ * are removed on a signal until it is called with dir NULL. */
+void cli_temp_files(void *user, const char *dir, const char *prefix);
+
 #endif

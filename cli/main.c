@@ -350,6 +350,7 @@ static int convert(tc_registry *reg, cli_args *a, int argc, char **argv)
     spec->n_options = a->n_options;
     spec->warn = a->quiet ? NULL : print_warning;
     spec->temp_file = cli_temp_note;
+    spec->temp_files = cli_temp_files;
     cli_catch_signals();
     if (a->batch.output_dir && spec->output)
         return usage_error("give either -o or --output-dir, not both");

@@ -393,6 +393,7 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err)
         return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
     }
     tc_stream_set_warning_fn(out, spec->warn, spec->warn_user);
+    tc_stream_set_temp_files_fn(out, spec->temp_files, spec->temp_files_user);
     rc = tc_stream_set_options(out, writer, spec->options, spec->n_options, err);
     tc_writer *w = NULL;
     if (rc == TC_OK)

@@ -70,6 +70,8 @@ struct tc_stream {
     tc_error error;
     tc_warning_fn warn;
     void *warn_user;
+    void (*temp_files)(void *user, const char *dir, const char *prefix);
+    void *temp_files_user;
 
     const tc_format *format; /* the format reading or writing it (for messages, options) */
     tc_tree *tree;          /* a tree input (TC_FORMAT_READS_TREE), or NULL */

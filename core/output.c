@@ -85,25 +85,62 @@ static long temp_owner(const char *name, unsigned long host)
     return strtol(digits, NULL, 10);
 }
 
+/* Whether process pid is gone: no such process, or a zombie (dead, not yet
+ * reaped: an init that reaps late, in a container, leaves a killed run's
+ * workers so). */
+static bool process_gone(long pid)
+{
+    if ((pid_t)pid != pid || pid <= 0)
+        return false;
+    if (kill((pid_t)pid, 0) != 0)
+        return errno == ESRCH; /* EPERM: alive, not ours to signal */
+    char path[64], stat_line[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, stat_line, sizeof stat_line - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    stat_line[n] = '\0';
+    const char *end = strrchr(stat_line, ')'); /* "PID (COMM) STATE ..." */
+    return end && end[1] == ' ' && end[2] == 'Z';
+}
+
+/* Remove the entries of the directory dfd names that are our temporary
+ * files (temp_name: any pid, this host), regular and this user's: what a
+ * dead run left in a temporary directory of its own. */
+static void empty_temp_dir(int dfd, unsigned long host)
+{
+    DIR *d = fdopendir(dfd);
+    if (d == NULL) {
+        close(dfd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat fst;
+        if (temp_owner(e->d_name, host) > 0 &&
+            fstatat(dirfd(d), e->d_name, &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(fst.st_mode) && fst.st_uid == geteuid())
+            (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 /* A run killed (SIGKILL) while its temporary file has a name -- always,
  * where the file system has no O_TMPFILE; else only between naming the
- * finished file and renaming it -- leaves that file: remove those in dir ("DIR/" or "") whose run is
- * gone -- names of ours only (temp_name), made on this host, regular files
- * of this user only, and only when no process has the pid in the name (a live run's files,
- * or ones whose pid was reused, stay).  Once per directory per thread. */
-static void sweep_stale(const char *dir)
+ * finished file and renaming it -- leaves that file, and a killed batch
+ * worker its temporary directory (tc_temp_dir_create): remove those in
+ * dir ("DIR/" or "") whose run is gone -- names of ours only (temp_name),
+ * made on this host, this user's only, and only when no process has the
+ * pid in the name (a live run's, or ones whose pid was reused, stay).  A
+ * directory goes with the temporary files in it, and only when nothing
+ * else is left in it. */
+static void sweep(const char *dir)
 {
-    static _Thread_local dev_t swept_dev;
-    static _Thread_local ino_t swept_ino;
-    static _Thread_local bool swept;
-    const char *d_path = *dir ? dir : ".";
-    struct stat st;
-    if (stat(d_path, &st) != 0 || (swept && st.st_dev == swept_dev && st.st_ino == swept_ino))
-        return;
-    swept = true;
-    swept_dev = st.st_dev;
-    swept_ino = st.st_ino;
-    DIR *d = opendir(d_path);
+    DIR *d = opendir(*dir ? dir : ".");
     if (d == NULL)
         return;
     int dfd = dirfd(d);
@@ -111,16 +148,74 @@ static void sweep_stale(const char *dir)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         long pid = temp_owner(e->d_name, host);
-        if (pid <= 0 || pid == (long)getpid() || (pid_t)pid != pid)
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue; /* alive (or not ours to signal): not stale */
+        if (pid <= 0 || pid == (long)getpid() || !process_gone(pid))
+            continue; /* alive: not stale */
         struct stat fst;
-        if (fstatat(dfd, e->d_name, &fst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(fst.st_mode) &&
-            fst.st_uid == geteuid())
+        if (fstatat(dfd, e->d_name, &fst, AT_SYMLINK_NOFOLLOW) != 0 || fst.st_uid != geteuid())
+            continue;
+        if (S_ISREG(fst.st_mode)) {
             (void)unlinkat(dfd, e->d_name, 0);
+        } else if (S_ISDIR(fst.st_mode)) {
+            int sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) {
+                empty_temp_dir(sub, host);
+                (void)unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+            }
+        }
     }
     closedir(d);
+}
+
+/* sweep(dir), once per directory per thread: tc__output_open calls it for
+ * every output, and a batch writes many into one directory. */
+static void sweep_stale(const char *dir)
+{
+    static _Thread_local dev_t swept_dev;
+    static _Thread_local ino_t swept_ino;
+    static _Thread_local bool swept;
+    struct stat st;
+    if (stat(*dir ? dir : ".", &st) != 0 ||
+        (swept && st.st_dev == swept_dev && st.st_ino == swept_ino))
+        return;
+    swept = true;
+    swept_dev = st.st_dev;
+    swept_ino = st.st_ino;
+    sweep(dir);
+}
+
+void tc_temp_sweep(const char *dir)
+{
+    sweep(dir ? dir : "");
+}
+
+char *tc_temp_dir_create(const char *dir)
+{
+    tc_buf path = {0};
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long seed = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16);
+    const char *in = dir && *dir ? dir : ".";
+    tc_buf prefix = {0};
+    if (tc_buf_printf(&prefix, "%s/", in) != TC_OK) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    sweep(prefix.data);
+    int e = EEXIST;
+    for (int attempt = 0; attempt < 100 && e == EEXIST; attempt++) {
+        if (temp_name(&path, prefix.data, "threadconv", &seed) != TC_OK) {
+            e = ENOMEM;
+            break;
+        }
+        e = mkdir(path.data, 0700) == 0 ? 0 : errno;
+    }
+    tc_buf_free(&prefix);
+    if (e != 0) {
+        tc_buf_free(&path);
+        errno = e;
+        return NULL;
+    }
+    return path.data;
 }
 
 /* The file a symlink at path leads to (followed to the end, dangling or

@@ -152,6 +152,20 @@ void tc_stream_set_warning_fn(tc_stream *s, tc_warning_fn fn, void *user)
     s->warn_user = user;
 }
 
+void tc_stream_set_temp_files_fn(tc_stream *s,
+                                 void (*fn)(void *user, const char *dir, const char *prefix),
+                                 void *user)
+{
+    s->temp_files = fn;
+    s->temp_files_user = user;
+}
+
+void tc_stream_temp_files(tc_stream *s, const char *dir, const char *prefix)
+{
+    if (s->temp_files)
+        s->temp_files(s->temp_files_user, dir, dir ? prefix : NULL);
+}
+
 int tc_stream_error(tc_stream *s, int code, uint64_t line, uint64_t column,
                     const char *fmt, ...)
 {

@@ -196,6 +196,45 @@ assert not left, "after the kill: %d entries, e.g. %s" % (len(left), sorted(left
 PY
 done
 
+# A batch run killed outright (SIGKILL to the parent and its workers) leaves
+# its workers' directories of temporary files; the next batch run into that
+# directory removes them (they are this host's, this user's, and their
+# processes are gone), and converts its inputs as usual.
+python3 - "$tc" "$tmp" "$pd" <<'PY' && ok || bad "a killed batch run's temporary directories stayed"
+import os, signal, subprocess, sys, time
+tc, tmp, pd = sys.argv[1:4]
+src, out = os.path.join(tmp, "bkill-in"), os.path.join(tmp, "bkill-out")
+os.mkdir(src); os.mkdir(out)
+inputs = []
+for i in range(20):
+    p = os.path.join(src, "%02d.txt" % i)
+    if i < 2:
+        os.mkfifo(p)
+    else:
+        with open(p, "w") as f: f.write("TESTFMT\npost %d\n" % i)
+    inputs.append(p)
+cmd = [tc, "-q", "--plugin-dir", pd, "-f", "testfmt", "-t", "testfmt", "--output-dir", out, "-j", "2"]
+proc = subprocess.Popen(cmd + inputs, stderr=subprocess.DEVNULL, start_new_session=True)
+fifos = [open(inputs[0], "w"), open(inputs[1], "w")]  # each opens when a worker reads it
+for w in fifos:
+    w.write("TESTFMT\nhalf a thread\n"); w.flush()
+time.sleep(0.3)
+os.killpg(proc.pid, signal.SIGKILL)
+proc.wait(timeout=10)
+time.sleep(0.2)
+hidden = [e for e in os.listdir(out) if e.startswith(".")]
+assert hidden, "the killed run left nothing to sweep: the check would mean nothing"
+for w in fifos:
+    try:
+        w.close()
+    except BrokenPipeError:
+        pass
+rerun = subprocess.run(cmd + inputs[2:], stderr=subprocess.PIPE)
+assert rerun.returncode == 0, "the second run: %d %s" % (rerun.returncode, rerun.stderr)
+left = sorted(os.listdir(out))
+assert left == ["%02d.testfmt" % i for i in range(2, 20)], "left: %s" % left
+PY
+
 # ------------------------------------------------------- replace semantics
 # -o through a symlink writes the link's target; the link stays.
 mkdir "$tmp/link"

@@ -169,6 +169,11 @@ size_t tc_limit_default(tc_limit which);
 int tc_limit_parse(const char *setting, tc_limit *which, size_t *value, tc_error *err);
 /* Where warnings go (default: dropped). */
 void tc_stream_set_warning_fn(tc_stream *s, tc_warning_fn fn, void *user);
+/* Who is told of a writer's own temporary files (tc_stream_temp_files;
+ * tc_convert_spec.temp_files says when); default: nobody. */
+void tc_stream_set_temp_files_fn(tc_stream *s,
+                                 void (*fn)(void *user, const char *dir, const char *prefix),
+                                 void *user);
 /* Flush buffered output.  TC_OK or TC_ERR_OUTPUT with the error set. */
 int tc_stream_flush(tc_stream *s);
 /* The error set on the stream (code TC_OK when none).  Borrowed. */
@@ -269,6 +274,13 @@ typedef struct tc_convert_spec {
      * own here, so file creation -- which locks the directory it is in --
      * does not queue them one behind another. */
     const char *temp_dir;
+    /* Told, for a writer that keeps files of its own until the run is
+     * complete (maildir: its messages in DIR/tmp/), the directory and the
+     * name prefix that every such file has -- and dir NULL once they are
+     * moved or removed -- so a program can remove them from a signal
+     * handler if it is interrupted.  May be NULL. */
+    void (*temp_files)(void *user, const char *dir, const char *prefix);
+    void *temp_files_user;
 } tc_convert_spec;
 
 /*
@@ -292,6 +304,23 @@ int tc_convert(tc_registry *reg, const tc_convert_spec *spec, tc_error *err);
  */
 int tc_commit_outputs(const char *const *temp_paths, const char *const *final_paths, size_t n,
                       int *results, tc_error *err);
+
+/*
+ * Temporary outputs a conversion that died (SIGKILL, the OOM killer) left
+ * in dir: files tc_convert named, and directories tc_temp_dir_create made,
+ * of this user and host whose process is gone, are removed (a live run's
+ * never).  tc_convert does this once per directory by itself; a program
+ * that runs conversions in processes of its own calls it when one dies.
+ */
+void tc_temp_sweep(const char *dir);
+/*
+ * A directory of this process's own in dir (mode 0700) for temporary
+ * outputs, to give as tc_convert_spec.temp_dir; what a dead process left of
+ * such directories there is swept first (tc_temp_sweep).  Returns its path
+ * (the caller frees it, and removes the directory with rmdir when done) or
+ * NULL with errno set.
+ */
+char *tc_temp_dir_create(const char *dir);
 
 /*
  * Choose a reader for the first bytes of an input by asking every loaded

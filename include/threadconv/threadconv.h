@@ -403,6 +403,16 @@ size_t tc_stream_max_post(const tc_stream *s);
  */
 tc_tree *tc_stream_tree(const tc_stream *s);
 
+/*
+ * A writer that keeps files of its own until the run is complete (a
+ * directory writer's messages in DIR/tmp/, say) names them here: every file
+ * in dir whose name starts with prefix is this run's, and is removed if the
+ * run is interrupted by a signal.  Call it before making the first, and with
+ * dir NULL once they are all moved into place or removed.  The prefix must
+ * be this run's alone (hold the process id).  The strings are copied.
+ */
+void tc_stream_temp_files(tc_stream *s, const char *dir, const char *prefix);
+
 #ifdef __cplusplus
 }
 #endif

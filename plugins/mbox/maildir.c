@@ -13,6 +13,10 @@
  * nothing.  File names are SECONDS.MMICROSECONDSPPIDQN.HOST, unique as
  * the Maildir specification asks.  Memory does not grow with the number
  * of messages: names are rebuilt from the run's prefix and a counter.
+ * The messages in tmp/ are named to the program (tc_stream_temp_files),
+ * which removes them if SIGINT or SIGTERM ends the run; a run killed with
+ * SIGKILL leaves them, for the Maildir rule that readers delete tmp/ files
+ * older than 36 hours.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -42,6 +46,7 @@ typedef struct maildir_writer {
     tc_buf path, path2;
     uint64_t n;     /* messages written to tmp/ */
     bool finished;
+    bool tracked;   /* tmp/PREFIXQ* told to the program (tc_stream_temp_files) */
 } maildir_writer;
 
 static int maildir_nomem(tc_stream *out)
@@ -118,6 +123,15 @@ static int maildir_setup(tc_stream *out, maildir_writer *w, const char *dir)
         if (rc != TC_OK)
             return rc;
     }
+    /* Every message this run keeps in tmp/ starts with PREFIXQ: the
+     * program removes them if a signal ends the run before write_finish. */
+    tc_buf_reset(&w->path);
+    tc_buf_reset(&w->path2);
+    if (tc_buf_printf(&w->path, "%s/tmp", w->dir.data) != TC_OK ||
+        tc_buf_printf(&w->path2, "%sQ", w->prefix.data) != TC_OK)
+        return maildir_nomem(out);
+    tc_stream_temp_files(out, w->path.data, w->path2.data);
+    w->tracked = true;
     return TC_OK;
 }
 
@@ -212,12 +226,13 @@ int maildir_write_finish(tc_stream *out, void *state)
                                    inside(w, &w->path), inside(w, &w->path2), strerror(errno));
     }
     w->finished = true;
+    tc_stream_temp_files(out, NULL, NULL);
+    w->tracked = false;
     return TC_OK;
 }
 
 void maildir_write_close(tc_stream *out, void *state)
 {
-    (void)out;
     maildir_writer *w = state;
     if (w == NULL)
         return;
@@ -225,6 +240,8 @@ void maildir_write_close(tc_stream *out, void *state)
     for (uint64_t i = 1; i <= w->n && w->dir.data; i++)
         if (name_of(w, &w->path, "tmp", i) == TC_OK)
             unlink(w->path.data);
+    if (w->tracked)
+        tc_stream_temp_files(out, NULL, NULL);
     mbox_builder_free(&w->b);
     tc_buf *bufs[] = {&w->msg, &w->dir, &w->prefix, &w->host, &w->path, &w->path2};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)

@@ -27,6 +27,39 @@ run 0 -t maildir -o "$tmp/md" "$seed"
 [ "$(find "$tmp/md" -type f | wc -l)" -eq 20 ] && ok \
     || bad "maildir: expected a file for each of the seed's 20 posts: $(find "$tmp/md" | head)"
 
+# A run ended by SIGINT or SIGTERM leaves no message in tmp/ (and delivers
+# none to new/): the input, one post per line through the test plugin's
+# reader (tests/plugins), comes from a FIFO that holds the run while some
+# of its messages wait in tmp/.
+mkdir "$tmp/pd" && ln -s "$THREADCONV_TEST_PLUGINS/good.so" "$tmp/pd/testfmt.so"
+for sig in SIGINT SIGTERM; do
+    python3 - "$tc" "$tmp" "$sig" <<'PY' && ok || bad "maildir: $sig left messages behind"
+import os, signal, subprocess, sys, time
+tc, tmp, name = sys.argv[1:4]
+md, fifo = os.path.join(tmp, "sig-" + name), os.path.join(tmp, name + ".fifo")
+os.mkfifo(fifo)
+def default_signals():
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+proc = subprocess.Popen([tc, "-q", "--plugin-dir", os.path.join(tmp, "pd"), "-f", "testfmt",
+                         "-t", "maildir", "-o", md, fifo], preexec_fn=default_signals)
+with open(fifo, "w") as w:
+    w.write("TESTFMT\n" + "a post\n" * 50); w.flush()
+    for _ in range(250):  # until messages wait in tmp/
+        if os.path.isdir(os.path.join(md, "tmp")) and len(os.listdir(os.path.join(md, "tmp"))) >= 10:
+            break
+        time.sleep(0.02)
+    waiting = len(os.listdir(os.path.join(md, "tmp")))
+    assert waiting >= 10, "only %d messages in tmp/" % waiting
+    proc.send_signal(getattr(signal, name))
+    status = proc.wait(timeout=10)
+assert status == -getattr(signal, name), "exit status %d" % status
+for sub in ("tmp", "new", "cur"):
+    left = os.listdir(os.path.join(md, sub))
+    assert not left, "%s/ holds %d files, e.g. %s" % (sub, len(left), left[:2])
+PY
+done
+
 # ------------------------------------------------------------ attachments
 # A writer that cannot keep attachments drops them with a warning, never
 # silently: the first post named, then a count.
