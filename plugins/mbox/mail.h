@@ -46,6 +46,28 @@
 #define MBOX_H_EMPTY "X-Threadconv-Empty-Thread"    /* a thread without posts */
 
 /* ------------------------------------------------------------------ */
+/* Extra fields of others' mail (doc/formats.md, "Reading")             */
+/* ------------------------------------------------------------------ */
+/*
+ * What the reader keeps of a message another program wrote, beyond the
+ * model's own fields, and the writers write back as it was, so that
+ * mbox -> mbox, mbox -> maildir -> mbox and mbox -> json -> mbox keep every
+ * sender, Message-ID, Subject, In-Reply-To, References and header.  The
+ * post's id is its Message-ID without <>, its author the From display
+ * name (the address when there is none), its parent the real parent.
+ */
+#define MBOX_X_ADDRESS "mbox.address"         /* From's address (addr-spec) */
+#define MBOX_X_SUBJECT "mbox.subject"         /* Subject, decoded, when the writer
+                                                 would not write it so by itself */
+#define MBOX_X_TO "mbox.to"                   /* To, decoded: for reading; the */
+#define MBOX_X_CC "mbox.cc"                   /* writer uses mbox.headers */
+#define MBOX_X_HEADERS "mbox.headers"         /* every other field, as it was */
+#define MBOX_X_IN_REPLY_TO "mbox.in-reply-to" /* as it was, when not just <parent> */
+#define MBOX_X_REFERENCES "mbox.references"   /* as it was */
+#define MBOX_X_UNDECODABLE "mbox.undecodable" /* where bytes were not in the charset */
+#define MBOX_X_CHARSET "mbox.charset"         /* a charset label that was unknown */
+
+/* ------------------------------------------------------------------ */
 /* Extra fields' keys in header names                                  */
 /* ------------------------------------------------------------------ */
 
