@@ -24,10 +24,11 @@ esac
 # (benchmark memory), man-db (the man page test), libxml2-utils (xmllint),
 # python3-jsonschema (the JSON output against doc/json-schema.json), strace
 # (the mode a temporary output file is created with),
-# mutt and mblaze (real mail clients read the mail we write),
+# mutt and mblaze (real mail clients read the mail we write), notmuch
+# (the judge of the reply links in the mail we write),
 # parallel (the scale-out test).
 packages="build-essential autoconf automake libtool pkg-config libjansson-dev libxml2-dev
-libarchive-dev check python3 python3-jsonschema tzdata valgrind time strace man-db libxml2-utils mutt mblaze parallel"
+libarchive-dev check python3 python3-jsonschema tzdata valgrind time strace man-db libxml2-utils mutt mblaze notmuch parallel"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
