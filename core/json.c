@@ -773,6 +773,56 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
+/* Bytes of a member name past names_max that are kept all the same, to
+ * show in the message. */
+#define NAME_SHOWN 24
+
+/* What the next member name may keep of names_max (see json.h) in *room:
+ * SIZE_MAX without a cap.  The names kept are in j->names, each with its
+ * NUL.  false when even an empty name would pass the cap. */
+static bool names_room(const tc_json *j, size_t *room)
+{
+    *room = SIZE_MAX;
+    if (j->names_max == 0)
+        return true;
+    size_t n = (size_t)j->n_names + 1; /* the open objects' names and the next one */
+    if (n > j->names_max / TC_JSON_NAME_COST)
+        return false;
+    size_t used = n * TC_JSON_NAME_COST;
+    if (j->names.len >= j->names_max - used)
+        return false;
+    used += j->names.len + 1; /* and the next one's NUL */
+    *room = j->names_max - used;
+    return true;
+}
+
+/* The member name at names[off..) of len bytes (kept up to the room it had)
+ * passes names_max: the error, where the name starts. */
+static tc_json_event names_over(tc_json *j, size_t off, size_t len)
+{
+    if (j->err.code == TC_OK) {
+        size_t kept = j->names.len - off; /* with its NUL */
+        const unsigned char *s = (const unsigned char *)j->names.data + off;
+        char shown[32];
+        size_t n = 0, i = 0;
+        while (i + 1 < kept && n < NAME_SHOWN) {
+            int k = s[i] < 0x80 ? 1 : char_length(s + i, kept - 1 - i);
+            if (k <= 0 || n + (size_t)k > NAME_SHOWN)
+                break;
+            if (k == 1)
+                shown[n++] = s[i] < 0x20 || s[i] == 0x7F ? '?' : (char)s[i];
+            else
+                memcpy(shown + n, s + i, (size_t)k), n += (size_t)k;
+            i += (size_t)k;
+        }
+        shown[n] = '\0';
+        fail_at(j, off_of(j, j->cur), "member name \"%s%s\" (%zu bytes)", shown,
+                i < len ? "..." : "", len);
+        j->err.limit = true;
+    }
+    return TC_JSON_ERROR;
+}
+
 /* Drop the names from entry first on (the objects that closed). */
 static void names_pop(tc_json *j, uint32_t first)
 {
@@ -840,8 +890,9 @@ static inline tc_json_event value(tc_json *j, int t, bool nul)
         return fail_here(j, "maximum parsing depth reached");
     switch (t) {
     case T_STRING:
-        if (nul)
+        if (nul && !j->allow_nul)
             return fail_here(j, "\\u0000 is not allowed without JSON_ALLOW_NUL");
+        j->str_nul = nul;
         return TC_JSON_STRING;
     case T_INTEGER: return TC_JSON_INTEGER;
     case T_REAL: return TC_JSON_REAL;
@@ -882,6 +933,7 @@ tc_json_event tc_json_next(tc_json *j)
     size_t max = j->sink_max;
     j->sink = NULL;
     j->sink_max = SIZE_MAX;
+    j->str_nul = false;
     if (j->err.code != TC_OK)
         return TC_JSON_ERROR;
     bool nul = false;
@@ -908,6 +960,8 @@ tc_json_event tc_json_next(tc_json *j)
         }
     }
     tc_json_frame *f = &j->stack[j->depth - 1];
+    size_t room = SIZE_MAX;
+    bool fits = true;
     if (f->kind == '[') {
         if (f->state == ST_FIRST) {
             t = scan(j, sink, max, &nul);
@@ -934,7 +988,8 @@ tc_json_event tc_json_next(tc_json *j)
         f->state = ST_NEXT;
         return value(j, t, nul);
     case ST_FIRST:
-        t = scan(j, &j->names, SIZE_MAX, &nul);
+        fits = names_room(j, &room);
+        t = scan(j, &j->names, room < NAME_SHOWN ? NAME_SHOWN : room, &nul);
         if (t == '}')
             return pop(j);
         break;
@@ -946,7 +1001,8 @@ tc_json_event tc_json_next(tc_json *j)
             return TC_JSON_ERROR;
         if (t != ',')
             return fail_here(j, "'}' expected");
-        t = scan(j, &j->names, SIZE_MAX, &nul);
+        fits = names_room(j, &room);
+        t = scan(j, &j->names, room < NAME_SHOWN ? NAME_SHOWN : room, &nul);
         break;
     }
     if (t == T_ERROR)
@@ -956,6 +1012,8 @@ tc_json_event tc_json_next(tc_json *j)
     size_t key_off = j->str_off, key_len = j->str_len;
     if (nul)
         return fail_here(j, "NUL byte in object key not supported");
+    if (!fits || key_len > room)
+        return names_over(j, key_off, key_len); /* (kept up to NAME_SHOWN bytes to show) */
     int dup = names_add(j, f->keys, key_off, key_len);
     if (dup < 0) {
         fail_io(j, TC_ERR_NOMEM);

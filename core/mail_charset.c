@@ -23,30 +23,39 @@ bool tc__mail_ieq(const char *a, size_t alen, const char *b)
     return alen == strlen(b) && tc__ascii_ieq(a, b, alen);
 }
 
-static int put_latin1(tc_buf *out, unsigned char c)
+/* One byte that cannot be decoded: the ISO-8859-1 character of the same
+ * value; a NUL U+FFFD, unless keep_nul (a body, which may hold U+0000). */
+static int put_latin1(tc_buf *out, unsigned char c, bool keep_nul)
 {
     if (c == 0)
-        return tc_buf_append(out, "\xEF\xBF\xBD", 3);
+        return keep_nul ? tc_buf_append(out, "", 1) : tc_buf_append(out, "\xEF\xBF\xBD", 3);
     if (c < 0x80)
         return tc_buf_putc(out, (char)c);
     char u[2] = {(char)(0xC0 | (c >> 6)), (char)(0x80 | (c & 0x3F))};
     return tc_buf_append(out, u, 2);
 }
 
-/* UTF-8 input: valid sequences copied, each bad byte by the fallback. */
-static int utf8_fallback(tc_buf *out, const char *in, size_t len, size_t *n_bad)
+/* Valid UTF-8, with NUL bytes when keep_nul; *off: the first bad byte. */
+static bool valid(const char *s, size_t len, size_t *off, bool keep_nul)
+{
+    return keep_nul ? tc_utf8_valid_text(s, len, off) : tc_utf8_valid(s, len, off, NULL);
+}
+
+/* UTF-8 input: valid sequences copied, each bad byte by the fallback (a
+ * NUL is one, unless keep_nul). */
+static int utf8_fallback(tc_buf *out, const char *in, size_t len, size_t *n_bad, bool keep_nul)
 {
     size_t i = 0;
     while (i < len) {
         size_t off;
-        if (tc_utf8_valid(in + i, len - i, &off, NULL))
+        if (valid(in + i, len - i, &off, keep_nul))
             return tc_buf_append(out, in + i, len - i);
         if (tc_buf_append(out, in + i, off) != TC_OK)
             return TC_ERR_NOMEM;
         i += off;
         /* the bad byte may start a valid character that was cut short by
          * nothing but a NUL; either way one byte is replaced */
-        if (put_latin1(out, (unsigned char)in[i]) != TC_OK)
+        if (put_latin1(out, (unsigned char)in[i], keep_nul) != TC_OK)
             return TC_ERR_NOMEM;
         (*n_bad)++;
         i++;
@@ -67,14 +76,16 @@ static bool is_ascii_name(const char *cs)
 }
 
 /* The bytes iconv wrote since start, made what the model holds: a NUL
- * decoded from the charset becomes U+FFFD (counted once), and invalid
+ * decoded from the charset becomes U+FFFD (counted once) unless keep_nul
+ * (a body: U+0000 is a character of the model there, and iconv decodes it
+ * right in every charset, 0x00 in the ASCII-compatible ones), and invalid
  * UTF-8 that iconv passed through (glibc reads "utf_8", "u.t.f-8" and
  * such as UTF-8 and copies sequences above U+10FFFF as they are) is
  * replaced byte by byte as for UTF-8 input. */
-static int make_valid(tc_buf *out, size_t start, size_t *n_bad)
+static int make_valid(tc_buf *out, size_t start, size_t *n_bad, bool keep_nul)
 {
     int rc = TC_OK;
-    if (memchr(out->data + start, '\0', out->len - start)) {
+    if (!keep_nul && memchr(out->data + start, '\0', out->len - start)) {
         tc_buf tmp = {0};
         for (size_t i = start; i < out->len && rc == TC_OK; i++)
             rc = out->data[i] ? tc_buf_putc(&tmp, out->data[i])
@@ -87,9 +98,9 @@ static int make_valid(tc_buf *out, size_t start, size_t *n_bad)
         tc_buf_free(&tmp);
     }
     if (rc == TC_OK && out->len > start &&
-        !tc_utf8_valid(out->data + start, out->len - start, NULL, NULL)) {
+        !valid(out->data + start, out->len - start, NULL, keep_nul)) {
         tc_buf tmp = {0};
-        rc = utf8_fallback(&tmp, out->data + start, out->len - start, n_bad);
+        rc = utf8_fallback(&tmp, out->data + start, out->len - start, n_bad, keep_nul);
         out->len = start;
         if (rc == TC_OK && tmp.len > 0)
             rc = tc_buf_append(out, tmp.data, tmp.len);
@@ -98,13 +109,13 @@ static int make_valid(tc_buf *out, size_t start, size_t *n_bad)
     return rc;
 }
 
-int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len,
-                    size_t *n_bad, bool *unknown)
+static int to_utf8(tc_buf *out, const char *charset, const char *in, size_t len,
+                   size_t *n_bad, bool *unknown, bool keep_nul)
 {
     if (charset == NULL || is_ascii_name(charset) || is_utf8_name(charset))
         /* US-ASCII is a subset of UTF-8; 8-bit bytes labelled ASCII are
          * most often UTF-8, so they are taken as UTF-8 when valid */
-        return utf8_fallback(out, in, len, n_bad);
+        return utf8_fallback(out, in, len, n_bad, keep_nul);
     char name[64];
     size_t cn = strlen(charset);
     if (cn >= sizeof name)
@@ -117,7 +128,7 @@ int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len
     iconv_t cd = iconv_open("UTF-8", name);
     if (cd == (iconv_t)-1) {
         *unknown = true;
-        return utf8_fallback(out, in, len, n_bad);
+        return utf8_fallback(out, in, len, n_bad, keep_nul);
     }
     size_t start = out->len;
     char *ip = (char *)in;
@@ -138,7 +149,7 @@ int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len
             if (errno == E2BIG)
                 continue;
             /* EILSEQ or EINVAL: one byte by the fallback, then go on */
-            if (put_latin1(out, (unsigned char)*ip) != TC_OK)
+            if (put_latin1(out, (unsigned char)*ip, keep_nul) != TC_OK)
                 rc = TC_ERR_NOMEM;
             (*n_bad)++;
             ip++;
@@ -156,6 +167,18 @@ int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len
     }
     iconv_close(cd);
     if (rc == TC_OK)
-        rc = make_valid(out, start, n_bad);
+        rc = make_valid(out, start, n_bad, keep_nul);
     return rc == TC_OK ? tc_buf_append(out, "", 0) : rc;
+}
+
+int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len,
+                    size_t *n_bad, bool *unknown)
+{
+    return to_utf8(out, charset, in, len, n_bad, unknown, false);
+}
+
+int tc_mail_to_utf8_text(tc_buf *out, const char *charset, const char *in, size_t len,
+                         size_t *n_bad, bool *unknown)
+{
+    return to_utf8(out, charset, in, len, n_bad, unknown, true);
 }

@@ -124,10 +124,56 @@ static const char *extra_what(char *buf, size_t size, const char *whose, const c
     return buf;
 }
 
+/* A key and where it is in its list, for finding repeated keys by sorting. */
+typedef struct keyed_at {
+    const char *key;
+    size_t at;
+} keyed_at;
+
+static int keyed_at_cmp(const void *x, const void *y)
+{
+    const keyed_at *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    return c ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+/* The first i whose key is the same as one before it in f, among the
+ * fields before the first without a key or value (where checked_extras
+ * stops), or f->count when there is none; SIZE_MAX when out of memory.
+ * Sorting makes it n log n: a reader may hand out a post of a million
+ * fields within the max-post limit, and comparing each with every one
+ * before it would take hours. */
+static size_t first_repeated(const tc_fields *f)
+{
+    size_t n = 0;
+    while (n < f->count && f->items[n].key != NULL && f->items[n].value != NULL)
+        n++;
+    if (n < 2)
+        return f->count;
+    keyed_at *k = malloc(n * sizeof *k);
+    if (k == NULL)
+        return SIZE_MAX;
+    for (size_t i = 0; i < n; i++)
+        k[i] = (keyed_at){f->items[i].key, i};
+    qsort(k, n, sizeof *k, keyed_at_cmp);
+    size_t first = f->count;
+    for (size_t i = 1; i < n; i++)
+        if (k[i].at < first && strcmp(k[i - 1].key, k[i].key) == 0)
+            first = k[i].at; /* equal keys are in list order: k[i] repeats one */
+    free(k);
+    return first;
+}
+
+/* Lists longer than this are checked for repeated keys by sorting. */
+#define FEW_FIELDS 32
+
 static int checked_extras(const check_site *site, const tc_fields *f, const char *whose,
                           bool check_text, tc_error *err)
 {
     char what[96];
+    size_t repeated = f->count > FEW_FIELDS ? first_repeated(f) : 0;
+    if (repeated == SIZE_MAX)
+        return tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
     for (size_t i = 0; i < f->count; i++) {
         const char *key = f->items[i].key, *value = f->items[i].value;
         if (key == NULL || *key == '\0' || value == NULL) {
@@ -141,10 +187,12 @@ static int checked_extras(const check_site *site, const tc_fields *f, const char
             return model_error(site, err, extra_what(what, sizeof what, whose, key),
                                "whose key is one of the model's own names; prefix it with "
                                "the format's name");
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(f->items[j].key, key) == 0)
-                return model_error(site, err, extra_what(what, sizeof what, whose, key),
-                                   "twice: keys must be unique");
+        bool twice = f->count > FEW_FIELDS ? i == repeated : false;
+        for (size_t j = 0; f->count <= FEW_FIELDS && j < i && !twice; j++)
+            twice = strcmp(f->items[j].key, key) == 0;
+        if (twice)
+            return model_error(site, err, extra_what(what, sizeof what, whose, key),
+                               "twice: keys must be unique");
         if (check_text && !tc_utf8_valid_text(value, strlen(value), NULL))
             return checked_string(site, value, extra_what(what, sizeof what, whose, key), err);
     }

@@ -421,6 +421,86 @@ START_TEST(options_are_checked_and_defaulted)
 }
 END_TEST
 
+/* A writer that writes nothing: the checked session in front of it is
+ * what is tested. */
+static int null_open(tc_stream *out, void **state)
+{
+    (void)out;
+    *state = NULL;
+    return TC_OK;
+}
+static int null_thread(tc_stream *out, void *state, const tc_thread *t)
+{
+    (void)out, (void)state, (void)t;
+    return TC_OK;
+}
+static int null_post(tc_stream *out, void *state, const tc_post *p)
+{
+    (void)out, (void)state, (void)p;
+    return TC_OK;
+}
+static int null_end(tc_stream *out, void *state)
+{
+    (void)out, (void)state;
+    return TC_OK;
+}
+static void null_close(tc_stream *out, void *state)
+{
+    (void)out, (void)state;
+}
+static const tc_format null_writer = {
+    .name = "null", .write_open = null_open, .write_begin_thread = null_thread,
+    .write_post = null_post, .write_end_thread = null_end, .write_finish = null_end,
+    .write_close = null_close};
+
+/* The session's verdict on a thread whose extra fields have the keys
+ * keys[0..n) (values "v"), in its error text (empty when accepted). */
+static int session_on_keys(char (*keys)[24], size_t n, char *text, size_t size)
+{
+    tc_field *items = calloc(n, sizeof *items);
+    ck_assert_ptr_nonnull(items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = (tc_field){keys[i], "v"};
+    tc_buf out = {0};
+    tc_stream *s = tc_stream_open_output_buffer(&out, "<test output>");
+    ck_assert_ptr_nonnull(s);
+    tc_writer *w = NULL;
+    tc_error err = {0};
+    ck_assert_int_eq(tc_writer_open(&null_writer, s, 0, &w, &err), TC_OK);
+    tc_thread t = {.title = "T", .source = "s", .extras = {.items = items, .count = n}};
+    int rc = tc_writer_begin_thread(w, &t, &err);
+    snprintf(text, size, "%s", rc == TC_OK ? "" : err.text);
+    tc_writer_close(w);
+    tc_stream_close(s);
+    tc_buf_free(&out);
+    free(items);
+    return rc;
+}
+
+START_TEST(session_finds_repeated_keys_in_long_lists)
+{
+    /* Few fields are compared with one another, many are sorted (a post
+     * may hold a million within max-post): the same verdict, naming the
+     * first field, in list order, whose key came before. */
+    static char keys[100000][24];
+    char text[sizeof ((tc_error *)0)->text];
+    static const size_t sizes[] = {3, 32, 33, 40, 100000};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        for (size_t i = 0; i < n; i++)
+            snprintf(keys[i], sizeof keys[i], "k%zu", i);
+        ck_assert_int_eq(session_on_keys(keys, n, text, sizeof text), TC_OK);
+        /* k1 again at n - 1, and k0 again at n - 2: the one at n - 2 is named */
+        snprintf(keys[n - 1], sizeof keys[n - 1], "k1");
+        snprintf(keys[n - 2], sizeof keys[n - 2], "k0");
+        ck_assert_int_eq(session_on_keys(keys, n, text, sizeof text), TC_ERR_USAGE);
+        ck_assert_str_eq(text, "thread 1: a thread extra field 'k0' given to the 'null' writer "
+                               "twice: keys must be unique");
+    }
+    /* 100,000 fields take no time (they took a minute compared pairwise) */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -440,6 +520,7 @@ int main(void)
     tcase_add_test(tc, stream_reports_disk_full);
     tcase_add_test(tc, options_are_checked_and_defaulted);
     tcase_add_test(tc, deferred_outputs_commit_as_a_group);
+    tcase_add_test(tc, session_finds_repeated_keys_in_long_lists);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -149,11 +149,15 @@ static void outcome_free(outcome *o)
     tc_buf_free(&o->dump);
 }
 
+/* \u0000 in values: jansson's JSON_ALLOW_NUL, the parser's allow_nul. */
+static bool allow_nul;
+
 static void run_jansson(const char *doc, size_t len, outcome *o)
 {
     memset(o, 0, sizeof *o);
     json_error_t err;
-    json_t *v = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &err);
+    json_t *v = json_loadb(doc, len, JSON_REJECT_DUPLICATES | (allow_nul ? JSON_ALLOW_NUL : 0),
+                           &err);
     if (v == NULL) {
         snprintf(o->text, sizeof o->text, "%s", err.text);
         o->line = err.line > 0 ? (uint64_t)err.line : 0;
@@ -264,6 +268,10 @@ static bool dump_pull(walker *w, tc_buf *b, tc_json_event ev)
         /* kept up to cap_all bytes, then a NUL; counted whole */
         size_t kept = j->str_len < cap_all ? j->str_len : cap_all;
         REQ(j->str_capped == (j->str_len > cap_all));
+        /* str_nul says whether it holds U+0000 (only ever with allow_nul) */
+        REQ(allow_nul || !j->str_nul);
+        if (!j->str_capped)
+            REQ(j->str_nul == (memchr(w->str.data + j->str_off, 0, kept) != NULL));
         REQ_EQ(w->str.len, kept + 1);
         REQ_EQ(w->str.data[j->str_off + kept], '\0');
         put_string(b, w->str.data + j->str_off, j->str_len, cap_all);
@@ -310,6 +318,7 @@ static void run_pull(const char *doc, size_t len, size_t window, bool checks, ou
         REQ(in != NULL);
         REQ_EQ(tc_json_init_stream(&j, in, window), TC_OK);
     }
+    j.allow_nul = allow_nul;
     walker w = {.j = &j, .doc = doc, .len = len, .checks = checks};
     tc_json_event ev = next(&w, cap_all);
     bool ok = ev != TC_JSON_ERROR && dump_pull(&w, &o->dump, ev);
@@ -907,6 +916,113 @@ START_TEST(test_many_names)
 }
 END_TEST
 
+START_TEST(test_allow_nul)
+{
+    /* With allow_nul, \u0000 in a value is a NUL byte of the string, as
+     * with jansson's JSON_ALLOW_NUL; in a member name it is still refused,
+     * with jansson's message. */
+    allow_nul = true;
+    static const char *const docs[] = {
+        "[\"\\u0000\"]", "[\"a\\u0000b\"]", "{\"a\":\"\\u0000\\u0000\"}", "{\"a\\u0000b\":1}",
+        "{\"\\u0000\":\"x\"}", "[\"\\u0000\\uD800\"]", "[\"\\u0000\\x\"]", "[\"\\u0000\n\"]",
+        "{\"a\":[\"b\\u0000\",{\"c\":\"\\u0000\"}]}", "[\"\\u0000\" \"x\"]",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        check_doc(docs[i], strlen(docs[i]));
+    prng_state = 0x5EED0007;
+    tc_buf b = {0};
+    for (int i = 0; i < 2000; i++) {
+        tc_buf_reset(&b);
+        faults = i % 2;
+        if (i % 4 < 2) {
+            gen_document(&b);
+        } else {
+            put(&b, "{\"s\":\"", 6);
+            for (size_t n = below(40); n > 0; n--)
+                chance(20) ? put(&b, "\\u0000", 6) : gen_char(&b);
+            put(&b, "\"}", 2);
+        }
+        check_doc(b.data, b.len);
+    }
+    faults = true;
+    allow_nul = false;
+    tc_buf_free(&b);
+    report_counts("test_allow_nul");
+}
+END_TEST
+
+/* Parse text from memory with names_max set to max: TC_OK when it parses,
+ * else the error (which must be the names_max one, err.limit). */
+static int parse_capped(const char *text, size_t max, tc_json *j)
+{
+    memset(j, 0, sizeof *j);
+    REQ_EQ(tc_json_init_memory(j, text, strlen(text), false), TC_OK);
+    j->names_max = max;
+    tc_json_event ev;
+    while ((ev = tc_json_next(j)) != TC_JSON_EOF && ev != TC_JSON_ERROR)
+        ;
+    if (ev == TC_JSON_EOF)
+        return TC_OK;
+    REQ(j->err.limit);
+    return j->err.code;
+}
+
+START_TEST(test_names_max)
+{
+    /* The names of the open objects, each counted with its NUL and 64
+     * bytes more: {"a":{"bb":{"ccc":1}},"dddd":2} keeps at most "a", "bb"
+     * and "ccc" at once (2 + 3 + 4 + 3 * 64 = 201); "dddd" comes when only
+     * "a" is open (2 + 5 + 2 * 64 = 135). */
+    static const char doc[] = "{\"a\":{\"bb\":{\"ccc\":1}},\"dddd\":2}";
+    tc_json j;
+    REQ_EQ(parse_capped(doc, 201, &j), TC_OK);
+    tc_json_free(&j);
+    REQ_EQ(parse_capped(doc, 0, &j), TC_OK); /* 0: no cap */
+    tc_json_free(&j);
+    REQ_EQ(parse_capped(doc, 200, &j), TC_ERR_DATA);
+    REQ_MSG(strcmp(j.err.text, "member name \"ccc\" (3 bytes)") == 0, "%s", j.err.text);
+    REQ_EQ(j.err.tok, 12); /* where "ccc" starts */
+    char msg[200];
+    uint64_t line, column;
+    REQ_EQ(tc_json_error_text(&j, msg, sizeof msg, &line, &column), TC_OK);
+    REQ_MSG(strcmp(msg, "member name \"ccc\" (3 bytes) near '\"ccc\"'") == 0, "%s", msg);
+    tc_json_free(&j);
+    /* the names of closed objects are not counted: with 135 "dddd" fits
+     * but "bb" (2 + 3 + 2 * 64 = 133) and "ccc" (201) do not */
+    REQ_EQ(parse_capped("{\"a\":{},\"dddd\":2}", 135, &j), TC_OK);
+    tc_json_free(&j);
+    REQ_EQ(parse_capped("{\"a\":{},\"dddd\":2}", 134, &j), TC_ERR_DATA);
+    tc_json_free(&j);
+    /* a long name is kept no further than the room it has (24 bytes more
+     * to show in the message), so memory stays near the cap */
+    tc_buf b = {0};
+    put(&b, "{\"", 2);
+    for (int i = 0; i < 1000000; i++)
+        put(&b, "n", 1);
+    put(&b, "\":1}", 4);
+    REQ_EQ(parse_capped(b.data, 4096, &j), TC_ERR_DATA);
+    REQ_MSG(strcmp(j.err.text, "member name \"nnnnnnnnnnnnnnnnnnnnnnnn...\" (1000000 bytes)") == 0,
+            "%s", j.err.text);
+    REQ_MSG(j.names.cap < 8192, "the name set grew to %zu bytes", j.names.cap);
+    tc_json_free(&j);
+    /* many names: an object of 100,000 members stops at the cap */
+    tc_buf_reset(&b);
+    put(&b, "{", 1);
+    for (int i = 0; i < 100000; i++)
+        putf(&b, "%s\"k%d\":0", i ? "," : "", i);
+    put(&b, "}", 1);
+    /* k0..k9 take 2 + 1 + 64 each, k10..k99 68, k100.. 69: with 10,000
+     * bytes, 10 * 67 + 90 * 68 = 6790 for k0..k99, then 46 more (3210 / 69)
+     * fit: k146 is refused */
+    REQ_EQ(parse_capped(b.data, 10000, &j), TC_ERR_DATA);
+    REQ_MSG(strcmp(j.err.text, "member name \"k146\" (4 bytes)") == 0, "%s", j.err.text);
+    REQ_MSG(j.n_names <= 146 && j.names.cap < 4096, "%u names, %zu bytes", j.n_names,
+            j.names.cap);
+    tc_json_free(&j);
+    tc_buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json_pull");
@@ -920,6 +1036,8 @@ int main(void)
     tcase_add_test(tc, test_nesting);
     tcase_add_test(tc, test_long_tokens);
     tcase_add_test(tc, test_many_names);
+    tcase_add_test(tc, test_allow_nul);
+    tcase_add_test(tc, test_names_max);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -179,11 +179,13 @@ static void add_attachments(tu_post *p, json_t *list)
     }
 }
 
-/* The archive a threadconv JSON document holds, read with jansson. */
+/* The archive a threadconv JSON document holds, read with jansson (a body
+ * may hold U+0000, \u0000 in the file: JSON_ALLOW_NUL; json_string_length
+ * gives its length). */
 static tu_archive *archive_from_json(const char *path)
 {
     json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     ck_assert_msg(doc != NULL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
     tu_archive *a = tu_archive_new();
     size_t i;

@@ -19,7 +19,8 @@
  *     strings); raw control characters (U+0000-U+001F) are refused in them;
  *     escapes are \" \\ \/ \b \f \n \r \t and \uXXXX; a \u escape of a
  *     surrogate must be a high one followed by a low one (a lone surrogate
- *     is refused), and \u0000 is refused in values and in member names;
+ *     is refused), and \u0000 is refused in member names, and in values
+ *     unless the caller sets allow_nul (jansson's JSON_ALLOW_NUL);
  *   - numbers follow the JSON grammar (no leading zeros, no "1.", no "+1");
  *     integers must fit in 64 bits and reals must not overflow a double;
  *   - a member name may not occur twice in one object, at any depth;
@@ -28,16 +29,26 @@
  *   - and a quirk: a NUL byte right after a number, true, false or null is
  *     skipped (see drop_nul_later in core/json.c).
  *
+ * One limit of its own, which jansson does not have: names_max caps the
+ * memory the member names of the open objects take (the parser keeps them
+ * to refuse a repeated name), so that no input can make it grow without
+ * bound: a 200 MB name, or millions of members in one object.  Unset (0),
+ * there is no cap and the parser is jansson's exactly.
+ *
  * Ownership, stated once: a tc_json parser is the caller's (on the stack or
  * inside its state), set up with tc_json_init_memory or tc_json_init_stream
  * and released with tc_json_free; the text it decodes (keys, strings) is
- * borrowed until the next call.  Its fields are for reading only.
+ * borrowed until the next call.  Its fields are for reading only, but for
+ * the settings (allow_nul, names_max) and the sink of the next string.
  *
  * Errors: the first error is kept in tc_json.err and every later call returns
  * TC_JSON_ERROR.  tc_json_error_text() gives jansson's message ("duplicate object key
  * near '\"id\"'") with the line and column (in characters) where jansson
  * stopped.  Working out the column and the quoted text may read part of the
- * input again (a stream must be seekable: tc_stream_make_seekable).
+ * input again (a stream must be seekable: tc_stream_make_seekable).  When
+ * names_max stopped it (err.limit), err.text shows the name and its length
+ * and err.tok is where the name starts (tc_json_position gives its column):
+ * the caller says which limit that was and how to raise it.
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
@@ -55,6 +66,10 @@
 
 /* Readable bytes after the input that make a memory input "padded". */
 #define TC_JSON_PAD 16
+
+/* What each member name counts against names_max besides its length: about
+ * what the parser keeps for it (its entry in the name set, its NUL). */
+#define TC_JSON_NAME_COST 64
 
 /* What tc_json_next() read. */
 typedef enum tc_json_event {
@@ -82,6 +97,9 @@ typedef struct tc_json_error {
     uint64_t line_off;  /* input offset where that line starts */
     uint64_t nuls;      /* NUL bytes jansson dropped on that line (see pull.c) */
     bool decode;        /* an undecodable byte (jansson gives no context then) */
+    bool limit;         /* not a JSON error: names_max was reached at a member name
+                         * (tok is where the name starts; text shows the name and
+                         * its length, e.g. member name "aaaa..." (200000000 bytes)) */
     char text[96];      /* the message without its context */
 } tc_json_error;
 
@@ -125,7 +143,19 @@ typedef struct tc_json {
     size_t sink_max;
     size_t str_off, str_len;
     bool str_capped;
+    bool str_nul;        /* TC_JSON_STRING: the string holds a \u0000 (allow_nul) */
     uint64_t tok;        /* input offset where the last token read starts */
+
+    /* --- settings: zero (the defaults) after tc_json_init_stream and in a
+     * zeroed parser; set them after it; tc_json_init_memory keeps them --- */
+    bool allow_nul;      /* \u0000 is accepted in string values (never in member
+                          * names): the string's bytes hold a NUL and str_nul is
+                          * set, as with jansson's JSON_ALLOW_NUL */
+    size_t names_max;    /* 0: no cap; else the member names of the open objects,
+                          * each counted TC_JSON_NAME_COST bytes more than its
+                          * length, may come to at most this many bytes: the name
+                          * that would pass it is kept no further and is an error
+                          * (err.limit), at any depth */
 
     tc_json_error err;
 

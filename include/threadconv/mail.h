@@ -45,6 +45,17 @@ int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len
                     size_t *n_bad, bool *unknown);
 
 /*
+ * The same for a body, which may hold U+0000 (tc_post.body, body_len): a
+ * NUL byte of the input, or one the charset decodes to (NUL is 0x00 in
+ * every ASCII-compatible charset; iconv decodes UTF-16's 00 00 to it too),
+ * is kept as U+0000 and not counted in *n_bad; everything else as
+ * tc_mail_to_utf8.  The result is valid UTF-8 that may hold NUL bytes
+ * (tc_utf8_valid_text): out->len, not strlen, says how long it is.
+ */
+int tc_mail_to_utf8_text(tc_buf *out, const char *charset, const char *in, size_t len,
+                         size_t *n_bad, bool *unknown);
+
+/*
  * Decode a quoted-printable body (RFC 2045 section 6.7): "=XX" (either
  * case) is the byte XX, "=" at the end of a line (blanks may follow it) is
  * a soft line break and joins the lines, blanks at the end of a line are

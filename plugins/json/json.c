@@ -105,6 +105,12 @@ typedef struct json_reader {
 static int report(json_reader *r)
 {
     tc_json *j = &r->j;
+    if (j->err.code == TC_ERR_DATA && j->err.limit) {
+        char msg[400];
+        uint64_t line, column;
+        jr_names_error(j, tc_stream_max_post(r->in), msg, sizeof msg, &line, &column);
+        return tc_stream_error(r->in, TC_ERR_DATA, line, column, "%s", msg);
+    }
     if (j->err.code == TC_ERR_DATA) {
         char msg[200];
         uint64_t line, column;
@@ -177,7 +183,11 @@ static int doc_members(json_reader *r)
             ev = tc_json_next(j);
             bool ok = ev == TC_JSON_STRING && j->str_len == 10 &&
                       memcmp(r->value.data + j->str_off, "threadconv", 10) == 0;
-            if (!ok && ev != TC_JSON_ERROR)
+            if (ev == TC_JSON_STRING && j->str_nul)
+                jr_fail(&r->doc_err, TC_ERR_DATA, 0,
+                        "format: expected \"threadconv\", found a string holding \\u0000 "
+                        "(U+0000)");
+            else if (!ok && ev != TC_JSON_ERROR)
                 jr_fail(&r->doc_err, TC_ERR_DATA, 0,
                         "format: expected \"threadconv\", found %s%s%.60s%s",
                         jr_type_name(jr_event_type(ev)), ev == TC_JSON_STRING ? " \"" : "",
@@ -260,6 +270,10 @@ int json_read_open(tc_stream *in, void **state)
     }
     r->in = in;
     tc_json *j = &r->j;
+    /* \u0000 reaches the reader, which allows it in a body only (read.c);
+     * the names the parser keeps are held to the max-post limit */
+    j->allow_nul = true;
+    j->names_max = tc_stream_max_post(in);
     tc_json_event ev = TC_JSON_ERROR;
     if (tc_json_skip_bom(j) == TC_OK)
         ev = tc_json_next(j);

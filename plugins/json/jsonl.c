@@ -91,6 +91,11 @@ int jsonl_read_open(tc_stream *in, void **state)
         return tc_stream_error(in, TC_ERR_NOMEM, 0, 0, "out of memory");
     r->line = &r->lines[0];
     r->spare = &r->lines[1];
+    /* \u0000 reaches the reader, which allows it in a body only (read.c);
+     * the names the parser keeps are held to the max-post limit (kept by
+     * tc_json_init_memory, line after line) */
+    r->j.allow_nul = true;
+    r->j.names_max = tc_stream_max_post(in);
     r->ahead = NULL;
     r->thread_done = true;
     *state = r;
@@ -106,6 +111,13 @@ static int line_error(tc_stream *in, const jr_err *e)
 /* The line's syntax error (jansson's message and column), or a failed read. */
 static int parse_error(tc_stream *in, tc_json *j, uint64_t lineno)
 {
+    if (j->err.code == TC_ERR_DATA && j->err.limit) {
+        char msg[400];
+        uint64_t line, column;
+        jr_names_error(j, tc_stream_max_post(in), msg, sizeof msg, &line, &column);
+        tc_stream_error(in, TC_ERR_DATA, lineno, column, "%s", msg);
+        return TC_SKIPPED;
+    }
     if (j->err.code == TC_ERR_DATA) {
         char msg[200];
         uint64_t line, column;

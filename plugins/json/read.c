@@ -85,6 +85,7 @@ void jr_object_clear(jr_object *o)
     o->att_bytes = 0;
     o->other_bytes = 0;
     o->over = false;
+    o->nul = false;
 }
 
 void jr_object_free(jr_object *o)
@@ -171,20 +172,69 @@ static size_t other_room(const jr_object *o, size_t cap)
     return cap > o->other_bytes ? cap - o->other_bytes : 0;
 }
 
-/* A string of o's other strings was read (the value of member idx: of
- * o->am, of attachment att - 1, or of o->m when att is 0; the sink's room
- * was room): counted, and the first that did not fit kept for the error. */
+/* The first member of o that does not fit (see jr_read_member): in
+ * attachment att - 1 (0: one of o's own), named key, head saying what. */
+static void set_over(jr_object *o, size_t cap, size_t att, const char *key, const char *fmt,
+                     ...) TC_PRINTF(5, 6);
+static void set_over(jr_object *o, size_t cap, size_t att, const char *key, const char *fmt, ...)
+{
+    if (o->over)
+        return;
+    o->over = true;
+    o->over_cap = cap;
+    o->over_att = att;
+    snprintf(o->over_key, sizeof o->over_key, "%s", key);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->over_head, sizeof o->over_head, fmt, ap);
+    va_end(ap);
+}
+
+/* Count one more member (or attachment) of name_len bytes: false when it
+ * does not fit in what is left of the cap (which is then used up). */
+static bool count_member(jr_object *o, size_t cap, size_t name_len)
+{
+    size_t room = other_room(o, cap);
+    if (name_len > room || room - name_len < TC_JSON_NAME_COST) {
+        o->other_bytes = cap;
+        return false;
+    }
+    o->other_bytes += name_len + TC_JSON_NAME_COST;
+    return true;
+}
+
+/* A string value of o's members was read (of member key, in attachment
+ * att - 1 or, att 0, among o's own; the sink's room was room): counted, and
+ * the first that did not fit kept for the error. */
 static void other_read(const tc_json *j, jr_object *o, size_t cap, size_t room, size_t att,
-                       size_t idx)
+                       const char *key)
 {
     o->other_bytes += j->str_len < room ? j->str_len : room;
-    if ((j->str_capped || j->str_len > room) && !o->over) {
-        o->over = true;
-        o->over_len = j->str_len;
-        o->over_cap = cap;
-        o->over_att = att;
-        o->over_idx = idx;
-    }
+    if (j->str_capped || j->str_len > room)
+        set_over(o, cap, att, key, "%zu byte%s", j->str_len, j->str_len == 1 ? "" : "s");
+}
+
+/* The string value just read holds U+0000 (of member key, in attachment
+ * att - 1 or among o's own): kept for the error, with where it starts. */
+static int note_nul(tc_json *j, jr_object *o, size_t att, const char *key)
+{
+    if (o->nul)
+        return TC_OK;
+    o->nul = true;
+    o->nul_att = att;
+    snprintf(o->nul_key, sizeof o->nul_key, "%s", key);
+    return tc_json_position(j, j->tok, &o->nul_line, &o->nul_column);
+}
+
+/* Read over the value after a member's name, keeping nothing. */
+static int skip_member_value(tc_json *j)
+{
+    tc_json_event ev = tc_json_next(j);
+    if (ev == TC_JSON_ERROR)
+        return j->err.code;
+    if ((ev == TC_JSON_OBJECT || ev == TC_JSON_ARRAY) && tc_json_skip(j) == TC_JSON_ERROR)
+        return j->err.code;
+    return TC_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -290,12 +340,22 @@ static int data_problem(tc_json *j, jr_object *o, jr_att *a, const jr_member *m,
 /* After TC_JSON_ARRAY of a post's "attachments": its elements into o. */
 static int read_attachments(tc_json *j, jr_object *o, size_t cap)
 {
+    char key[80];
     for (;;) {
         tc_json_event ev = tc_json_next(j);
         if (ev == TC_JSON_END)
             return TC_OK;
         if (ev == TC_JSON_ERROR)
             return j->err.code;
+        if (!o->over && !count_member(o, cap, 0)) {
+            snprintf(key, sizeof key, "attachments[%zu]", o->n_att);
+            set_over(o, cap, o->n_att + 1, key, "attachment %zu", o->n_att + 1);
+        }
+        if (o->over) { /* the post is refused: the rest is read over */
+            if ((ev == TC_JSON_OBJECT || ev == TC_JSON_ARRAY) && tc_json_skip(j) == TC_JSON_ERROR)
+                return j->err.code;
+            continue;
+        }
         jr_att *more = grow(o->att, o->n_att, &o->cap_att, sizeof *o->att);
         if (more == NULL)
             return TC_ERR_NOMEM;
@@ -314,6 +374,15 @@ static int read_attachments(tc_json *j, jr_object *o, size_t cap)
                 break;
             if (ev != TC_JSON_KEY)
                 return j->err.code != TC_OK ? j->err.code : TC_ERR_PLUGIN;
+            snprintf(key, sizeof key, "attachments[%zu].%.32s", o->n_att - 1, j->key);
+            if (!o->over && !count_member(o, cap, j->key_len))
+                set_over(o, cap, o->n_att, key, "member %zu of the attachment", a->n + 1);
+            if (o->over) {
+                int rc = skip_member_value(j);
+                if (rc != TC_OK)
+                    return rc;
+                continue;
+            }
             jr_member *m = push_member(&o->am, o->n_am, &o->cap_am, &o->arena, j->key,
                                        j->key_len);
             if (m == NULL)
@@ -333,8 +402,13 @@ static int read_attachments(tc_json *j, jr_object *o, size_t cap)
             if (ev == TC_JSON_STRING) {
                 m->val = j->str_off;
                 m->val_len = j->str_len;
-                if (!data)
-                    other_read(j, o, cap, room, o->n_att, o->n_am);
+                if (!data) {
+                    other_read(j, o, cap, room, o->n_att, key);
+                    /* (in "data" a NUL is no base64: b64_decode says so) */
+                    int rc = j->str_nul ? note_nul(j, o, o->n_att, key) : TC_OK;
+                    if (rc != TC_OK)
+                        return rc;
+                }
             }
             o->n_am++;
             a->n++;
@@ -374,6 +448,14 @@ int jr_add_member(jr_object *o, const char *key, size_t key_len, jv_type type)
 int jr_read_member(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name nest,
                    jr_object *inner)
 {
+    char key[80];
+    snprintf(key, sizeof key, "%.64s", j->key);
+    if (!o->over && !count_member(o, cap, j->key_len))
+        set_over(o, cap, 0, key, "member %zu of the object", o->n + 1);
+    /* Once over, the object is refused: only the members the formats name
+     * are kept (at most one each), the others read over. */
+    if (o->over && jr_name_of(j->key, j->key_len) == JN_OTHER)
+        return skip_member_value(j);
     jr_member *m = new_member(o, j->key, j->key_len);
     if (m == NULL)
         return TC_ERR_NOMEM;
@@ -388,8 +470,12 @@ int jr_read_member(tc_json *j, jr_object *o, jr_name capped, size_t cap, jr_name
     case TC_JSON_STRING:
         m->val = j->str_off;
         m->val_len = j->str_len;
-        if (!own_cap)
-            other_read(j, o, cap, room, 0, o->n);
+        if (!own_cap) {
+            other_read(j, o, cap, room, 0, key);
+            int rc = j->str_nul ? note_nul(j, o, 0, key) : TC_OK;
+            if (rc != TC_OK)
+                return rc;
+        }
         break;
     case TC_JSON_INTEGER:
         m->integer = j->integer;
@@ -544,22 +630,38 @@ static int get_extras(jr_object *o, const jr_where *w, uint64_t line, unsigned k
 
 #define BIT(name) (1u << (name))
 
-/* The object's strings other than a body came to more than the max-post
+/* The object's members other than a body came to more than the max-post
  * limit: the first that did not fit is refused. */
 static int too_long(const jr_object *o, const jr_where *w, uint64_t line, jr_err *err)
 {
     PATH(w);
-    char key[96];
-    if (o->over_att)
-        snprintf(key, sizeof key, "attachments[%zu].%.32s", o->over_att - 1,
-                 jr_text(o, o->am[o->over_idx].key));
-    else
-        snprintf(key, sizeof key, "%.64s", jr_text(o, o->m[o->over_idx].key));
     return jr_fail(err, TC_ERR_DATA, line,
-                   "%s%s%s: %zu bytes; a thread's or post's strings other than a body may "
-                   "come to the max-post limit (%zu bytes) together; raise it with "
-                   "--limit max-post=SIZE",
-                   DOT(path), key, o->over_len, o->over_cap);
+                   "%s%s%s: %s; a thread's or post's members other than a body (their names, "
+                   "string values and %d bytes for each) may come to the max-post limit "
+                   "(%zu bytes) together; raise it with --limit max-post=SIZE",
+                   DOT(path), o->over_key, o->over_head, TC_JSON_NAME_COST, o->over_cap);
+}
+
+/* A string other than a body holds U+0000: refused where it starts. */
+static int nul_error(const jr_object *o, const jr_where *w, uint64_t line, jr_err *err)
+{
+    PATH(w);
+    return fail_at(err, line ? line : o->nul_line, o->nul_column,
+                   "%s%s%s: \\u0000 (U+0000) is allowed only in a post's body; no other "
+                   "string of the model (title, id, author, parent, extra field, attachment) "
+                   "can hold it", DOT(path), o->nul_key);
+}
+
+int jr_names_error(tc_json *j, size_t max_post, char *out, size_t size, uint64_t *line,
+                   uint64_t *column)
+{
+    int rc = tc_json_position(j, j->err.tok, line, column);
+    snprintf(out, size,
+             "%s: the member names of the objects open at one time (each counted %d bytes "
+             "more than its length) may come to the max-post limit (%zu bytes) together; "
+             "raise it with --limit max-post=SIZE",
+             j->err.text, TC_JSON_NAME_COST, max_post);
+    return rc;
 }
 
 int jr_thread(jr_object *o, const jr_where *w, uint64_t line, jr_kind kind, tc_thread *t,
@@ -570,6 +672,8 @@ int jr_thread(jr_object *o, const jr_where *w, uint64_t line, jr_kind kind, tc_t
     memset(t, 0, sizeof *t);
     if (o->over)
         return too_long(o, w, line, err);
+    if (o->nul)
+        return nul_error(o, w, line, err);
     int rc = get_string(o, w, line, JN_TITLE, "title", true, &t->title, NULL, err);
     if (rc == TC_OK)
         rc = get_string(o, w, line, JN_SOURCE, "source", true, &t->source, NULL, err);
@@ -641,6 +745,9 @@ static int get_attachments(jr_object *o, const jr_where *w, uint64_t line, size_
     }
     for (size_t i = 0; i < o->n_att; i++) {
         const jr_att *a = &o->att[i];
+        /* past the limit in this one: what follows it was not kept */
+        if (o->over && o->over_att == i + 1)
+            return too_long(o, w, line, err);
         char key[96];
         snprintf(key, sizeof key, "attachments[%zu]", i);
         if (a->type != JV_OBJECT)
@@ -698,8 +805,6 @@ static int get_attachments(jr_object *o, const jr_where *w, uint64_t line, size_
             t->size = data->val_len;
             t->size_known = true;
         }
-        if (o->over && o->over_att == i + 1)
-            return too_long(o, w, line, err);
         if (size != NULL) {
             if (data != NULL && (uint64_t)size->integer != data->val_len) {
                 PATH(w);
@@ -726,6 +831,8 @@ int jr_post(jr_object *o, const jr_where *w, uint64_t line, jr_name skip, size_t
      * problems, in get_attachments) */
     if (o->over && o->over_att == 0)
         return too_long(o, w, line, err);
+    if (o->nul)
+        return nul_error(o, w, line, err);
     int rc = get_string(o, w, line, JN_ID, "id", true, &p->id, NULL, err);
     if (rc == TC_OK)
         rc = get_string(o, w, line, JN_AUTHOR, "author", true, &p->author, NULL, err);
@@ -761,6 +868,9 @@ int jr_post(jr_object *o, const jr_where *w, uint64_t line, jr_name skip, size_t
         rc = get_extras(o, w, line, known, &p->extras, err);
     if (rc == TC_OK)
         rc = get_attachments(o, w, line, max_post, p, err);
+    /* over in an attachment that was not kept (read over: the count) */
+    if (rc == TC_OK && o->over)
+        rc = too_long(o, w, line, err);
     return rc;
 }
 

@@ -108,14 +108,26 @@ typedef struct jr_object {
     tc_attachment *attachments;
     size_t attachments_cap;
     size_t att_bytes;
-    /* Its other strings (all but the capped one and attachments' "data"):
-     * the bytes kept of them together, at most the cap (see
-     * jr_read_member); over: one did not fit, the first is m[over_idx]
-     * (over_att 0) or am[over_idx] of attachment over_att - 1, of
-     * over_len bytes, the cap over_cap. */
+    /* Its members but the capped one's value and attachments' "data" (see
+     * jr_read_member): the bytes they count (names, string values and
+     * TC_JSON_NAME_COST a member or attachment), at most the cap together.
+     * over: one did not fit, the first named by over_key (its name, or
+     * "attachments[2].name") and over_head ("100000000 bytes", "member
+     * 16385 of the object"), in attachment over_att - 1 or, when over_att
+     * is 0, among the object's own members; the cap over_cap.  From then on
+     * the object keeps no more members but those with a name the formats
+     * use (each can come only once). */
     size_t other_bytes;
     bool over;
-    size_t over_len, over_cap, over_att, over_idx;
+    size_t over_cap, over_att;
+    char over_key[80], over_head[48];
+    /* nul: the first of those strings that holds U+0000 (\u0000, allowed
+     * in a body only), named by nul_key, at nul_line:nul_column, in
+     * attachment nul_att - 1 or among the object's own members (0). */
+    bool nul;
+    size_t nul_att;
+    char nul_key[80];
+    uint64_t nul_line, nul_column;
 } jr_object;
 
 /* The first error found in the members (a data error or out of memory). */
@@ -149,11 +161,16 @@ static inline const char *jr_text(const jr_object *o, size_t off)
 /*
  * After tc_json_next returned TC_JSON_KEY: add that member to o, reading its value.
  * cap is the max-post limit.  A string value of a member called capped
- * keeps at most cap bytes (val_len still counts them all); the other
- * string values of the object (a title, an extra field, an attachment's
- * name) keep at most cap bytes together, and the first that does not fit
- * is named in o->over for jr_thread and jr_post to refuse, so no object
- * holds more than twice the limit however long its strings are.  When
+ * keeps at most cap bytes (val_len still counts them all); the rest of the
+ * object -- every member's name, the other string values (a title, an extra
+ * field, an attachment's name), and TC_JSON_NAME_COST bytes for each member
+ * and each attachment, about what keeping one takes -- keeps at most cap
+ * bytes together: the first member that does not fit is named in o->over
+ * for jr_thread and jr_post to refuse, and after it only members with a
+ * name the formats use are kept (the others are read over, not kept), so no
+ * object holds more than about twice the limit however many or long its
+ * members are.  A string other than the capped one that holds U+0000 is
+ * noted in o->nul (with its line and column) for them to refuse too.  When
  * nest is not JN_OTHER, a member called nest whose value is an object is
  * read into *inner (cleared first) the same way, start and end set.  A post's object is read with capped
  * JN_BODY: its "attachments" member, when an array, is then read too, each
@@ -183,13 +200,22 @@ typedef struct jr_where {
     long long thread, post; /* -1: not used */
 } jr_where;
 
+/*
+ * The parser stopped at a member name that would take the names of the
+ * open objects past j->names_max (j->err.limit), the max-post limit
+ * max_post: the message, with the line and column where the name starts.
+ * Returns TC_OK or the code of a failed read.
+ */
+int jr_names_error(tc_json *j, size_t max_post, char *out, size_t size, uint64_t *line,
+                   uint64_t *column);
+
 /* Record an error in e unless it holds one already.  Returns code. */
 int jr_fail(jr_err *e, int code, uint64_t line, const char *fmt, ...) TC_PRINTF(4, 5);
 
 /*
  * Fill t from the thread object o (title, source, id, url; the other members
- * as extra fields, which must be strings).  Strings longer together than
- * the max-post limit (o->over) are refused first.  where is the object's JSON path
+ * as extra fields, which must be strings).  Members more than the max-post
+ * limit together (o->over) are refused first, then a U+0000 (o->nul).  where is the object's JSON path
  * for messages, line the input line (0: unknown).  Returns TC_OK or the
  * code recorded in err.
  */

@@ -828,11 +828,11 @@ static int put_from_line(tc_buf *out, const tc_buf *addr, tc_date date)
 
 /* The body as sent: the text, and the newline the writer always adds (the
  * reader of our messages removes exactly one); quoted-printable encoded
- * into b->enc when asked.  *clen is the body's length (Content-Length). */
-static int prepare_body(mbox_builder *b, const char *text, size_t len, const char **s, size_t *n,
-                        size_t *clen)
+ * into b->enc when qp.  *clen is the body's length (Content-Length). */
+static int prepare_body(mbox_builder *b, bool qp, const char *text, size_t len, const char **s,
+                        size_t *n, size_t *clen)
 {
-    if (!b->qp) {
+    if (!qp) {
         *s = text;
         *n = len;
         *clen = len + 1; /* the newline is added while writing */
@@ -876,18 +876,18 @@ static int put_quoted(tc_buf *out, int variant, const char *s, size_t n)
 
 /* The blank line ending the header, the body (see prepare_body) and, in an
  * mbox, the blank line that separates messages. */
-static int put_body(const mbox_builder *b, tc_buf *out, const char *s, size_t n)
+static int put_body(const mbox_builder *b, bool qp, tc_buf *out, const char *s, size_t n)
 {
     TRY(app_c(out, '\n'));
     TRY(put_quoted(out, b->variant, s, n));
-    if (!b->qp)
+    if (!qp)
         TRY(app_c(out, '\n'));
     return b->variant != MBOX_MAILDIR ? app_c(out, '\n') : TC_OK;
 }
 
-static int put_mime(const mbox_builder *b, tc_buf *out, size_t clen)
+static int put_mime(const mbox_builder *b, bool qp, tc_buf *out, size_t clen)
 {
-    if (b->qp)
+    if (qp)
         TRY(APP_LIT(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
                          "Content-Transfer-Encoding: quoted-printable\n"));
     else
@@ -994,9 +994,14 @@ int mbox_builder_post(mbox_builder *b, const tc_post *p, tc_buf *out)
             return rc;
     }
 
+    /* A NUL octet is not allowed in a message (RFC 5322 section 2.3, RFC 2045
+     * section 2.8, "8bit" included): a body holding U+0000 is sent
+     * quoted-printable (=00) whatever the encoding option says, so the file
+     * is mail, and the reader decodes it back. */
+    bool qp = b->qp || memchr(p->body, '\0', p->body_len) != NULL;
     const char *body;
     size_t body_len, clen;
-    TRY(prepare_body(b, p->body, p->body_len, &body, &body_len, &clen));
+    TRY(prepare_body(b, qp, p->body, p->body_len, &body, &body_len, &clen));
 
     tc_buf_reset(&b->tmp2);
     TRY(put_address(&b->tmp2, b, p->author));
@@ -1029,7 +1034,7 @@ int mbox_builder_post(mbox_builder *b, const tc_post *p, tc_buf *out)
     } else if (!first)
         TRY(app(out, b->reply_first.data, b->reply_first.len));
 
-    TRY(put_mime(b, out, clen));
+    TRY(put_mime(b, qp, out, clen));
 
     TRY(mbox_put_unstructured(out, MBOX_H_ID, p->id, strlen(p->id)));
     if (p->parent_id)
@@ -1047,7 +1052,7 @@ int mbox_builder_post(mbox_builder *b, const tc_post *p, tc_buf *out)
     }
     if (first)
         TRY(app(out, b->thread_hdrs.data, b->thread_hdrs.len));
-    return put_body(b, out, body, body_len);
+    return put_body(b, qp, out, body, body_len);
 }
 
 int mbox_builder_end_thread(mbox_builder *b, tc_buf *out)
@@ -1059,7 +1064,7 @@ int mbox_builder_end_thread(mbox_builder *b, tc_buf *out)
     TRY(settle_hash(b, b->base_hash));
     const char *body;
     size_t body_len, clen;
-    TRY(prepare_body(b, "", 0, &body, &body_len, &clen));
+    TRY(prepare_body(b, b->qp, "", 0, &body, &body_len, &clen));
     tc_buf_reset(&b->tmp2);
     TRY(APP_LIT(&b->tmp2, "thread@"));
     TRY(app(&b->tmp2, b->domain.data, b->domain.len));
@@ -1071,8 +1076,8 @@ int mbox_builder_end_thread(mbox_builder *b, tc_buf *out)
     TRY(APP_LIT(out, "Message-ID: "));
     TRY(put_msgid(out, b, "thread"));
     TRY(app_c(out, '\n'));
-    TRY(put_mime(b, out, clen));
+    TRY(put_mime(b, b->qp, out, clen));
     TRY(APP_LIT(out, MBOX_H_EMPTY ": yes\n"));
     TRY(app(out, b->thread_hdrs.data, b->thread_hdrs.len));
-    return put_body(b, out, body, body_len);
+    return put_body(b, b->qp, out, body, body_len);
 }

@@ -138,8 +138,10 @@ static int decode_leaf(tc_stream *in, mbox_reader *st, const char *s, size_t n, 
     bad = 0;
     bool unknown = false;
     tc_buf_reset(out);
-    if (tc_mail_to_utf8(out, charset[0] ? charset : NULL, bytes ? bytes : "", len, &bad,
-                        &unknown) != TC_OK ||
+    /* a body may hold U+0000: a NUL the body decodes to (=00, base64, a raw
+     * NUL octet of a mailbox written by others) is kept, not replaced */
+    if (tc_mail_to_utf8_text(out, charset[0] ? charset : NULL, bytes ? bytes : "", len, &bad,
+                             &unknown) != TC_OK ||
         tc_buf_append(out, "", 0) != TC_OK)
         return mbox_nomem(in);
     /* Guessing at an unknown charset could garble the text: an error. */

@@ -23,12 +23,13 @@
  * read differently (a leading or trailing blank line, a carriage return
  * before a line break, a line break in a title or author, a space or tab in
  * an author, a line that would read as a post header by the reader's rule,
- * mumsnet_header_shape).  With
+ * mumsnet_header_shape; U+0000 in a body).  With
  * -O mumsnet.lossy=true these are written as best the layout allows (left
  * out, renumbered, converted to UK time, trimmed, current-layout threads
  * written as classic, a no-break space U+00A0 added at the end of a line
  * that would read as a post header, an underscore for each space, tab or
- * line break of an author) with a warning each.  Some things no
+ * line break of an author, U+FFFD for each U+0000 of a body, which a text
+ * file cannot hold and the reader refuses) with a warning each.  Some things no
  * option helps, and are always errors: a post without a date, a year outside
  * 2000-2099, a blank author, more than one thread, a thread without posts,
  * and a time in the hour the October clock change repeats that the order of
@@ -65,6 +66,7 @@ typedef struct mumsnet_writer {
     tc_buf out;            /* what is written for one thread header or post */
     tc_buf fixed;          /* lossy: the corrected text */
     tc_buf fixed2;         /* lossy: the same with header-shaped lines ended */
+    tc_buf no_nul;         /* lossy: the text with U+FFFD for each U+0000 */
 } mumsnet_writer;
 
 static const char weekday_names[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -260,12 +262,26 @@ static int end_header_lines(mumsnet_writer *w, const char *s, size_t len, bool a
 static int text_for_layout(mumsnet_writer *w, tc_stream *out, const char *what, bool any_layout,
                            const char **text, size_t *len)
 {
-    /* UTF-8 it is (the checked session saw to that); a NUL is a character
-     * of the model that a text file cannot hold. */
+    /* UTF-8 it is (the checked session saw to that); U+0000 is a character
+     * of the model (in a body) that a text file cannot hold, and the reader
+     * refuses a NUL byte. */
     const char *nul = memchr(*text, '\0', *len);
-    if (nul != NULL)
-        return cannot(w, out, NULL, "%s holds a NUL byte (byte offset %zu)", what,
-                      (size_t)(nul - *text));
+    if (nul != NULL) {
+        int rc = cannot(w, out, "each U+0000 written as U+FFFD, the replacement character",
+                        "%s holds U+0000 (at byte %zu), which a text file cannot hold", what,
+                        (size_t)(nul - *text));
+        if (rc != TC_OK)
+            return rc;
+        tc_buf_reset(&w->no_nul);
+        for (size_t i = 0; i < *len; i++) {
+            rc = (*text)[i] ? tc_buf_putc(&w->no_nul, (*text)[i])
+                            : tc_buf_append(&w->no_nul, "\xEF\xBF\xBD", 3);
+            if (rc != TC_OK)
+                return nomem(out);
+        }
+        *text = w->no_nul.data;
+        *len = w->no_nul.len;
+    }
     size_t line;
     enum text_problem pb = check_text(*text, *len, any_layout, &line);
     if (pb == TEXT_OK)
@@ -561,5 +577,6 @@ void mumsnet_write_close(tc_stream *out, void *state)
     tc_buf_free(&w->out);
     tc_buf_free(&w->fixed);
     tc_buf_free(&w->fixed2);
+    tc_buf_free(&w->no_nul);
     free(w);
 }

@@ -18,7 +18,9 @@
  *   - an absent value (no date, no parent) is an empty field.
  * The text is UTF-8, as the model holds it.  Extra fields and attachments
  * are not written: CSV has fixed columns.  A thread without posts writes no
- * row.
+ * row.  A body holding U+0000 (the model allows it in a body) is refused:
+ * CSV is text and has no escape for it, and a raw NUL byte in the file
+ * would be read differently, or not at all, by the programs that read CSV.
  *
  * Columns: thread_id, thread_title, source, post_id, author, date, parent, body
  *   thread_id  the thread's id, or its 1-based position in the output
@@ -62,8 +64,8 @@ static void csv_forget_thread(csv_state *st)
     st->thread_id = st->thread_title = st->thread_source = NULL;
 }
 
-/* Whether a field of len bytes needs quotes.  Scans by length: a body may
- * hold U+0000, so a string function would stop early. */
+/* Whether a field of len bytes needs quotes.  Scans by length, not as a
+ * string: a body is body_len bytes (see csv_write_post for U+0000). */
 static int csv_needs_quotes(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -138,6 +140,16 @@ static int csv_write_post(tc_stream *out, void *state, const tc_post *post)
 {
     csv_state *st = state;
     char number[32], date[TC_ISO_DATE_SIZE] = "";
+    /* A body may hold U+0000: it is body_len bytes, and a string function
+     * would stop at the NUL.  CSV cannot hold it: refused before anything
+     * of the row is written. */
+    const char *nul = memchr(post->body, '\0', post->body_len);
+    if (nul != NULL)
+        return tc_stream_error(out, TC_ERR_DATA, 0, 0,
+                               "thread %lu, post %.64s: the body holds U+0000 (at byte %zu), "
+                               "which CSV cannot hold: RFC 4180 fields are text, with no "
+                               "escape for it", st->thread_number, post->id,
+                               (size_t)(nul - post->body));
     snprintf(number, sizeof number, "%lu", st->thread_number);
     if (post->date.present)
         tc_date_format_iso(post->date, date);

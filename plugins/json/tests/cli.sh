@@ -89,6 +89,17 @@ run 0 --plugin-dir "$pd" -f testfmt -t json "$tmp/nul.txt"
 pycheck 'doc["threads"][0]["posts"][1]["body"] == "a\x00b \u20ac"' \
         'doc["threads"][0]["source"] == "testfmt"'
 grep -qF '"a\u0000b €"' "$tmp/out" && ok || bad "U+0000 is not written as \\u0000: $(cat "$tmp/out")"
+# ... and read back by both readers (they refused \u0000 before), through
+# the other format and back, byte for byte.
+cp "$tmp/out" "$tmp/nul.json"
+run 0 -f json -t jsonl -o "$tmp/nul.jsonl" "$tmp/nul.json"
+grep -qF '"body":"a\u0000b €"' "$tmp/nul.jsonl" && ok || bad "jsonl lost U+0000: $(cat "$tmp/nul.jsonl")"
+run 0 -f jsonl -t json "$tmp/nul.jsonl"
+cmp -s "$tmp/out" "$tmp/nul.json" && ok || bad "json -> jsonl -> json changed a body with U+0000: $(cat "$tmp/out")"
+# \u0000 anywhere but in a body is refused where it is (never cut short)
+printf '{"thread":{"title":"t","source":"s"},"id":"1","author":"A\\u0000B","date":null,"body":""}\n' >"$tmp/nul-author.jsonl"
+run 1 -f jsonl -t json "$tmp/nul-author.jsonl" \
+  && stderr_is "threadconv: $tmp/nul-author.jsonl:1:56: author: \\u0000 (U+0000) is allowed only in a post's body; no other string of the model (title, id, author, parent, extra field, attachment) can hold it"
 
 # ------------------------------------------------------------ batch mode
 mkdir "$tmp/batch-out"

@@ -124,7 +124,8 @@ START_TEST(test_cases_are_jansson_encodings)
         char *text = tu_slurp(path, &len);
         ck_assert_msg(len > 0 && text[len - 1] == '\n', "%s: no newline at the end", path);
         json_error_t jerr;
-        json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* (a body may hold U+0000: \u0000, which jansson writes the same) */
+        json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
         ck_assert_msg(root != NULL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         bool pretty = case_is_pretty(path);

@@ -271,11 +271,102 @@ START_TEST(test_json_errors)
                  0, 0,
                  "threads[0].posts[0].title: \"title\" is a name the format reserves and is "
                  "not a member of this object");
-    /* A NUL cannot reach a body. */
-    assert_error(json_p, POST("\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"a\\u0000\""),
-                 1, 132,
-                 "not a JSON document: \\u0000 is not allowed without JSON_ALLOW_NUL "
-                 "near '\"a\\u0000\"'");
+#undef POST
+#undef DOC
+}
+END_TEST
+
+/* The column (1-based) where the first occurrence of what starts in text. */
+static uint64_t column_of(const char *text, const char *what)
+{
+    const char *at = strstr(text, what);
+    ck_assert_ptr_nonnull(at);
+    const char *nl = at;
+    while (nl > text && nl[-1] != '\n')
+        nl--;
+    uint64_t col = 1;
+    for (const char *p = nl; p < at; p++)
+        col += ((unsigned char)*p & 0xC0) != 0x80;
+    return col;
+}
+
+START_TEST(test_nul)
+{
+    /* U+0000 is a character of a post's body: \u0000 is read as a NUL
+     * byte there, the body's length counting it; the text around it kept. */
+#define DOC(threads) "{\"format\":\"threadconv\",\"version\":1,\"threads\":" threads "}"
+#define POST(members) DOC("[{\"title\":\"t\",\"source\":\"s\",\"posts\":[{" members "}]}]")
+    tu_archive *a = read_text(json_p, POST("\"id\":\"1\",\"author\":\"a\",\"date\":null,"
+                                           "\"body\":\"a\\u0000b \\u00e9\\u0000\""));
+    ck_assert_msg(a->rc == TC_OK, "%s", a->err.text);
+    ck_assert_uint_eq(a->threads[0].posts[0].body_len, 7);
+    ck_assert_mem_eq(a->threads[0].posts[0].body, "a\0b \xC3\xA9\0", 8); /* and its NUL */
+    tu_archive_free(a);
+    a = read_text(jsonl_p, "{\"thread\":{\"title\":\"t\",\"source\":\"s\"},\"id\":\"1\","
+                           "\"author\":\"a\",\"date\":null,\"body\":\"\\u0000\"}\n");
+    ck_assert_msg(a->rc == TC_OK, "%s", a->err.text);
+    ck_assert_uint_eq(a->threads[0].posts[0].body_len, 1);
+    ck_assert_mem_eq(a->threads[0].posts[0].body, "\0", 2);
+    tu_archive_free(a);
+
+    /* Anywhere else it is refused, never cut short at the NUL: the member's
+     * path, the line and the column where its string starts. */
+#define NUL_MSG " \\u0000 (U+0000) is allowed only in a post's body; no other string of " \
+    "the model (title, id, author, parent, extra field, attachment) can hold it"
+    static const struct {
+        const char *doc, *at, *path;
+    } json_cases[] = {
+        {DOC("[{\"title\":\"T\\u0000\",\"source\":\"s\",\"posts\":[]}]"), "\"T\\u0000", "threads[0].title:"},
+        {DOC("[{\"title\":\"t\",\"source\":\"\\u0000\",\"posts\":[]}]"), "\"\\u0000", "threads[0].source:"},
+        {DOC("[{\"title\":\"t\",\"source\":\"s\",\"id\":\"i\\u0000\",\"posts\":[]}]"), "\"i\\u0000", "threads[0].id:"},
+        {DOC("[{\"title\":\"t\",\"source\":\"s\",\"url\":\"u\\u0000\",\"posts\":[]}]"), "\"u\\u0000", "threads[0].url:"},
+        {DOC("[{\"posts\":[],\"title\":\"t\",\"source\":\"s\",\"board\":\"b\\u0000\"}]"), "\"b\\u0000", "threads[0].board:"},
+        {POST("\"id\":\"1\\u0000\",\"author\":\"a\",\"date\":null,\"body\":\"\""), "\"1\\u0000", "threads[0].posts[0].id:"},
+        {POST("\"id\":\"1\",\"author\":\"\\u0000a\",\"date\":null,\"body\":\"\""), "\"\\u0000a", "threads[0].posts[0].author:"},
+        {POST("\"id\":\"2\",\"author\":\"a\",\"date\":null,\"body\":\"\",\"parent\":\"1\\u0000\""), "\"1\\u0000", "threads[0].posts[0].parent:"},
+        {POST("\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"x\\u0000\",\"mood\":\"m\\u0000\""), "\"m\\u0000", "threads[0].posts[0].mood:"},
+        {POST("\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"\",\"attachments\":[{\"name\":\"n\\u0000\",\"type\":\"\"}]"),
+         "\"n\\u0000", "threads[0].posts[0].attachments[0].name:"},
+        {POST("\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"\",\"attachments\":[{\"name\":\"n\",\"type\":\"\",\"note\":\"\\u0000\"}]"),
+         "\"\\u0000", "threads[0].posts[0].attachments[0].note:"},
+    };
+    char msg[512];
+    for (size_t i = 0; i < sizeof json_cases / sizeof json_cases[0]; i++) {
+        snprintf(msg, sizeof msg, "%s" NUL_MSG, json_cases[i].path);
+        assert_error(json_p, json_cases[i].doc, 1, column_of(json_cases[i].doc, json_cases[i].at),
+                     msg);
+    }
+    /* jsonl: the line, and the column on it */
+    static const char good[] = "{\"thread\":{\"title\":\"t\",\"source\":\"s\"},\"id\":\"0\","
+                               "\"author\":\"a\",\"date\":null,\"body\":\"\"}\n";
+    static const struct {
+        const char *line, *at, *path;
+    } jsonl_cases[] = {
+        {"{\"thread\":{\"title\":\"t\\u0000\",\"source\":\"s\"},\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"\"}\n",
+         "\"t\\u0000", "thread.title:"},
+        {"{\"thread\":{\"title\":\"t\",\"source\":\"s\",\"x\":\"\\u0000\"},\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"\"}\n",
+         "\"\\u0000", "thread.x:"},
+        {"{\"thread\":{\"title\":\"t\",\"source\":\"s\"},\"id\":\"1\",\"author\":\"a\\u0000\",\"date\":null,\"body\":\"\\u0000\"}\n",
+         "\"a\\u0000", "author:"},
+        {"{\"thread\":{\"title\":\"t\",\"source\":\"s\"},\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"\",\"x\":\"\\u0000\"}\n",
+         "\"\\u0000", "x:"},
+    };
+    for (size_t i = 0; i < sizeof jsonl_cases / sizeof jsonl_cases[0]; i++) {
+        snprintf(msg, sizeof msg, "%s" NUL_MSG, jsonl_cases[i].path);
+        char two[600];
+        snprintf(two, sizeof two, "%s%s", good, jsonl_cases[i].line);
+        assert_error(jsonl_p, two, 2, column_of(jsonl_cases[i].line, jsonl_cases[i].at), msg);
+    }
+    /* In a member name, and in "data" (not base64), as before; jansson's
+     * column for the name: the 91 characters before it and its 9. */
+    assert_error(json_p, POST("\"id\":\"1\",\"a\\u0000\":\"x\""), 1, 100,
+                 "not a JSON document: NUL byte in object key not supported near '\"a\\u0000\"'");
+    static const char data[] = POST("\"id\":\"1\",\"author\":\"a\",\"date\":null,\"body\":\"\","
+                                    "\"attachments\":[{\"name\":\"n\",\"type\":\"\",\"data\":\"AA\\u0000A\"}]");
+    assert_error(json_p, data, 1, column_of(data, "\"AA\\u0000"),
+                 "threads[0].posts[0].attachments[0].data: not base64 (RFC 4648): U+0000 at "
+                 "character 3");
+#undef NUL_MSG
 #undef POST
 #undef DOC
 }
@@ -509,38 +600,189 @@ static int read_limited(const tc_format *p, const char *text, size_t max, tc_err
     return rc == TC_EOF ? TC_OK : rc;
 }
 
+/* "b25l" (the bytes "one") n / 3 times: base64 of n bytes. */
+static void put_data(tc_buf *b, size_t n)
+{
+    for (size_t i = 0; i < n / 3; i++)
+        ck_assert_int_eq(tc_buf_append(b, "b25l", 4), TC_OK);
+}
+
+/* The 1-based column of the opening quote of the k-th (from 1) "data"
+ * string of a one-line text. */
+static uint64_t data_column(const char *text, int k)
+{
+    const char *p = text;
+    for (; k > 0; k--) {
+        p = strstr(p, "\"data\":\"");
+        ck_assert_ptr_nonnull(p);
+        p += 7;
+    }
+    return (uint64_t)(p - text) + 1;
+}
+
 START_TEST(test_attachments_max_post)
 {
-    /* A post's attachments are held within max-post together: 3 + 3 + 9
-     * bytes here.  The error names the first attachment past the limit,
-     * with the column of its "data" string's opening quote. */
-    static const char doc[] =
-        "{\"threads\":[{\"title\":\"T\",\"source\":\"s\",\"posts\":[{\"id\":\"1\",\"author\":\"A\","
-        "\"date\":null,\"body\":\"x\",\"attachments\":[{\"name\":\"a\",\"type\":\"t\",\"data\":"
-        "\"b25l\"},{\"name\":\"b\",\"type\":\"t\",\"data\":\"b25l\"},{\"name\":\"c\",\"type\":"
-        "\"t\",\"data\":\"b25lb25lb25l\"}]}]}]}";
+    /* A post's attachments' bytes are held within max-post together:
+     * 600 + 600 + 900 bytes here (the post's other members, counted apart,
+     * come to 1159: see test_member_limits).  The error names the first
+     * attachment past the limit, with the column of its "data" string's
+     * opening quote. */
+    tc_buf doc = {0};
+    ck_assert_int_eq(tc_buf_printf(&doc, "%s", "{\"threads\":[{\"title\":\"T\",\"source\":\"s\","
+        "\"posts\":[{\"id\":\"1\",\"author\":\"A\",\"date\":null,\"body\":\"x\",\"attachments\":"
+        "[{\"name\":\"a\",\"type\":\"t\",\"data\":\""), TC_OK);
+    put_data(&doc, 600);
+    ck_assert_int_eq(tc_buf_printf(&doc, "%s", "\"},{\"name\":\"b\",\"type\":\"t\",\"data\":\""),
+                     TC_OK);
+    put_data(&doc, 600);
+    ck_assert_int_eq(tc_buf_printf(&doc, "%s", "\"},{\"name\":\"c\",\"type\":\"t\",\"data\":\""),
+                     TC_OK);
+    put_data(&doc, 900);
+    ck_assert_int_eq(tc_buf_printf(&doc, "%s", "\"}]}]}]}"), TC_OK);
     tc_error err;
-    ck_assert_int_eq(read_limited(json_p, doc, 15, &err), TC_OK);
-    ck_assert_int_eq(read_limited(json_p, doc, 14, &err), TC_ERR_DATA);
+    ck_assert_int_eq(read_limited(json_p, doc.data, 2100, &err), TC_OK);
+    ck_assert_int_eq(read_limited(json_p, doc.data, 2099, &err), TC_ERR_DATA);
     ck_assert_uint_eq(err.line, 1);
-    ck_assert_uint_eq(err.column, 215);
+    ck_assert_uint_eq(err.column, data_column(doc.data, 3));
     ck_assert_str_eq(err.text, "threads[0].posts[0].attachments[2].data: the attachments' bytes "
-                               "come to more than the max-post limit (14 bytes); raise it with "
+                               "come to more than the max-post limit (2099 bytes); raise it with "
                                "--limit max-post=SIZE");
-    ck_assert_int_eq(read_limited(json_p, doc, 5, &err), TC_ERR_DATA);
+    ck_assert_int_eq(read_limited(json_p, doc.data, 1199, &err), TC_ERR_DATA);
+    ck_assert_uint_eq(err.column, data_column(doc.data, 2));
     ck_assert_str_eq(err.text, "threads[0].posts[0].attachments[1].data: the attachments' bytes "
-                               "come to more than the max-post limit (5 bytes); raise it with "
+                               "come to more than the max-post limit (1199 bytes); raise it with "
                                "--limit max-post=SIZE");
-    static const char line[] =
-        "{\"thread\":{\"title\":\"T\",\"source\":\"s\"},\"id\":\"1\",\"author\":\"A\",\"date\":null,"
-        "\"body\":\"x\",\"attachments\":[{\"name\":\"a\",\"type\":\"t\",\"data\":\"b25l\"},"
-        "{\"name\":\"b\",\"type\":\"t\",\"data\":\"b25l\"}]}\n";
-    ck_assert_int_eq(read_limited(jsonl_p, line, 6, &err), TC_OK);
-    ck_assert_int_eq(read_limited(jsonl_p, line, 2, &err), TC_ERR_DATA);
+    tc_buf line = {0};
+    ck_assert_int_eq(tc_buf_printf(&line, "%s", "{\"thread\":{\"title\":\"T\",\"source\":\"s\"},"
+        "\"id\":\"1\",\"author\":\"A\",\"date\":null,\"body\":\"x\",\"attachments\":[{\"name\":"
+        "\"a\",\"type\":\"t\",\"data\":\""), TC_OK);
+    put_data(&line, 1200);
+    ck_assert_int_eq(tc_buf_printf(&line, "%s", "\"},{\"name\":\"b\",\"type\":\"t\",\"data\":\""),
+                     TC_OK);
+    put_data(&line, 300);
+    ck_assert_int_eq(tc_buf_printf(&line, "%s", "\"}]}\n"), TC_OK);
+    ck_assert_int_eq(read_limited(jsonl_p, line.data, 1500, &err), TC_OK);
+    ck_assert_int_eq(read_limited(jsonl_p, line.data, 1100, &err), TC_ERR_DATA);
     ck_assert_uint_eq(err.line, 1);
-    ck_assert_uint_eq(err.column, 128);
+    ck_assert_uint_eq(err.column, data_column(line.data, 1));
     ck_assert_str_eq(err.text, "attachments[0].data: the attachments' bytes come to more than the "
-                               "max-post limit (2 bytes); raise it with --limit max-post=SIZE");
+                               "max-post limit (1100 bytes); raise it with --limit max-post=SIZE");
+    tc_buf_free(&doc);
+    tc_buf_free(&line);
+}
+END_TEST
+
+/* The reader fails with exactly this message at line:column under a
+ * max-post limit of max. */
+static void assert_limited(const tc_format *p, const char *text, size_t max, uint64_t line,
+                           uint64_t column, const char *message)
+{
+    tc_error err;
+    ck_assert_int_eq(read_limited(p, text, max, &err), TC_ERR_DATA);
+    ck_assert_str_eq(err.text, message);
+    ck_assert_uint_eq(err.line, line);
+    ck_assert_uint_eq(err.column, column);
+}
+
+#define TAIL(max) "; a thread's or post's members other than a body (their names, string " \
+    "values and 64 bytes for each) may come to the max-post limit (" max " bytes) together; " \
+    "raise it with --limit max-post=SIZE"
+#define NAMES_TAIL(max) ": the member names of the objects open at one time (each counted " \
+    "64 bytes more than its length) may come to the max-post limit (" max " bytes) together; " \
+    "raise it with --limit max-post=SIZE"
+
+START_TEST(test_member_limits)
+{
+    /* Counted against max-post besides the body: every member's name and
+     * string value and 64 bytes a member (or attachment), in the order they
+     * come.  The post of test_attachments_max_post: id 2 + 64, "1" 1, author
+     * 6 + 64, "A" 1, date 4 + 64, body 4 + 64, attachments 11 + 64: 349;
+     * each attachment 64, name 4 + 64, its value 1, type 4 + 64, "t" 1,
+     * data 4 + 64 (its bytes are counted apart): 270.  349 + 3 * 270 = 1159;
+     * the third attachment starts at 889, its "t" ends at 1091. */
+    tc_buf doc = {0};
+    ck_assert_int_eq(tc_buf_printf(&doc, "%s", "{\"threads\":[{\"title\":\"T\",\"source\":\"s\","
+        "\"posts\":[{\"id\":\"1\",\"author\":\"A\",\"date\":null,\"body\":\"x\",\"attachments\":"
+        "[{\"name\":\"a\",\"type\":\"t\",\"data\":\"\"},{\"name\":\"b\",\"type\":\"t\",\"data\":"
+        "\"\"},{\"name\":\"c\",\"type\":\"t\",\"data\":\"\"}]}]}]}"), TC_OK);
+    tc_error err;
+    ck_assert_int_eq(read_limited(json_p, doc.data, 1159, &err), TC_OK);
+    assert_limited(json_p, doc.data, 1158, 0, 0,
+                   "threads[0].posts[0].attachments[2].data: member 3 of the attachment"
+                   TAIL("1158"));
+    assert_limited(json_p, doc.data, 1090, 0, 0,
+                   "threads[0].posts[0].attachments[2].type: 1 byte" TAIL("1090"));
+    assert_limited(json_p, doc.data, 952, 0, 0,
+                   "threads[0].posts[0].attachments[2]: attachment 3" TAIL("952"));
+    /* Lower, the names the parser keeps for the open objects (the
+     * document's, the thread's and the post's: see below) come first:
+     * "threads" 7 + 1 + 64, "title", "source", "posts" 19 + 3 * 64, then
+     * "id" needs 2 + 1 + 64 of the 347 - 283 left.  Shown whole though only
+     * a byte of it fits: up to 24 bytes are kept to show. */
+    assert_limited(json_p, doc.data, 347, 1, 49,
+                   "member name \"id\" (2 bytes)" NAMES_TAIL("347"));
+    tc_buf_free(&doc);
+
+    /* Many members, "xN":"vvvvvvvv": each counts its name, 64 and 8.  The
+     * thread's title and source take 64 + 5 + 1 + 64 + 6 + 1 = 141 of
+     * 100,000; x0..x9 74 each, x10..x99 75, x100.. 76, x1000.. 77: x1311,
+     * the thread's 1314th member, does not fit.  The names the parser keeps
+     * (values are not counted there) would pass the limit at x1441, and
+     * would be the error, being found while the document is still read
+     * (the reader refuses a thread once the whole document was read): so
+     * 1,400 members. */
+    tc_buf c = {0};
+    ck_assert_int_eq(tc_buf_printf(&c, "%s", "{\"threads\":[{\"title\":\"T\",\"source\":\"s\""),
+                     TC_OK);
+    for (int i = 0; i < 1400; i++)
+        ck_assert_int_eq(tc_buf_printf(&c, ",\"x%d\":\"vvvvvvvv\"", i), TC_OK);
+    ck_assert_int_eq(tc_buf_printf(&c, "%s", ",\"posts\":[]}]}"), TC_OK);
+    assert_limited(json_p, c.data, 100000, 0, 0,
+                   "threads[0].x1311: member 1314 of the object" TAIL("100000"));
+    tc_buf_free(&c);
+
+    /* The same with empty values: "xN":"". */
+    tc_buf b = {0};
+    ck_assert_int_eq(tc_buf_printf(&b, "%s", "{\"threads\":[{\"title\":\"T\",\"source\":\"s\""),
+                     TC_OK);
+    for (int i = 0; i < 20000; i++)
+        ck_assert_int_eq(tc_buf_printf(&b, ",\"x%d\":\"\"", i), TC_OK);
+    ck_assert_int_eq(tc_buf_printf(&b, "%s", ",\"posts\":[]}]}"), TC_OK);
+    /* With a limit of 1,000,000 the names the parser keeps for the open
+     * objects come first: the document's "threads" (7 + its NUL + 64), the
+     * thread's "title", "source" and x0, x1, ... (each + 1 + 64): x14237 is
+     * the first that does not fit (the thread's members, counted apart,
+     * would pass it at x14442).  The error is where that name starts. */
+    const char *at = strstr(b.data, ",\"x14237\":");
+    ck_assert_ptr_nonnull(at);
+    assert_limited(json_p, b.data, 1000000, 1, (uint64_t)(at - b.data) + 2,
+                   "member name \"x14237\" (6 bytes)" NAMES_TAIL("1000000"));
+    tc_buf_free(&b);
+    /* A long name: kept up to the room, shown cut at 24 bytes, named with
+     * its length; in jsonl, on its line. */
+    tc_buf k = {0};
+    ck_assert_int_eq(tc_buf_printf(&k, "%s", "{\"thread\":{\"title\":\"T\",\"source\":\"s\"},"
+                                   "\"id\":\"1\",\""), TC_OK);
+    for (int i = 0; i < 100000; i++)
+        ck_assert_int_eq(tc_buf_append(&k, i % 10 == 9 ? "\xC3\xA9" : "k", i % 10 == 9 ? 2 : 1),
+                         TC_OK);
+    ck_assert_int_eq(tc_buf_printf(&k, "%s", "\":\"v\",\"author\":\"a\",\"date\":null,\"body\":\"\"}\n"),
+                     TC_OK);
+    char *two = malloc(2 * k.len + 1);
+    ck_assert_ptr_nonnull(two);
+    /* a good line first, then the long name on line 2 */
+    static const char good[] = "{\"thread\":{\"title\":\"T\",\"source\":\"s\"},\"id\":\"0\","
+                               "\"author\":\"a\",\"date\":null,\"body\":\"\"}\n";
+    snprintf(two, 2 * k.len + 1, "%s%s", good, k.data);
+    /* "thread" (6 + 1 + 64) and "id" (2 + 1 + 64) are open before it: the
+     * name has 110,000 bytes (90,000 k and 10,000 two-byte e-acutes), shown
+     * up to 24 bytes (whole characters) */
+    assert_limited(jsonl_p, two, 65536, 2, strlen("{\"thread\":{\"title\":\"T\",\"source\":\"s\"},"
+                                                  "\"id\":\"1\",") + 1,
+                   "member name \"kkkkkkkkk\xC3\xA9kkkkkkkkk\xC3\xA9kk...\" (110000 bytes)"
+                   NAMES_TAIL("65536"));
+    free(two);
+    tc_buf_free(&k);
 }
 END_TEST
 
@@ -677,6 +919,7 @@ int main(void)
     tcase_add_test(tc, test_json_archive);
     tcase_add_test(tc, test_json_handwritten);
     tcase_add_test(tc, test_json_errors);
+    tcase_add_test(tc, test_nul);
     tcase_add_test(tc, test_json_member_order);
     tcase_add_test(tc, test_json_error_order);
     tcase_add_test(tc, test_jsonl_file);
@@ -684,6 +927,7 @@ int main(void)
     tcase_add_test(tc, test_jsonl_skip_posts);
     tcase_add_test(tc, test_jsonl_errors);
     tcase_add_test(tc, test_attachments_max_post);
+    tcase_add_test(tc, test_member_limits);
     tcase_add_test(tc, test_jsonl_long_line);
     tcase_add_test(tc, test_jsonl_ids_round_trip);
     tcase_add_test(tc, test_probes);

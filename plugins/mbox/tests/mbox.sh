@@ -14,7 +14,9 @@
 # and writing one thread of a million posts; a reply chain of 100,005
 # messages, and one of 50,000 references to missing messages, read in
 # linear time with every parent;
-# the reader's index on disk (-O mbox.index-memory) gives the same archive.
+# the reader's index on disk (-O mbox.index-memory) gives the same archive;
+# a body holding U+0000 is written quoted-printable and Python's email
+# decodes the NUL (mbox, every variant and encoding, and maildir).
 #
 # Needs (from make check's AM_TESTS_ENVIRONMENT): THREADCONV_BIN,
 # THREADCONV_PLUGIN_PATH, THREADCONV_TESTDATA; THREADCONV_SHARED, the
@@ -175,6 +177,69 @@ cp "$seed" "$tmp/one.txt" && cp "$seed" "$tmp/two.txt"
     [ "$(ls "$tmp/batch/one.maildir/new" | wc -l)" -eq 20 ] &&
     [ "$(ls "$tmp/batch/two.maildir/new" | wc -l)" -eq 20 ] && ok ||
     bad "maildir batch: $(ls -R "$tmp/batch" | head -20)"
+
+# ------------------------------------------------- U+0000 in a body
+# A NUL octet is not allowed in a mail message (RFC 5322 section 2.3, RFC
+# 2045 section 2.8, 8bit included): a body holding U+0000 is written
+# quoted-printable, =00, whatever -O mbox.encoding says for the others, so
+# Python's email parses every message and decodes the NUL; the reader
+# gives the body back byte for byte.  (It was: a raw NUL written, read back
+# as U+FFFD.)  The bodies expected are the JSON's below plus the newline
+# our messages end with, decoded by Python, not by threadconv.
+cat >"$tmp/nul.json" <<'EOF'
+{"format":"threadconv","version":1,"threads":[{"title":"NUL","source":"json","posts":[
+ {"id":"1","author":"Ann","date":"2021-02-04T21:33:59+00:00","body":"plain text, caf\u00e9"},
+ {"id":"2","author":"Bob","date":"2021-02-04T21:40:00+00:00","body":"a\u0000b\nFrom here\n\u0000","parent":"1"},
+ {"id":"3","author":"Cy","date":null,"body":"\u0000"}]}]}
+EOF
+cat >"$tmp/nul_check.py" <<'EOF'
+import email, email.policy, json, mailbox, os, sys
+want = json.load(open(sys.argv[1], encoding="utf-8"))["threads"][0]["posts"]
+path, qp_all = sys.argv[2], sys.argv[3] == "qp"
+if os.path.isdir(path):
+    new = os.path.join(path, "new")
+    raw = [open(os.path.join(new, n), "rb").read() for n in sorted(os.listdir(new))]
+else:
+    box = mailbox.mbox(path, create=False)
+    raw = [box.get_bytes(k) for k in box.keys()]
+    assert b"\0" not in open(path, "rb").read(), "a NUL octet in the mbox"
+assert len(raw) == len(want), "%d messages, expected %d" % (len(raw), len(want))
+for data, post in zip(raw, want):
+    assert b"\0" not in data, "a NUL octet in message %s" % post["id"]
+    m = email.message_from_bytes(data, policy=email.policy.default)
+    body = post["body"]
+    cte = m["Content-Transfer-Encoding"]
+    expected_cte = "quoted-printable" if qp_all or "\0" in body else "8bit"
+    assert cte == expected_cte, "message %s: %s, expected %s" % (post["id"], cte, expected_cte)
+    got = m.get_payload(decode=True)
+    assert got == (body + "\n").encode("utf-8"), "message %s: %r" % (post["id"], got)
+EOF
+for opts in "" "-O mbox.encoding=8bit" "-O mbox.encoding=quoted-printable" "-O mbox.variant=mboxo" \
+            "-O mbox.variant=mboxcl2"; do
+    qp=8bit
+    case "$opts" in *quoted-printable*) qp=qp ;; esac
+    read_opts=
+    case "$opts" in *variant*) read_opts=$opts ;; esac
+    # shellcheck disable=SC2086
+    "$tc" -f json -t mbox $opts -o "$tmp/nul.mbox" "$tmp/nul.json" 2>"$tmp/err" &&
+        python3 "$tmp/nul_check.py" "$tmp/nul.json" "$tmp/nul.mbox" "$qp" 2>"$tmp/err" && ok ||
+        bad "U+0000 through mbox $opts: $(cat "$tmp/err")"
+    # shellcheck disable=SC2086
+    "$tc" -f mbox $read_opts -t json "$tmp/nul.mbox" >"$tmp/nul-back.json" 2>"$tmp/err" &&
+        [ ! -s "$tmp/err" ] && python3 -c 'import json, sys
+a, b = (json.load(open(f, encoding="utf-8"))["threads"][0]["posts"] for f in sys.argv[1:])
+sys.exit(0 if [p["body"] for p in a] == [p["body"] for p in b] else 1)' "$tmp/nul.json" "$tmp/nul-back.json" &&
+        ok || bad "U+0000 through mbox $opts did not come back: $(cat "$tmp/err" "$tmp/nul-back.json")"
+done
+for opts in "" "-O maildir.encoding=8bit" "-O maildir.encoding=quoted-printable"; do
+    qp=8bit
+    case "$opts" in *quoted-printable*) qp=qp ;; esac
+    rm -rf "$tmp/nul.maildir"
+    # shellcheck disable=SC2086
+    "$tc" -f json -t maildir $opts -o "$tmp/nul.maildir" "$tmp/nul.json" 2>"$tmp/err" &&
+        python3 "$tmp/nul_check.py" "$tmp/nul.json" "$tmp/nul.maildir" "$qp" 2>"$tmp/err" && ok ||
+        bad "U+0000 through maildir $opts: $(cat "$tmp/err")"
+done
 
 # ------------------------------------------------- the corpus
 for f in "$THREADCONV_SHARED"/corpus/mbox/*.mbox "$THREADCONV_SHARED"/corpus/mbox/*.mboxrd; do

@@ -493,6 +493,41 @@ START_TEST(test_lossy)
 }
 END_TEST
 
+START_TEST(test_nul)
+{
+    /* U+0000, which the model allows in a body: a text file cannot hold it
+     * (the reader refuses a NUL byte), so it is refused, or, lossy, each
+     * written as U+FFFD with a warning. */
+    tu_thread *t;
+    tu_post *p;
+    tu_archive *a = simple(&t, &p);
+    free(p->body);
+    p->body = malloc(6);
+    ck_assert_ptr_nonnull(p->body);
+    memcpy(p->body, "a\0b\n\0", 6); /* and its NUL */
+    p->body_len = 5;
+    written *r = write_mn(a, false);
+    ck_assert_int_eq(r->rc, TC_ERR_DATA);
+    ck_assert_str_eq(r->err.text, "thread \"T\", post 1 (Ann): the body holds U+0000 (at byte 1), "
+                                  "which a text file cannot hold" LOSSY("each U+0000 written as "
+                                  "U+FFFD, the replacement character"));
+    written_free(r);
+    r = write_mn(a, true);
+    ck_assert_msg(r->rc == TC_OK, "%s", r->err.text);
+    ck_assert_str_eq(r->out.data, "T\n\nAnn Thu 04-Feb-21 21:33:59\n\n"
+                                  "a\xEF\xBF\xBD" "b\n\xEF\xBF\xBD\n\n");
+    ck_assert_str_eq(r->warnings, "thread \"T\", post 1 (Ann): the body holds U+0000 (at byte 1), "
+                                  "which a text file cannot hold; each U+0000 written as U+FFFD, "
+                                  "the replacement character (mumsnet.lossy)\n");
+    tu_archive *b = tu_read_memory(MN, r->out.data, r->out.len, "back");
+    ck_assert_int_eq(b->rc, TC_OK);
+    ck_assert_str_eq(b->threads[0].posts[0].body, "a\xEF\xBF\xBD" "b\n\xEF\xBF\xBD");
+    tu_archive_free(b);
+    written_free(r);
+    tu_archive_free(a);
+}
+END_TEST
+
 /*
  * The writer's rule for header-shaped lines is the reader's, exactly: for
  * every text made of one to three of the lines below (not starting or
@@ -611,6 +646,7 @@ int main(void)
     tcase_add_test(tc, test_written_by_hand);
     tcase_add_test(tc, test_refusals);
     tcase_add_test(tc, test_lossy);
+    tcase_add_test(tc, test_nul);
     tcase_add_test(tc, test_header_rule_matches_reader);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
