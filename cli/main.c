@@ -174,7 +174,7 @@ static int describe_format(tc_registry *reg, const char *name)
                TC_ABI_MAJOR, TC_ABI_MINOR);
     }
     printf("Capabilities:  %s%s%s%s%s\n", p->read_open ? "read" : "",
-           p->read_open && p->read_probe ? " (detects its input)" : "",
+           p->read_open && (p->read_probe || p->read_probe_tree) ? " (detects its input)" : "",
            p->read_open && p->write_open ? ", " : "", p->write_open ? "write" : "",
            p->write_open && (p->flags & TC_FORMAT_WRITES_DIRECTORY) ? " (a directory: -o DIR)"
                                                                      : "");

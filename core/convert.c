@@ -291,14 +291,13 @@ static tc_stream *open_input(const tc_registry *reg, const char *path, const tc_
     if (want_tree) {
         int rc = tc_tree_open(path, tree, err);
         if (rc == TC_OK) {
-            tc_stream *in = tc_stream_open_memory("", 0, path);
+            tc_stream *in = tc_stream_open_tree(*tree, path);
             if (in == NULL) {
                 tc_tree_close(*tree);
                 *tree = NULL;
                 tc__error_set(err, TC_ERR_NOMEM, "", 0, 0, "out of memory");
                 return NULL;
             }
-            in->tree = *tree;
             return in;
         }
         if (rc != TC_EOF)

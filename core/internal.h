@@ -24,19 +24,9 @@ typedef enum tc_stream_kind {
     TC_STREAM_OUTPUT_BUFFER
 } tc_stream_kind;
 
-/*
- * Where a TC_STREAM_INPUT_SOURCE stream's bytes come from.  read fills buf
- * with up to len bytes and returns the count, 0 at the end, or a negative
- * TC_ERR_* code after setting the error on s.  seek (NULL when the source
- * cannot) makes the next read start at byte offset and returns TC_OK or an
- * error set on s.  close is called once, by tc_stream_close.
- */
-typedef struct tc__source {
-    long (*read)(void *user, tc_stream *s, void *buf, size_t len);
-    int (*seek)(void *user, tc_stream *s, uint64_t offset);
-    void (*close)(void *user);
-    void *user;
-} tc__source;
+/* Where a TC_STREAM_INPUT_SOURCE stream's bytes come from (tree members,
+ * tc_stream_open_source): see tc_stream_source in convert.h. */
+typedef tc_stream_source tc__source;
 
 /* A resolved option: declared key and the value in force. */
 typedef struct tc_option_slot {

@@ -354,7 +354,7 @@ static int skipped_post(tc_reader *r, tc_error *err)
         in->warn(in->warn_user, &w);
     }
     r->skipped++;
-    memset(&in->error, 0, sizeof in->error);
+    tc_stream_clear_error(in);
     return TC_OK;
 }
 

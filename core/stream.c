@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+#include <threadconv/tree.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -74,6 +76,19 @@ tc_stream *tc__stream_open_source(const tc__source *src, const char *name)
     }
     s->cap = READ_CHUNK;
     s->src = *src;
+    return s;
+}
+
+tc_stream *tc_stream_open_source(const tc_stream_source *src, const char *name)
+{
+    return tc__stream_open_source(src, name);
+}
+
+tc_stream *tc_stream_open_tree(tc_tree *t, const char *name)
+{
+    tc_stream *s = tc_stream_open_memory("", 0, name);
+    if (s)
+        s->tree = t;
     return s;
 }
 
@@ -189,6 +204,36 @@ void tc_stream_warn(tc_stream *s, uint64_t line, uint64_t column,
     tc__error_vset(&w, TC_OK, s->name, line, column, fmt, ap);
     va_end(ap);
     s->warn(s->warn_user, &w);
+}
+
+int tc_stream_error_at(tc_stream *s, int code, const char *source, uint64_t line,
+                       uint64_t column, const char *fmt, ...)
+{
+    if (s->error.code != TC_OK)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    tc__error_vset(&s->error, code, source ? source : s->name, line, column, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void tc_stream_warn_at(tc_stream *s, const char *source, uint64_t line, uint64_t column,
+                       const char *fmt, ...)
+{
+    if (s->warn == NULL)
+        return;
+    tc_error w;
+    va_list ap;
+    va_start(ap, fmt);
+    tc__error_vset(&w, TC_OK, source ? source : s->name, line, column, fmt, ap);
+    va_end(ap);
+    s->warn(s->warn_user, &w);
+}
+
+void tc_stream_clear_error(tc_stream *s)
+{
+    memset(&s->error, 0, sizeof s->error);
 }
 
 /* ------------------------------------------------------------ input */

@@ -1,6 +1,7 @@
 /* test_core.c - the library's own pieces: extra fields, UTF-8 validation,
- * buffers, line reading with a line counter, option checking, messages,
- * deferred outputs committed as a group. */
+ * buffers, line reading with a line counter, streams over a source of
+ * bytes, option checking, messages (also about another file), deferred
+ * outputs committed as a group. */
 #include "testutil.h"
 
 #include <check.h>
@@ -271,6 +272,117 @@ START_TEST(stream_errors_keep_the_first)
 }
 END_TEST
 
+/* A source of bytes for tc_stream_open_source: a string read a few bytes
+ * at a time (so lines cross reads), seekable or not, counting its closes. */
+typedef struct test_source {
+    const char *text;
+    size_t len, pos;
+    int closes, seeks;
+} test_source;
+
+static long test_source_read(void *user, tc_stream *s, void *buf, size_t len)
+{
+    (void)s;
+    test_source *t = user;
+    size_t n = t->len - t->pos < 3 ? t->len - t->pos : 3;
+    if (n > len)
+        n = len;
+    memcpy(buf, t->text + t->pos, n);
+    t->pos += n;
+    return (long)n;
+}
+
+static int test_source_seek(void *user, tc_stream *s, uint64_t offset)
+{
+    test_source *t = user;
+    t->seeks++;
+    if (offset > t->len)
+        return tc_stream_error(s, TC_ERR_DATA, 0, 0, "seek to %llu past %zu",
+                               (unsigned long long)offset, t->len);
+    t->pos = (size_t)offset;
+    return TC_OK;
+}
+
+static void test_source_close(void *user)
+{
+    ((test_source *)user)->closes++;
+}
+
+START_TEST(stream_from_a_source)
+{
+    test_source t = {.text = "first line\nsecond\nthird", .len = 23};
+    tc_stream_source src = {test_source_read, test_source_seek, test_source_close, &t};
+    tc_stream *s = tc_stream_open_source(&src, "made.mbox");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(tc_stream_name(s), "made.mbox");
+    ck_assert_int_eq(tc_stream_make_seekable(s), TC_OK); /* it has a seek: nothing spooled */
+    const char *line;
+    size_t len;
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len == 10 && memcmp(line, "first line", 10) == 0);
+    uint64_t second = tc_stream_tell(s);
+    ck_assert_uint_eq(second, 11);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len == 6 && memcmp(line, "second", 6) == 0);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len == 5 && memcmp(line, "third", 5) == 0);
+    ck_assert_uint_eq(tc_stream_line(s), 3);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_EOF);
+    /* back to the second line: the source is told, the count goes on from 1 */
+    ck_assert_int_eq(tc_stream_seek(s, second, 1), TC_OK);
+    ck_assert_int_eq(t.seeks, 1);
+    ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_OK);
+    ck_assert(len == 6 && memcmp(line, "second", 6) == 0);
+    ck_assert_uint_eq(tc_stream_line(s), 2);
+    /* the source's own error is the stream's */
+    ck_assert_int_eq(tc_stream_seek(s, 99, 0), TC_ERR_DATA);
+    char out[256];
+    ck_assert_str_eq(tc_error_format(tc_stream_get_error(s), out, sizeof out),
+                     "made.mbox: seek to 99 past 23");
+    ck_assert_int_eq(t.closes, 0);
+    tc_stream_close(s);
+    ck_assert_int_eq(t.closes, 1);
+
+    /* without a seek, it cannot be made seekable */
+    test_source u = {.text = "x\n", .len = 2};
+    tc_stream_source once = {test_source_read, NULL, NULL, &u};
+    s = tc_stream_open_source(&once, "once");
+    ck_assert_int_eq(tc_stream_make_seekable(s), TC_ERR_PLUGIN);
+    tc_stream_close(s);
+}
+END_TEST
+
+static void keep_warning(void *user, const tc_error *w)
+{
+    tc_error_format(w, user, 256);
+}
+
+START_TEST(stream_errors_about_another_file)
+{
+    tc_stream *s = tc_stream_open_memory("", 0, "Mail");
+    char warned[256] = "";
+    tc_stream_set_warning_fn(s, keep_warning, warned);
+    tc_stream_warn_at(s, "Mail/cur/1.x:2,S", 4, 0, "bad %s", "Date");
+    ck_assert_str_eq(warned, "Mail/cur/1.x:2,S:4: bad Date");
+    tc_stream_warn_at(s, NULL, 0, 0, "the stream's own");
+    ck_assert_str_eq(warned, "Mail: the stream's own");
+    ck_assert_int_eq(tc_stream_error_at(s, TC_ERR_DATA, "Mail/new/2", 7, 3, "%d bytes", 5),
+                     TC_ERR_DATA);
+    ck_assert_int_eq(tc_stream_error_at(s, TC_ERR_DATA, "Mail/new/3", 1, 1, "later"),
+                     TC_ERR_DATA);
+    char out[256];
+    ck_assert_str_eq(tc_error_format(tc_stream_get_error(s), out, sizeof out),
+                     "Mail/new/2:7:3: 5 bytes"); /* the first is kept */
+    ck_assert_int_eq(tc_stream_get_error(s)->code, TC_ERR_DATA);
+    /* cleared, the next error is kept */
+    tc_stream_clear_error(s);
+    ck_assert_int_eq(tc_stream_get_error(s)->code, TC_OK);
+    tc_stream_error(s, TC_ERR_DATA, 2, 0, "next");
+    ck_assert_str_eq(tc_error_format(tc_stream_get_error(s), out, sizeof out), "Mail:2: next");
+    tc_stream_close(s);
+}
+END_TEST
+
 START_TEST(stream_writes_to_buffer)
 {
     tc_buf b = {0};
@@ -516,6 +628,8 @@ int main(void)
     tcase_add_test(tc, stream_missing_file_is_named);
     tcase_add_test(tc, stream_seeks_files_and_spools_pipes);
     tcase_add_test(tc, stream_errors_keep_the_first);
+    tcase_add_test(tc, stream_from_a_source);
+    tcase_add_test(tc, stream_errors_about_another_file);
     tcase_add_test(tc, stream_writes_to_buffer);
     tcase_add_test(tc, stream_reports_disk_full);
     tcase_add_test(tc, options_are_checked_and_defaulted);

@@ -9,7 +9,9 @@
  * file.  Then, data-driven (like jansson's test/suites), for every format F
  * of every module, in the module's folder plugins/NAME/tests/cases/F/CASE/:
  *
- *   reader case   input*         the input (one file whose name starts "input")
+ *   reader case   input*         the input (one file whose name starts "input"; for
+ *                                a format that reads trees, a folder, zip or
+ *                                tar is read as a tree, as the core does)
  *                 options        optional: KEY=VALUE lines, -O F.KEY=VALUE
  *                 expected.json  the archive the reader must produce, in
  *                                threadconv JSON, worked out by hand or by
@@ -21,7 +23,8 @@
  *                 expected*      the exact bytes the writer must write
  *
  * and for every format with both a reader and a writer: each reader case's
- * expected archive written by F and read back by F comes back equal.  The
+ * expected archive written by F and read back by F comes back equal (a
+ * writer of directories writes a new one, read back as a tree).  The
  * shared data folder's hand-worked cases ($THREADCONV_SHARED/conformance/F/
  * NAME.EXT with NAME.expected.json) are reader cases of F too.
  * THREADCONV_SRCDIR names the source tree.
@@ -37,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -302,7 +306,24 @@ static void run_reader_case(const tc_format *f, const char *dir, size_t *cases, 
                       got->err.text);
         tu_archive *want = archive_from_json(path);
         tu_archives_equal(got, want);
-        if (f->write_open) {
+        if (f->write_open && (f->flags & TC_FORMAT_WRITES_DIRECTORY)) {
+            /* a writer of directories: into a new one, read back as a tree */
+            const char *t = getenv("TMPDIR");
+            char base[4096], out[4200], cmd[8300];
+            snprintf(base, sizeof base, "%s/tc-modules-XXXXXX", t && *t ? t : "/tmp");
+            ck_assert_ptr_nonnull(mkdtemp(base));
+            snprintf(out, sizeof out, "%s/out", base);
+            tc_error err;
+            int rc = tu_write_dir(f, want, NULL, 0, out, &err);
+            ck_assert_msg(rc == TC_OK, "%s: the %s writer failed: %s", dir, f->name, err.text);
+            tu_archive *back = tu_read_file(f, out);
+            ck_assert_msg(back->rc == TC_OK, "%s: reading back failed: %s", dir, back->err.text);
+            tu_archives_equal(want, back);
+            tu_archive_free(back);
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+            ck_assert_int_eq(system(cmd), 0);
+            (*trips)++;
+        } else if (f->write_open) {
             /* write what was expected with the same format, read it back */
             tc_buf out = {0};
             tc_error err;

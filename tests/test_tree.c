@@ -909,6 +909,31 @@ START_TEST(plain_files_are_not_trees)
 }
 END_TEST
 
+/* The stream a tree reader is given for a tree: no bytes, the tree. */
+START_TEST(a_tree_opens_as_a_readers_input)
+{
+    for (size_t k = 0; k < N_KINDS; k++) {
+        char *path;
+        tc_tree *t = open_kind(k, &path);
+        tc_stream *s = tc_stream_open_tree(t, path);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_ptr_eq(tc_stream_tree(s), t);
+        ck_assert_str_eq(tc_stream_name(s), path);
+        const char *line;
+        size_t len;
+        ck_assert_int_eq(tc_stream_read_line(s, &line, &len), TC_EOF);
+        tc_stream_close(s); /* the tree stays the caller's */
+        ck_assert_uint_eq(tc_tree_count(t), N_FILES);
+        tc_tree_close(t);
+        free(path);
+    }
+    /* a plain input has no tree */
+    tc_stream *s = tc_stream_open_memory("x\n", 2, "x.txt");
+    ck_assert_ptr_null(tc_stream_tree(s));
+    tc_stream_close(s);
+}
+END_TEST
+
 /* Cut or spoil a fixture archive; expect a data error about the file (or
  * about the member where the damage was found: "FILE:MEMBER"). */
 static void expect_damaged(const char *kind, const char *script, const char *why)
@@ -967,6 +992,7 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, members_open_together_in_any_order);
     tcase_add_test(tc, members_seek_back_and_forth);
     tcase_add_test(tc, damaged_archives_are_data_errors);
+    tcase_add_test(tc, a_tree_opens_as_a_readers_input);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("hostile");

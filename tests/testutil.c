@@ -1,6 +1,8 @@
 /* testutil.c - see testutil.h. */
 #include "testutil.h"
 
+#include <threadconv/tree.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,12 +221,32 @@ tu_archive *tu_read_file_with(const tc_format *reader, const char *path,
                               const tc_option_value *options, size_t n_options)
 {
     tc_error err;
-    tc_stream *in = tc_stream_open_input(path, &err);
+    tc_tree *tree = NULL;
+    tc_stream *in = NULL;
+    if (reader->flags & TC_FORMAT_READS_TREE) {
+        /* as the core opens an input for such a reader: a folder, a zip or
+         * a tar as a tree, anything else as a file */
+        int rc = tc_tree_open(path, &tree, &err);
+        if (rc != TC_OK && rc != TC_EOF) {
+            tu_archive *a = calloc(1, sizeof *a);
+            ck_assert_ptr_nonnull(a);
+            a->warnings = strdup("");
+            a->rc = rc;
+            a->err = err;
+            return a;
+        }
+        if (tree)
+            in = tc_stream_open_tree(tree, path);
+    }
+    if (in == NULL && tree == NULL)
+        in = tc_stream_open_input(path, &err);
     if (in == NULL)
         ck_abort_msg("cannot open %s: %s", path, err.text);
     if (tc_stream_set_options(in, reader, options, n_options, &err) != TC_OK)
         ck_abort_msg("%s: bad options: %s", path, err.text);
-    return read_stream(reader, in);
+    tu_archive *a = read_stream(reader, in);
+    tc_tree_close(tree);
+    return a;
 }
 
 void tu_archive_free(tu_archive *a)
@@ -263,6 +285,10 @@ int tu_write(const tc_format *writer, const tu_archive *a,
     return tu_write_warn(writer, a, options, n_options, out, err, NULL, NULL);
 }
 
+static int write_stream(const tc_format *writer, const tu_archive *a,
+                        const tc_option_value *options, size_t n_options, tc_stream *s,
+                        tc_error *err);
+
 int tu_write_warn(const tc_format *writer, const tu_archive *a,
                   const tc_option_value *options, size_t n_options, tc_buf *out,
                   tc_error *err, tc_warning_fn warn, void *user)
@@ -270,6 +296,27 @@ int tu_write_warn(const tc_format *writer, const tu_archive *a,
     tc_stream *s = tc_stream_open_output_buffer(out, "<test output>");
     ck_assert_ptr_nonnull(s);
     tc_stream_set_warning_fn(s, warn, user);
+    return write_stream(writer, a, options, n_options, s, err);
+}
+
+int tu_write_dir(const tc_format *writer, const tu_archive *a,
+                 const tc_option_value *options, size_t n_options, const char *dir,
+                 tc_error *err)
+{
+    tc_buf stray = {0};
+    tc_stream *s = tc_stream_open_output_buffer(&stray, dir);
+    ck_assert_ptr_nonnull(s);
+    int rc = write_stream(writer, a, options, n_options, s, err);
+    ck_assert_msg(stray.len == 0, "the %s writer wrote %zu bytes to its stream", writer->name,
+                  stray.len);
+    tc_buf_free(&stray);
+    return rc;
+}
+
+static int write_stream(const tc_format *writer, const tu_archive *a,
+                        const tc_option_value *options, size_t n_options, tc_stream *s,
+                        tc_error *err)
+{
     int rc = tc_stream_set_options(s, writer, options, n_options, err);
     if (rc != TC_OK) {
         tc_stream_close(s);

@@ -70,7 +70,10 @@ char *tu_slurp(const char *path, size_t *len);
 const tc_format *tu_static_format(const tc_module *module, const char *name);
 
 /* Run reader over data / a file through the checked session (tc_reader_*,
- * without keep-going); never NULL (fails the test on ENOMEM). */
+ * without keep-going); never NULL (fails the test on ENOMEM).  For a
+ * reader of trees (TC_FORMAT_READS_TREE) a folder, zip or tar path is read
+ * as a tree, as the core does; one it refuses gives the archive the
+ * error. */
 tu_archive *tu_read_memory(const tc_format *reader, const void *data, size_t len,
                            const char *name);
 tu_archive *tu_read_file(const tc_format *reader, const char *path);
@@ -87,6 +90,12 @@ void tu_archive_free(tu_archive *archive);
 int tu_write(const tc_format *writer, const tu_archive *archive,
              const tc_option_value *options, size_t n_options, tc_buf *out,
              tc_error *err);
+
+/* The same for a writer of directories (TC_FORMAT_WRITES_DIRECTORY): it
+ * writes into dir, the name of its stream. */
+int tu_write_dir(const tc_format *writer, const tu_archive *archive,
+                 const tc_option_value *options, size_t n_options, const char *dir,
+                 tc_error *err);
 
 /* The same, with the writer's warnings passed to warn. */
 int tu_write_warn(const tc_format *writer, const tu_archive *archive,

@@ -151,6 +151,26 @@ int tc_option_check(const tc_format *plugin, const char *key,
 tc_stream *tc_stream_open_input(const char *path, tc_error *err);
 /* Read from memory (borrowed for the stream's life); name is for messages. */
 tc_stream *tc_stream_open_memory(const void *data, size_t len, const char *name);
+/*
+ * Where the bytes of a stream made by tc_stream_open_source come from:
+ * read fills buf with up to len bytes and returns how many, 0 at the end,
+ * or a negative TC_ERR_* code after setting the error on s
+ * (tc_stream_error); seek makes the next read start at byte offset and
+ * returns TC_OK or an error set on s -- NULL when the source cannot seek
+ * (tc_stream_make_seekable then fails); close, when not NULL, is called
+ * once, by tc_stream_close.  user is passed to each.
+ */
+typedef struct tc_stream_source {
+    long (*read)(void *user, tc_stream *s, void *buf, size_t len);
+    int (*seek)(void *user, tc_stream *s, uint64_t offset);
+    void (*close)(void *user);
+    void *user;
+} tc_stream_source;
+/* An input stream reading from src (copied), like any input: lines, line
+ * numbers, limits, seeking.  A reader that hands another format's reader
+ * bytes it makes (a mailbox it assembles from a folder's messages) gives
+ * it such a stream.  New; NULL on ENOMEM (src->close is then not called). */
+tc_stream *tc_stream_open_source(const tc_stream_source *src, const char *name);
 /* Write to fd (not closed by tc_stream_close). */
 tc_stream *tc_stream_open_output_fd(int fd, const char *name);
 /* Append to buf (borrowed). */
@@ -178,6 +198,11 @@ void tc_stream_set_temp_files_fn(tc_stream *s,
 int tc_stream_flush(tc_stream *s);
 /* The error set on the stream (code TC_OK when none).  Borrowed. */
 const tc_error *tc_stream_get_error(const tc_stream *s);
+/* Forget the stream's error, so the next one is kept: what the checked
+ * session does after a post a reader skipped (TC_SKIPPED) with keep-going.
+ * A program or reader that calls a format's callbacks itself, on a stream
+ * of its own, does the same before calling on. */
+void tc_stream_clear_error(tc_stream *s);
 /* Close and free (does not flush).  NULL is allowed. */
 void tc_stream_close(tc_stream *s);
 

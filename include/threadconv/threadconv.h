@@ -368,6 +368,18 @@ void tc_stream_warn(tc_stream *s, uint64_t line, uint64_t column,
                     const char *fmt, ...) TC_PRINTF(4, 5);
 
 /*
+ * The same as tc_stream_error and tc_stream_warn, about another file than
+ * the stream's own: source names it in the message instead of the stream's
+ * name (a member of a tree input, "folder/cur/1.eml"; NULL: the stream's
+ * name).  A reader that reads through streams of its own -- a tree's
+ * members, a copy it made -- passes their errors and warnings on with these.
+ */
+int tc_stream_error_at(tc_stream *s, int code, const char *source, uint64_t line,
+                       uint64_t column, const char *fmt, ...) TC_PRINTF(6, 7);
+void tc_stream_warn_at(tc_stream *s, const char *source, uint64_t line, uint64_t column,
+                       const char *fmt, ...) TC_PRINTF(5, 6);
+
+/*
  * Options given to this stream's plugin with -O FORMAT.KEY=VALUE, already
  * checked against the plugin's declarations.  A key that was not given
  * yields the declared default.  Strings are borrowed for the stream's life.

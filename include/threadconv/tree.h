@@ -107,6 +107,16 @@ bool tc_tree_find(const tc_tree *t, const char *name, size_t *index);
  */
 tc_stream *tc_tree_open_member(tc_tree *t, size_t i, tc_error *err);
 
+/*
+ * The input stream a TC_FORMAT_READS_TREE reader is given for tree t, as
+ * the core makes it for a folder or archive input: it holds no bytes, and
+ * tc_stream_tree gives t (borrowed: close the stream before the tree).
+ * name names the input in messages (the path given to tc_tree_open).  For
+ * programs and tests that drive a tree reader through the checked session
+ * (tc_reader_open).  New; NULL on ENOMEM.
+ */
+tc_stream *tc_stream_open_tree(tc_tree *t, const char *name);
+
 /* Close the tree (its streams stay usable until they are closed).  NULL is
  * allowed. */
 void tc_tree_close(tc_tree *t);
