@@ -32,8 +32,9 @@ every result is compared in (the format whose output Python's json module
 reads as threadconv's JSON document).
 
 Detection: every fixture and every file the matrix writes is converted
-without -f, from the file and from standard input, and must give what -f
-with its format gives.
+without -f, from the file and from standard input (a folder a directory
+writer wrote: from the folder), and must give what -f with its format
+gives.
 
 Usage: matrix.py README.md   (THREADCONV_BIN, THREADCONV_TESTDATA and
 THREADCONV_SHARED in the environment).
@@ -298,13 +299,16 @@ def main():
         if rc != 0:
             fail("%s: -f %s failed: %s" % (path, fmt, err))
             return
-        if os.path.getsize(path) == 0:
+        if (os.path.getsize(path) == 0 if os.path.isfile(path)
+                else not any(files for _, _, files in os.walk(path))):
             notes.append("%s (%s): empty, so there is nothing to detect; read with -f" % (os.path.basename(path), fmt))
             return
         rc, got, err = run(["-t", HUB, path])
         checks += 1
         if rc != 0 or got != want:
             fail("detection of %s (%s) from the file: %s" % (path, fmt, err or "a different result"))
+        if os.path.isdir(path):
+            return  # a folder (a directory writer's output) has no standard input form
         with open(path, "rb") as f:
             rc, got, err = run(["-t", HUB], stdin=f)
         checks += 1

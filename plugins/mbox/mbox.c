@@ -1,6 +1,7 @@
 /*
  * mbox.c - the mbox module's descriptor: the formats mbox (reader and
- * writer) and maildir (writer), and their options.  The one file that
+ * writer), maildir (reader and writer) and eml (reader), and their
+ * options.  The one file that
  * names both halves' callbacks (mail.h shows the layers).
  *
  * Writer: one message per post (build.c, write.c), mboxrd by default
@@ -19,6 +20,10 @@
  * Messages our writer wrote (X-Threadconv-* headers) come back exactly.
  * doc/formats.md ("mbox / maildir") states every rule.
  *
+ * The maildir and eml readers (tree.c) read mail kept one message per
+ * file -- a Maildir, .eml files -- as the mbox reader reads a mailbox:
+ * they make one of the files and hand it to it.
+ *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
 #ifdef HAVE_CONFIG_H
@@ -26,6 +31,7 @@
 #endif
 
 #include "reader.h"
+#include "tree.h"
 #include "writer.h"
 
 static const char *const variants[] = {"mboxrd", "mboxo", "mboxcl2", NULL};
@@ -63,9 +69,22 @@ TC_MODULE_DEFINE(mbox,
           * extra keys are checked by mbox_decode_key */
          .flags = TC_FORMAT_READS_UTF8},
         {.name = "maildir",
-         .description = "Maildir directory (-o DIR), one file per post",
+         .description = "Maildir directory (-o DIR), one file per post; reads cur/, new/ "
+                        "and Maildir++ subfolders, from a folder, .zip or .tar",
+         .read_probe_tree = maildir_read_probe_tree,
+         .read_open = maildir_read_open, .read_next_thread = mbox_tree_read_next_thread,
+         .read_next_post = mbox_tree_read_next_post, .read_close = mbox_tree_read_close,
          .write_open = maildir_write_open,
          .write_begin_thread = maildir_write_begin_thread, .write_post = maildir_write_post,
          .write_end_thread = maildir_write_end_thread, .write_finish = maildir_write_finish,
          .write_close = maildir_write_close, .options = maildir_options,
-         .flags = TC_FORMAT_WRITES_DIRECTORY}));
+         /* what the mbox reader returns, passed on (see mbox above) */
+         .flags = TC_FORMAT_WRITES_DIRECTORY | TC_FORMAT_READS_TREE | TC_FORMAT_READS_UTF8},
+        {.name = "eml",
+         .description = "RFC 5322 messages, one per file: a file, or a folder, .zip or .tar "
+                        "of .eml files, threaded as one archive",
+         .read_probe = eml_read_probe, .read_probe_tree = eml_read_probe_tree,
+         .read_open = eml_read_open, .read_next_thread = mbox_tree_read_next_thread,
+         .read_next_post = mbox_tree_read_next_post, .read_close = mbox_tree_read_close,
+         .options = eml_options, .extension = "eml",
+         .flags = TC_FORMAT_READS_TREE | TC_FORMAT_READS_UTF8}));

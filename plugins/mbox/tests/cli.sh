@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli.sh - the mbox module's formats (mbox, maildir) through the threadconv
 # command: mbox's options and their errors, maildir as a writer of
-# directories that cannot be read, and the warning of a writer that cannot
+# directories (and a reader of folders, not files: maildir.sh tests the
+# reader), and the warning of a writer that cannot
 # keep attachments.  The input with attachments is an archive document
 # (the case folders' kind, its format found by doc_writer).  The command
 # itself is tests/cli.sh's; the checks and the environment needed are
@@ -19,8 +20,9 @@ grep -q "^threadconv: unknown option mbox.nonsense; mbox takes: mbox.variant " "
     || bad "-O mbox.nonsense: $(cat "$tmp/err")"
 
 # ------------------------------------------------- maildir: a directory
-run 2 -f maildir -t "$doc" "$seed" && contains "$tmp/err" "format 'maildir' cannot be read"
-run 0 --describe maildir && contains "$tmp/out" "Capabilities:  write (a directory: -o DIR)"
+run 1 -f maildir -t "$doc" "$seed" &&
+    stderr_is "threadconv: $seed: a plain file, not a Maildir: expected a folder (or a .zip or .tar of one) with cur/ and new/ folders; -f eml reads a file that holds one message"
+run 0 --describe maildir && contains "$tmp/out" "Capabilities:  read (detects its input), write (a directory: -o DIR)"
 run 2 -t maildir "$seed" \
   && stderr_is "threadconv: format 'maildir' writes a directory, not a stream; name it with -o DIR"
 run 0 -t maildir -o "$tmp/md" "$seed"
