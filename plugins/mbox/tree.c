@@ -68,7 +68,8 @@ enum {
 enum {
     F_OWN_FROM = 1, /* the file starts with a From_ line: the entry's stands for it */
     F_ADDED_NL = 2, /* the file does not end in a newline: the entry's last byte is ours */
-    F_MARKED = 4    /* our writer's message (X-Threadconv-Id): a blank line after it */
+    F_MARKED = 4,   /* our writer's message (X-Threadconv-Id): a blank line after it */
+    F_NO_DATE = 8   /* no Date:, and the From_ line's date is the epoch we gave it */
 };
 
 /* Where one message is: its bytes in the temporary file, its place in the
@@ -114,6 +115,7 @@ typedef struct mbox_tree_reader {
     uint64_t vin, vtotal;
     mt_rec vrec;
     bool vrec_ok;
+    tc_post post;        /* a post of the mbox reader's, changed */
 } mbox_tree_reader;
 
 static int nomem(tc_stream *s)
@@ -464,7 +466,7 @@ typedef struct synth {
     bool idx_head;    /* in the header block as the mbox index sees it */
     bool load_head;   /* before the first empty line: the mbox reader unquotes nothing there */
     bool seen_field;
-    bool has_status, has_xstatus, marked;
+    bool has_status, has_xstatus, has_date, marked;
     mt_rec r;
 } synth;
 
@@ -564,7 +566,9 @@ static int message_line(tc_stream *in, mbox_tree_reader *st, synth *sy, const mt
             ends = nl == 0;
             if (!ends) {
                 sy->seen_field = true;
-                sy->marked |= mbox_header_kind(s, nl) == MBOX_K_XID;
+                int kind = mbox_header_kind(s, nl);
+                sy->marked |= kind == MBOX_K_XID;
+                sy->has_date |= kind == MBOX_K_DATE;
                 sy->has_status |= name_ieq(s, nl, "status");
                 sy->has_xstatus |= name_ieq(s, nl, "x-status");
             }
@@ -623,13 +627,18 @@ static int add_message(tc_stream *in, mbox_tree_reader *st, tc_stream *src, uint
                  * it is the message's, given the delivery time when it
                  * has no date ("From sender@example.org") */
                 sy.r.flags |= F_OWN_FROM;
-                rc = mbox_from_line(s, n, NULL) ? emit(in, st, &sy, NULL, s, n)
-                                                : emit_from(in, st, &sy, s, n, info->time);
+                bool dated = mbox_from_line(s, n, NULL) != 0;
+                if (!dated && info->time == 0)
+                    sy.r.flags |= F_NO_DATE;
+                rc = dated ? emit(in, st, &sy, NULL, s, n)
+                           : emit_from(in, st, &sy, s, n, info->time);
                 if (rc != TC_OK)
                     return rc;
                 continue;
             }
             static const char daemon[] = "From MAILER-DAEMON";
+            if (info->time == 0)
+                sy.r.flags |= F_NO_DATE;
             if ((rc = emit_from(in, st, &sy, daemon, sizeof daemon - 1, info->time)) != TC_OK)
                 return rc;
         }
@@ -654,6 +663,8 @@ static int add_message(tc_stream *in, mbox_tree_reader *st, tc_stream *src, uint
     } else if (!last_nl && !flags_last) {
         sy.r.flags |= F_ADDED_NL;
     }
+    if (sy.has_date)
+        sy.r.flags &= ~(uint32_t)F_NO_DATE;
     sy.r.tlen = st->tend - sy.r.toff;
     rec_put(st, p, &sy.r);
     return TC_OK;
@@ -984,7 +995,20 @@ int mbox_tree_read_next_thread(tc_stream *in, void *state, const tc_thread **thr
 int mbox_tree_read_next_post(tc_stream *in, void *state, const tc_post **post)
 {
     mbox_tree_reader *st = state;
-    return pass_inner(in, st, mbox_read_next_post(st->inner, st->mbox, post));
+    int rc = pass_inner(in, st, mbox_read_next_post(st->inner, st->mbox, post));
+    if (rc != TC_OK)
+        return rc;
+    /* The mbox reader gives a message without Date: its From_ line's date;
+     * when that is the epoch we wrote for want of a delivery time, the
+     * message has no date.  (Its message cur is the post's: reader.h.) */
+    const mbox_reader *mr = st->mbox;
+    mt_rec r = rec_get(st, mr->cur.index);
+    if ((r.flags & F_NO_DATE) && (*post)->date.present && (*post)->date.utc == 0) {
+        st->post = **post;
+        st->post.date = (tc_date){0, 0, false};
+        *post = &st->post;
+    }
+    return store_check(in, st);
 }
 
 /* ------------------------------------------------------------------ */

@@ -146,6 +146,17 @@ run 0 -t "$doc" -o "$tmp/md.probed" "$tmp/md" && same "$tmp/md.expected" "$tmp/m
 # no warning
 run 0 -f maildir -t "$doc" "$tmp/md" && stderr_is ""
 
+# A message without Date: takes its date from the delivery time in its
+# name; without one either (notmuch's names, "01:2,S": time 0, so they sort
+# first) it has no date: the epoch its From_ line then carries is none.  A
+# Date: of the epoch is a date.
+mkdir -p "$tmp/undated/cur"
+printf 'From: a@b\nSubject: timed\nMessage-ID: <t@x>\n\nx\n' >"$tmp/undated/cur/1612474439.M1.host:2,S"
+printf 'From: a@b\nSubject: untimed\nMessage-ID: <u@x>\n\nx\n' >"$tmp/undated/cur/01:2,S"
+printf 'From: a@b\nSubject: dated\nMessage-ID: <d@x>\nDate: Thu, 01 Jan 1970 00:00:00 +0000\n\nx\n' >"$tmp/undated/cur/02:2,S"
+run 0 -f maildir -t "$doc" "$tmp/undated" &&
+    pycheck '[p["date"] for t in doc["threads"] for p in t["posts"]] == [None, "1970-01-01T00:00:00+00:00", "2021-02-04T21:33:59+00:00"]'
+
 # ------------------------------------------------------------ eml files
 # Three messages, one a reply with a From line in its body, one CRLF with
 # a byte order mark; read as a folder, a zip and a tar.gz of them (each
