@@ -53,7 +53,7 @@
 #include <unistd.h>
 
 #define TREE_STORE_KB 1024       /* the entries' page cache */
-#define TREE_WRITE_BUF (1 << 20) /* bytes gathered before a write to the mailbox file */
+#define TREE_WRITE_BUF (1 << 18) /* bytes gathered before a write to the mailbox file */
 #define TREE_MAX_TIME 253402300799ull /* 9999-12-31T23:59:59Z: asctime has four-digit years */
 
 /* Regions of the store (fewer than MBOX_REGIONS). */

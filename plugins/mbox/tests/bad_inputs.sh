@@ -14,7 +14,18 @@ row "random bytes (-f mbox)" 1 16 \
 row "100 MB line (mbox)" 1 200 "threadconv: long.mbox:5: $line_msg" long.mbox
 rm -f "$in/long.mbox"
 
+# A message of its own file (eml): the line is named in that file.
+{ printf 'From: a@b\nSubject: s\n\n'; a100; printf '\n'; } >"$in/long.eml"
+row "100 MB line (eml)" 1 200 "threadconv: long.eml:4: $line_msg" long.eml
+rm -f "$in/long.eml"
+
 # ------------------------------------------------------------- messages
+# A Maildir is a folder (or an archive of one), never a file.
+printf 'From: a@b.invalid\nSubject: hello\n\nbody\n' >"$in/one.eml"
+row "a file given to -f maildir" 1 16 \
+    "threadconv: one.eml: a plain file, not a Maildir: expected a folder (or a .zip or .tar of one) with cur/ and new/ folders; -f eml reads a file that holds one message" \
+    one.eml -f maildir
+
 printf 'From: a@b.invalid\nSubject: hello\n\nbody\n' >"$in/no-from.mbox"
 row "mbox without a From_ line" 1 16 \
     "threadconv: no-from.mbox:1: no From_ line found: expected a From_ line like \"From sender@example.org Thu Feb  4 21:33:59 2021\"" \

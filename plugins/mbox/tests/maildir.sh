@@ -284,6 +284,39 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if [p["id"] for p in d["threads"][0]["posts"]] == [str(i) for i in range(1, 31)] else 1)' "$tmp/trip.b" &&
     ok || bad "the 30 posts read back from the Maildir out of order"
 
+# ---------------------------------------------------------------- memory
+# Memory does not grow with the number of files beyond the tree's own list
+# of their names (about 40 bytes and the name each, here some 80): the
+# reader's entries, order and map of lines are in a paged store (1 MiB in
+# memory), the messages in a temporary file.  Against the mbox reader
+# reading the same messages as one mbox, the extra memory for 30,000 files
+# is at most that for 10,000 (where the store and the write buffer are
+# full already) plus 120 bytes for each file more.
+command -v /usr/bin/time >/dev/null || die "GNU time is required (the Debian package time)"
+python3 - "$tmp/many" <<'PY'
+import os, sys
+for n in (10000, 30000):
+    d = os.path.join(sys.argv[1], str(n))
+    for sub in ("cur", "new"):
+        os.makedirs(os.path.join(d, sub))
+    for i in range(n):
+        sub = "cur" if i % 3 else "new"
+        with open(os.path.join(d, sub, "%d.M%dP1Q%d.host%s" % (1612470000 + i // 7, i, i, ":2,S" if i % 3 else "")), "w") as f:
+            f.write("From: user%d <u%d@example.org>\nSubject: thread %d\nMessage-ID: <m%d@x>\n%s\nbody %d\n"
+                    % (i % 50, i % 50, i // 5, i, "In-Reply-To: <m%d@x>\n" % (i - 1) if i % 5 else "", i))
+PY
+for n in 10000 30000; do
+    run 0 -f maildir -t mbox -o "$tmp/many/$n.mbox" "$tmp/many/$n"
+    /usr/bin/time -f %M -o "$tmp/many/$n.md.kb" "$tc" -f maildir -t jsonl -o /dev/null "$tmp/many/$n" &&
+        /usr/bin/time -f %M -o "$tmp/many/$n.mb.kb" "$tc" -f mbox -t jsonl -o /dev/null "$tmp/many/$n.mbox" &&
+        ok || bad "reading $n files failed"
+done
+extra() { echo $(($(tail -1 "$tmp/many/$1.md.kb") - $(tail -1 "$tmp/many/$1.mb.kb"))); }
+small=$(extra 10000) big=$(extra 30000)
+if [ $((big - small)) -le $((20000 * 120 / 1024)) ]; then ok
+else bad "memory: $small KB more than the mbox reader for 10,000 files, $big KB for 30,000"; fi
+rm -rf "$tmp/many"
+
 # ------------------------------------------------------------- real mail
 # notmuch's corpus in its Maildir layout (default/: cur/ and new/ in it and
 # in nested folders, loose files beside them): every message in a cur/ or
