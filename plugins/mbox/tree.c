@@ -872,8 +872,9 @@ static int pass_inner(tc_stream *in, mbox_tree_reader *st, int rc)
     return rc;
 }
 
-/* The options the inner stream declares for the mbox reader: none but
- * the default variant, mboxrd, which the entries are quoted for. */
+/* The mbox reader on the mailbox: its stream has the input's limits and
+ * no options, so the reader takes its defaults -- the variant mboxrd, which
+ * the entries are quoted for, and its default index memory. */
 static int open_mailbox(tc_stream *in, mbox_tree_reader *st)
 {
     tc_stream_source src = {mailbox_read, mailbox_seek, NULL, st};
