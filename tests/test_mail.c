@@ -424,6 +424,14 @@ START_TEST(rfc2231)
     /* "t*x" and "t*01" are no pieces of t */
     param_is("a; t*x=1", "t", NULL);
     param_is("a; t*01=1", "t", NULL);
+    /* a boundary in the RFC 2231 forms too */
+    param_is("multipart/mixed; boundary*0=\"=_a\"; boundary*1*=%20b", "boundary", "=_a b");
+    param_is("multipart/mixed; boundary*=us-ascii'en'x%3Dy", "boundary", "x=y");
+    /* an unquoted value with blanks in it (senders that do not quote)
+     * runs to the next ';', as mail clients read it */
+    param_is("text/plain; name=This is a test.txt", "name", "This is a test.txt");
+    param_is("text/plain; name=a.txt  ; charset=x", "name", "a.txt");
+    param_is("text/plain; name=a.txt\r\n ;charset=x", "name", "a.txt");
 }
 END_TEST
 

@@ -98,8 +98,9 @@ int mbox_header_kind(const char *s, size_t n)
     case 7:
         return NAME_IS(s, n, "subject") ? MBOX_K_SUBJECT : MBOX_K_OTHER;
     case 10:
-        return NAME_IS(s, n, "message-id") ? MBOX_K_MSGID
+        return NAME_IS(s, n, "message-id")   ? MBOX_K_MSGID
                : NAME_IS(s, n, "references") ? MBOX_K_REFS
+               : NAME_IS(s, n, "content-id") ? MBOX_K_CID
                                               : MBOX_K_OTHER;
     case 11:
         return NAME_IS(s, n, "in-reply-to") ? MBOX_K_IRT : MBOX_K_OTHER;
@@ -188,7 +189,22 @@ int mbox_parse_headers(const char *s, size_t n, mbox_hdrs *out)
     for (int k = 0; k < MBOX_K_COUNT; k++)
         out->first[k] = -1;
     tc_buf_reset(&out->vals);
-    if (tc_buf_reserve(&out->vals, n) != TC_OK) /* values are never longer than the text */
+    /* values are never longer than the header block: room for it (a part
+     * of a large message is parsed from its start to the message's end,
+     * so the block is found first, not n reserved) */
+    size_t block = n;
+    for (size_t j = 0; j < n;) {
+        const char *nl = memchr(s + j, '\n', n - j);
+        if (nl == NULL)
+            break;
+        size_t e = (size_t)(nl - s);
+        if (e == j || (s[j] != ' ' && s[j] != '\t' && mbox_header_name(s + j, e - j) == 0)) {
+            block = j;
+            break;
+        }
+        j = e + 1;
+    }
+    if (tc_buf_reserve(&out->vals, block + 1) != TC_OK)
         return TC_ERR_NOMEM;
     size_t i = 0;
     uint64_t line = 0;
