@@ -58,6 +58,18 @@ enum {
  * date starts, or 0 when the line is not a From_ line. */
 size_t mbox_from_line(const char *line, size_t len, tc_date *date);
 
+/* What a line that starts "From " is (mbox_separator): a From_ line with
+ * a date (*date set, as mbox_from_line), or one without (Netscape's and
+ * Thunderbird's "From - ", "From 1844...@xxx", a date the reader cannot
+ * read), which starts a message only after a blank line and before a
+ * header block (index.c). */
+enum { MBOX_SEP_NONE, MBOX_SEP_BARE, MBOX_SEP_DATED };
+int mbox_separator(const char *line, size_t len, tc_date *date);
+/* Whether header name s[0..n) is of a field that messages have and text
+ * seldom starts a line with (From, Date, Received, Return-Path, ...):
+ * what tells a header block after a From_ line without a date. */
+bool mbox_message_field(const char *s, size_t n);
+
 /* Strip "Re:", "Fwd:", "Fw:" (any case, "Re[2]:" too) and whitespace from
  * the front of a subject; returns how many prefixes were removed. */
 size_t mbox_strip_reply(const char **s, size_t *len);

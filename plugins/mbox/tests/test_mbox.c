@@ -729,6 +729,54 @@ END_TEST
 
 /* ---------------------------------------------------------------- Content-Length */
 
+/* Separators without a date (Netscape's and Thunderbird's "From - ",
+ * "From 1844...@xxx"): a message starts there when a header block follows
+ * (one field messages have after a blank line, two without one); body
+ * text that starts "From " stays text. */
+START_TEST(separators_without_dates)
+{
+    tu_archive *a = read_str("\xEF\xBB\xBF" "From - \nFrom: a@x\nSubject: one\n\nbody one\n"
+                             "From - \nMessage-ID: <2@x>\nDate: Thu, 13 Jun 1996 23:25:49 -0700\n"
+                             "Subject: two\n\nFrom Russia with love\nYear: 1963\n\n"
+                             "From Russia with love\n\nthe end\n\n"
+                             "From 1844347792267117879@xxx\nMIME-Version: 1.0\nSubject: three\n\n"
+                             "three\n\n"
+                             "From - Mon Jun  3 12:50:27 1996\nSubject: four\n\nfour\n");
+    reader_ok(a);
+    ck_assert_uint_eq(n_posts(a), 4);
+    ck_assert_str_eq(a->n_warnings ? a->warnings : "", ""); /* the BOM is no text */
+    ck_assert_str_eq(a->threads[0].title, "one");
+    ck_assert_str_eq(a->threads[0].posts[0].body, "body one\n");
+    ck_assert_str_eq(a->threads[0].posts[0].author, "a@x");
+    ck_assert_str_eq(a->threads[1].title, "two");
+    ck_assert_str_eq(a->threads[1].posts[0].body,
+                     "From Russia with love\nYear: 1963\n\nFrom Russia with love\n\nthe end\n");
+    ck_assert_str_eq(a->threads[2].title, "three");
+    ck_assert_str_eq(a->threads[3].title, "four");
+    char iso[TC_ISO_DATE_SIZE];
+    ck_assert_str_eq(tu_iso(a->threads[3].posts[0].date, iso), "1996-06-03T12:50:27+00:00");
+    ck_assert(!a->threads[0].posts[0].date.present); /* no Date:, no date on the From_ line */
+    tu_archive_free(a);
+
+    /* one field after it and no blank line before: text, with a warning */
+    a = read_str("From - \nSubject: one\n\ntext\nFrom someone\nSubject: quoted\n");
+    reader_ok(a);
+    ck_assert_uint_eq(n_posts(a), 1);
+    ck_assert_str_eq(a->threads[0].posts[0].body, "text\nFrom someone\nSubject: quoted\n");
+    ck_assert_str_eq(a->warnings, "test.mbox:5: a From_ line without a date and a header field "
+                                  "after it, but no blank line before it: read as text of "
+                                  "message 1, not as the start of another\n");
+    tu_archive_free(a);
+    /* the probe knows them */
+    const char *ns = "From - \r\nReturn-Path: <>\r\n";
+    ck_assert_int_eq(PLUGIN->read_probe((const unsigned char *)ns, strlen(ns), "-"),
+                     TC_PROBE_SURE);
+    const char *txt = "From here to eternity\nand more\n";
+    ck_assert_int_eq(PLUGIN->read_probe((const unsigned char *)txt, strlen(txt), "-"),
+                     TC_PROBE_NO);
+}
+END_TEST
+
 START_TEST(content_length)
 {
     /* mboxcl2: the length covers a body with unquoted From_ lines */
@@ -1306,6 +1354,7 @@ static Suite *mbox_suite(void)
     tcase_add_test(tc, threading_missing_parents_and_subjects);
     tcase_add_test(tc, threading_loops_and_duplicates);
     tcase_add_test(tc, content_length);
+    tcase_add_test(tc, separators_without_dates);
     tcase_add_test(tc, equal_hashes);
     tcase_add_test(tc, index_in_a_file);
     tcase_set_timeout(tc, 120);
