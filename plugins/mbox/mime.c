@@ -69,11 +69,11 @@ typedef struct mbox_frame {
 typedef mbox_place place;
 
 typedef struct mbox_att {
-    size_t name, type, cid, data, data_len; /* offsets in att_text, att_data */
+    size_t name, type, cid, charset; /* offsets in att_text (charset: of a text */
+    size_t data, data_len;           /* part, to make the body from it); att_data */
     int disp;
     bool has_cid;
     place at;
-    char charset[64]; /* of a text part, to make the body from it */
 } mbox_att;
 
 /* ------------------------------------------------------------------ */
@@ -384,8 +384,8 @@ static int leaf(tc_stream *in, mbox_reader *st, const entity *e, const char *s, 
     a->disp = e->disp;
     a->has_cid = e->has_cid;
     a->at = at;
-    snprintf(a->charset, sizeof a->charset, "%s", e->charset);
     if (put_text(&st->att_text, &a->name, st->ename.data ? st->ename.data : "", st->ename.len) ||
+        put_text(&st->att_text, &a->charset, e->charset, strlen(e->charset)) ||
         put_text(&st->att_text, &a->type, e->type, strlen(e->type)) ||
         put_text(&st->att_text, &a->cid, st->ecid.data ? st->ecid.data : "", st->ecid.len))
         return TC_ERR_NOMEM;
@@ -603,7 +603,9 @@ static size_t text_part(const mbox_reader *st, const char *type)
 static int body_from(tc_stream *in, mbox_reader *st, size_t k)
 {
     const mbox_att *a = &st->atts[k - 1];
-    int rc = charset_decode(in, st, st->att_data.data + a->data, a->data_len, a->charset,
+    char charset[64];
+    snprintf(charset, sizeof charset, "%s", st->att_text.data + a->charset);
+    int rc = charset_decode(in, st, st->att_data.data + a->data, a->data_len, charset,
                             &st->tmp, "body");
     if (rc != TC_OK)
         return rc;
