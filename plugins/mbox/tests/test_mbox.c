@@ -1269,6 +1269,106 @@ START_TEST(bodies_and_warnings)
 }
 END_TEST
 
+/* What the model does not carry of others' mail, kept for the writers:
+ * every other header field raw (folded lines, order, Status: too; 8-bit
+ * bytes UTF-8 when valid, else windows-1252), In-Reply-To and References
+ * as they were. */
+START_TEST(others_headers_kept)
+{
+    tu_archive *a = read_str(
+        "From a@b Mon Sep 17 00:00:00 2001\n"
+        "Received: from x.test\n\tby y.test; Mon, 17 Sep 2001 00:00:00 +0000\n"
+        "From: Ann <ann@x.test>\nTo: Bob <bob@y.test>,\n Cy <cy@z.test>\n"
+        "Subject: hello\nMessage-ID: <1@x.test>\nIn-Reply-To: <0@x.test> (his)\n"
+        "References: <a@x.test>\n <0@x.test>\nX-Mailer: caf\xE9 \x93mail\x94\n"
+        "X-Utf8: caf\xC3\xA9\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: 8bit\nStatus: RO\nX-Status: A\n\nbody\n");
+    reader_ok(a);
+    tu_post *p = &a->threads[0].posts[0];
+    ck_assert_str_eq(extra(&p->extras, "mbox.headers"),
+                     "Received: from x.test\n\tby y.test; Mon, 17 Sep 2001 00:00:00 +0000\n"
+                     "To: Bob <bob@y.test>,\n Cy <cy@z.test>\n"
+                     "X-Mailer: caf\xC3\xA9 \xE2\x80\x9Cmail\xE2\x80\x9D\n"
+                     "X-Utf8: caf\xC3\xA9\nStatus: RO\nX-Status: A\n");
+    ck_assert_str_eq(extra(&p->extras, "mbox.in-reply-to"), "<0@x.test> (his)");
+    ck_assert_str_eq(extra(&p->extras, "mbox.references"), "<a@x.test> <0@x.test>");
+    ck_assert_str_eq(extra(&p->extras, "mbox.to"), "Bob <bob@y.test>, Cy <cy@z.test>");
+    ck_assert_str_eq(extra(&p->extras, "mbox.subject"), "(absent)"); /* it is the title */
+    ck_assert_str_eq(p->body, "body\n");
+    /* the order of the extra fields */
+    const char *keys[] = {"mbox.address", "mbox.to", "mbox.in-reply-to", "mbox.references",
+                          "mbox.headers"};
+    ck_assert_uint_eq(p->extras.count, 5);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(p->extras.items[i].key, keys[i]);
+    tu_archive_free(a);
+}
+END_TEST
+
+/* MIME structures real mail has: RFC 2231 boundaries and names, an empty
+ * multipart first (Outlook Express), a nested multipart that reuses its
+ * parent's boundary, message/rfc822 kept whole, multipart/related with
+ * the HTML alternative, Content-ID and disposition. */
+START_TEST(mime_structures)
+{
+    tu_archive *a = read_str(
+        /* 1: an empty multipart/alternative first: the text after it is the body */
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: 1\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed;\n\tboundary*0=\"=_A\"; boundary*1*=%20x\n\n"
+        "--=_A x\nContent-Type: multipart/alternative; boundary=\"=_B\"\n\n\n"
+        "--=_A x\nContent-Type: text/plain\n\nthe text\n--=_A x--\n\n"
+        /* 2: alternative(plain, related(html, image)), then a forwarded message */
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: 2\n"
+        "Content-Type: multipart/mixed; boundary=M\n\n--M\n"
+        "Content-Type: multipart/alternative; boundary=A\n\n--A\n"
+        "Content-Type: text/plain\n\nplain\n--A\n"
+        "Content-Type: multipart/related; boundary=R\n\n--R\n"
+        "Content-Type: text/html\n\n<img src=cid:i1>\n--R\n"
+        "Content-Type: image/png\nContent-ID: <i1@x>\nContent-Disposition: inline\n"
+        "Content-Transfer-Encoding: base64\n\niVBORw==\n--R--\n--A--\n--M\n"
+        "Content-Type: message/rfc822\n\nSubject: inner\n\ninner text\n--M\n"
+        "Content-Type: application/octet-stream\nContent-Disposition: attachment;\n"
+        " filename*=utf-8''r%C3%A9sum%C3%A9.pdf\n\n%PDF\n--M--\n\n"
+        /* 3: a nested multipart with its parent's boundary keeps every part */
+        "From a@b Mon Sep 17 00:00:00 2001\nSubject: 3\n"
+        "Content-Type: multipart/mixed; boundary=S\n\n--S\n"
+        "Content-Type: multipart/alternative; boundary=S\n\n--S\n"
+        "Content-Type: text/plain\n\nplain\n--S\nContent-Type: text/html\n\n<p>h</p>\n"
+        "--S--\n--S\nContent-Type: image/gif; name=x.gif\n\nGIF\n--S--\n");
+    reader_ok(a);
+    ck_assert_uint_eq(a->n_threads, 3);
+    tu_post *p = &a->threads[0].posts[0];
+    ck_assert_str_eq(p->body, "the text");
+    ck_assert_uint_eq(p->n_attachments, 0);
+
+    p = &a->threads[1].posts[0];
+    ck_assert_str_eq(p->body, "plain");
+    ck_assert_uint_eq(p->n_attachments, 4);
+    ck_assert_str_eq(p->attachments[0].media_type, "text/html");
+    ck_assert_str_eq(p->attachments[1].media_type, "image/png");
+    ck_assert_str_eq(p->attachments[1].content_id, "i1@x");
+    ck_assert_str_eq(p->attachments[1].disposition, "inline");
+    ck_assert_uint_eq(p->attachments[1].size, 4);
+    ck_assert_mem_eq(p->attachments[1].data, "\x89PNG", 4);
+    ck_assert_str_eq(p->attachments[2].media_type, "message/rfc822");
+    ck_assert_uint_eq(p->attachments[2].size, 26);
+    ck_assert_mem_eq(p->attachments[2].data, "Subject: inner\n\ninner text", 26);
+    ck_assert_str_eq(p->attachments[3].name, "r\xC3\xA9sum\xC3\xA9.pdf");
+    ck_assert_str_eq(p->attachments[3].disposition, "attachment");
+    ck_assert_str_eq(extra(&p->extras, "mbox.alternative"), "1");
+    ck_assert_str_eq(extra(&p->extras, "mbox.related"), "2");
+
+    p = &a->threads[2].posts[0];
+    ck_assert_str_eq(p->body, "plain");
+    ck_assert_uint_eq(p->n_attachments, 2);
+    ck_assert_str_eq(p->attachments[0].media_type, "text/html");
+    ck_assert_str_eq(p->attachments[1].name, "x.gif");
+    ck_assert_str_eq(extra(&p->extras, "mbox.alternative"), "1");
+    ck_assert_str_eq(a->n_warnings ? a->warnings : "", "");
+    tu_archive_free(a);
+}
+END_TEST
+
 /* Nothing in a body stops the archive: characters outside the base64
  * alphabet are ignored (RFC 2045 section 6.8) and an unknown charset is
  * read as UTF-8 with the fallback, each with a warning naming the
@@ -1377,6 +1477,8 @@ static Suite *mbox_suite(void)
     tcase_add_test(tc, junk_and_errors);
     tcase_add_test(tc, bodies_and_warnings);
     tcase_add_test(tc, undecodable_bodies_are_warnings);
+    tcase_add_test(tc, others_headers_kept);
+    tcase_add_test(tc, mime_structures);
     tcase_add_test(tc, probe_scores);
     suite_add_tcase(s, tc);
     return s;
