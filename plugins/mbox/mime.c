@@ -21,6 +21,9 @@
  *
  * Copyright (c) 2026 the threadconv authors.  MIT licence, see LICENSE.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -29,6 +32,8 @@
 
 #include <threadconv/html.h>
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -599,6 +604,43 @@ static size_t text_part(const mbox_reader *st, const char *type)
     return 0;
 }
 
+/*
+ * The SDK's HTML-to-text, tc_html_to_text_ex (threadconv/html.h), loaded
+ * the first time a message needs it: libthreadconv_html brings libxml2
+ * and ICU, 3 MB of memory and a slower start for every run, and most mail
+ * has a text/plain part.  It is the file beside libthreadconv itself (the
+ * build tree's core/.libs, or the installed libdir), found through the
+ * library's own address, else by its soname.
+ */
+typedef int (*html_fn)(const char *, size_t, size_t, tc_buf *, const char **);
+static html_fn html_to_text;
+static char html_failure[256];
+static pthread_once_t html_once = PTHREAD_ONCE_INIT;
+
+static void html_load(void)
+{
+    static const char soname[] = "libthreadconv_html.so.0";
+    void *h = NULL;
+    Dl_info info;
+    if (dladdr((void *)tc_stream_warn, &info) && info.dli_fname) {
+        const char *slash = strrchr(info.dli_fname, '/');
+        char path[4096];
+        if (slash && (size_t)(slash - info.dli_fname) + sizeof soname + 1 < sizeof path) {
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - info.dli_fname),
+                     info.dli_fname, soname);
+            h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        }
+    }
+    if (h == NULL)
+        h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    if (h != NULL)
+        *(void **)&html_to_text = dlsym(h, "tc_html_to_text_ex");
+    if (html_to_text == NULL) {
+        const char *why = dlerror();
+        snprintf(html_failure, sizeof html_failure, "%s", why ? why : "cannot load it");
+    }
+}
+
 /* The body made from attachment k - 1 (HTML: its text). */
 static int body_from(tc_stream *in, mbox_reader *st, size_t k)
 {
@@ -614,9 +656,15 @@ static int body_from(tc_stream *in, mbox_reader *st, size_t k)
         return set_text(&st->p_body, st->tmp.data, st->tmp.len);
     tc_buf_reset(&st->p_body);
     const char *why = NULL;
-    rc = tc_html_to_text_ex(st->tmp.data, st->tmp.len, tc_stream_limit(in, TC_LIMIT_DEPTH),
-                            &st->p_body, &why);
-    if (rc == TC_ERR_DATA) { /* nested too deep for the HTML parser: its text as it is */
+    pthread_once(&html_once, html_load);
+    if (html_to_text == NULL) {
+        rc = TC_ERR_DATA;
+        why = html_failure;
+    } else {
+        rc = html_to_text(st->tmp.data, st->tmp.len, tc_stream_limit(in, TC_LIMIT_DEPTH),
+                          &st->p_body, &why);
+    }
+    if (rc == TC_ERR_DATA) { /* not made text (nested too deep): the HTML as it is */
         tc_stream_warn(in, st->cur.line, 0,
                        "message %u: its HTML cannot be made text (%s); the body is the HTML "
                        "itself", st->cur.index + 1, why ? why : "?");
