@@ -139,7 +139,9 @@ const char *tc_mail_charset_label(const char *label, size_t len)
 
 const char *tc__mail_iconv_name(const char *label, const char **standard)
 {
-    const encoding *e = find(label, strlen(label));
+    size_t n = strlen(label);
+    /* most mail says utf-8: no walk through the table for it */
+    const encoding *e = tc__mail_ieq(label, n, "utf-8") ? &encodings[0] : find(label, n);
     *standard = e ? e->name : NULL;
     if (e == NULL || e->iconv == NULL)
         return e && strcmp(e->name, "x-user-defined") == 0 ? NULL : label;

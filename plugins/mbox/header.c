@@ -189,22 +189,9 @@ int mbox_parse_headers(const char *s, size_t n, mbox_hdrs *out)
     for (int k = 0; k < MBOX_K_COUNT; k++)
         out->first[k] = -1;
     tc_buf_reset(&out->vals);
-    /* values are never longer than the header block: room for it (a part
-     * of a large message is parsed from its start to the message's end,
-     * so the block is found first, not n reserved) */
-    size_t block = n;
-    for (size_t j = 0; j < n;) {
-        const char *nl = memchr(s + j, '\n', n - j);
-        if (nl == NULL)
-            break;
-        size_t e = (size_t)(nl - s);
-        if (e == j || (s[j] != ' ' && s[j] != '\t' && mbox_header_name(s + j, e - j) == 0)) {
-            block = j;
-            break;
-        }
-        j = e + 1;
-    }
-    if (tc_buf_reserve(&out->vals, block + 1) != TC_OK)
+    /* room grows with the values (a part of a large message is parsed
+     * from its start to the message's end: n is no bound worth reserving) */
+    if (tc_buf_reserve(&out->vals, n < 65536 ? n + 1 : 4096) != TC_OK)
         return TC_ERR_NOMEM;
     size_t i = 0;
     uint64_t line = 0;
@@ -217,6 +204,9 @@ int mbox_parse_headers(const char *s, size_t n, mbox_hdrs *out)
             i = next;
             break;
         }
+        if (out->vals.len + len + 1 >= out->vals.cap &&
+            tc_buf_reserve(&out->vals, len + 1) != TC_OK)
+            return TC_ERR_NOMEM;
         if ((s[i] == ' ' || s[i] == '\t') && out->n > 0) {
             memcpy(out->vals.data + out->vals.len, s + i, len);
             out->vals.len += len;

@@ -255,6 +255,14 @@ static int uu_decode(tc_buf *out, const char *s, size_t n)
     return begun ? TC_OK : tc_buf_append(out, s, n);
 }
 
+/* Whether transfer encoding cte is one transfer_decode undoes. */
+static bool encoded(const char *cte)
+{
+    return strcmp(cte, "quoted-printable") == 0 || strcmp(cte, "base64") == 0 ||
+           strcmp(cte, "x-uuencode") == 0 || strcmp(cte, "uuencode") == 0 ||
+           strcmp(cte, "x-uue") == 0 || strcmp(cte, "uue") == 0;
+}
+
 /* The transfer encoding of s[0..n) undone, appended to out.  Characters
  * outside the base64 alphabet are ignored, as RFC 2045 section 6.8 says,
  * with a warning naming the message and the part. */
@@ -370,6 +378,8 @@ static int leaf(tc_stream *in, mbox_reader *st, const entity *e, const char *s, 
     if (!st->have_body && strcmp(e->type, "text/plain") == 0 && e->disp != D_ATTACHMENT) {
         st->have_body = true;
         st->body_place = at;
+        if (!encoded(e->cte)) /* 7bit, 8bit, binary: the text as it is */
+            return charset_decode(in, st, s, n, e->charset, &st->p_body, "body");
         tc_buf_reset(&st->dec);
         int rc = transfer_decode(in, st, s, n, e->cte, &st->dec, "body");
         if (rc == TC_OK)
@@ -756,13 +766,12 @@ int mbox_mime_body(tc_stream *in, mbox_reader *st, const mbox_loaded *l)
     st->frame_ids = 0;
     st->n_atts = 0;
     st->body_place = (place){0, 0, 0, false, false};
-    tc_buf *bufs[] = {&st->att_text, &st->att_data, &st->x_alt, &st->x_rel, &st->x_charset,
-                      &st->x_undec, &st->p_body};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-        tc_buf_reset(bufs[i]);
-        if (tc_buf_append(bufs[i], "", 0) != TC_OK)
-            return mbox_nomem(in);
-    }
+    /* (the x_ fields are read only when not empty) */
+    st->att_text.len = st->att_data.len = st->x_alt.len = st->x_rel.len = 0;
+    st->x_charset.len = st->x_undec.len = 0;
+    tc_buf_reset(&st->p_body);
+    if (tc_buf_append(&st->p_body, "", 0) != TC_OK)
+        return mbox_nomem(in);
     int rc = walk(in, st, l);
     size_t source = 0;
     if (rc == TC_OK && !st->have_body) {
