@@ -12,8 +12,7 @@
  *     (unless the reader declares TC_FORMAT_READS_UTF8), extra field keys
  *     are non-empty, unique and not reserved, attachments are whole;
  *   - TC_SKIPPED: with TC_READ_KEEP_GOING a warning and the next post,
- *     without it the data error it describes; a thread whose posts were
- *     all skipped is left out, with a warning, never handed on empty;
+ *     without it the data error it describes;
  *   - call order on the writer side (a post outside a thread is a usage
  *     error, not a crash in the writer). */
 #ifdef HAVE_CONFIG_H
@@ -37,13 +36,6 @@ struct tc_reader {
     bool in_thread;  /* a thread was handed out and its posts not yet at TC_EOF */
     bool ended;      /* read_next_thread returned TC_EOF or an error */
     tc_thread thread; /* the checked copy handed out */
-    /* keep-going: the thread's first post is read before the thread is
-     * handed out (a thread whose posts were all skipped is left out); what
-     * that read gave, for the first tc_reader_next_post */
-    bool pending;
-    int pending_rc;
-    const tc_post *pending_post;
-    tc_error pending_err;
 };
 
 struct tc_writer {
@@ -309,53 +301,7 @@ int tc_reader_open(const tc_format *format, tc_stream *in, unsigned flags, tc_re
     return TC_OK;
 }
 
-static int next_post(tc_reader *r, const tc_post **post, tc_error *err);
-
-/* A thread whose posts were all skipped (keep-going): left out, with a
- * warning, rather than handed on without posts (a writer would have to
- * invent something for it: the mbox writer writes a stand-in message). */
-static void dropped_thread(tc_reader *r, size_t skipped)
-{
-    tc_stream *in = r->in;
-    if (in->warn == NULL)
-        return;
-    tc_error w;
-    memset(&w, 0, sizeof w);
-    snprintf(w.source, sizeof w.source, "%s", in->name ? in->name : "");
-    snprintf(w.text, sizeof w.text,
-             "thread \"%.200s\" left out (--keep-going): its %zu post%s %s skipped",
-             r->thread.title, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were");
-    in->warn(in->warn_user, &w);
-}
-
-static int next_thread(tc_reader *r, const tc_thread **thread, tc_error *err);
-
 int tc_reader_next_thread(tc_reader *r, const tc_thread **thread, tc_error *err)
-{
-    r->pending = false;
-    for (;;) {
-        int rc = next_thread(r, thread, err);
-        if (rc != TC_OK || !(r->flags & TC_READ_KEEP_GOING))
-            return rc;
-        size_t before = r->skipped;
-        const tc_post *p = NULL;
-        tc_error perr;
-        memset(&perr, 0, sizeof perr);
-        int prc = next_post(r, &p, &perr);
-        if (prc == TC_EOF && r->skipped > before) {
-            dropped_thread(r, r->skipped - before);
-            continue;
-        }
-        r->pending = true;
-        r->pending_rc = prc;
-        r->pending_post = p;
-        r->pending_err = perr;
-        r->in_thread = true; /* the first tc_reader_next_post gives what was read */
-        return TC_OK;
-    }
-}
-
-static int next_thread(tc_reader *r, const tc_thread **thread, tc_error *err)
 {
     *thread = NULL;
     if (r->ended)
@@ -413,20 +359,6 @@ static int skipped_post(tc_reader *r, tc_error *err)
 }
 
 int tc_reader_next_post(tc_reader *r, const tc_post **post, tc_error *err)
-{
-    if (r->pending) {
-        r->pending = false;
-        *post = r->pending_post;
-        if (r->pending_rc != TC_OK && r->pending_rc != TC_EOF)
-            *err = r->pending_err;
-        if (r->pending_rc != TC_OK)
-            r->in_thread = false;
-        return r->pending_rc;
-    }
-    return next_post(r, post, err);
-}
-
-static int next_post(tc_reader *r, const tc_post **post, tc_error *err)
 {
     *post = NULL;
     if (!r->in_thread)

@@ -213,8 +213,8 @@ tester: one
 tester: two
 tester: three" ] && ok || bad "--keep-going output lacks the good posts: $(cat "$tmp/kept.out")"
 # ... and a thread whose posts were all skipped is left out, with a
-# warning, not handed to the writer empty (the session reads a thread's
-# first post before handing the thread on).  The second input's thread
+# warning, not handed to the writer empty (the conversion gives the writer a thread with its
+# first post, core/convert.c).  The second input's thread
 # is kept.
 printf 'SKIPME\nSKIPME\n' >"$tmp/all-skipped.txt"
 printf 'kept\n' >"$tmp/one-post.txt"
