@@ -163,6 +163,20 @@ const tc_format *tc_probe_tree(tc_registry *reg, const tc_tree *tree, const char
 
 /* ---------------------------------------------------------- the pump */
 
+/* A thread whose posts --keep-going all skipped, left out: a warning. */
+static void dropped_thread(tc_stream *in, const tc_thread *t, size_t skipped)
+{
+    if (in->warn == NULL)
+        return;
+    tc_error w;
+    memset(&w, 0, sizeof w);
+    snprintf(w.source, sizeof w.source, "%s", in->name ? in->name : "");
+    snprintf(w.text, sizeof w.text,
+             "thread \"%.200s\" left out (--keep-going): its %zu post%s %s skipped", t->title,
+             skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were");
+    in->warn(in->warn_user, &w);
+}
+
 /* Every thread and post of one input, read and written through the
  * checked sessions (session.c owns the model's contract). */
 static int pump(const tc_convert_spec *spec, const tc_format *reader, tc_stream *in,
@@ -174,11 +188,28 @@ static int pump(const tc_convert_spec *spec, const tc_format *reader, tc_stream 
         return rc;
     const tc_thread *thread;
     while ((rc = tc_reader_next_thread(r, &thread, err)) == TC_OK) {
-        rc = tc_writer_begin_thread(writer, thread, err);
+        /* The thread goes to the writer with its first post (the thread
+         * stays the reader's until its next thread): with keep-going, a
+         * thread whose posts were all skipped is left out, with a warning,
+         * never written empty (a writer would have to make something up
+         * for it: the mbox writer writes a stand-in message). */
+        size_t skipped = tc_reader_skipped(r);
+        bool begun = false;
         const tc_post *post;
-        while (rc == TC_OK && (rc = tc_reader_next_post(r, &post, err)) == TC_OK)
-            rc = tc_writer_post(writer, post, err);
-        if (rc == TC_EOF)
+        while ((rc = tc_reader_next_post(r, &post, err)) == TC_OK) {
+            if (!begun && (rc = tc_writer_begin_thread(writer, thread, err)) != TC_OK)
+                break;
+            begun = true;
+            if ((rc = tc_writer_post(writer, post, err)) != TC_OK)
+                break;
+        }
+        if (rc == TC_EOF && !begun && tc_reader_skipped(r) > skipped) {
+            dropped_thread(in, thread, tc_reader_skipped(r) - skipped);
+            continue;
+        }
+        if (rc == TC_EOF && !begun)
+            rc = tc_writer_begin_thread(writer, thread, err);
+        if (rc == TC_EOF || (rc == TC_OK && !begun))
             rc = tc_writer_end_thread(writer, err);
         if (rc != TC_OK)
             break;

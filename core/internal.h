@@ -147,5 +147,10 @@ typedef struct tc__mail_word {
 size_t tc__mail_encoded_word(const char *s, size_t n, tc__mail_word *w);
 /* Whether s[0..n) holds "=?", the start of an encoded word. */
 bool tc__mail_has_word(const char *s, size_t n);
+/* The iconv name to decode the charset label with (core/mail_labels.c):
+ * the WHATWG encoding's when the label is in its table (*standard its
+ * name), else the label itself (*standard NULL; also for the Standard's
+ * "replacement" labels); NULL for x-user-defined, decoded by hand. */
+const char *tc__mail_iconv_name(const char *label, const char **standard);
 
 #endif

@@ -63,16 +63,26 @@ static int utf8_fallback(tc_buf *out, const char *in, size_t len, size_t *n_bad,
     return tc_buf_append(out, "", 0);
 }
 
-static bool is_utf8_name(const char *cs)
+/* x-user-defined (the Standard's): bytes 0x80..0xFF are U+F780..U+F7FF. */
+static int user_defined(tc_buf *out, const char *in, size_t len, size_t *n_bad,
+                        bool keep_nul)
 {
-    return tc__mail_ieq(cs, strlen(cs), "utf-8") || tc__mail_ieq(cs, strlen(cs), "utf8");
-}
-
-static bool is_ascii_name(const char *cs)
-{
-    size_t n = strlen(cs);
-    return n == 0 || tc__mail_ieq(cs, n, "us-ascii") || tc__mail_ieq(cs, n, "ascii") ||
-           tc__mail_ieq(cs, n, "ansi_x3.4-1968");
+    int rc = TC_OK;
+    for (size_t i = 0; i < len && rc == TC_OK; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == 0) {
+            rc = put_latin1(out, c, keep_nul);
+            *n_bad += !keep_nul;
+        } else if (c < 0x80) {
+            rc = tc_buf_putc(out, (char)c);
+        } else {
+            unsigned u = 0xF780 + (c - 0x80);
+            char b[3] = {(char)(0xE0 | (u >> 12)), (char)(0x80 | ((u >> 6) & 0x3F)),
+                         (char)(0x80 | (u & 0x3F))};
+            rc = tc_buf_append(out, b, 3);
+        }
+    }
+    return rc == TC_OK ? tc_buf_append(out, "", 0) : rc;
 }
 
 /* The bytes iconv wrote since start, made what the model holds: a NUL
@@ -112,9 +122,9 @@ static int make_valid(tc_buf *out, size_t start, size_t *n_bad, bool keep_nul)
 static int to_utf8(tc_buf *out, const char *charset, const char *in, size_t len,
                    size_t *n_bad, bool *unknown, bool keep_nul)
 {
-    if (charset == NULL || is_ascii_name(charset) || is_utf8_name(charset))
-        /* US-ASCII is a subset of UTF-8; 8-bit bytes labelled ASCII are
-         * most often UTF-8, so they are taken as UTF-8 when valid */
+    if (charset == NULL || charset[0] == '\0')
+        /* no label: UTF-8 where it is valid (raw 8-bit headers, unlabelled
+         * bodies), else the fallback */
         return utf8_fallback(out, in, len, n_bad, keep_nul);
     char name[64];
     size_t cn = strlen(charset);
@@ -125,7 +135,23 @@ static int to_utf8(tc_buf *out, const char *charset, const char *in, size_t len,
     char *star = strchr(name, '*'); /* RFC 2231 language suffix */
     if (star)
         *star = '\0';
-    iconv_t cd = iconv_open("UTF-8", name);
+    /* the label as mail clients read it (WHATWG, core/mail_labels.c) */
+    const char *standard;
+    const char *iconv_name = tc__mail_iconv_name(name, &standard);
+    if (iconv_name == NULL)
+        return user_defined(out, in, len, n_bad, keep_nul);
+    if (standard && strcmp(standard, "UTF-8") == 0)
+        return utf8_fallback(out, in, len, n_bad, keep_nul);
+    if (standard && strncmp(standard, "UTF-16", 6) == 0 && len >= 2) {
+        /* a byte-order mark decides, as the Standard's decode does */
+        unsigned char b0 = (unsigned char)in[0], b1 = (unsigned char)in[1];
+        if ((b0 == 0xFE && b1 == 0xFF) || (b0 == 0xFF && b1 == 0xFE)) {
+            iconv_name = b0 == 0xFE ? "UTF-16BE" : "UTF-16LE";
+            in += 2;
+            len -= 2;
+        }
+    }
+    iconv_t cd = iconv_open("UTF-8", iconv_name);
     if (cd == (iconv_t)-1) {
         *unknown = true;
         return utf8_fallback(out, in, len, n_bad, keep_nul);

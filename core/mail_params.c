@@ -63,10 +63,15 @@ static void next_param(const char *s, size_t len, size_t *i, param *p)
             if (k < len)
                 k++;
         } else {
+            /* a token; senders that do not quote a value with blanks in it
+             * ("name=This is a test.txt") mean it all, as mail clients read
+             * it: to the next ';', blanks at its end off */
             p->value = s + k;
-            while (k < len && s[k] != ';' && !is_ws(s[k]))
+            while (k < len && s[k] != ';')
                 k++;
             p->value_len = (size_t)(s + k - p->value);
+            while (p->value_len > 0 && is_ws(p->value[p->value_len - 1]))
+                p->value_len--;
         }
     }
     bool q = false; /* to the next ';' outside quotes */

@@ -212,6 +212,17 @@ tester: TESTFMT
 tester: one
 tester: two
 tester: three" ] && ok || bad "--keep-going output lacks the good posts: $(cat "$tmp/kept.out")"
+# ... and a thread whose posts were all skipped is left out, with a
+# warning, not handed to the writer empty (the conversion gives the writer a thread with its
+# first post, core/convert.c).  The second input's thread
+# is kept.
+printf 'SKIPME\nSKIPME\n' >"$tmp/all-skipped.txt"
+printf 'kept\n' >"$tmp/one-post.txt"
+run 5 --plugin-dir "$pd" --keep-going -f testfmt -t testfmt -o "$tmp/kept2.out" \
+    "$tmp/all-skipped.txt" "$tmp/one-post.txt"
+contains "$tmp/err" "threadconv: warning: $tmp/all-skipped.txt: thread \"test thread\" left out (--keep-going): its 2 posts were skipped"
+[ "$(cat "$tmp/kept2.out")" = "# test thread
+tester: kept" ] && ok || bad "--keep-going wrote a thread whose posts were all skipped: $(cat "$tmp/kept2.out")"
 
 # Limits are named when hit and can be changed.
 printf 'TESTFMT\nthis line is longer than twenty bytes\n' >"$tmp/long.txt"

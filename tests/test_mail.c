@@ -45,8 +45,14 @@ START_TEST(charsets)
     s = utf8(NULL, "", 0, &bad, &unknown);
     ck_assert_str_eq(s, "");
     free(s);
-    /* ASCII-labelled 8-bit bytes: UTF-8 when they are, else ISO-8859-1 */
+    /* ASCII-labelled 8-bit bytes: windows-1252, as mail clients read them
+     * (WHATWG: us-ascii is a label of windows-1252); unlabelled ones are
+     * UTF-8 when they are, else ISO-8859-1 */
     s = utf8("us-ascii", "caf\xC3\xA9 d\xE9j\xE0", 10, &bad, &unknown);
+    ck_assert_str_eq(s, "caf\xC3\x83\xC2\xA9 d\xC3\xA9j\xC3\xA0");
+    ck_assert_uint_eq(bad, 0);
+    free(s);
+    s = utf8(NULL, "caf\xC3\xA9 d\xE9j\xE0", 10, &bad, &unknown);
     ck_assert_str_eq(s, "caf\xC3\xA9 d\xC3\xA9j\xC3\xA0");
     ck_assert_uint_eq(bad, 2);
     free(s);
@@ -73,6 +79,75 @@ START_TEST(charsets)
     tc_mail_to_utf8(&out, "iso-8859-1", "\xE9", 1, &bad, &unknown);
     ck_assert_str_eq(out.data, "x\xC3\xA9");
     tc_buf_free(&out);
+}
+END_TEST
+
+/* The WHATWG Encoding Standard's labels (https://encoding.spec.whatwg.org/
+ * #names-and-labels), as browsers and Thunderbird read them. */
+START_TEST(charset_labels)
+{
+    static const char *const names[][2] = {
+        {"iso-8859-1", "windows-1252"}, {"Latin1", "windows-1252"}, {"US-ASCII", "windows-1252"},
+        {"ascii", "windows-1252"},      {" cp819 ", "windows-1252"}, {"gb2312", "GBK"},
+        {"GB_2312-80", "GBK"},          {"x-gbk", "GBK"},           {"ks_c_5601-1987", "EUC-KR"},
+        {"windows-949", "EUC-KR"},      {"iso-8859-9", "windows-1254"}, {"tis-620", "windows-874"},
+        {"sjis", "Shift_JIS"},          {"utf8", "UTF-8"},          {"unicode-1-1-utf-8", "UTF-8"},
+        {"koi8-ru", "KOI8-U"},          {"iso-8859-8-i", "ISO-8859-8-I"}, {"big5", "Big5"},
+        {"iso-2022-kr", "replacement"}, {"utf-16", "UTF-16LE"},     {"x-mac-ukrainian", "x-mac-cyrillic"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *got = tc_mail_charset_label(names[i][0], strlen(names[i][0]));
+        ck_assert_msg(got && strcmp(got, names[i][1]) == 0, "label %s: %s, expected %s",
+                      names[i][0], got ? got : "(none)", names[i][1]);
+    }
+    ck_assert_ptr_null(tc_mail_charset_label("X-UNKNOWN", 9));
+    ck_assert_ptr_null(tc_mail_charset_label("cp850", 5)); /* iconv's, not the Standard's */
+    ck_assert_ptr_null(tc_mail_charset_label("", 0));
+
+    size_t bad;
+    bool unknown;
+    /* iso-8859-1's 0x80-0x9F are windows-1252's quotes, not C1 controls */
+    char *s = utf8("iso-8859-1", "\x93quoted\x94 \x96 caf\xE9 \x80", 17, &bad, &unknown);
+    ck_assert_str_eq(s, "\xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x80\x93 caf\xC3\xA9 \xE2\x82\xAC");
+    ck_assert_uint_eq(bad, 0);
+    ck_assert(!unknown);
+    free(s);
+    /* the bytes windows-1252 leaves out (0x81, 0x8D, 0x8F, 0x90, 0x9D) are
+     * the C1 characters of the same value, as the Standard maps them */
+    s = utf8("latin1", "\x81\x9D", 2, &bad, &unknown);
+    ck_assert_str_eq(s, "\xC2\x81\xC2\x9D");
+    free(s);
+    /* gb2312 is read as GBK: a GBK-only character (U+4E02, 0x81 0x40) */
+    s = utf8("gb2312", "\xC4\xE3\xBA\xC3\x81\x40", 6, &bad, &unknown);
+    ck_assert_str_eq(s, "\xE4\xBD\xA0\xE5\xA5\xBD\xE4\xB8\x82"); /* 你好丂 */
+    ck_assert_uint_eq(bad, 0);
+    free(s);
+    /* ks_c_5601-1987 is EUC-KR, which is code page 949: 똠 (0x8C 0x63) is
+     * not in KS X 1001 */
+    s = utf8("ks_c_5601-1987", "\xC7\xD1\x8C\x63", 4, &bad, &unknown);
+    ck_assert_str_eq(s, "\xED\x95\x9C\xEB\x98\xA0"); /* 한똠 */
+    ck_assert_uint_eq(bad, 0);
+    ck_assert(!unknown);
+    free(s);
+    /* utf-16 with a byte-order mark; x-user-defined */
+    s = utf8("utf-16", "\xFE\xFF\x00h\x00i", 6, &bad, &unknown);
+    ck_assert_str_eq(s, "hi");
+    free(s);
+    s = utf8("utf-16", "h\x00i\x00", 4, &bad, &unknown);
+    ck_assert_str_eq(s, "hi");
+    free(s);
+    s = utf8("x-user-defined", "a\x80\xFF", 3, &bad, &unknown);
+    ck_assert_str_eq(s, "a\xEF\x9E\x80\xEF\x9F\xBF");
+    free(s);
+    /* a label neither the table nor iconv has: unknown, read as UTF-8 */
+    s = utf8("X-UNKNOWN", "caf\xC3\xA9", 5, &bad, &unknown);
+    ck_assert_str_eq(s, "caf\xC3\xA9");
+    ck_assert(unknown);
+    free(s);
+    /* one iconv has (not in the table) still decodes */
+    s = utf8("cp850", "\x82", 1, &bad, &unknown);
+    ck_assert_str_eq(s, "\xC3\xA9");
+    ck_assert(!unknown);
+    free(s);
 }
 END_TEST
 
@@ -349,6 +424,14 @@ START_TEST(rfc2231)
     /* "t*x" and "t*01" are no pieces of t */
     param_is("a; t*x=1", "t", NULL);
     param_is("a; t*01=1", "t", NULL);
+    /* a boundary in the RFC 2231 forms too */
+    param_is("multipart/mixed; boundary*0=\"=_a\"; boundary*1*=%20b", "boundary", "=_a b");
+    param_is("multipart/mixed; boundary*=us-ascii'en'x%3Dy", "boundary", "x=y");
+    /* an unquoted value with blanks in it (senders that do not quote)
+     * runs to the next ';', as mail clients read it */
+    param_is("text/plain; name=This is a test.txt", "name", "This is a test.txt");
+    param_is("text/plain; name=a.txt  ; charset=x", "name", "a.txt");
+    param_is("text/plain; name=a.txt\r\n ;charset=x", "name", "a.txt");
 }
 END_TEST
 
@@ -438,6 +521,7 @@ static Suite *mail_suite(void)
     Suite *s = suite_create("mail");
     TCase *tc = tcase_create("mail");
     tcase_add_test(tc, charsets);
+    tcase_add_test(tc, charset_labels);
     tcase_add_test(tc, quoted_printable);
     tcase_add_test(tc, base64);
     tcase_add_test(tc, rfc2047_section8_and_more);

@@ -32,14 +32,20 @@ extern "C" {
 #endif
 
 /*
- * Convert in[0..len), text in charset, to UTF-8 appended to out (iconv;
- * an RFC 2231 language suffix "utf-8*en" is ignored).  NULL, "",
- * US-ASCII and UTF-8 take the bytes as UTF-8 (8-bit bytes labelled ASCII
- * are most often UTF-8).  A byte that cannot be decoded becomes the
- * ISO-8859-1 character of the same value (U+0080..U+00FF), a NUL becomes
- * U+FFFD; each counts in *n_bad.  A charset iconv does not know sets
- * *unknown and the bytes are read as UTF-8 with the same fallback.  The
- * result is always valid UTF-8 without NUL.
+ * Convert in[0..len), text in charset, to UTF-8 appended to out (an RFC
+ * 2231 language suffix "utf-8*en" is ignored).  The label is read as mail
+ * clients and browsers read it, through the WHATWG Encoding Standard's
+ * table of labels (tc_mail_charset_label): "iso-8859-1", "latin1" and
+ * "us-ascii" are windows-1252, "gb2312" is GBK, "ks_c_5601-1987" is
+ * EUC-KR (code page 949), "utf-16" reads a byte-order mark; a label the
+ * table does not have is given to iconv as it is (so "cp850" and "utf-7"
+ * still decode), and so are the Standard's "replacement" labels
+ * (iso-2022-kr, hz-gb-2312, ...).  NULL and "" take the bytes as UTF-8.
+ * A byte that cannot be decoded becomes the ISO-8859-1 character of the
+ * same value (U+0080..U+00FF), a NUL becomes U+FFFD; each counts in
+ * *n_bad.  A charset neither the table nor iconv knows sets *unknown and
+ * the bytes are read as UTF-8 with the same fallback.  The result is
+ * always valid UTF-8 without NUL.
  */
 int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len,
                     size_t *n_bad, bool *unknown);
@@ -54,6 +60,14 @@ int tc_mail_to_utf8(tc_buf *out, const char *charset, const char *in, size_t len
  */
 int tc_mail_to_utf8_text(tc_buf *out, const char *charset, const char *in, size_t len,
                          size_t *n_bad, bool *unknown);
+
+/*
+ * The encoding a charset label names in the WHATWG Encoding Standard's
+ * table ("Names and labels"): its name there ("windows-1252", "GBK",
+ * "EUC-KR", "UTF-8", "replacement", ...), or NULL when the table does not
+ * have the label.  Case does not matter; blanks around it are ignored.
+ */
+const char *tc_mail_charset_label(const char *label, size_t len);
 
 /*
  * Decode a quoted-printable body (RFC 2045 section 6.7): "=XX" (either

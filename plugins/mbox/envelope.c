@@ -17,8 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <string.h>
-
 static const char *const wdays[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 static const char *const months[12] = {"jan", "feb", "mar", "apr", "may", "jun",
                                        "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -183,6 +181,28 @@ size_t mbox_from_line(const char *line, size_t len, tc_date *date)
     return 0;
 }
 
+int mbox_separator(const char *line, size_t len, tc_date *date)
+{
+    if (len < 5 || memcmp(line, "From ", 5) != 0)
+        return MBOX_SEP_NONE;
+    return len >= 5 + 16 && mbox_from_line(line, len, date) ? MBOX_SEP_DATED : MBOX_SEP_BARE;
+}
+
+bool mbox_message_field(const char *s, size_t n)
+{
+    if (mbox_header_kind(s, n) != MBOX_K_OTHER)
+        return true;
+    static const char *const names[] = {
+        "received", "return-path", "mime-version", "delivered-to", "sender", "reply-to",
+        "x-mozilla-status", "x-mozilla-status2", "envelope-to", "status", "x-status",
+        "x-uidl", "x-gm-thrid", "x-gmail-labels", "x-original-to", "user-agent", "x-mailer",
+        "resent-from", "resent-date", NULL};
+    for (size_t i = 0; names[i]; i++)
+        if (strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0)
+            return true;
+    return false;
+}
+
 /* ------------------------------------------------------------------ */
 /* Subjects                                                            */
 /* ------------------------------------------------------------------ */
@@ -234,6 +254,8 @@ int mbox_read_probe(const unsigned char *head, size_t len, const char *name)
     (void)name;
     const char *p = (const char *)head, *end = p + len;
     bool junk = false;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* a byte-order mark (Thunderbird) */
+        p += 3;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = (size_t)((nl ? nl : end) - p);
@@ -243,7 +265,17 @@ int mbox_read_probe(const unsigned char *head, size_t len, const char *name)
         for (size_t i = 0; i < n && blank; i++)
             blank = p[i] == ' ' || p[i] == '\t';
         if (!blank) {
-            if (mbox_from_line(p, n, NULL)) {
+            int kind = mbox_separator(p, n, NULL);
+            if (kind == MBOX_SEP_BARE && !junk) {
+                /* "From -", "From 1844...@xxx": a header field must follow */
+                const char *q = nl ? nl + 1 : end;
+                const char *nl2 = memchr(q, '\n', (size_t)(end - q));
+                size_t n2 = (size_t)((nl2 ? nl2 : end) - q);
+                size_t hn = mbox_header_name(q, n2);
+                if (hn && mbox_message_field(q, hn))
+                    return TC_PROBE_SURE;
+            }
+            if (kind == MBOX_SEP_DATED) {
                 if (!junk)
                     return TC_PROBE_SURE;
                 /* text first, a From_ line later: the header must follow */

@@ -98,8 +98,9 @@ int mbox_header_kind(const char *s, size_t n)
     case 7:
         return NAME_IS(s, n, "subject") ? MBOX_K_SUBJECT : MBOX_K_OTHER;
     case 10:
-        return NAME_IS(s, n, "message-id") ? MBOX_K_MSGID
+        return NAME_IS(s, n, "message-id")   ? MBOX_K_MSGID
                : NAME_IS(s, n, "references") ? MBOX_K_REFS
+               : NAME_IS(s, n, "content-id") ? MBOX_K_CID
                                               : MBOX_K_OTHER;
     case 11:
         return NAME_IS(s, n, "in-reply-to") ? MBOX_K_IRT : MBOX_K_OTHER;
@@ -188,7 +189,9 @@ int mbox_parse_headers(const char *s, size_t n, mbox_hdrs *out)
     for (int k = 0; k < MBOX_K_COUNT; k++)
         out->first[k] = -1;
     tc_buf_reset(&out->vals);
-    if (tc_buf_reserve(&out->vals, n) != TC_OK) /* values are never longer than the text */
+    /* room grows with the values (a part of a large message is parsed
+     * from its start to the message's end: n is no bound worth reserving) */
+    if (tc_buf_reserve(&out->vals, n < 65536 ? n + 1 : 4096) != TC_OK)
         return TC_ERR_NOMEM;
     size_t i = 0;
     uint64_t line = 0;
@@ -201,6 +204,9 @@ int mbox_parse_headers(const char *s, size_t n, mbox_hdrs *out)
             i = next;
             break;
         }
+        if (out->vals.len + len + 1 >= out->vals.cap &&
+            tc_buf_reserve(&out->vals, len + 1) != TC_OK)
+            return TC_ERR_NOMEM;
         if ((s[i] == ' ' || s[i] == '\t') && out->n > 0) {
             memcpy(out->vals.data + out->vals.len, s + i, len);
             out->vals.len += len;

@@ -640,9 +640,9 @@ static int check_length(tc_stream *in, scan *sc, const char *line, size_t n, uin
             return TC_OK;
         }
         /* the length does not end at a message boundary */
-        if (this_off != sc->cl_end || !mbox_from_line(line, n, NULL))
+        if (this_off != sc->cl_end || mbox_separator(line, n, NULL) == MBOX_SEP_NONE)
             return rescan_body(in, sc, off);
-    } else if (!mbox_from_line(line, n, NULL)) {
+    } else if (mbox_separator(line, n, NULL) == MBOX_SEP_NONE) {
         return rescan_body(in, sc, off);
     }
     sc->cl_state = 0;
@@ -714,6 +714,37 @@ static int header_line(tc_stream *in, mbox_reader *st, scan *sc, const char *lin
     return TC_OK;
 }
 
+/* How many fields messages have (mbox_message_field: "Year: 1963" after
+ * "From Russia with love" is none) the header block after a From_ line
+ * without a date holds, when one follows it: header fields (and their
+ * folded lines) up to a blank line, the first right after the From_
+ * line; the stream is at the start of the next line, off, after line
+ * lineno.  Reads ahead (two are enough), then goes back. */
+static int header_block_follows(tc_stream *in, uint64_t off, uint64_t lineno, int *fields)
+{
+    *fields = 0;
+    int rc = TC_OK;
+    for (int k = 0; k < 256 && *fields < 2; k++) {
+        const char *line;
+        size_t n;
+        if ((rc = tc_stream_read_line(in, &line, &n)) != TC_OK)
+            break;
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            break;
+        if (k > 0 && (line[0] == ' ' || line[0] == '\t'))
+            continue;
+        size_t hn = mbox_header_name(line, n);
+        if (hn == 0)
+            break;
+        *fields += mbox_message_field(line, hn);
+    }
+    if (rc != TC_OK && rc != TC_EOF)
+        return rc;
+    return tc_stream_seek(in, off, lineno);
+}
+
 /* After pass 1: text before the first From_ line (junk lines, the first
  * at junk_line; the first From_ line is first_line) is a warning, or the
  * error that the input is no mbox when there is nothing else. */
@@ -770,7 +801,34 @@ static int pass1(tc_stream *in, mbox_reader *st)
             if (taken)
                 continue;
         }
-        if (n >= 21 && line[0] == 'F' && mbox_from_line(line, n, NULL)) {
+        if (this_off == st->start && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            /* a byte-order mark before the first line (Thunderbird): not text */
+            line += 3;
+            n -= 3;
+            len -= 3;
+            this_off += 3;
+        }
+        int sep = n >= 5 && line[0] == 'F' ? mbox_separator(line, n, NULL) : MBOX_SEP_NONE;
+        if (sep == MBOX_SEP_BARE) {
+            /* "From - ", "From 1844...@xxx", or body text ("From time to
+             * time"): a message starts here when a header block follows,
+             * with one field messages have after a blank line (or at the
+             * start), two when no blank line comes before (Netscape
+             * writes none) */
+            bool after_blank = !sc.have || sc.last_blank;
+            int fields;
+            if ((rc = header_block_follows(in, next_off, lineno, &fields)) != TC_OK)
+                break;
+            if (fields == 1 && !after_blank)
+                tc_stream_warn(in, lineno, 0,
+                               "a From_ line without a date and a header field after it, but "
+                               "no blank line before it: read as text of message %u, not as "
+                               "the start of another",
+                               st->n_msgs);
+            if (fields < (after_blank ? 1 : 2))
+                sep = MBOX_SEP_NONE;
+        }
+        if (sep != MBOX_SEP_NONE) {
             if ((rc = from_line(in, st, &sc, had_cr, this_off, lineno, &first_line)) != TC_OK)
                 break;
             continue;

@@ -66,6 +66,13 @@
 #define MBOX_X_REFERENCES "mbox.references"   /* as it was */
 #define MBOX_X_UNDECODABLE "mbox.undecodable" /* where bytes were not in the charset */
 #define MBOX_X_CHARSET "mbox.charset"         /* a charset label that was unknown */
+/* The post's attachments (1-based indexes, one space between them) that
+ * are alternatives of its body (the other parts of its
+ * multipart/alternative, e.g. the HTML; or the part the body's text was
+ * made from), and those that were in a multipart/related with the body or
+ * with one of those alternatives (the HTML's images). */
+#define MBOX_X_ALTERNATIVE "mbox.alternative"
+#define MBOX_X_RELATED "mbox.related"
 
 /* ------------------------------------------------------------------ */
 /* Extra fields' keys in header names                                  */

@@ -17,6 +17,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------------ */
 /* Loading a message                                                  */
@@ -196,13 +197,10 @@ static int load(tc_stream *in, mbox_reader *st, uint32_t index, mbox_loaded *l, 
             r = w;
         }
     }
+    /* The blank line before the next From_ line is the separator, not
+     * part of the message (RFC 4155; mutt and Python's mailbox read it so):
+     * msg_end left it out. */
     b->len = w;
-    /* The blank line before the next From_ line belongs to the format in
-     * our messages; in others it is kept, so no byte of the input is lost
-     * (git's mailsplit does the same). */
-    if (!headers_only && (m.flags & MBOX_F_SEP) && !(m.flags & MBOX_F_MARKED) &&
-        tc_buf_putc(b, '\n') != TC_OK)
-        return mbox_nomem(in);
     if (tc_buf_append(b, "", 0) != TC_OK ||
         mbox_parse_headers(MBOX_TEXT(l), MBOX_TEXT_LEN(l), &l->hs) != TC_OK)
         return mbox_nomem(in);
@@ -299,6 +297,7 @@ void mbox_read_close(tc_stream *in, void *state)
         free(st->blocks[i].data);
     loaded_free(&st->cur);
     loaded_free(&st->aux);
+    mbox_mime_free(st);
     tc_buf *bufs[] = {&st->t_title, &st->t_source, &st->t_id, &st->t_url, &st->p_id,
                       &st->p_author, &st->p_body, &st->p_parent, &st->p_addr, &st->tmp,
                       &st->tmp2, &st->dec};
@@ -401,6 +400,7 @@ int mbox_read_next_thread(tc_stream *in, void *state, const tc_thread **thread)
     uint32_t first, last;
     mbox_thread_get(st, st->cur_thread++, &first, &last);
     st->next_msg = first;
+    st->posts_out = 0;
     tc_fields_clear(&st->thread.extras);
     uint32_t head = MBOX_NONE, root = MBOX_NONE;
     for (uint32_t m = first; m != MBOX_NONE && head == MBOX_NONE;) {
@@ -518,7 +518,7 @@ static int post_author(tc_stream *in, mbox_reader *st, const mbox_loaded *l, boo
                                                       st->p_addr.len) != TC_OK)
             return mbox_nomem(in);
         if (!ours && st->p_addr.len > 0 &&
-            tc_fields_set(&st->post.extras, "mbox.address", st->p_addr.data) != TC_OK)
+            tc_fields_set(&st->post.extras, MBOX_X_ADDRESS, st->p_addr.data) != TC_OK)
             return mbox_nomem(in);
     }
     if (set_buf(&st->p_author, st->p_author.data ? st->p_author.data : "",
@@ -550,10 +550,19 @@ static void post_date(tc_stream *in, mbox_reader *st, const mbox_loaded *l, uint
         mbox_trim(&v, &vn);
         /* an unknown zone ("-0000", "MET") leaves the time in UTC: +00:00 */
         if (tc_date_parse_rfc5322(v, vn, &st->post.date, NULL, &why) != TC_OK) {
+            /* others' mail: the From_ line's date, when it has one */
             st->post.date = (tc_date){0, 0, false};
+            if (!ours)
+                mbox_from_line(l->raw.data, l->from_len, &st->post.date);
+            char d[TC_ISO_DATE_SIZE];
+            if (st->post.date.present)
+                tc_date_format_iso(st->post.date, d);
             tc_stream_warn(in, hdr_line(l, h), 0,
-                           "message %u: bad Date header \"%.*s\": %s; the post has no date",
-                           m + 1, (int)(vn > 80 ? 80 : vn), v, why);
+                           "message %u: bad Date header \"%.*s\": %s; %s%s%s", m + 1,
+                           (int)(vn > 80 ? 80 : vn), v, why,
+                           st->post.date.present ? "the From_ line's date is used instead, "
+                                                 : "the post has no date",
+                           st->post.date.present ? d : "", st->post.date.present ? " (UTC)" : "");
         }
     } else if (!ours) {
         tc_date envelope = {0, 0, false};
@@ -563,14 +572,86 @@ static void post_date(tc_stream *in, mbox_reader *st, const mbox_loaded *l, uint
     }
 }
 
-/* The extra fields of others' mail: who else it went to (To, Cc) and a
- * subject other than the thread's. */
+/* Raw header bytes s[0..n) appended as UTF-8: as they are when they are
+ * UTF-8, else read as windows-1252 (mail clients' reading of 8-bit
+ * headers that are not). */
+static int raw_utf8(tc_buf *out, const char *s, size_t n)
+{
+    if (tc_utf8_valid(s, n, NULL, NULL))
+        return tc_buf_append(out, s, n);
+    size_t bad = 0;
+    bool unknown = false;
+    return tc_mail_to_utf8(out, "windows-1252", s, n, &bad, &unknown);
+}
+
+/* Whether header h is one the model carries (or the mbox format's own):
+ * not kept in mbox.headers. */
+static bool carried(const mbox_loaded *l, const mbox_hdr *h)
+{
+    switch (h->kind) {
+    case MBOX_K_FROM: case MBOX_K_DATE: case MBOX_K_SUBJECT: case MBOX_K_MSGID:
+    case MBOX_K_REFS: case MBOX_K_IRT: case MBOX_K_CTYPE: case MBOX_K_CTE: case MBOX_K_CLEN:
+        return true;
+    case MBOX_K_OTHER:
+        return h->name_len == 12 && strncasecmp(MBOX_TEXT(l) + h->name, "mime-version", 12) == 0;
+    case MBOX_K_TO: case MBOX_K_CC: case MBOX_K_CDISP: case MBOX_K_CID:
+        return false;
+    default: /* X-Threadconv-... */
+        return true;
+    }
+}
+
+/* mbox.headers: every field the model does not carry, as in the source
+ * (folded lines kept, LF line ends, in order), into out. */
+static int other_headers(const mbox_loaded *l, tc_buf *out)
+{
+    tc_buf_reset(out);
+    const char *text = MBOX_TEXT(l);
+    size_t end = l->hs.body;
+    for (size_t i = 0; i < l->hs.n; i++) {
+        const mbox_hdr *h = &l->hs.h[i];
+        if (carried(l, h))
+            continue;
+        /* its first line and the continuation lines after it */
+        size_t a = h->name, b = a;
+        do {
+            const char *nl = memchr(text + b, '\n', end - b);
+            b = nl ? (size_t)(nl - text) + 1 : end;
+        } while (b < end && (text[b] == ' ' || text[b] == '\t'));
+        if (raw_utf8(out, text + a, b - a) != TC_OK ||
+            (text[b - 1] != '\n' && tc_buf_putc(out, '\n') != TC_OK))
+            return TC_ERR_NOMEM;
+    }
+    return tc_buf_append(out, "", 0);
+}
+
+/* The value of the header of that kind, unfolded and trimmed, as UTF-8
+ * (raw_utf8), into out; false if absent. */
+static bool raw_value(const mbox_loaded *l, int kind, tc_buf *out, int *rc)
+{
+    const mbox_hdr *h = mbox_find_hdr(&l->hs, kind);
+    if (h == NULL)
+        return false;
+    const char *v = MBOX_HVAL(&l->hs, h);
+    size_t vn = h->val_len;
+    mbox_trim(&v, &vn);
+    tc_buf_reset(out);
+    *rc = raw_utf8(out, v, vn) == TC_OK && tc_buf_append(out, "", 0) == TC_OK ? TC_OK
+                                                                             : TC_ERR_NOMEM;
+    return true;
+}
+
+/* The extra fields of others' mail (doc/formats.md, "Reading"): who else
+ * it went to (To, Cc, decoded), the Subject when the writer would not
+ * write it so by itself (the title on a thread's first post, "Re: " and
+ * the title on the others), In-Reply-To and References as they were, and
+ * every other header field. */
 static int others_extras(tc_stream *in, mbox_reader *st, const mbox_loaded *l, size_t *bad)
 {
     static const struct {
         int kind;
         const char *name, *key;
-    } kept[] = {{MBOX_K_TO, "To", "mbox.to"}, {MBOX_K_CC, "Cc", "mbox.cc"}};
+    } kept[] = {{MBOX_K_TO, "To", MBOX_X_TO}, {MBOX_K_CC, "Cc", MBOX_X_CC}};
     for (size_t i = 0; i < 2; i++) {
         size_t b = 0;
         if (!get_text(l, kept[i].kind, &st->tmp, &b))
@@ -583,18 +664,46 @@ static int others_extras(tc_stream *in, mbox_reader *st, const mbox_loaded *l, s
             if (tc_buf_printf(&st->tmp2, "%s header: %zu byte%s not valid in its "
                               "charset read as ISO-8859-1", kept[i].name, b,
                               b == 1 ? "" : "s") != TC_OK ||
-                tc_fields_set(&st->post.extras, "mbox.undecodable", st->tmp2.data) != TC_OK)
+                mbox_undecodable_note(st, st->tmp2.data) != TC_OK)
                 return mbox_nomem(in);
         }
     }
     if (get_text(l, MBOX_K_SUBJECT, &st->tmp, bad)) {
-        const char *p = st->tmp.data;
-        size_t pn = st->tmp.len;
-        mbox_strip_reply(&p, &pn);
-        if ((pn != strlen(st->thread.title) || memcmp(p, st->thread.title, pn) != 0) &&
-            tc_fields_set(&st->post.extras, "mbox.subject", st->tmp.data) != TC_OK)
+        const char *title = st->thread.title;
+        size_t tn = strlen(title);
+        bool same = st->posts_out == 0
+                        ? st->tmp.len == tn && memcmp(st->tmp.data, title, tn) == 0
+                        : st->tmp.len == tn + 4 && memcmp(st->tmp.data, "Re: ", 4) == 0 &&
+                              memcmp(st->tmp.data + 4, title, tn) == 0;
+        if (!same && tc_fields_set(&st->post.extras, MBOX_X_SUBJECT, st->tmp.data) != TC_OK)
             return mbox_nomem(in);
     }
+    int rc = TC_OK;
+    if (raw_value(l, MBOX_K_IRT, &st->tmp, &rc) && (rc != TC_OK ||
+        tc_fields_set(&st->post.extras, MBOX_X_IN_REPLY_TO, st->tmp.data) != TC_OK))
+        return mbox_nomem(in);
+    if (raw_value(l, MBOX_K_REFS, &st->tmp, &rc) && (rc != TC_OK ||
+        tc_fields_set(&st->post.extras, MBOX_X_REFERENCES, st->tmp.data) != TC_OK))
+        return mbox_nomem(in);
+    if (other_headers(l, &st->tmp) != TC_OK)
+        return mbox_nomem(in);
+    if (st->tmp.len > 0 && tc_fields_set(&st->post.extras, MBOX_X_HEADERS, st->tmp.data) != TC_OK)
+        return mbox_nomem(in);
+    return TC_OK;
+}
+
+/* The extra fields the MIME walk made (mime.c), after the others. */
+static int walk_extras(tc_stream *in, mbox_reader *st)
+{
+    const struct {
+        const tc_buf *b;
+        const char *key;
+    } made[] = {{&st->x_alt, MBOX_X_ALTERNATIVE}, {&st->x_rel, MBOX_X_RELATED},
+                {&st->x_charset, MBOX_X_CHARSET}, {&st->x_undec, MBOX_X_UNDECODABLE}};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+        if (made[i].b->len > 0 &&
+            tc_fields_set(&st->post.extras, made[i].key, made[i].b->data) != TC_OK)
+            return mbox_nomem(in);
     return TC_OK;
 }
 
@@ -614,8 +723,10 @@ int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
     if (!ours && x.parent != MBOX_NONE && (rc = others_parent(in, st, &x)) != TC_OK)
         return rc;
     mbox_loaded *l = &st->cur;
+    /* a message over the max-post limit spoils only itself: the index
+     * already points at the next one, so with --keep-going it is skipped */
     if ((l->index != m || !l->full) && (rc = load(in, st, m, l, false)) != TC_OK)
-        return rc;
+        return rc == TC_ERR_DATA ? TC_SKIPPED : rc;
     if (post_id(l, &st->p_id) != TC_OK)
         return mbox_nomem(in);
     if (ours && get_text(l, MBOX_K_XPARENT, &st->p_parent, &bad))
@@ -624,8 +735,8 @@ int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
         return rc;
     post_date(in, st, l, m, ours);
 
-    /* body: one that cannot be decoded spoils only its own message (the
-     * index already points at the next one, so the reader can go on) */
+    /* body and attachments: nothing there stops the conversion, but the
+     * text made from an HTML body over max-post spoils its message */
     if ((rc = mbox_mime_body(in, st, l)) != TC_OK)
         return rc == TC_ERR_DATA ? TC_SKIPPED : rc;
     if (ours && st->p_body.len > 0 && st->p_body.data[st->p_body.len - 1] == '\n')
@@ -633,6 +744,8 @@ int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
 
     rc = ours ? read_extras(in, st, l, MBOX_K_XEXTRA, MBOX_H_EXTRA, &st->post.extras)
               : others_extras(in, st, l, &bad);
+    if (rc == TC_OK)
+        rc = walk_extras(in, st);
     if (rc != TC_OK)
         return rc;
     if (bad)
@@ -645,6 +758,7 @@ int mbox_read_next_post(tc_stream *in, void *state, const tc_post **post)
     st->post.author = st->p_author.data;
     st->post.body = st->p_body.data;
     st->post.body_len = st->p_body.len;
+    st->posts_out++;
     *post = &st->post;
     return TC_OK;
 }

@@ -58,6 +58,18 @@ enum {
  * date starts, or 0 when the line is not a From_ line. */
 size_t mbox_from_line(const char *line, size_t len, tc_date *date);
 
+/* What a line that starts "From " is (mbox_separator): a From_ line with
+ * a date (*date set, as mbox_from_line), or one without (Netscape's and
+ * Thunderbird's "From - ", "From 1844...@xxx", a date the reader cannot
+ * read), which starts a message only after a blank line and before a
+ * header block (index.c). */
+enum { MBOX_SEP_NONE, MBOX_SEP_BARE, MBOX_SEP_DATED };
+int mbox_separator(const char *line, size_t len, tc_date *date);
+/* Whether header name s[0..n) is of a field that messages have and text
+ * seldom starts a line with (From, Date, Received, Return-Path, ...):
+ * what tells a header block after a From_ line without a date. */
+bool mbox_message_field(const char *s, size_t n);
+
 /* Strip "Re:", "Fwd:", "Fw:" (any case, "Re[2]:" too) and whitespace from
  * the front of a subject; returns how many prefixes were removed. */
 size_t mbox_strip_reply(const char **s, size_t *len);
@@ -119,7 +131,7 @@ enum {
     MBOX_K_MSGID, MBOX_K_REFS, MBOX_K_IRT, MBOX_K_CTYPE, MBOX_K_CTE, MBOX_K_CDISP,
     MBOX_K_CLEN, MBOX_K_XID, MBOX_K_XPARENT, MBOX_K_XDATE, MBOX_K_XSOURCE,
     MBOX_K_XTHREAD_ID, MBOX_K_XTHREAD_URL, MBOX_K_XEMPTY, MBOX_K_XEXTRA,
-    MBOX_K_XTHREAD_EXTRA, MBOX_K_COUNT
+    MBOX_K_XTHREAD_EXTRA, MBOX_K_CID, MBOX_K_COUNT
 };
 
 typedef struct mbox_hdrs {
@@ -155,6 +167,14 @@ void mbox_trim(const char **s, size_t *n);
 /* ------------------------------------------------------------------ */
 /* The reader                                                          */
 /* ------------------------------------------------------------------ */
+
+/* Where a MIME part is (mime.c): its nearest multipart/alternative (an id,
+ * 0: none), which part of it, whether it is the first leaf there; its
+ * nearest multipart/related and whether it is that one's first leaf. */
+typedef struct mbox_place {
+    uint32_t alt, alt_child, rel;
+    bool alt_first, rel_root;
+} mbox_place;
 
 /* A message read back in pass 2. */
 typedef struct mbox_loaded {
@@ -192,6 +212,7 @@ typedef struct mbox_reader {
     uint64_t clock;
     uint32_t cur_thread;
     uint32_t next_msg;
+    uint32_t posts_out;  /* posts of the current thread handed out */
     mbox_loaded cur, aux;
     tc_buf t_title, t_source, t_id, t_url;
     tc_thread thread;
@@ -200,11 +221,19 @@ typedef struct mbox_reader {
     tc_buf tmp, tmp2, dec;
     tc_buf param[3]; /* Content-Type parameters */
     /* the MIME walk of the current message (mime.c) */
+    mbox_hdrs part_hs;          /* a part's headers */
+    struct mbox_frame *frames;  /* the multiparts the walk is in, outermost first */
+    size_t n_frames, cap_frames;
+    uint32_t frame_ids;
     bool have_body;
-    unsigned leaf;
-    const char *fb_text; /* first text/ part that is not text/plain */
-    size_t fb_len;
-    char fb_cte[32], fb_charset[64];
+    mbox_place body_place;
+    struct mbox_att *atts;      /* the post's attachments as the walk finds them */
+    size_t n_atts, cap_atts;
+    tc_attachment *tatts;       /* ... handed out (pointers into att_text, att_data) */
+    size_t cap_tatts;
+    tc_buf att_text, att_data;  /* their strings (NUL-terminated) and bytes */
+    tc_buf ename, ecid;         /* the current part's file name and Content-ID */
+    tc_buf x_alt, x_rel, x_charset, x_undec; /* extra fields made by the walk */
 } mbox_reader;
 
 static inline mbox_msg mbox_msg_get(mbox_reader *st, uint32_t m)
@@ -251,10 +280,18 @@ static inline int mbox_index_check(tc_stream *in, mbox_reader *st)
  * error (set on in). */
 int mbox_index_build(tc_stream *in, mbox_reader *st);
 
-/* The body of message l (st->cur) into st->p_body, its other parts named
- * in st->post.extras (mime.c).  TC_ERR_DATA (set on in) when the body
- * cannot be decoded. */
+/* The body of message l (st->cur) into st->p_body and its other parts into
+ * st->post.attachments (mime.c); st->x_alt, x_rel, x_charset and x_undec
+ * hold the values of mbox.alternative, mbox.related, mbox.charset and
+ * mbox.undecodable ("" when there is none).  Nothing in a message's
+ * content is an error: what cannot be decoded is a warning.  TC_ERR_DATA
+ * (set on in) only when the text made from an HTML body is over max-post. */
 int mbox_mime_body(tc_stream *in, mbox_reader *st, const mbox_loaded *l);
+/* What mime.c holds, freed (mbox_read_close). */
+void mbox_mime_free(mbox_reader *st);
+/* The note "what: N bytes not valid in CHARSET read as ISO-8859-1" (or a
+ * note of another kind) added to st->x_undec, "; " between notes. */
+int mbox_undecodable_note(mbox_reader *st, const char *note);
 
 /* The plugin's reader callbacks (read.c). */
 int mbox_read_open(tc_stream *in, void **state);
