@@ -654,15 +654,15 @@ static int add_message(tc_stream *in, mbox_tree_reader *st, tc_stream *src, uint
             return rc;
         flags_last = sy.r.clines != lines;
     }
-    if (sy.marked) {
-        /* our writer's messages end with a blank line that belongs to the
-         * format (the mbox reader removes it); others' keep theirs */
+    /* Every message ends with the blank separator line, which the mbox
+     * reader takes for the format's, not the message's (RFC 4155).  A file
+     * without a final newline has been given one (emit ends every line). */
+    if (sy.marked)
         sy.r.flags |= F_MARKED;
-        if ((rc = emit(in, st, &sy, NULL, "", 0)) != TC_OK)
-            return rc;
-    } else if (!last_nl && !flags_last) {
-        sy.r.flags |= F_ADDED_NL;
-    }
+    (void)last_nl;
+    (void)flags_last;
+    if ((rc = emit(in, st, &sy, NULL, "", 0)) != TC_OK)
+        return rc;
     if (sy.has_date)
         sy.r.flags &= ~(uint32_t)F_NO_DATE;
     sy.r.tlen = st->tend - sy.r.toff;
