@@ -437,6 +437,30 @@ void fz_compare(const fz_archive *a, const fz_archive *b, const char *what)
     }
 }
 
+static void free_attachments(fz_post *p)
+{
+    for (size_t k = 0; k < p->n_attachments; k++) {
+        fz_attachment *x = &p->attachments[k];
+        free(x->name);
+        free(x->media_type);
+        free(x->ref);
+        free(x->content_id);
+        free(x->disposition);
+        free(x->note);
+        free(x->data);
+    }
+    free(p->attachments);
+    p->attachments = NULL;
+    p->n_attachments = 0;
+}
+
+void fz_archive_drop_attachments(fz_archive *a)
+{
+    for (size_t i = 0; i < a->n_threads; i++)
+        for (size_t j = 0; j < a->threads[i].n_posts; j++)
+            free_attachments(&a->threads[i].posts[j]);
+}
+
 void fz_archive_free(fz_archive *a)
 {
     for (size_t i = 0; i < a->n_threads; i++) {
@@ -448,17 +472,7 @@ void fz_archive_free(fz_archive *a)
             free(p->body);
             free(p->parent_id);
             tc_fields_free(&p->extras);
-            for (size_t k = 0; k < p->n_attachments; k++) {
-                fz_attachment *x = &p->attachments[k];
-                free(x->name);
-                free(x->media_type);
-                free(x->ref);
-                free(x->content_id);
-                free(x->disposition);
-                free(x->note);
-                free(x->data);
-            }
-            free(p->attachments);
+            free_attachments(p);
         }
         free(t->posts);
         free(t->title);

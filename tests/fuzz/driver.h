@@ -87,6 +87,9 @@ int fz_write(const tc_format *writer, const fz_archive *archive, tc_buf *out);
 /* Abort, naming what differs, unless a and b hold the same model. */
 void fz_compare(const fz_archive *a, const fz_archive *b, const char *what);
 
+/* A writer without TC_FORMAT_WRITES_ATTACHMENTS is given none (the session
+ * drops them, with a warning): what a round trip through it must keep. */
+void fz_archive_drop_attachments(fz_archive *a);
 void fz_archive_free(fz_archive *archive);
 
 #endif

@@ -175,6 +175,8 @@ int fz_roundtrip_one(const uint8_t *data, size_t size)
         fz_archive_free(&a);
         return 0;
     }
+    if (!(writer->flags & TC_FORMAT_WRITES_ATTACHMENTS))
+        fz_archive_drop_attachments(&a);
     char what[160];
     snprintf(what, sizeof what, "%s -> %s -> %s", reader->name, writer->name, writer->name);
     fz_archive b;
